@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The singleton lock key of the contract: the target plus the SQL text with whitespace runs
+ * collapsed and trimmed. Poll-mode machines compute the same key inside Step Functions with
+ * States.Hash, so this formula is shared by the generator (which emits it) and the runtime.
+ *
+ *   key = sha256(`${kind}:${name}|${database}|${sha256(normalizedSql)}`), item pk = `lock#${key}`
+ *
+ * The SQL enters as its own digest so that no SQL text ever has to be written inside an
+ * intrinsic-function string literal (backslashes there are rejected by ASL validators).
+ */
+export type LockTarget = { kind: 'cluster' | 'workgroup'; name: string; database: string };
+
+export const LOCK_SORT_KEY = 'lock';
+
+export function normalizeSql(sql: string): string {
+  return sql.replace(/\s+/g, ' ').trim();
+}
+
+/** SQL text of a batch as one lock subject: its statements in order, `;`-separated. */
+export function batchSqlText(sqls: readonly string[]): string {
+  return sqls.map(normalizeSql).join('; ');
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function sqlDigest(sql: string): string {
+  return sha256Hex(normalizeSql(sql));
+}
+
+export function lockTargetText(target: LockTarget): string {
+  return `${target.kind}:${target.name}`;
+}
+
+export function lockKey(target: LockTarget, sql: string): string {
+  return `lock#${sha256Hex(`${lockTargetText(target)}|${target.database}|${sqlDigest(sql)}`)}`;
+}
