@@ -14,6 +14,22 @@ export type LockTarget = { kind: 'cluster' | 'workgroup'; name: string; database
 
 export const LOCK_SORT_KEY = 'lock';
 
+/** Attribute names of a lock item in the state table, shared by poll-mode machines and the runtime. */
+export const LOCK_ATTRIBUTES = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Execution ARN of the holder (describeExecution tells whether it still runs). */
+  owner: 'Owner',
+  /** Random per acquisition: release and takeover are conditional on it. */
+  nonce: 'Nonce',
+  /** Data API statement id, once submitted. */
+  statementId: 'StatementId',
+  pipeline: 'Pipeline',
+  stepId: 'StepId',
+  /** TTL attribute of the state table (epoch seconds). */
+  expiresAt: 'expiresAt',
+} as const;
+
 export function normalizeSql(sql: string): string {
   return sql.replace(/\s+/g, ' ').trim();
 }

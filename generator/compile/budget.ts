@@ -1,0 +1,26 @@
+import type { Pipeline, RetryPolicy, Step } from '../spec/model.ts';
+
+/** Bookkeeping calls per statement that may each spend a full retry schedule (lock, submit, …). */
+const RETRYING_CALLS_PER_STEP = 4;
+const SLACK_PER_STEP_SECONDS = 60;
+
+export function retryDelaySeconds(policy: RetryPolicy): number {
+  let total = 0;
+  for (let attempt = 0; attempt < policy.attempts; attempt += 1) total += policy.intervalSeconds * policy.backoffRate ** attempt;
+  return Math.ceil(total);
+}
+
+/** Longest a step may take: its statement budget plus retries and bookkeeping. */
+export function stepBudgetSeconds(step: Step): number {
+  if (step.kind === 'parallel') return Math.max(...step.branches.map(stepsBudgetSeconds));
+  return step.timeoutSeconds + RETRYING_CALLS_PER_STEP * retryDelaySeconds(step.retry) + SLACK_PER_STEP_SECONDS;
+}
+
+export function stepsBudgetSeconds(steps: readonly Step[]): number {
+  return steps.reduce((sum, step) => sum + stepBudgetSeconds(step), 0);
+}
+
+/** The machine's TimeoutSeconds: large enough for every step to spend its whole budget in turn. */
+export function pipelineBudgetSeconds(pipeline: Pipeline): number {
+  return stepsBudgetSeconds(pipeline.steps);
+}

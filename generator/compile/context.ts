@@ -1,0 +1,15 @@
+import type { Pipeline } from '../spec/model.ts';
+import type { Transition } from './asl.ts';
+import type { StateRegistry } from './registry.ts';
+
+/** What every render function of one compilation needs. */
+export type CompileContext = {
+  readonly pipeline: Pipeline;
+  readonly registry: StateRegistry;
+};
+
+export function next(name: string): Transition {
+  return { Next: name };
+}
+
+export const END: Transition = { End: true };

@@ -1,0 +1,58 @@
+import type { RetryPolicy, SqlParameter, StatementStep, Target } from '../spec/model.ts';
+import type { JsonObject, Retrier } from './asl.ts';
+import { TRANSIENT_DATA_API_ERRORS } from './errors.ts';
+
+export const DATA_API = {
+  executeStatement: 'arn:aws:states:::aws-sdk:redshiftdata:executeStatement',
+  batchExecuteStatement: 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement',
+  describeStatement: 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
+  cancelStatement: 'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement',
+  getStatementResult: 'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult',
+} as const;
+
+/** Statuses of a statement that has not ended yet. */
+export const RUNNING_STATUSES = ['SUBMITTED', 'PICKED', 'STARTED'] as const;
+
+export function targetParameters(target: Target): JsonObject {
+  const credentials = {
+    ...(target.kind === 'cluster' && target.dbUser !== undefined ? { DbUser: target.dbUser } : {}),
+    ...(target.secretArn !== undefined ? { SecretArn: target.secretArn } : {}),
+  };
+  return target.kind === 'cluster'
+    ? { ClusterIdentifier: target.cluster, Database: target.database, ...credentials }
+    : { WorkgroupName: target.workgroup, Database: target.database, ...credentials };
+}
+
+/**
+ * `[{name, value}]` for the Data API. A JSONPath value goes through States.Format so that numbers
+ * and booleans in the execution input arrive as the strings the Data API requires.
+ */
+export function sqlParameters(parameters: readonly SqlParameter[]): JsonObject[] {
+  return parameters.map(({ name, value }): JsonObject =>
+    value.kind === 'path' ? { name, 'value.$': `States.Format('{}', ${value.path})` } : { name, value: value.value },
+  );
+}
+
+/** Parameters of ExecuteStatement or BatchExecuteStatement for a step. */
+export function submitParameters(step: StatementStep): { resource: string; parameters: JsonObject } {
+  const common = {
+    ...targetParameters(step.target),
+    ...(step.statement.kind === 'batch' ? { Sqls: step.statement.sqls } : { Sql: step.statement.sql }),
+    StatementName: step.statementName,
+    ...(step.parameters.length > 0 ? { Parameters: sqlParameters(step.parameters) } : {}),
+  };
+  return {
+    resource: step.statement.kind === 'batch' ? DATA_API.batchExecuteStatement : DATA_API.executeStatement,
+    parameters: common,
+  };
+}
+
+/** The `Retry` field of a Task for these errors, or nothing when the policy allows no retries. */
+export function retryField(errors: readonly string[], policy: RetryPolicy): { Retry?: Retrier[] } {
+  if (policy.attempts === 0) return {};
+  return { Retry: [{ ErrorEquals: errors, IntervalSeconds: policy.intervalSeconds, MaxAttempts: policy.attempts, BackoffRate: policy.backoffRate }] };
+}
+
+export function dataApiRetry(policy: RetryPolicy): { Retry?: Retrier[] } {
+  return retryField(TRANSIENT_DATA_API_ERRORS, policy);
+}

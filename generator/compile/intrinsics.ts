@@ -1,0 +1,30 @@
+/** Builders of intrinsic-function text; only paths, numbers and short safe literals go inside. */
+
+/** An intrinsic string literal: `'`, `{`, `}` and `\` escaped as the ASL specification requires. */
+export function literal(text: string): string {
+  return `'${text.replace(/[\\'{}]/g, (char) => `\\${char}`)}'`;
+}
+
+export function arrayOf(values: readonly number[]): string {
+  return `States.Array(${values.join(', ')})`;
+}
+
+export function arrayItem(array: string, index: string): string {
+  return `States.ArrayGetItem(${array}, ${index})`;
+}
+
+export function mathAdd(a: string, b: string): string {
+  return `States.MathAdd(${a}, ${b})`;
+}
+
+export function format(template: string, ...args: string[]): string {
+  return `States.Format(${[literal(template), ...args].join(', ')})`;
+}
+
+export function sha256(value: string): string {
+  return `States.Hash(${value}, 'SHA-256')`;
+}
+
+export function jsonMerge(a: string, b: string): string {
+  return `States.JsonMerge(${a}, ${b}, false)`;
+}

@@ -1,0 +1,41 @@
+import type { Pipeline, Step } from '../spec/model.ts';
+import type { StateMachine, Transition } from './asl.ts';
+import { END, next, type CompileContext } from './context.ts';
+import { CompileError } from './errors.ts';
+import { renderParallel } from './parallel.ts';
+import { renderPollStatement } from './poll-statement.ts';
+import { StateRegistry } from './registry.ts';
+import { pipelineBudgetSeconds } from './budget.ts';
+
+export type StepRenderer = (ctx: CompileContext, steps: readonly Step[], exit: Transition) => string;
+
+/** Steps in order, each continuing to the next; returns the first state's name. */
+export const renderSteps: StepRenderer = (ctx, steps, exit) => {
+  let following = exit;
+  for (let index = steps.length - 1; index >= 0; index -= 1) {
+    following = next(renderStep(ctx, steps[index] as Step, following));
+  }
+  if (following.Next === undefined) throw new CompileError('unsupported', 'a list of steps must not be empty');
+  return following.Next;
+};
+
+function renderStep(ctx: CompileContext, step: Step, exit: Transition): string {
+  if (step.kind === 'parallel') return renderParallel(ctx, step, exit, renderSteps);
+  if (step.mode === 'callback') {
+    throw new CompileError('unsupported', `step '${step.id}': mode callback is not available in this version; use mode: poll`);
+  }
+  return renderPollStatement(ctx, step, exit);
+}
+
+/** The whole state machine of a pipeline. */
+export function compilePipeline(pipeline: Pipeline): StateMachine {
+  const registry = new StateRegistry();
+  const startAt = renderSteps({ pipeline, registry }, pipeline.steps, END);
+  const { StartAt, States } = registry.branch(startAt);
+  return {
+    ...(pipeline.description !== undefined ? { Comment: pipeline.description } : {}),
+    StartAt,
+    States,
+    TimeoutSeconds: pipelineBudgetSeconds(pipeline),
+  };
+}

@@ -1,0 +1,47 @@
+import type { StatementStep } from '../spec/model.ts';
+import type { CompileContext } from './context.ts';
+import { DATA_API, dataApiRetry } from './data-api.ts';
+import { arrayItem, mathAdd } from './intrinsics.ts';
+import { stateName } from './registry.ts';
+import { stepPaths } from './step-paths.ts';
+
+const EMPTY_RESULT = { Records: [], ColumnMetadata: [], TotalNumRows: 0 };
+
+/**
+ * `results: true`: the first GetStatementResult page at `Result`. A single statement without a
+ * result set gets an empty result; a batch fetches its last sub-statement that has one.
+ */
+export function renderResults(ctx: CompileContext, step: StatementStep, then: string): string {
+  const { registry } = ctx;
+  const paths = stepPaths(step.id);
+  const name = (part: string) => stateName(step.id, part);
+  const ids = `${paths.resultIds}.Ids`;
+  const isBatch = step.statement.kind === 'batch';
+
+  registry.add(name('FetchResult'), {
+    Type: 'Task',
+    Resource: DATA_API.getStatementResult,
+    Parameters: { 'Id.$': isBatch ? arrayItem(ids, mathAdd(`States.ArrayLength(${ids})`, '-1')) : paths.statementId },
+    ResultPath: paths.result,
+    ...dataApiRetry(step.retry),
+    Next: then,
+  });
+  registry.add(name('NoResult'), { Type: 'Pass', Result: EMPTY_RESULT, ResultPath: paths.result, Next: then });
+  registry.add(name('HasResult'), {
+    Type: 'Choice',
+    Choices: [
+      isBatch
+        ? { Variable: `${ids}[0]`, IsPresent: true, Next: name('FetchResult') }
+        : { Variable: `${paths.statement}.HasResultSet`, BooleanEquals: true, Next: name('FetchResult') },
+    ],
+    Default: name('NoResult'),
+  });
+  if (!isBatch) return name('HasResult');
+  return registry.add(name('PickResult'), {
+    Type: 'Pass',
+    Comment: 'Sub-statements that returned rows; the last one is fetched',
+    Parameters: { 'Ids.$': `${paths.statement}.SubStatements[?(@.HasResultSet == true)].Id` },
+    ResultPath: paths.resultIds,
+    Next: name('HasResult'),
+  });
+}

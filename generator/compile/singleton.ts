@@ -1,0 +1,251 @@
+import { LOCK_ATTRIBUTES, LOCK_SORT_KEY, lockTargetText, sqlDigest, batchSqlText } from '../../runtime/src/lock-key.ts';
+import type { StatementStep } from '../spec/model.ts';
+import type { Catcher, JsonObject, Transition } from './asl.ts';
+import { next, type CompileContext } from './context.ts';
+import { DATA_API, RUNNING_STATUSES, retryField } from './data-api.ts';
+import { STEP_ERRORS, TRANSIENT_DATA_API_ERRORS, TRANSIENT_DYNAMODB_ERRORS, TRANSIENT_SFN_ERRORS } from './errors.ts';
+import { format, sha256 } from './intrinsics.ts';
+import { stateName } from './registry.ts';
+import { stepPaths } from './step-paths.ts';
+
+/**
+ * The singleton lock of the contract with DynamoDB's optimized integrations: an atomic
+ * conditional put; on conflict the holder is examined without a clock (its statement still
+ * running → ConcurrentExecution; terminal, or its execution no longer RUNNING → stale, taken
+ * over conditionally on the holder's nonce); released on every exit of the step.
+ */
+const DYNAMODB = {
+  putItem: 'arn:aws:states:::dynamodb:putItem',
+  getItem: 'arn:aws:states:::dynamodb:getItem',
+  updateItem: 'arn:aws:states:::dynamodb:updateItem',
+  deleteItem: 'arn:aws:states:::dynamodb:deleteItem',
+} as const;
+const DESCRIBE_EXECUTION = 'arn:aws:states:::aws-sdk:sfn:describeExecution';
+const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
+const A = LOCK_ATTRIBUTES;
+
+export function lockSubject(step: StatementStep): string {
+  return step.statement.kind === 'batch' ? batchSqlText(step.statement.sqls) : step.statement.sql;
+}
+
+function lockKeyExpression(step: StatementStep): string {
+  const lock = stepPaths(step.id).lock;
+  return format('lock#{}', sha256(format('{}|{}|{}', `${lock}.Target`, `${lock}.Database`, `${lock}.SqlDigest`)));
+}
+
+function itemKey(step: StatementStep): JsonObject {
+  return { [A.partitionKey]: { 'S.$': lockKeyExpression(step) }, [A.sortKey]: { S: LOCK_SORT_KEY } };
+}
+
+function dynamoRetry(step: StatementStep) {
+  return retryField(TRANSIENT_DYNAMODB_ERRORS, step.retry);
+}
+
+/** Lock → Acquire (→ holder checks → TakeOver) → `execute`. Returns the first state. */
+export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, execute: string): string {
+  const { registry, pipeline } = ctx;
+  const paths = stepPaths(step.id);
+  const name = (part: string) => stateName(step.id, part);
+  const target = step.target.kind === 'cluster' ? { kind: 'cluster' as const, name: step.target.cluster } : { kind: 'workgroup' as const, name: step.target.workgroup };
+  const table = pipeline.stateTable;
+  const retry = dynamoRetry(step);
+
+  registry.add(name('Lock'), {
+    Type: 'Pass',
+    Comment: 'Lock subject: the target and the SQL text (as its digest), plus who asks',
+    Parameters: {
+      Target: lockTargetText({ ...target, database: step.target.database }),
+      Database: step.target.database,
+      SqlDigest: sqlDigest(lockSubject(step)),
+      'Owner.$': '$$.Execution.Id',
+      'Nonce.$': 'States.UUID()',
+    },
+    ResultPath: paths.lock,
+    Next: name('Acquire'),
+  });
+  registry.add(name('Acquire'), {
+    Type: 'Task',
+    Resource: DYNAMODB.putItem,
+    Parameters: {
+      TableName: table,
+      Item: {
+        ...itemKey(step),
+        [A.owner]: { 'S.$': `${paths.lock}.Owner` },
+        [A.nonce]: { 'S.$': `${paths.lock}.Nonce` },
+        [A.pipeline]: { S: pipeline.name },
+        [A.stepId]: { S: step.id },
+      },
+      ConditionExpression: `attribute_not_exists(${A.partitionKey})`,
+    },
+    ResultPath: null,
+    ...retry,
+    Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
+    Next: execute,
+  });
+  registry.add(name('Holder'), {
+    Type: 'Task',
+    Resource: DYNAMODB.getItem,
+    Parameters: { TableName: table, Key: itemKey(step), ConsistentRead: true },
+    ResultPath: paths.holder,
+    ...retry,
+    Next: name('HolderState'),
+  });
+  const holderItem = `${paths.holder}.Item`;
+  registry.add(name('HolderState'), {
+    Type: 'Choice',
+    Comment: 'Released meanwhile: try again. Our own execution (a redrive): take over. Else look at the holder.',
+    Choices: [
+      { Not: { Variable: holderItem, IsPresent: true }, Next: name('Acquire') },
+      { Variable: `${holderItem}.${A.owner}.S`, StringEqualsPath: `${paths.lock}.Owner`, Next: name('TakeOver') },
+      { Variable: `${holderItem}.${A.statementId}.S`, IsPresent: true, Next: name('HolderStatement') },
+    ],
+    Default: name('HolderExecution'),
+  });
+  registry.add(name('HolderStatement'), {
+    Type: 'Task',
+    Resource: DATA_API.describeStatement,
+    Parameters: { 'Id.$': `${holderItem}.${A.statementId}.S` },
+    ResultSelector: { 'Status.$': '$.Status' },
+    ResultPath: paths.holderStatus,
+    ...retryField(TRANSIENT_DATA_API_ERRORS, step.retry),
+    // A statement this role may not see (another principal's): judge by the holder's execution.
+    Catch: [{ ErrorEquals: ['RedshiftData.ResourceNotFoundException', 'RedshiftData.ValidationException'], ResultPath: null, Next: name('HolderExecution') }],
+    Next: name('HolderRunning'),
+  });
+  registry.add(name('HolderRunning'), {
+    Type: 'Choice',
+    Choices: [{ Or: RUNNING_STATUSES.map((status) => ({ Variable: `${paths.holderStatus}.Status`, StringEquals: status })), Next: name('Busy') }],
+    Default: name('TakeOver'),
+  });
+  registry.add(name('Busy'), {
+    Type: 'Fail',
+    Comment: "The same SQL is still running on this target; Cause is the holder's statement id",
+    Error: STEP_ERRORS.concurrentExecution,
+    CausePath: `${holderItem}.${A.statementId}.S`,
+  });
+  registry.add(name('HolderExecution'), {
+    Type: 'Task',
+    Resource: DESCRIBE_EXECUTION,
+    Parameters: { 'ExecutionArn.$': `${holderItem}.${A.owner}.S` },
+    ResultSelector: { 'Status.$': '$.Status' },
+    ResultPath: paths.holderStatus,
+    ...retryField(TRANSIENT_SFN_ERRORS, step.retry),
+    Catch: [
+      { ErrorEquals: ['Sfn.ExecutionDoesNotExistException'], ResultPath: null, Next: name('TakeOver') },
+      { ErrorEquals: ['Sfn.InvalidArnException'], ResultPath: null, Next: name('BusyStarting') },
+    ],
+    Next: name('HolderAlive'),
+  });
+  registry.add(name('HolderAlive'), {
+    Type: 'Choice',
+    Choices: [{ Variable: `${paths.holderStatus}.Status`, StringEquals: 'RUNNING', Next: name('BusyStarting') }],
+    Default: name('TakeOver'),
+  });
+  registry.add(name('BusyStarting'), {
+    Type: 'Fail',
+    Comment: 'The holder is starting the same SQL and has no statement id yet; Cause is its execution',
+    Error: STEP_ERRORS.concurrentExecution,
+    CausePath: `${holderItem}.${A.owner}.S`,
+  });
+  registry.add(name('TakeOver'), {
+    Type: 'Task',
+    Comment: 'Replace the stale holder, only if it is still the one we examined',
+    Resource: DYNAMODB.updateItem,
+    Parameters: {
+      TableName: table,
+      Key: itemKey(step),
+      UpdateExpression: 'SET #owner = :owner, #nonce = :nonce, #pipeline = :pipeline, #step = :step REMOVE #statement, #expires',
+      ConditionExpression: '#nonce = :seen',
+      ExpressionAttributeNames: {
+        '#owner': A.owner,
+        '#nonce': A.nonce,
+        '#pipeline': A.pipeline,
+        '#step': A.stepId,
+        '#statement': A.statementId,
+        '#expires': A.expiresAt,
+      },
+      ExpressionAttributeValues: {
+        ':owner': { 'S.$': `${paths.lock}.Owner` },
+        ':nonce': { 'S.$': `${paths.lock}.Nonce` },
+        ':pipeline': { S: pipeline.name },
+        ':step': { S: step.id },
+        ':seen': { 'S.$': `${holderItem}.${A.nonce}.S` },
+      },
+    },
+    ResultPath: null,
+    ...retry,
+    Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
+    Next: execute,
+  });
+  return name('Lock');
+}
+
+/** Records the statement id on the lock so that contenders can judge it; best effort. */
+export function renderRegisterStatement(ctx: CompileContext, step: StatementStep, then: string): string {
+  const paths = stepPaths(step.id);
+  return ctx.registry.add(stateName(step.id, 'Register'), {
+    Type: 'Task',
+    Resource: DYNAMODB.updateItem,
+    Parameters: {
+      TableName: ctx.pipeline.stateTable,
+      Key: itemKey(step),
+      UpdateExpression: 'SET #statement = :statement',
+      ConditionExpression: '#nonce = :mine',
+      ExpressionAttributeNames: { '#statement': A.statementId, '#nonce': A.nonce },
+      ExpressionAttributeValues: { ':statement': { 'S.$': paths.statementId }, ':mine': { 'S.$': `${paths.lock}.Nonce` } },
+    },
+    ResultPath: null,
+    ...dynamoRetry(step),
+    // Without a registered id the lock still holds: contenders then judge by our execution.
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: then }],
+    Next: then,
+  });
+}
+
+function releaseParameters(ctx: CompileContext, step: StatementStep): JsonObject {
+  return {
+    TableName: ctx.pipeline.stateTable,
+    Key: itemKey(step),
+    ConditionExpression: '#nonce = :mine',
+    ExpressionAttributeNames: { '#nonce': A.nonce },
+    ExpressionAttributeValues: { ':mine': { 'S.$': `${stepPaths(step.id).lock}.Nonce` } },
+  };
+}
+
+/** Release after success; a lock already taken over by someone else is left to them. */
+export function renderRelease(ctx: CompileContext, step: StatementStep, then: Transition): string {
+  const name = stateName(step.id, 'Release');
+  return ctx.registry.add(name, {
+    Type: 'Task',
+    Resource: DYNAMODB.deleteItem,
+    Parameters: releaseParameters(ctx, step),
+    ResultPath: null,
+    ...dynamoRetry(step),
+    ...(then.Next !== undefined ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: then.Next }] } : {}),
+    ...then,
+  });
+}
+
+/** Release on failure, then raise the original error and cause. Returns the release state. */
+export function renderReleaseAndRaise(ctx: CompileContext, step: StatementStep): string {
+  const paths = stepPaths(step.id);
+  const raise = ctx.registry.add(stateName(step.id, 'Raise'), {
+    Type: 'Fail',
+    ErrorPath: `${paths.error}.Error`,
+    CausePath: `${paths.error}.Cause`,
+  });
+  return ctx.registry.add(stateName(step.id, 'ReleaseOnError'), {
+    Type: 'Task',
+    Resource: DYNAMODB.deleteItem,
+    Parameters: releaseParameters(ctx, step),
+    ResultPath: null,
+    ...dynamoRetry(step),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: raise }],
+    ...next(raise),
+  });
+}
+
+/** Catch-all of the Tasks that run while the lock is held: release, then re-raise. */
+export function lockHeldCatchers(step: StatementStep, releaseOnError: string): Catcher[] {
+  return [{ ErrorEquals: ['States.ALL'], ResultPath: stepPaths(step.id).error, Next: releaseOnError }];
+}

@@ -1,0 +1,14 @@
+import type { Mode, PollSchedule, RetryPolicy } from './model.ts';
+
+/** The one place that holds every default of the spec. */
+export const SPEC_DEFAULTS = {
+  mode: 'poll' as Mode,
+  timeoutSeconds: 3600,
+  poll: { initialSeconds: 5, maxSeconds: 60, factor: 2 } satisfies PollSchedule,
+  retry: { attempts: 3, intervalSeconds: 5, backoffRate: 2 } satisfies RetryPolicy,
+  stateTable: '${StateTableName}',
+  runtimeFunctionArn: '${RuntimeFunctionArn}',
+  /** The Data API ends any statement after 24 hours. */
+  maxTimeoutSeconds: 86_400,
+  statementNamePrefix: 'sfn-redshift',
+} as const;

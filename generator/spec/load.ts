@@ -1,0 +1,51 @@
+import { compareErrors, SpecError, SpecErrors } from './errors.ts';
+import type { Pipeline, RawPipeline } from './model.ts';
+import { normalizePipeline } from './normalize.ts';
+import { ruleErrors } from './rules.ts';
+import { schemaErrors } from './schema.ts';
+import { loadSpecSource, parseSpecSource, type SpecSource } from './source.ts';
+
+export type SpecInput = { readonly path: string; readonly displayName?: string; readonly text?: string };
+
+/** Load → validate → normalize one spec, collecting every problem instead of stopping at the first. */
+export function loadPipeline(input: SpecInput): { pipeline?: Pipeline; source?: SpecSource; errors: SpecError[] } {
+  const displayName = input.displayName ?? input.path;
+  let parsed: { source: SpecSource; errors: SpecError[] };
+  try {
+    parsed = input.text !== undefined ? parseSpecSource(input.text, displayName) : loadSpecSource(input.path, displayName);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { errors: [new SpecError('invalid-value', { file: displayName, line: 1, column: 1 }, '', `cannot read the spec: ${reason}`)] };
+  }
+  const { source } = parsed;
+  if (parsed.errors.length > 0) return { source, errors: parsed.errors };
+  const schemaProblems = schemaErrors(source);
+  if (schemaProblems.length > 0) return { source, errors: schemaProblems.sort(compareErrors) };
+  const spec = source.data as RawPipeline;
+  const ruleProblems = ruleErrors(source, spec);
+  const { pipeline, errors } = normalizePipeline(source, spec, input.path);
+  const all = [...ruleProblems, ...errors].sort(compareErrors);
+  return all.length > 0 ? { source, errors: all } : { pipeline, source, errors: [] };
+}
+
+/** Every spec, or SpecErrors with every problem of every spec. */
+export function loadPipelines(inputs: readonly SpecInput[]): Pipeline[] {
+  const pipelines: Pipeline[] = [];
+  const errors: SpecError[] = [];
+  const byName = new Map<string, Pipeline>();
+  for (const input of inputs) {
+    const loaded = loadPipeline(input);
+    errors.push(...loaded.errors);
+    if (!loaded.pipeline) continue;
+    const earlier = byName.get(loaded.pipeline.name);
+    if (earlier && loaded.source) {
+      errors.push(loaded.source.error('duplicate-pipeline', ['pipeline'], `pipeline name '${loaded.pipeline.name}' is also used by ${earlier.file}; every pipeline writes <pipeline>.asl.json, so names must be unique`, 'value'));
+      continue;
+    }
+    byName.set(loaded.pipeline.name, loaded.pipeline);
+    pipelines.push(loaded.pipeline);
+  }
+  if (errors.length > 0) throw new SpecErrors(errors);
+  return pipelines;
+}
+

@@ -1,0 +1,225 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { SPEC_DEFAULTS } from './defaults.ts';
+import { formatDuration, parseDuration } from './durations.ts';
+import type { SpecError } from './errors.ts';
+import type {
+  Mode,
+  ParameterValue,
+  Pipeline,
+  PollSchedule,
+  RawPipeline,
+  RawPoll,
+  RawRetry,
+  RawStep,
+  RawTarget,
+  RetryPolicy,
+  SqlParameter,
+  Statement,
+  Step,
+  Target,
+} from './model.ts';
+import type { FieldPath, SpecSource } from './source.ts';
+import { findParameterReferences } from './sql-parameters.ts';
+
+/** What a step inherits from the pipeline (and from enclosing parallel steps). */
+type Inherited = {
+  readonly mode: Mode;
+  readonly timeoutSeconds: number;
+  readonly poll: PollSchedule;
+  readonly retry: RetryPolicy;
+  readonly target: RawTarget;
+};
+
+type Context = {
+  readonly source: SpecSource;
+  readonly specDirectory: string;
+  readonly pipeline: string;
+  readonly errors: SpecError[];
+};
+
+const JSON_PATH = /^\$\$?(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\['[^'\\]+'\])+$/;
+
+/** Fills every default, merges targets, reads SQL files; reports what only merged values reveal. */
+export function normalizePipeline(source: SpecSource, spec: RawPipeline, specPath: string): { pipeline: Pipeline; errors: SpecError[] } {
+  const context: Context = { source, specDirectory: dirname(specPath), pipeline: spec.pipeline, errors: [] };
+  checkTarget(context, spec.target, ['target'], true);
+  const inherited = override(
+    context,
+    {
+      mode: spec.mode ?? SPEC_DEFAULTS.mode,
+      timeoutSeconds: SPEC_DEFAULTS.timeoutSeconds,
+      poll: SPEC_DEFAULTS.poll,
+      retry: SPEC_DEFAULTS.retry,
+      target: spec.target,
+    },
+    { ...spec.defaults },
+    ['defaults'],
+  );
+  const pipeline: Pipeline = {
+    file: source.file,
+    name: spec.pipeline,
+    ...(spec.description !== undefined ? { description: spec.description } : {}),
+    stateTable: spec.stateTable ?? SPEC_DEFAULTS.stateTable,
+    runtimeFunctionArn: spec.runtimeFunctionArn ?? SPEC_DEFAULTS.runtimeFunctionArn,
+    steps: normalizeSteps(context, spec.steps, ['steps'], inherited),
+  };
+  return { pipeline, errors: context.errors };
+}
+
+function normalizeSteps(context: Context, steps: readonly RawStep[], path: FieldPath, inherited: Inherited): Step[] {
+  return steps.map((step, index) => normalizeStep(context, step, [...path, index], inherited));
+}
+
+function normalizeStep(context: Context, step: RawStep, path: FieldPath, parent: Inherited): Step {
+  const inherited = override(context, parent, step, path);
+  const description = step.description !== undefined ? { description: step.description } : {};
+  if (step.parallel) {
+    return {
+      kind: 'parallel',
+      id: step.id,
+      ...description,
+      branches: step.parallel.map((branch, index) => normalizeSteps(context, branch.steps, [...path, 'parallel', index, 'steps'], inherited)),
+    };
+  }
+  const statement = readStatement(context, step, path);
+  return {
+    kind: 'statement',
+    id: step.id,
+    ...description,
+    statement,
+    parameters: normalizeParameters(context, step, path, statement),
+    results: step.results ?? false,
+    singleton: step.singleton ?? false,
+    timeoutSeconds: inherited.timeoutSeconds,
+    poll: inherited.poll,
+    retry: inherited.retry,
+    mode: inherited.mode,
+    target: toTarget(inherited.target),
+    statementName: `${SPEC_DEFAULTS.statementNamePrefix}/${context.pipeline}/${step.id}`,
+  };
+}
+
+/** Settings of `overrides` (a step, a parallel step or the pipeline defaults) over `parent`. */
+function override(
+  context: Context,
+  parent: Inherited,
+  overrides: { mode?: Mode; timeout?: string | number; poll?: RawPoll; retry?: RawRetry; target?: RawTarget },
+  path: FieldPath,
+): Inherited {
+  const timeoutSeconds = overrides.timeout === undefined ? parent.timeoutSeconds : seconds(overrides.timeout);
+  if (timeoutSeconds > SPEC_DEFAULTS.maxTimeoutSeconds) {
+    context.errors.push(context.source.error('invalid-duration', [...path, 'timeout'], `${formatDuration(timeoutSeconds)} is too long; the Data API ends every statement after 24h, so use at most 24h`, 'value'));
+  }
+  const poll: PollSchedule = {
+    initialSeconds: overrides.poll?.initial === undefined ? parent.poll.initialSeconds : seconds(overrides.poll.initial),
+    maxSeconds: overrides.poll?.max === undefined ? parent.poll.maxSeconds : seconds(overrides.poll.max),
+    factor: overrides.poll?.factor ?? parent.poll.factor,
+  };
+  if (overrides.poll && poll.maxSeconds < poll.initialSeconds) {
+    context.errors.push(context.source.error('invalid-value', [...path, 'poll'], `max (${formatDuration(poll.maxSeconds)}) is shorter than initial (${formatDuration(poll.initialSeconds)}); max must be at least initial`));
+  }
+  const retry: RetryPolicy = {
+    attempts: overrides.retry?.attempts ?? parent.retry.attempts,
+    intervalSeconds: overrides.retry?.interval === undefined ? parent.retry.intervalSeconds : seconds(overrides.retry.interval),
+    backoffRate: overrides.retry?.factor ?? parent.retry.backoffRate,
+  };
+  let target = parent.target;
+  if (overrides.target && overrides.target !== parent.target) {
+    target = mergeTarget(parent.target, overrides.target);
+    checkTarget(context, target, [...path, 'target'], false);
+  }
+  return { mode: overrides.mode ?? parent.mode, timeoutSeconds, poll, retry, target };
+}
+
+function seconds(duration: string | number): number {
+  // The schema has already rejected anything that is not a duration.
+  return parseDuration(duration) ?? 0;
+}
+
+/** Naming a cluster or a workgroup switches the kind of target; credentials replace each other. */
+export function mergeTarget(base: RawTarget, overrides: RawTarget): RawTarget {
+  const merged: RawTarget = { ...base };
+  if (overrides.cluster !== undefined) delete merged.workgroup;
+  if (overrides.workgroup !== undefined) {
+    delete merged.cluster;
+    delete merged.dbUser;
+  }
+  if (overrides.dbUser !== undefined) delete merged.secretArn;
+  if (overrides.secretArn !== undefined) delete merged.dbUser;
+  return { ...merged, ...overrides };
+}
+
+function checkTarget(context: Context, target: RawTarget, path: FieldPath, isPipelineTarget: boolean): void {
+  const { source, errors } = context;
+  const where = isPipelineTarget ? 'the pipeline target' : 'this step target (merged over the pipeline target)';
+  if (target.cluster !== undefined && target.workgroup !== undefined) {
+    errors.push(source.error('target-conflict', path, `${where} names both cluster and workgroup; give exactly one`));
+  } else if (target.cluster === undefined && target.workgroup === undefined) {
+    errors.push(source.error('missing-field', path, `${where} names neither cluster nor workgroup; give exactly one`));
+  }
+  if (target.workgroup !== undefined && target.dbUser !== undefined) {
+    errors.push(source.error('target-conflict', [...path, 'dbUser'], `dbUser works only with a provisioned cluster; a workgroup authenticates with secretArn or the caller's IAM identity`));
+  }
+  if (target.dbUser !== undefined && target.secretArn !== undefined) {
+    errors.push(source.error('target-conflict', [...path, 'secretArn'], `give either dbUser or secretArn, not both`));
+  }
+}
+
+function toTarget(raw: RawTarget): Target {
+  const database = raw.database ?? '';
+  const secretArn = raw.secretArn !== undefined ? { secretArn: raw.secretArn } : {};
+  if (raw.workgroup !== undefined) return { kind: 'workgroup', workgroup: raw.workgroup, database, ...secretArn };
+  return {
+    kind: 'cluster',
+    cluster: raw.cluster ?? '',
+    database,
+    ...(raw.dbUser !== undefined ? { dbUser: raw.dbUser } : {}),
+    ...secretArn,
+  };
+}
+
+function readStatement(context: Context, step: RawStep, path: FieldPath): Statement {
+  if (step.sqls) return { kind: 'batch', sqls: step.sqls };
+  if (step.sqlFile === undefined) return { kind: 'single', sql: step.sql ?? '' };
+  const file = resolve(context.specDirectory, step.sqlFile);
+  try {
+    const sql = readFileSync(file, 'utf8').trim();
+    if (sql === '') context.errors.push(context.source.error('invalid-value', [...path, 'sqlFile'], `'${step.sqlFile}' is empty; it must hold one SQL statement`, 'value'));
+    return { kind: 'single', sql };
+  } catch {
+    context.errors.push(context.source.error('sql-file-not-found', [...path, 'sqlFile'], `cannot read '${step.sqlFile}' (looked for ${file}); the path is relative to the spec file`, 'value'));
+    return { kind: 'single', sql: '' };
+  }
+}
+
+function normalizeParameters(context: Context, step: RawStep, path: FieldPath, statement: Statement): SqlParameter[] {
+  const declared = step.parameters ?? {};
+  const texts = statement.kind === 'batch' ? statement.sqls : [statement.sql];
+  const referenced = new Set(texts.flatMap((sql) => findParameterReferences(sql).map((reference) => reference.name)));
+  const parameters: SqlParameter[] = [];
+  for (const [name, raw] of Object.entries(declared)) {
+    const parameterPath = [...path, 'parameters', name];
+    if (!referenced.has(name)) {
+      context.errors.push(context.source.error('invalid-parameter', parameterPath, `parameter '${name}' is not used by the SQL; refer to it as :${name} or remove it`));
+    }
+    parameters.push({ name, value: parameterValue(context, raw, parameterPath) });
+  }
+  for (const name of referenced) {
+    if (!(name in declared)) {
+      const field = step.sqlFile !== undefined ? 'sqlFile' : step.sqls !== undefined ? 'sqls' : 'sql';
+      context.errors.push(context.source.error('invalid-parameter', [...path, field], `the SQL uses :${name} but the step has no parameter '${name}'; add it under parameters`));
+    }
+  }
+  return parameters;
+}
+
+function parameterValue(context: Context, raw: string | number | boolean, path: FieldPath): ParameterValue {
+  if (typeof raw === 'string' && (raw.startsWith('$.') || raw.startsWith('$$.'))) {
+    if (!JSON_PATH.test(raw)) {
+      context.errors.push(context.source.error('invalid-parameter', path, `'${raw}' is not a supported JSONPath; use dotted names and indexes such as $.runDate or $.batch.days[0]`, 'value'));
+    }
+    return { kind: 'path', path: raw };
+  }
+  return { kind: 'literal', value: String(raw) };
+}
