@@ -17,8 +17,13 @@ export function mathAdd(a: string, b: string): string {
   return `States.MathAdd(${a}, ${b})`;
 }
 
+/**
+ * States.Format with a template of our own: its `{}` are placeholders and stay unescaped; write
+ * `\\{` for a literal brace. Quotes are not allowed in templates.
+ */
 export function format(template: string, ...args: string[]): string {
-  return `States.Format(${[literal(template), ...args].join(', ')})`;
+  if (template.includes("'")) throw new Error(`unsafe States.Format template: ${template}`);
+  return `States.Format('${template}', ${args.join(', ')})`;
 }
 
 export function sha256(value: string): string {

@@ -1,7 +1,7 @@
 import type { ParallelStep } from '../spec/model.ts';
 import type { Transition } from './asl.ts';
 import { END, type CompileContext } from './context.ts';
-import { jsonMerge } from './intrinsics.ts';
+import { format, jsonMerge } from './intrinsics.ts';
 import type { StepRenderer } from './pipeline.ts';
 
 /**
@@ -29,6 +29,6 @@ export function mergeBranchOutputs(branchCount: number): string {
   let steps = '$[0].steps';
   for (let index = 1; index < branchCount; index += 1) steps = jsonMerge(steps, `$[${index}].steps`);
   // Intrinsic string literals need `{` and `}` escaped; States.Format fills the one `{}` left.
-  const wrapped = `States.StringToJson(States.Format('\\{"steps":{}\\}', States.JsonToString(${steps})))`;
+  const wrapped = `States.StringToJson(${format('\\{"steps":{}\\}', `States.JsonToString(${steps})`)})`;
   return jsonMerge('$[0]', wrapped);
 }

@@ -56,7 +56,7 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     Type: 'Task',
     Resource: resource,
     Parameters: parameters,
-    ResultSelector: { 'Id.$': '$.Id', Interval: firstWait, Remaining: budget - firstWait, Next: intervals[secondIndex] as number, Poll: secondIndex },
+    ResultSelector: { 'Id.$': '$.Id', Interval: firstWait, Remaining: budget - firstWait, NextWait: intervals[secondIndex] as number, Poll: secondIndex },
     ResultPath: run,
     ...dataApiRetry(step.retry),
     ...catchers,
@@ -82,7 +82,7 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
       { Variable: status, StringEquals: 'FAILED', Next: failure('Failed', STEP_ERRORS.statementFailed, `${paths.statement}.Error`) },
       { Variable: status, StringEquals: 'ABORTED', Next: failure('Aborted', STEP_ERRORS.statementAborted, paths.statementId) },
       { Variable: `${run}.Remaining`, NumericLessThanEquals: 0, Next: name('Cancel') },
-      { Variable: `${run}.Remaining`, NumericLessThanPath: `${run}.Next`, Next: name('LastWait') },
+      { Variable: `${run}.Remaining`, NumericLessThanPath: `${run}.NextWait`, Next: name('LastWait') },
     ],
     Default: name('Backoff'),
   });
@@ -92,9 +92,9 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     Comment: `Waits ${intervals.join(', ')}… seconds, then ${intervals.at(-1)} until the budget of ${budget} s is spent`,
     Parameters: {
       'Id.$': paths.statementId,
-      'Interval.$': `${run}.Next`,
+      'Interval.$': `${run}.NextWait`,
       'Remaining.$': mathAdd(`${run}.Remaining`, arrayItem(arrayOf(intervals.map((seconds) => -seconds)), index)),
-      'Next.$': arrayItem(arrayOf(intervals), arrayItem(arrayOf(successor), index)),
+      'NextWait.$': arrayItem(arrayOf(intervals), arrayItem(arrayOf(successor), index)),
       'Poll.$': arrayItem(arrayOf(successor), index),
     },
     ResultPath: run,
@@ -103,7 +103,7 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
   registry.add(name('LastWait'), {
     Type: 'Pass',
     Comment: 'The last wait is shortened so that the waits add up to the budget exactly',
-    Parameters: { 'Id.$': paths.statementId, 'Interval.$': `${run}.Remaining`, Remaining: 0, 'Next.$': `${run}.Next`, 'Poll.$': index },
+    Parameters: { 'Id.$': paths.statementId, 'Interval.$': `${run}.Remaining`, Remaining: 0, 'NextWait.$': `${run}.NextWait`, 'Poll.$': index },
     ResultPath: run,
     Next: wait,
   });

@@ -108,7 +108,7 @@ function override(
   path: FieldPath,
 ): Inherited {
   const timeoutSeconds = overrides.timeout === undefined ? parent.timeoutSeconds : seconds(overrides.timeout);
-  if (timeoutSeconds > SPEC_DEFAULTS.maxTimeoutSeconds) {
+  if (overrides.timeout !== undefined && timeoutSeconds > SPEC_DEFAULTS.maxTimeoutSeconds) {
     context.errors.push(context.source.error('invalid-duration', [...path, 'timeout'], `${formatDuration(timeoutSeconds)} is too long; the Data API ends every statement after 24h, so use at most 24h`, 'value'));
   }
   const poll: PollSchedule = {

@@ -44,6 +44,11 @@ function describe(node: unknown): string {
   return description ? ` (${description.replace(/\.$/, '')})` : '';
 }
 
+function isDuration(node: unknown): boolean {
+  const variants = (node as { oneOf?: { pattern?: string }[] } | undefined)?.oneOf ?? [];
+  return variants.some((variant) => variant.pattern?.includes('(\\d+h)?') === true);
+}
+
 function shown(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
 }
@@ -69,7 +74,9 @@ function convert(source: SpecSource, error: ErrorObject): SpecError | undefined 
     case 'const':
       return source.error('invalid-value', path, `${shown(error.data)} is not valid; must be ${shown(params.allowedValue)}`, 'value');
     case 'oneOf':
-      return source.error(path.at(-1) === 'poll' || path.at(-1) === 'retry' ? 'invalid-value' : 'invalid-duration', path, `${shown(error.data)} is not valid${describe(error.parentSchema)}`, 'value');
+      return isDuration(error.parentSchema)
+        ? source.error('invalid-duration', path, `${shown(error.data)} is not a duration; use 30s, 5m, 2h, a combination such as 1h30m, or a whole number of seconds`, 'value')
+        : source.error('invalid-value', path, `${shown(error.data)} is not valid${describe(error.parentSchema)}`, 'value');
     case 'type':
       return source.error('invalid-value', path, `${shown(error.data)} is not valid; must be ${String(params.type).replace(/,/g, ' or ')}${describe(error.parentSchema)}`, 'value');
     case 'pattern':

@@ -1,0 +1,307 @@
+import { describe, expect, it } from 'vitest';
+import type { State } from '../../generator/compile/asl.ts';
+import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import { lockKey } from '../../runtime/src/lock-key.ts';
+import { pipelineFrom, TRANSIENT } from './helpers.ts';
+
+const HEAD = `version: 1
+pipeline: demo
+target: { cluster: analytics, database: dev, dbUser: etl }
+`;
+function firstChoice(state: State | undefined) {
+  if (state?.Type !== 'Choice') throw new Error('not a Choice state');
+  return state.Choices[0];
+}
+const RETRY = [{ ErrorEquals: TRANSIENT, IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 }];
+
+describe('compiler: single statement in poll mode', () => {
+  const machine = compilePipeline(
+    pipelineFrom(`${HEAD}description: Demo\nsteps:\n  - id: load\n    sql: "call load(:day)"\n    parameters: { day: "$.runDate", limit: 10 }\n    timeout: 100s\n`.replace('call load(:day)', 'call load(:day, :limit)')),
+  );
+
+  it('renders every state of the loop', () => {
+    expect(machine.Comment).toBe('Demo');
+    expect(machine.StartAt).toBe('load.Execute');
+    expect(machine.States).toEqual({
+      'load.Execute': {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::aws-sdk:redshiftdata:executeStatement',
+        Parameters: {
+          ClusterIdentifier: 'analytics',
+          Database: 'dev',
+          DbUser: 'etl',
+          Sql: 'call load(:day, :limit)',
+          StatementName: 'sfn-redshift/demo/load',
+          Parameters: [
+            { name: 'day', 'value.$': "States.Format('{}', $.runDate)" },
+            { name: 'limit', value: '10' },
+          ],
+        },
+        ResultSelector: { 'Id.$': '$.Id', Interval: 5, Remaining: 95, NextWait: 10, Poll: 1 },
+        ResultPath: '$.steps.load.Run',
+        Retry: RETRY,
+        Next: 'load.Wait',
+      },
+      'load.Wait': { Type: 'Wait', SecondsPath: '$.steps.load.Run.Interval', Next: 'load.Describe' },
+      'load.Describe': {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
+        Parameters: { 'Id.$': '$.steps.load.Run.Id' },
+        ResultPath: '$.steps.load.Statement',
+        Retry: RETRY,
+        Next: 'load.Status',
+      },
+      'load.Status': {
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.steps.load.Statement.Status', StringEquals: 'FINISHED', Next: 'load.Record' },
+          { Variable: '$.steps.load.Statement.Status', StringEquals: 'FAILED', Next: 'load.Failed' },
+          { Variable: '$.steps.load.Statement.Status', StringEquals: 'ABORTED', Next: 'load.Aborted' },
+          { Variable: '$.steps.load.Run.Remaining', NumericLessThanEquals: 0, Next: 'load.Cancel' },
+          { Variable: '$.steps.load.Run.Remaining', NumericLessThanPath: '$.steps.load.Run.NextWait', Next: 'load.LastWait' },
+        ],
+        Default: 'load.Backoff',
+      },
+      'load.Backoff': {
+        Type: 'Pass',
+        Comment: 'Waits 5, 10, 20, 40, 60… seconds, then 60 until the budget of 100 s is spent',
+        Parameters: {
+          'Id.$': '$.steps.load.Run.Id',
+          'Interval.$': '$.steps.load.Run.NextWait',
+          'Remaining.$': 'States.MathAdd($.steps.load.Run.Remaining, States.ArrayGetItem(States.Array(-5, -10, -20, -40, -60), $.steps.load.Run.Poll))',
+          'NextWait.$': 'States.ArrayGetItem(States.Array(5, 10, 20, 40, 60), States.ArrayGetItem(States.Array(1, 2, 3, 4, 4), $.steps.load.Run.Poll))',
+          'Poll.$': 'States.ArrayGetItem(States.Array(1, 2, 3, 4, 4), $.steps.load.Run.Poll)',
+        },
+        ResultPath: '$.steps.load.Run',
+        Next: 'load.Wait',
+      },
+      'load.LastWait': {
+        Type: 'Pass',
+        Comment: 'The last wait is shortened so that the waits add up to the budget exactly',
+        Parameters: {
+          'Id.$': '$.steps.load.Run.Id',
+          'Interval.$': '$.steps.load.Run.Remaining',
+          Remaining: 0,
+          'NextWait.$': '$.steps.load.Run.NextWait',
+          'Poll.$': '$.steps.load.Run.Poll',
+        },
+        ResultPath: '$.steps.load.Run',
+        Next: 'load.Wait',
+      },
+      'load.Cancel': {
+        Type: 'Task',
+        Comment: 'Budget spent: cancel the statement so that nothing keeps running',
+        Resource: 'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement',
+        Parameters: { 'Id.$': '$.steps.load.Run.Id' },
+        ResultPath: null,
+        Retry: RETRY,
+        Catch: [{ ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'], ResultPath: null, Next: 'load.TimedOut' }],
+        Next: 'load.TimedOut',
+      },
+      'load.TimedOut': { Type: 'Fail', Error: 'Redshift.StatementTimeout', CausePath: '$.steps.load.Run.Id' },
+      'load.Failed': { Type: 'Fail', Error: 'Redshift.StatementFailed', CausePath: '$.steps.load.Statement.Error' },
+      'load.Aborted': { Type: 'Fail', Error: 'Redshift.StatementAborted', CausePath: '$.steps.load.Run.Id' },
+      'load.Record': {
+        Type: 'Pass',
+        Comment: 'The step record of the contract replaces the working data',
+        Parameters: {
+          'Id.$': '$.steps.load.Run.Id',
+          'Status.$': '$.steps.load.Statement.Status',
+          'ResultRows.$': '$.steps.load.Statement.ResultRows',
+          'HasResultSet.$': '$.steps.load.Statement.HasResultSet',
+        },
+        ResultPath: '$.steps.load',
+        End: true,
+      },
+    });
+  });
+
+  it('sets TimeoutSeconds to the step budget plus retry and bookkeeping slack', () => {
+    // 100 s budget + 4 calls × (5 + 10 + 20) s of retries + 60 s.
+    expect(machine.TimeoutSeconds).toBe(100 + 4 * 35 + 60);
+  });
+});
+
+describe('compiler: batch with results on a serverless workgroup', () => {
+  const machine = compilePipeline(
+    pipelineFrom(`version: 1
+pipeline: dq
+target: { workgroup: wg, database: dev, secretArn: "\${SecretArn}" }
+steps:
+  - id: check
+    sqls: ["create temp table x as select 1 as n", "select n from x"]
+    results: true
+    retry: { attempts: 0 }
+`),
+  );
+
+  it('submits with BatchExecuteStatement and no Retry when attempts is 0', () => {
+    expect(machine.States['check.Execute']).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement',
+      Parameters: { WorkgroupName: 'wg', Database: 'dev', SecretArn: '${SecretArn}', Sqls: ['create temp table x as select 1 as n', 'select n from x'], StatementName: 'sfn-redshift/dq/check' },
+    });
+    expect(machine.States['check.Execute']).not.toHaveProperty('Retry');
+  });
+
+  it('fetches the last sub-statement that has a result set', () => {
+    expect(firstChoice(machine.States['check.Status'])).toMatchObject({ StringEquals: 'FINISHED', Next: 'check.PickResult' });
+    expect(machine.States['check.PickResult']).toEqual({
+      Type: 'Pass',
+      Comment: 'Sub-statements that returned rows; the last one is fetched',
+      Parameters: { 'Ids.$': '$.steps.check.Statement.SubStatements[?(@.HasResultSet == true)].Id' },
+      ResultPath: '$.steps.check.ResultIds',
+      Next: 'check.HasResult',
+    });
+    expect(machine.States['check.HasResult']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.steps.check.ResultIds.Ids[0]', IsPresent: true, Next: 'check.FetchResult' }],
+      Default: 'check.NoResult',
+    });
+    expect(machine.States['check.FetchResult']).toEqual({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult',
+      Parameters: { 'Id.$': 'States.ArrayGetItem($.steps.check.ResultIds.Ids, States.MathAdd(States.ArrayLength($.steps.check.ResultIds.Ids), -1))' },
+      ResultPath: '$.steps.check.Result',
+      Next: 'check.Record',
+    });
+    expect(machine.States['check.NoResult']).toEqual({
+      Type: 'Pass',
+      Result: { Records: [], ColumnMetadata: [], TotalNumRows: 0 },
+      ResultPath: '$.steps.check.Result',
+      Next: 'check.Record',
+    });
+    expect(machine.States['check.Record']).toMatchObject({ Parameters: { 'Result.$': '$.steps.check.Result' }, End: true });
+  });
+});
+
+describe('compiler: parallel', () => {
+  const machine = compilePipeline(
+    pipelineFrom(`${HEAD}steps:
+  - id: dims
+    description: Dimensions
+    parallel:
+      - steps: [{ id: a, sql: select 1 }]
+      - steps: [{ id: b, sql: select 2 }, { id: c, sql: select 3 }]
+      - steps: [{ id: d, sql: select 4 }]
+  - id: after
+    sql: select 5
+`),
+  );
+
+  it('renders one Parallel state whose branches end, merging every branch record into $.steps', () => {
+    const parallel = machine.States.dims;
+    expect(machine.StartAt).toBe('dims');
+    expect(parallel).toMatchObject({
+      Type: 'Parallel',
+      Comment: 'Dimensions',
+      ResultSelector: {
+        'State.$':
+          'States.JsonMerge($[0], States.StringToJson(States.Format(\'\\{"steps":{}\\}\', States.JsonToString(States.JsonMerge(States.JsonMerge($[0].steps, $[1].steps, false), $[2].steps, false)))), false)',
+      },
+      OutputPath: '$.State',
+      Next: 'after.Execute',
+    });
+    if (parallel?.Type !== 'Parallel') throw new Error('not a Parallel state');
+    expect(parallel.Branches.map((branch) => branch.StartAt)).toEqual(['a.Execute', 'b.Execute', 'd.Execute']);
+    expect(parallel.Branches[1]?.States['b.Record']).toMatchObject({ Next: 'c.Execute' });
+    expect(parallel.Branches[1]?.States['c.Record']).toMatchObject({ End: true });
+    expect(Object.keys(machine.States).filter((name) => name.startsWith('a.'))).toEqual([]);
+  });
+
+  it('gives the machine the longest branch budget', () => {
+    const step = 3600 + 4 * 35 + 60;
+    expect(machine.TimeoutSeconds).toBe(2 * step + step);
+  });
+});
+
+describe('compiler: singleton', () => {
+  const machine = compilePipeline(pipelineFrom(`${HEAD}stateTable: locks\nsteps:\n  - id: mv\n    sql: "refresh   materialized view\n      mv_sales"\n    singleton: true\n`));
+  const key = "States.Format('lock#{}', States.Hash(States.Format('{}|{}|{}', $.steps.mv.Lock.Target, $.steps.mv.Lock.Database, $.steps.mv.Lock.SqlDigest), 'SHA-256'))";
+  const itemKey = { pk: { 'S.$': key }, sk: { S: 'lock' } };
+  const dynamoRetry = [
+    {
+      ErrorEquals: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException'],
+      IntervalSeconds: 5,
+      MaxAttempts: 3,
+      BackoffRate: 2,
+    },
+  ];
+
+  it('starts with the lock subject whose hash the runtime computes the same way', async () => {
+    expect(machine.StartAt).toBe('mv.Lock');
+    const lock = machine.States['mv.Lock'];
+    expect(lock).toMatchObject({
+      Type: 'Pass',
+      Parameters: { Target: 'cluster:analytics', Database: 'dev', 'Owner.$': '$$.Execution.Id', 'Nonce.$': 'States.UUID()' },
+      ResultPath: '$.steps.mv.Lock',
+      Next: 'mv.Acquire',
+    });
+    // What States.Hash computes from the Lock fields equals the runtime's key.
+    const { createHash } = await import('node:crypto');
+    const parameters = (lock as { Parameters: Record<string, string> }).Parameters;
+    const inMachine = `lock#${createHash('sha256').update(`${parameters.Target}|${parameters.Database}|${parameters.SqlDigest}`).digest('hex')}`;
+    expect(inMachine).toBe(lockKey({ kind: 'cluster', name: 'analytics', database: 'dev' }, 'refresh materialized view mv_sales'));
+  });
+
+  it('acquires atomically and examines the holder on conflict', () => {
+    expect(machine.States['mv.Acquire']).toEqual({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::dynamodb:putItem',
+      Parameters: {
+        TableName: 'locks',
+        Item: { ...itemKey, Owner: { 'S.$': '$.steps.mv.Lock.Owner' }, Nonce: { 'S.$': '$.steps.mv.Lock.Nonce' }, Pipeline: { S: 'demo' }, StepId: { S: 'mv' } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+      ResultPath: null,
+      Retry: dynamoRetry,
+      Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'mv.Holder' }],
+      Next: 'mv.Execute',
+    });
+    expect(machine.States['mv.HolderState']).toMatchObject({
+      Choices: [
+        { Not: { Variable: '$.steps.mv.Holder.Item', IsPresent: true }, Next: 'mv.Acquire' },
+        { Variable: '$.steps.mv.Holder.Item.Owner.S', StringEqualsPath: '$.steps.mv.Lock.Owner', Next: 'mv.TakeOver' },
+        { Variable: '$.steps.mv.Holder.Item.StatementId.S', IsPresent: true, Next: 'mv.HolderStatement' },
+      ],
+      Default: 'mv.HolderExecution',
+    });
+    expect(machine.States['mv.Busy']).toMatchObject({ Type: 'Fail', Error: 'ConcurrentExecution', CausePath: '$.steps.mv.Holder.Item.StatementId.S' });
+    expect(machine.States['mv.TakeOver']).toMatchObject({
+      Resource: 'arn:aws:states:::dynamodb:updateItem',
+      Parameters: { ConditionExpression: '#nonce = :seen', ExpressionAttributeValues: { ':seen': { 'S.$': '$.steps.mv.Holder.Item.Nonce.S' } } },
+      Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'mv.Holder' }],
+      Next: 'mv.Execute',
+    });
+  });
+
+  it('releases on success and re-raises the original error after releasing on failure', () => {
+    expect(firstChoice(machine.States['mv.Status'])).toMatchObject({ StringEquals: 'FINISHED', Next: 'mv.Release' });
+    expect(machine.States['mv.Release']).toMatchObject({
+      Resource: 'arn:aws:states:::dynamodb:deleteItem',
+      Parameters: { TableName: 'locks', Key: itemKey, ConditionExpression: '#nonce = :mine' },
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'mv.Record' }],
+      Next: 'mv.Record',
+    });
+    expect(machine.States['mv.Failed']).toEqual({
+      Type: 'Pass',
+      Parameters: { Error: 'Redshift.StatementFailed', 'Cause.$': '$.steps.mv.Statement.Error' },
+      ResultPath: '$.steps.mv.Error',
+      Next: 'mv.ReleaseOnError',
+    });
+    expect(machine.States['mv.Execute']).toMatchObject({ Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.steps.mv.Error', Next: 'mv.ReleaseOnError' }], Next: 'mv.Register' });
+    expect(machine.States['mv.Cancel']).toMatchObject({
+      Catch: [
+        { ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'], Next: 'mv.TimedOut' },
+        { ErrorEquals: ['States.ALL'], Next: 'mv.ReleaseOnError' },
+      ],
+    });
+    expect(machine.States['mv.ReleaseOnError']).toMatchObject({ Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'mv.Raise' }], Next: 'mv.Raise' });
+    expect(machine.States['mv.Raise']).toEqual({ Type: 'Fail', ErrorPath: '$.steps.mv.Error.Error', CausePath: '$.steps.mv.Error.Cause' });
+  });
+});
+
+describe('compiler: callback mode', () => {
+  it('is refused with a clear message until the runtime ships', () => {
+    expect(() => compilePipeline(pipelineFrom(`${HEAD}steps:\n  - id: a\n    sql: select 1\n    mode: callback\n`))).toThrow(/step 'a': mode callback is not available/);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { pollPlan, pollWaits } from '../../generator/compile/schedule.ts';
+import { formatDuration, parseDuration } from '../../generator/spec/durations.ts';
+
+describe('poll schedule', () => {
+  it('grows by the factor up to the cap', () => {
+    expect(pollPlan({ initialSeconds: 5, maxSeconds: 60, factor: 2 })).toEqual({ intervals: [5, 10, 20, 40, 60], successor: [1, 2, 3, 4, 4] });
+    expect(pollPlan({ initialSeconds: 2, maxSeconds: 10, factor: 1.5 }).intervals).toEqual([2, 3, 5, 7, 10]);
+    expect(pollPlan({ initialSeconds: 30, maxSeconds: 30, factor: 2 })).toEqual({ intervals: [30], successor: [0] });
+    expect(pollPlan({ initialSeconds: 10, maxSeconds: 60, factor: 1 }).intervals).toEqual([10]);
+  });
+
+  it('never waits past the budget: the last wait is shortened', () => {
+    expect(pollWaits({ initialSeconds: 5, maxSeconds: 60, factor: 2 }, 100)).toEqual([5, 10, 20, 40, 25]);
+    expect(pollWaits({ initialSeconds: 5, maxSeconds: 60, factor: 2 }, 3)).toEqual([3]);
+    const hour = pollWaits({ initialSeconds: 5, maxSeconds: 60, factor: 2 }, 3600);
+    expect(hour.reduce((sum, wait) => sum + wait, 0)).toBe(3600);
+    // 5 + 10 + 20 + 40 = 75 s, then 58 waits of 60 s, then the 45 s left.
+    expect(hour).toHaveLength(4 + 58 + 1);
+    expect(hour.at(-1)).toBe(45);
+  });
+
+  it('stops at the first poll after the statement ends', () => {
+    expect(pollWaits({ initialSeconds: 5, maxSeconds: 60, factor: 2 }, 3600, 12)).toEqual([5, 10]);
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['30s', 30],
+    ['5m', 300],
+    ['2h', 7200],
+    ['1h30m', 5400],
+    ['90', 90],
+    [45, 45],
+  ] as const)('%s → %d s', (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+
+  it.each(['', '0s', '5x', 'h', '1.5h', -3, 2.5])('rejects %s', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+
+  it('formats seconds back', () => {
+    expect([formatDuration(90), formatDuration(7200), formatDuration(3661)]).toEqual(['1m30s', '2h', '1h1m1s']);
+  });
+});

@@ -1,0 +1,213 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPipeline } from '../../generator/spec/load.ts';
+import type { SpecErrorCode } from '../../generator/spec/errors.ts';
+
+const VALID_HEAD = `version: 1
+pipeline: demo
+target:
+  cluster: analytics
+  database: dev
+`;
+
+type Expected = { code: SpecErrorCode; line: number; column: number; contains: string };
+type Case = { name: string; yaml: string; expected: Expected[] };
+
+const cases: Case[] = [
+  {
+    name: 'YAML syntax error',
+    yaml: `version: 1\npipeline: [demo\n`,
+    expected: [{ code: 'yaml-syntax', line: 3, column: 1, contains: 'YAML syntax' }],
+  },
+  {
+    name: 'missing top-level field points at the document root',
+    yaml: `version: 1\npipeline: demo\ntarget: { cluster: a, database: dev }\n`,
+    expected: [{ code: 'missing-field', line: 1, column: 1, contains: "missing required field 'steps'" }],
+  },
+  {
+    name: 'unknown top-level field points at its key and lists valid fields',
+    yaml: `${VALID_HEAD}colour: blue\nsteps:\n  - id: a\n    sql: select 1\n`,
+    expected: [{ code: 'unknown-field', line: 6, column: 1, contains: "unknown field 'colour'; valid fields here: version, pipeline" }],
+  },
+  {
+    name: 'unknown step field',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    retries: 3\n`,
+    expected: [{ code: 'unknown-field', line: 9, column: 5, contains: "steps[0].retries: unknown field 'retries'; valid fields here: id, description, sql, sqlFile, sqls, parallel" }],
+  },
+  {
+    name: 'bad enum value points at the value',
+    yaml: `${VALID_HEAD}mode: sometimes\nsteps:\n  - id: a\n    sql: select 1\n`,
+    expected: [{ code: 'invalid-value', line: 6, column: 7, contains: "mode: 'sometimes' is not valid; must be one of: poll, callback" }],
+  },
+  {
+    name: 'bad pipeline name',
+    yaml: `version: 1\npipeline: "nightly sales"\ntarget: { cluster: a, database: dev }\nsteps:\n  - id: a\n    sql: select 1\n`,
+    expected: [{ code: 'invalid-value', line: 2, column: 11, contains: 'pipeline: \'nightly sales\' is not valid (Pipeline name: 1-64 letters, digits or hyphens' }],
+  },
+  {
+    name: 'bad step id',
+    yaml: `${VALID_HEAD}steps:\n  - id: 1load\n    sql: select 1\n`,
+    expected: [{ code: 'invalid-value', line: 7, column: 9, contains: "steps[0].id: '1load' is not valid" }],
+  },
+  {
+    name: 'bad duration',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    timeout: 90x\n`,
+    expected: [{ code: 'invalid-duration', line: 9, column: 14, contains: "steps[0].timeout: '90x' is not a duration; use 30s, 5m, 2h, a combination such as 1h30m, or a whole number of seconds" }],
+  },
+  {
+    name: 'timeout above the Data API limit',
+    yaml: `${VALID_HEAD}defaults:\n  timeout: 25h\nsteps:\n  - id: a\n    sql: select 1\n`,
+    expected: [{ code: 'invalid-duration', line: 7, column: 12, contains: 'defaults.timeout: 25h is too long; the Data API ends every statement after 24h' }],
+  },
+  {
+    name: 'two step kinds on one step point at the step',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    sqls: [select 2]\n`,
+    expected: [{ code: 'step-kind-conflict', line: 7, column: 5, contains: "step 'a' has sql and sqls; give exactly one of sql, sqlFile, sqls or parallel" }],
+  },
+  {
+    name: 'no step kind',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    results: true\n`,
+    expected: [{ code: 'step-kind-conflict', line: 7, column: 5, contains: "step 'a' has no SQL" }],
+  },
+  {
+    name: 'statement-only field on a parallel step',
+    yaml: `${VALID_HEAD}steps:\n  - id: p\n    singleton: true\n    parallel:\n      - steps:\n          - id: a\n            sql: select 1\n`,
+    expected: [{ code: 'step-kind-conflict', line: 8, column: 5, contains: "'singleton' belongs on the steps inside the branches" }],
+  },
+  {
+    name: 'duplicate step id inside a parallel branch',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n  - id: p\n    parallel:\n      - steps:\n          - id: a\n            sql: select 2\n`,
+    expected: [{ code: 'duplicate-step-id', line: 12, column: 13, contains: "step id 'a' is already used on line 7" }],
+  },
+  {
+    name: 'cluster and workgroup both',
+    yaml: `version: 1\npipeline: demo\ntarget:\n  cluster: a\n  workgroup: b\n  database: dev\nsteps:\n  - id: a\n    sql: select 1\n`,
+    expected: [{ code: 'target-conflict', line: 3, column: 1, contains: 'target: the pipeline target names both cluster and workgroup' }],
+  },
+  {
+    name: 'neither cluster nor workgroup',
+    yaml: `version: 1\npipeline: demo\ntarget:\n  database: dev\nsteps:\n  - id: a\n    sql: select 1\n`,
+    expected: [{ code: 'missing-field', line: 3, column: 1, contains: 'names neither cluster nor workgroup' }],
+  },
+  {
+    name: 'dbUser with a workgroup',
+    yaml: `version: 1\npipeline: demo\ntarget:\n  workgroup: wg\n  database: dev\n  dbUser: etl\nsteps:\n  - id: a\n    sql: select 1\n`,
+    expected: [{ code: 'target-conflict', line: 6, column: 3, contains: 'target.dbUser: dbUser works only with a provisioned cluster' }],
+  },
+  {
+    name: 'dbUser with a workgroup after a step override switches the target kind',
+    yaml: `version: 1\npipeline: demo\ntarget:\n  cluster: c\n  database: dev\n  secretArn: arn:aws:secretsmanager:eu-west-1:1:secret:x\nsteps:\n  - id: a\n    sql: select 1\n    target: { dbUser: etl, secretArn: arn:aws:secretsmanager:eu-west-1:1:secret:y }\n`,
+    expected: [{ code: 'target-conflict', line: 10, column: 28, contains: 'steps[0].target.secretArn: give either dbUser or secretArn, not both' }],
+  },
+  {
+    name: 'malformed placeholder',
+    yaml: `version: 1\npipeline: demo\ntarget:\n  cluster: analytics\n  database: \${Db\nsteps:\n  - id: a\n    sql: select 1\n`,
+    expected: [{ code: 'invalid-placeholder', line: 5, column: 13, contains: "target.database: malformed placeholder '${Db'" }],
+  },
+  {
+    name: 'parameter not used by the SQL, and SQL parameter not declared',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: "select * from t where d = :day and x = ':not_a_param' and y::int = 1"\n    parameters: { run_date: "$.runDate" }\n`,
+    expected: [
+      { code: 'invalid-parameter', line: 8, column: 5, contains: "the SQL uses :day but the step has no parameter 'day'" },
+      { code: 'invalid-parameter', line: 9, column: 19, contains: "parameter 'run_date' is not used by the SQL" },
+    ],
+  },
+  {
+    name: 'bad JSONPath parameter',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select :d\n    parameters: { d: "$.a b" }\n`,
+    expected: [{ code: 'invalid-parameter', line: 9, column: 22, contains: "'$.a b' is not a supported JSONPath" }],
+  },
+  {
+    name: 'poll max below initial',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    poll: { initial: 10s, max: 5s }\n`,
+    expected: [{ code: 'invalid-value', line: 9, column: 5, contains: 'steps[0].poll: max (5s) is shorter than initial (10s)' }],
+  },
+  {
+    name: 'several problems are all reported, in file order',
+    yaml: `${VALID_HEAD}mode: fast\nsteps:\n  - id: a\n    sql: select 1\n    timeout: soon\n  - id: b\n    sqls: []\n`,
+    expected: [
+      { code: 'invalid-value', line: 6, column: 7, contains: "mode: 'fast'" },
+      { code: 'invalid-duration', line: 10, column: 14, contains: 'steps[0].timeout' },
+      { code: 'invalid-value', line: 12, column: 5, contains: 'steps[1].sqls: must have at least 1 item' },
+    ],
+  },
+];
+
+describe('spec validation', () => {
+  it.each(cases)('$name', ({ yaml, expected }) => {
+    const { pipeline, errors } = loadPipeline({ path: '/specs/demo.yaml', displayName: 'pipelines/demo.yaml', text: yaml });
+    expect(pipeline).toBeUndefined();
+    expect(errors.map((error) => ({ code: error.code, line: error.location.line, column: error.location.column }))).toEqual(
+      expected.map(({ code, line, column }) => ({ code, line, column })),
+    );
+    errors.forEach((error, index) => {
+      expect(error.message).toContain(`pipelines/demo.yaml:${error.location.line}:${error.location.column}: `);
+      expect(error.message).toContain((expected[index] as Expected).contains);
+    });
+  });
+
+  it('reports an sqlFile that does not exist, relative to the spec', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'spec-'));
+    const yaml = `${VALID_HEAD}steps:\n  - id: a\n    sqlFile: sql/missing.sql\n`;
+    const { errors } = loadPipeline({ path: join(directory, 'demo.yaml'), displayName: 'demo.yaml', text: yaml });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.code).toBe('sql-file-not-found');
+    expect(errors[0]?.message).toMatch(/^demo\.yaml:8:14: steps\[0\]\.sqlFile: cannot read 'sql\/missing\.sql' \(looked for .*sql\/missing\.sql\)/);
+  });
+
+  it('normalizes: defaults filled, durations in seconds, SQL files read, targets merged', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'spec-'));
+    mkdirSync(join(directory, 'sql'));
+    writeFileSync(join(directory, 'sql', 'load.sql'), '  insert into t\n  select 1\n');
+    const yaml = `version: 1
+pipeline: demo
+target: { cluster: analytics, database: dev, dbUser: etl }
+defaults: { timeout: 2h, poll: { initial: 10s } }
+steps:
+  - id: a
+    sqlFile: sql/load.sql
+  - id: b
+    sql: select :n
+    parameters: { n: 42 }
+    timeout: 1h30m
+    poll: { max: 2m, factor: 1.5 }
+    retry: { attempts: 0 }
+    target: { workgroup: wg, secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s" }
+`;
+    const { pipeline, errors } = loadPipeline({ path: join(directory, 'demo.yaml'), text: yaml });
+    expect(errors).toEqual([]);
+    expect(pipeline?.steps).toEqual([
+      {
+        kind: 'statement',
+        id: 'a',
+        statement: { kind: 'single', sql: 'insert into t\n  select 1' },
+        parameters: [],
+        results: false,
+        singleton: false,
+        timeoutSeconds: 7200,
+        poll: { initialSeconds: 10, maxSeconds: 60, factor: 2 },
+        retry: { attempts: 3, intervalSeconds: 5, backoffRate: 2 },
+        mode: 'poll',
+        target: { kind: 'cluster', cluster: 'analytics', database: 'dev', dbUser: 'etl' },
+        statementName: 'sfn-redshift/demo/a',
+      },
+      {
+        kind: 'statement',
+        id: 'b',
+        statement: { kind: 'single', sql: 'select :n' },
+        parameters: [{ name: 'n', value: { kind: 'literal', value: '42' } }],
+        results: false,
+        singleton: false,
+        timeoutSeconds: 5400,
+        poll: { initialSeconds: 10, maxSeconds: 120, factor: 1.5 },
+        retry: { attempts: 0, intervalSeconds: 5, backoffRate: 2 },
+        mode: 'poll',
+        target: { kind: 'workgroup', workgroup: 'wg', database: 'dev', secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:s' },
+        statementName: 'sfn-redshift/demo/b',
+      },
+    ]);
+    expect(pipeline?.stateTable).toBe('${StateTableName}');
+  });
+});
