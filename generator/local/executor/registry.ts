@@ -202,7 +202,16 @@ export class ExecutionRegistry {
     entry.reject(reason ?? new TaskFailure('States.Timeout', 'task token expired'));
   }
 
-  /** Expires every pending token of an execution whose state name passes `filter`. */
+  /**
+   * The Task behind `token` timed out while the engine itself raises States.Timeout: later calls
+   * answer TaskTimedOut; the waiting promise is left to the engine's own timeout.
+   */
+  markTimedOut(token: string): void {
+    const entry = this.tokens.get(token);
+    if (entry && entry.state === 'PENDING') entry.state = 'TIMED_OUT';
+  }
+
+  /** Expires every pending token of an execution whose state name is in `stateNames`. */
   expireStateTokens(executionArn: string, stateNames: ReadonlySet<string>): void {
     this.expireTokens((entry) => entry.executionArn === executionArn && stateNames.has(entry.stateName));
   }

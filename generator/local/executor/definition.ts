@@ -1,0 +1,252 @@
+// Definition handling for the executor: `${Name}` substitutions, a walk over every nested machine
+// (Parallel Branches, Map ItemProcessor/Iterator), and the minimal rewrites that make
+// aws-local-stepfunctions 3.0.0 behave as Step Functions does. Pure functions on plain JSON.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** A `${Name}` placeholder with no substitution. */
+export class UnknownPlaceholderError extends Error {
+  readonly placeholders: string[];
+  constructor(placeholders: string[]) {
+    super(
+      `definition has placeholder${placeholders.length > 1 ? 's' : ''} without a substitution: ${placeholders
+        .map((name) => '${' + name + '}')
+        .join(', ')}`,
+    );
+    this.name = 'UnknownPlaceholderError';
+    this.placeholders = placeholders;
+  }
+}
+
+export class DefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DefinitionError';
+  }
+}
+
+const PLACEHOLDER = /\$\{([^}\s]+)\}/g;
+
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Replaces `${Name}` in every string (values and keys), like CloudFormation's
+ * DefinitionSubstitutions. Any placeholder left without a substitution is an error naming it.
+ */
+export function substitute(definition: Json, substitutions: Readonly<Record<string, string>> = {}): Json {
+  const missing = new Set<string>();
+  const replace = (text: string): string =>
+    text.replace(PLACEHOLDER, (whole, name: string) => {
+      if (Object.hasOwn(substitutions, name)) return substitutions[name] as string;
+      missing.add(name);
+      return whole;
+    });
+  const walk = (value: Json): Json => {
+    if (typeof value === 'string') return replace(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (isObject(value)) {
+      const out: JsonObject = {};
+      for (const [key, inner] of Object.entries(value)) out[replace(key)] = walk(inner);
+      return out;
+    }
+    return value;
+  };
+  const result = walk(definition);
+  if (missing.size > 0) throw new UnknownPlaceholderError([...missing].sort());
+  return result;
+}
+
+export type TaskStateInfo = {
+  name: string;
+  resource: string;
+  /** TimeoutSeconds after scaling, as the engine will use it (undefined with TimeoutSecondsPath). */
+  timeoutSeconds?: number;
+  timeoutSecondsPath?: string;
+  /** HeartbeatSeconds after scaling (the engine ignores it; the executor enforces it). */
+  heartbeatSeconds?: number;
+};
+
+export type PreparedDefinition = {
+  /** The definition the engine runs (rewritten copy). */
+  runDefinition: JsonObject;
+  tasks: Map<string, TaskStateInfo>;
+  waitStates: string[];
+  retryStates: string[];
+  /** Parallel/Map state name → names of every Task state nested inside it. */
+  nestedTasks: Map<string, Set<string>>;
+};
+
+/** The longest timer Node can arm (2^31-1 ms), in whole seconds: stands in for AWS's 99999999. */
+export const MAX_TASK_TIMEOUT_SECONDS = 2_147_483;
+
+/** Context fields the executor fills; `$$.Execution.Input`/`StartTime` paths are redirected to them. */
+export const ROOT_INPUT_FIELD = 'LocalRootInput';
+export const ROOT_START_TIME_FIELD = 'LocalRootStartTime';
+
+const CONTEXT_PATH = /\$\$\.Execution\.(Input|StartTime)(?![A-Za-z0-9_])/g;
+
+function rewriteContextPaths(text: string): string {
+  return text.replace(CONTEXT_PATH, (_whole, field: string) =>
+    field === 'Input' ? `$$.Execution.${ROOT_INPUT_FIELD}` : `$$.Execution.${ROOT_START_TIME_FIELD}`,
+  );
+}
+
+/** Rewrites path strings (values of `*.$` keys, `*Path` fields, Choice `Variable`) inside a state. */
+function rewritePaths(value: Json, key?: string): Json {
+  if (typeof value === 'string') {
+    if (key !== undefined && (key.endsWith('.$') || key.endsWith('Path') || key === 'Variable')) return rewriteContextPaths(value);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((inner) => rewritePaths(inner));
+  if (isObject(value)) {
+    const out: JsonObject = {};
+    for (const [innerKey, inner] of Object.entries(value)) {
+      // Nested machines are walked on their own.
+      out[innerKey] = innerKey === 'Branches' || innerKey === 'ItemProcessor' || innerKey === 'Iterator' ? inner : rewritePaths(inner, innerKey);
+    }
+    return out;
+  }
+  return value;
+}
+
+function positive(value: Json | undefined): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined;
+}
+
+/**
+ * Walks every nested machine and produces the engine's copy of the definition with:
+ * - `ResultPath: "$"` removed (the engine writes a key named "$" instead of replacing the input;
+ *   omitting ResultPath means the same thing), in states and in Catchers;
+ * - a Pass state's falsy `Result` (0, false, "", null) moved to `Parameters` (the engine ignores
+ *   falsy Results and passes its input through);
+ * - `$$.Execution.Input` / `$$.Execution.StartTime` redirected to context fields the executor
+ *   fills (the engine sets them per nested machine: a Parallel branch saw its branch input and a
+ *   fresh start time);
+ * - Task `TimeoutSeconds` scaled by `timeoutScale`, and set to the longest timer Node allows when
+ *   absent (the engine's default is 60 s; Step Functions' is 99999999 s);
+ * - the machine's own `TimeoutSeconds` scaled by `timeoutScale`.
+ */
+export function prepareDefinition(definition: Json, options: { timeoutScale?: number } = {}): PreparedDefinition {
+  const scale = options.timeoutScale ?? 1;
+  if (!(scale > 0)) throw new DefinitionError(`timeoutScale must be > 0, got ${scale}`);
+  if (!isObject(definition)) throw new DefinitionError('a state machine definition must be a JSON object');
+  const tasks = new Map<string, TaskStateInfo>();
+  const waitStates = new Set<string>();
+  const retryStates = new Set<string>();
+  const nestedTasks = new Map<string, Set<string>>();
+  const seen = new Map<string, string>();
+
+  const walkMachine = (machine: Json, where: string, enclosing: Set<string>[]): JsonObject => {
+    if (!isObject(machine) || !isObject(machine.States)) throw new DefinitionError(`${where}: States must be an object`);
+    const states: JsonObject = {};
+    for (const [name, raw] of Object.entries(machine.States)) {
+      if (!isObject(raw)) throw new DefinitionError(`${where}: state ${name} must be an object`);
+      const type = raw.Type;
+      if (type === 'Task') {
+        // The engine keys Task handlers by state name: two different Tasks may not share one.
+        const previous = seen.get(name);
+        const text = JSON.stringify(raw);
+        if (previous !== undefined && previous !== text) {
+          throw new DefinitionError(`${where}: two different Task states are named ${JSON.stringify(name)}; the executor keys Tasks by name`);
+        }
+        seen.set(name, text);
+      }
+      const state = rewritePaths(raw) as JsonObject;
+      if (state.ResultPath === '$') delete state.ResultPath;
+      if (Array.isArray(state.Catch)) {
+        state.Catch = state.Catch.map((catcher) => {
+          if (isObject(catcher) && catcher.ResultPath === '$') {
+            const copy = { ...catcher };
+            delete copy.ResultPath;
+            return copy;
+          }
+          return catcher;
+        });
+      }
+      if (Array.isArray(state.Retry) && state.Retry.length > 0) retryStates.add(name);
+      if (type === 'Pass' && 'Result' in state && !state.Result) {
+        state.Parameters = state.Result ?? null;
+        delete state.Result;
+      }
+      if (type === 'Wait') waitStates.add(name);
+      if (type === 'Task') {
+        if (typeof state.Resource !== 'string') throw new DefinitionError(`${where}: Task ${name} has no Resource`);
+        const info: TaskStateInfo = { name, resource: state.Resource };
+        const timeout = positive(state.TimeoutSeconds);
+        if (timeout !== undefined) {
+          const scaled = Math.min(timeout * scale, MAX_TASK_TIMEOUT_SECONDS);
+          state.TimeoutSeconds = scaled;
+          info.timeoutSeconds = scaled;
+        } else if (typeof state.TimeoutSecondsPath === 'string') {
+          info.timeoutSecondsPath = state.TimeoutSecondsPath;
+        } else {
+          state.TimeoutSeconds = MAX_TASK_TIMEOUT_SECONDS;
+          info.timeoutSeconds = MAX_TASK_TIMEOUT_SECONDS;
+        }
+        const heartbeat = positive(state.HeartbeatSeconds);
+        if (heartbeat !== undefined) info.heartbeatSeconds = Math.min(heartbeat * scale, MAX_TASK_TIMEOUT_SECONDS);
+        tasks.set(name, info);
+        for (const set of enclosing) set.add(name);
+      }
+      if (type === 'Parallel') {
+        const inner = new Set<string>();
+        nestedTasks.set(name, inner);
+        if (!Array.isArray(state.Branches)) throw new DefinitionError(`${where}: Parallel ${name} has no Branches`);
+        state.Branches = state.Branches.map((branch, i) => walkMachine(branch, `${name}.Branches[${i}]`, [...enclosing, inner]));
+      }
+      if (type === 'Map') {
+        const inner = new Set<string>();
+        nestedTasks.set(name, inner);
+        for (const field of ['ItemProcessor', 'Iterator'] as const) {
+          const processor = state[field];
+          if (processor !== undefined) state[field] = walkMachine(processor, `${name}.${field}`, [...enclosing, inner]);
+        }
+      }
+      states[name] = state;
+    }
+    return { ...machine, States: states };
+  };
+
+  const runDefinition = walkMachine(definition, 'States', []);
+  const machineTimeout = positive(definition.TimeoutSeconds);
+  if (machineTimeout !== undefined) runDefinition.TimeoutSeconds = Math.min(machineTimeout * scale, MAX_TASK_TIMEOUT_SECONDS);
+  return { runDefinition, tasks, waitStates: [...waitStates], retryStates: [...retryStates], nestedTasks };
+}
+
+/** Replaces every occurrence of `from` inside any string of `value` (deeply) with `to`. */
+export function replaceInStrings(value: Json, from: string, to: string): Json {
+  if (typeof value === 'string') return value.includes(from) ? value.split(from).join(to) : value;
+  if (Array.isArray(value)) return value.map((inner) => replaceInStrings(inner, from, to));
+  if (isObject(value)) {
+    const out: JsonObject = {};
+    for (const [key, inner] of Object.entries(value)) out[key] = replaceInStrings(inner, from, to);
+    return out;
+  }
+  return value;
+}
+
+/** Evaluates a simple reference path (`$`, `$.a.b`, `$.a[0]`, `$['a']`) as the engine does for *Path fields. */
+export function evaluateSimplePath(path: string, input: Json): Json | undefined {
+  if (path === '$') return input;
+  if (!path.startsWith('$')) return undefined;
+  const segments: (string | number)[] = [];
+  const re = /\.([A-Za-z0-9_$-]+)|\[(\d+)\]|\['([^']*)'\]|\["([^"]*)"\]/gy;
+  re.lastIndex = 1;
+  while (re.lastIndex < path.length) {
+    const match = re.exec(path);
+    if (!match) return undefined;
+    if (match[1] !== undefined) segments.push(match[1]);
+    else if (match[2] !== undefined) segments.push(Number(match[2]));
+    else segments.push(match[3] ?? match[4] ?? '');
+  }
+  let current: Json | undefined = input;
+  for (const segment of segments) {
+    if (typeof segment === 'number') current = Array.isArray(current) ? current[segment] : undefined;
+    else current = isObject(current) ? current[segment] : undefined;
+    if (current === undefined) return undefined;
+  }
+  return current;
+}
