@@ -1,18 +1,26 @@
+// Executor behaviour that needs no server: in-process Lambda functions, Pass/Wait/Parallel/Choice.
 import { describe, expect, it } from 'vitest';
-import { createExecutor, UnknownPlaceholderError } from '../../generator/local/executor/index.ts';
+import { createExecutor, UnknownPlaceholderError, UnsupportedResourceError } from '../../generator/local/executor/index.ts';
 
-describe('executor (in-process functions only)', () => {
-  it('runs a tiny machine and counts history exactly', async () => {
+const invoke = 'arn:aws:states:::lambda:invoke';
+
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+}
+
+describe('executor', () => {
+  it('runs a tiny machine and counts its history exactly', async () => {
     const executor = createExecutor({ functions: { echo: async (event) => ({ got: event }) } });
+    const seen: string[] = [];
     const result = await executor.execute(
       {
         StartAt: 'Call',
         States: {
           Call: {
             Type: 'Task',
-            Resource: 'arn:aws:states:::lambda:invoke',
+            Resource: invoke,
             Parameters: { FunctionName: 'echo', 'Payload.$': '$' },
-            ResultSelector: { 'r.$': '$.Payload.got' },
+            ResultSelector: { 'r.$': '$.Payload.got', 'code.$': '$.StatusCode' },
             ResultPath: '$.call',
             Next: 'Done',
           },
@@ -20,10 +28,11 @@ describe('executor (in-process functions only)', () => {
         },
       },
       { a: 1 },
+      { onEvent: (event) => seen.push(event.type) },
     );
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.output).toEqual({ a: 1, call: { r: { a: 1 } } });
-    expect(result.history.map((e) => e.type)).toEqual([
+    expect(result.output).toEqual({ a: 1, call: { r: { a: 1 }, code: 200 } });
+    const types = [
       'ExecutionStarted',
       'TaskStateEntered',
       'TaskScheduled',
@@ -33,15 +42,260 @@ describe('executor (in-process functions only)', () => {
       'PassStateEntered',
       'PassStateExited',
       'ExecutionSucceeded',
-    ]);
+    ];
+    expect(result.history.map((e) => e.type)).toEqual(types);
+    expect(result.history.map((e) => e.id)).toEqual(types.map((_, i) => i + 1));
+    expect(seen).toEqual(types);
     expect(result.historyEventCount).toBe(9);
     expect(result.stateTransitions).toBe(2);
+    expect(result.executionArn).toMatch(/^arn:aws:states:us-east-1:123456789012:execution:LocalStateMachine:[0-9a-f-]{36}$/);
   });
 
-  it('rejects an unknown placeholder, naming it', async () => {
+  it('counts retries as transitions and a caught failure exits without TaskSucceeded', async () => {
+    let calls = 0;
+    const executor = createExecutor({
+      functions: {
+        flaky: async () => {
+          calls++;
+          const error = new Error('not yet');
+          error.name = 'Transient';
+          throw error;
+        },
+      },
+    });
+    const result = await executor.execute(
+      {
+        StartAt: 'Call',
+        States: {
+          Call: {
+            Type: 'Task',
+            Resource: invoke,
+            Parameters: { FunctionName: 'flaky' },
+            Retry: [{ ErrorEquals: ['Transient'], IntervalSeconds: 30, MaxAttempts: 2 }],
+            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Handled' }],
+            Next: 'Handled',
+          },
+          Handled: { Type: 'Succeed' },
+        },
+      },
+      {},
+      { retryIntervalMs: 1 },
+    );
+    expect(calls).toBe(3);
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as { error: { Error: string } }).error.Error).toBe('Transient');
+    expect(result.history.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskFailed',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskFailed',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskFailed',
+      'TaskStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(result.stateTransitions).toBe(4); // Call + 2 retries + Handled
+  });
+
+  it('names Lambda errors as Step Functions does', async () => {
+    class InvalidRequest extends Error {
+      override name = 'InvalidRequest';
+    }
+    const executor = createExecutor({
+      functions: {
+        'arn:aws:lambda:us-east-1:123456789012:function:runtime': async () => {
+          throw new InvalidRequest('missing field action');
+        },
+      },
+    });
+    const result = await executor.execute(
+      { StartAt: 'Call', States: { Call: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'runtime:$LATEST', Payload: {} }, End: true } } },
+      {},
+    );
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidRequest');
+    const cause = JSON.parse(result.cause ?? '') as { errorType: string; errorMessage: string; trace: string[] };
+    expect(cause.errorType).toBe('InvalidRequest');
+    expect(cause.errorMessage).toBe('missing field action');
+    expect(cause.trace[0]).toBe('InvalidRequest: missing field action');
+    expect(result.history.at(-2)?.type).toBe('TaskFailed');
+
+    const missing = await executor.execute(
+      { StartAt: 'Call', States: { Call: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'nope' }, End: true } } },
+      {},
+    );
+    expect(missing.error).toBe('Lambda.ResourceNotFoundException');
+  });
+
+  it('gives each Parallel branch its own copy of the input', async () => {
+    const executor = createExecutor({
+      functions: {
+        slowEcho: async (event) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return event;
+        },
+      },
+    });
+    const result = await executor.execute(
+      {
+        StartAt: 'Both',
+        States: {
+          Both: {
+            Type: 'Parallel',
+            End: true,
+            Branches: [
+              { StartAt: 'A', States: { A: { Type: 'Pass', Result: 'from A', ResultPath: '$.shared.a', End: true } } },
+              {
+                StartAt: 'B',
+                States: {
+                  B: {
+                    Type: 'Task',
+                    Resource: invoke,
+                    Parameters: { FunctionName: 'slowEcho', 'Payload.$': '$' },
+                    ResultSelector: { 'seen.$': '$.Payload' },
+                    ResultPath: '$.b',
+                    End: true,
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+      { shared: { x: 1 } },
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual([
+      { shared: { x: 1, a: 'from A' } },
+      { shared: { x: 1 }, b: { seen: { shared: { x: 1 } } } },
+    ]);
+    const types = result.history.map((e) => e.type);
+    expect(types.filter((t) => t === 'ParallelStateStarted')).toHaveLength(1);
+    expect(types.at(-3)).toBe('ParallelStateSucceeded');
+    expect(result.stateTransitions).toBe(3);
+  });
+
+  it('fixes ResultPath "$", falsy Pass results, and $$.Execution.Input inside branches', async () => {
+    const executor = createExecutor();
+    const result = await executor.execute(
+      {
+        StartAt: 'Replace',
+        States: {
+          Replace: { Type: 'Pass', Result: { replaced: true, orig: 'x' }, ResultPath: '$', Next: 'Zero' },
+          Zero: { Type: 'Pass', Result: 0, ResultPath: '$.zero', Next: 'Fork' },
+          Fork: {
+            Type: 'Parallel',
+            Parameters: { only: 'this' },
+            ResultPath: '$.fork',
+            Next: 'Done',
+            Branches: [
+              {
+                StartAt: 'Ctx',
+                States: {
+                  Ctx: {
+                    Type: 'Pass',
+                    Parameters: { 'input.$': '$$.Execution.Input', 'start.$': '$$.Execution.StartTime', 'id.$': '$$.Execution.Id', 'branch.$': '$' },
+                    End: true,
+                  },
+                },
+              },
+            ],
+          },
+          Done: { Type: 'Pass', End: true },
+        },
+      },
+      { orig: 'execution input' },
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    const output = result.output as { replaced: boolean; zero: number; fork: [{ input: unknown; start: string; id: string; branch: unknown }] };
+    expect(output.replaced).toBe(true);
+    expect(output.zero).toBe(0);
+    expect(output.fork[0].input).toEqual({ orig: 'execution input' });
+    expect(output.fork[0].branch).toEqual({ only: 'this' });
+    expect(output.fork[0].id).toBe(result.executionArn);
+    expect(output.fork[0].start).toBe(executor.registry.getExecution(result.executionArn)?.startDate.toISOString());
+  });
+
+  it('substitutes ${Name} placeholders and names the unknown ones', async () => {
+    const executor = createExecutor();
+    const definition = { StartAt: 'P', States: { P: { Type: 'Pass', Result: { table: '${Table}', other: '${Other}' }, End: true } } };
+    const ok = await executor.execute(definition, {}, { substitutions: { Table: 't1', Other: 'o' } });
+    expect(ok.output).toEqual({ table: 't1', other: 'o' });
+    const error = await executor.execute(definition, {}, { substitutions: { Table: 't1' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnknownPlaceholderError);
+    expect((error as UnknownPlaceholderError).placeholders).toEqual(['Other']);
+    expect((error as Error).message).toContain('${Other}');
+  });
+
+  it('compresses Wait states and honours the machine timeout (scaled)', async () => {
+    const executor = createExecutor();
+    const definition = {
+      StartAt: 'Long',
+      States: { Long: { Type: 'Wait', Seconds: 3600, Next: 'Again' }, Again: { Type: 'Wait', Seconds: 3600, End: true } },
+    };
+    const started = Date.now();
+    const fast = await executor.execute(definition, { k: 1 }, { waitMs: 5 });
+    expect(fast.status).toBe('SUCCEEDED');
+    expect(fast.output).toEqual({ k: 1 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(fast.history.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'WaitStateEntered',
+      'WaitStateExited',
+      'WaitStateEntered',
+      'WaitStateExited',
+      'ExecutionSucceeded',
+    ]);
+    const timed = await executor.execute({ ...definition, TimeoutSeconds: 60 }, {}, { timeoutScale: 0.001 });
+    expect(timed.status).toBe('TIMED_OUT');
+    expect(timed.history.at(-1)?.type).toBe('ExecutionTimedOut');
+  });
+
+  it('stops on an abort signal; no engine timer outlives the run', async () => {
+    const executor = createExecutor({ functions: { never: () => new Promise(() => undefined) } });
+    const before = activeTimers();
+    const controller = new AbortController();
+    const running = executor.execute(
+      {
+        StartAt: 'Hang',
+        States: { Hang: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'never' }, End: true } },
+      },
+      {},
+      { signal: controller.signal, name: 'hang-1', stateMachineName: 'Hanging' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(executor.registry.getExecution('arn:aws:states:us-east-1:123456789012:execution:Hanging:hang-1')?.status).toBe('RUNNING');
+    controller.abort();
+    const result = await running;
+    expect(result.status).toBe('ABORTED');
+    expect(executor.registry.getExecution(result.executionArn)?.status).toBe('ABORTED');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(activeTimers()).toBe(before);
+  });
+
+  it('refuses unsupported resources before running', async () => {
     const executor = createExecutor();
     await expect(
-      executor.execute({ StartAt: 'P', States: { P: { Type: 'Pass', Result: '${Known}-${Missing}', End: true } } }, {}, { substitutions: { Known: 'k' } }),
-    ).rejects.toThrow(UnknownPlaceholderError);
+      executor.execute({ StartAt: 'S3', States: { S3: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:s3:getObject', End: true } } }, {}),
+    ).rejects.toThrow(UnsupportedResourceError);
+    await expect(
+      executor.execute({ StartAt: 'D', States: { D: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: {}, End: true } } }, {}),
+    ).rejects.toThrow(/no dynamodb client/);
+  });
+
+  it('reuses the validated machine for the same definition', async () => {
+    const executor = createExecutor();
+    const definition = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
+    await executor.execute(definition, {});
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) await executor.execute(definition, { i });
+    expect((performance.now() - started) / 20).toBeLessThan(50);
   });
 });

@@ -137,7 +137,6 @@ export function prepareDefinition(definition: Json, options: { timeoutScale?: nu
   const waitStates = new Set<string>();
   const retryStates = new Set<string>();
   const nestedTasks = new Map<string, Set<string>>();
-  const seen = new Map<string, string>();
 
   const walkMachine = (machine: Json, where: string, enclosing: Set<string>[]): JsonObject => {
     if (!isObject(machine) || !isObject(machine.States)) throw new DefinitionError(`${where}: States must be an object`);
@@ -145,15 +144,6 @@ export function prepareDefinition(definition: Json, options: { timeoutScale?: nu
     for (const [name, raw] of Object.entries(machine.States)) {
       if (!isObject(raw)) throw new DefinitionError(`${where}: state ${name} must be an object`);
       const type = raw.Type;
-      if (type === 'Task') {
-        // The engine keys Task handlers by state name: two different Tasks may not share one.
-        const previous = seen.get(name);
-        const text = JSON.stringify(raw);
-        if (previous !== undefined && previous !== text) {
-          throw new DefinitionError(`${where}: two different Task states are named ${JSON.stringify(name)}; the executor keys Tasks by name`);
-        }
-        seen.set(name, text);
-      }
       const state = rewritePaths(raw) as JsonObject;
       if (state.ResultPath === '$') delete state.ResultPath;
       if (Array.isArray(state.Catch)) {
