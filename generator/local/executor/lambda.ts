@@ -65,8 +65,12 @@ function lambdaContext(name: string, deadline: number): LambdaContext {
 
 const LAMBDA_TIMEOUT_MS = 900_000;
 
-/** Invokes like Lambda does: event and result cross a JSON boundary; errors become Lambda errors. */
-async function invoke(functions: FunctionRegistry, functionName: string, event: Json): Promise<Json> {
+/**
+ * Invokes like Lambda does: event and result cross a JSON boundary; a handler error becomes a
+ * TaskFailure named as Step Functions names Lambda errors; an unknown function is
+ * Lambda.ResourceNotFoundException.
+ */
+export async function invoke(functions: FunctionRegistry, functionName: string, event: Json): Promise<Json> {
   const target = functions.resolve(functionName);
   if (!target) {
     throw new TaskFailure('Lambda.ResourceNotFoundException', `Function not found: ${functionArnOf(functionNameOf(functionName) ?? functionName)}`);

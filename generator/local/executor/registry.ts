@@ -114,6 +114,11 @@ export class ExecutionRegistry {
     this.expireTokens((entry) => entry.executionArn === executionArn);
   }
 
+  /** ARNs of the executions still RUNNING that can be stopped. */
+  runningExecutions(): string[] {
+    return [...this.stoppers.keys()];
+  }
+
   getExecution(executionArn: string): ExecutionRecord | undefined {
     const record = this.executions.get(executionArn);
     return record ? { ...record } : undefined;

@@ -1,0 +1,196 @@
+// The whole local stack: PostgreSQL + Data API + dynalite + SFN API + executor, real processes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ExecuteStatementCommand } from '@aws-sdk/client-redshift-data';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
+import type { RedshiftStatusChangeEvent } from '../../generator/local/redshift-data/index.ts';
+
+const target = { ClusterIdentifier: 'local', Database: 'dev', DbUser: 'etl' };
+
+/** Execute → (Wait → Describe)* → GetStatementResult, as poll mode does. */
+const pollMachine = (sql: string) => ({
+  StartAt: 'Execute',
+  States: {
+    Execute: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:redshiftdata:executeStatement',
+      Parameters: { ...target, Sql: sql, StatementName: 'sfn-redshift/test/select' },
+      ResultSelector: { 'Id.$': '$.Id' },
+      ResultPath: '$.statement',
+      Next: 'Wait',
+    },
+    Wait: { Type: 'Wait', Seconds: 5, Next: 'Describe' },
+    Describe: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
+      Parameters: { 'Id.$': '$.statement.Id' },
+      ResultSelector: { 'Id.$': '$.Id', 'Status.$': '$.Status', 'HasResultSet.$': '$.HasResultSet', 'CreatedAt.$': '$.CreatedAt' },
+      ResultPath: '$.statement',
+      Next: 'Done?',
+    },
+    'Done?': {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.statement.Status', StringEquals: 'FINISHED', Next: 'Result' },
+        { Variable: '$.statement.Status', StringEquals: 'FAILED', Next: 'Failed' },
+      ],
+      Default: 'Wait',
+    },
+    Result: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult',
+      Parameters: { 'Id.$': '$.statement.Id' },
+      ResultSelector: { 'Records.$': '$.Records', 'TotalNumRows.$': '$.TotalNumRows' },
+      ResultPath: '$.result',
+      End: true,
+    },
+    Failed: { Type: 'Fail', Error: 'Redshift.StatementFailed' },
+  },
+});
+
+describe('local stack', () => {
+  let stack: LocalStack;
+  let startupMs = 0;
+  const events: RedshiftStatusChangeEvent[] = [];
+  const tokens = new Map<string, string>();
+
+  beforeAll(async () => {
+    const started = performance.now();
+    stack = await startLocalStack({
+      initSql: 'create table numbers (n int); insert into numbers values (1), (2), (3);',
+      functions: {
+        // callback mode in miniature: submit WithEvent, remember the token, answer on the event
+        submit: async (event) => {
+          const { sql, token } = event as { sql: string; token: string };
+          const { Id } = await stack.clients.redshiftData.send(new ExecuteStatementCommand({ ...target, Sql: sql, WithEvent: true }));
+          tokens.set(Id ?? '', token);
+          return { Id };
+        },
+        onStatementEvent: async (event) => {
+          const e = event as RedshiftStatusChangeEvent;
+          events.push(e);
+          const token = tokens.get(e.detail.statementId);
+          if (token) {
+            await stack.clients.sfn.send(
+              new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ Id: e.detail.statementId, Status: e.detail.state }) }),
+            );
+          }
+        },
+      },
+      redshiftEventTarget: 'onStatementEvent',
+    });
+    startupMs = performance.now() - started;
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await stack?.stop();
+  });
+
+  it('starts within seconds and exposes endpoints, clients and a Lambda environment', () => {
+    expect(startupMs).toBeLessThan(15_000);
+    expect(stack.endpoints.redshiftData).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(stack.stateTableName).toBe('sfn-redshift-state');
+    expect(stack.lambdaEnvironment).toMatchObject({
+      AWS_ENDPOINT_URL_REDSHIFT_DATA: stack.endpoints.redshiftData,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SFN: stack.endpoints.sfn,
+      STATE_TABLE: 'sfn-redshift-state',
+      AWS_REGION: 'us-east-1',
+    });
+  });
+
+  it('runs executeStatement + describeStatement + getStatementResult against PostgreSQL', async () => {
+    const result = await stack.execute(pollMachine('select sum(n) as total from numbers'), {}, { waitMs: 10 });
+    expect(result.status).toBe('SUCCEEDED');
+    const output = result.output as {
+      statement: { Status: string; HasResultSet: boolean; CreatedAt: string };
+      result: { Records: unknown[][]; TotalNumRows: number };
+    };
+    expect(output.statement.Status).toBe('FINISHED');
+    expect(output.statement.HasResultSet).toBe(true);
+    expect(output.statement.CreatedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(output.result.TotalNumRows).toBe(1);
+    expect(output.result.Records).toEqual([[{ longValue: 6 }]]);
+
+    const one = await stack.execute(pollMachine('select 1'), {}, { waitMs: 10 });
+    expect((one.output as { result: { Records: unknown[][] } }).result.Records).toEqual([[{ longValue: 1 }]]);
+  });
+
+  it('names Data API errors RedshiftData.<Exception>', async () => {
+    const result = await stack.execute(
+      {
+        StartAt: 'Execute',
+        States: {
+          Execute: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::aws-sdk:redshiftdata:executeStatement',
+            Parameters: { ...target, WorkgroupName: 'also', Sql: 'select 1' },
+            End: true,
+          },
+        },
+      },
+      {},
+    );
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RedshiftData.ValidationException');
+    expect(result.cause).toMatch(/ClusterIdentifier or WorkgroupName/);
+  });
+
+  it('substitutes ${StateTableName} with the stack table by default', async () => {
+    const result = await stack.execute(
+      {
+        StartAt: 'Put',
+        States: {
+          Put: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::dynamodb:putItem',
+            Parameters: { TableName: '${StateTableName}', Item: { pk: { S: 'stack' }, sk: { S: 'item' } } },
+            End: true,
+          },
+        },
+      },
+      {},
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    const item = await stack.clients.dynamodb.send(
+      new GetItemCommand({ TableName: stack.stateTableName, Key: { pk: { S: 'stack' }, sk: { S: 'item' } } }),
+    );
+    expect(item.Item).toBeDefined();
+  });
+
+  it('routes WithEvent completion events to the event target, which completes a callback Task', async () => {
+    const result = await stack.execute(
+      {
+        StartAt: 'Run',
+        States: {
+          Run: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+            Parameters: { FunctionName: 'submit', Payload: { sql: 'select n from numbers', 'token.$': '$$.Task.Token' } },
+            TimeoutSeconds: 30,
+            ResultPath: '$.step',
+            End: true,
+          },
+        },
+      },
+      {},
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    const step = (result.output as { step: { Id: string; Status: string } }).step;
+    expect(step.Status).toBe('FINISHED');
+    const event = events.find((e) => e.detail.statementId === step.Id);
+    expect(event?.source).toBe('aws.redshift-data');
+    expect(event?.detail.state).toBe('FINISHED');
+  });
+});
+
+describe('local stack start-up failure', () => {
+  it('stops what it had started when a later part fails', async () => {
+    const servers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
+    const before = servers();
+    await expect(startLocalStack({ databaseUrl: 'postgres://nobody:nothing@127.0.0.1:1/none' })).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(servers()).toBe(before);
+  });
+});
