@@ -1,0 +1,107 @@
+// One PostgreSQL session per running statement. Sessions are reused, but each statement starts
+// from a clean one (DISCARD ALL), as a Data API statement without SessionId runs in a fresh session.
+import pg from 'pg';
+
+export type Connection = { client: pg.Client; pid: number };
+
+export type Acquisition = {
+  connection: Promise<Connection>;
+  /** Gives up waiting; true if the request was still queued (its promise then never settles). */
+  abandon(): boolean;
+};
+
+type Waiter = { resolve: (connection: Connection) => void; reject: (error: unknown) => void };
+
+// Redshift sessions run in UTC with ISO dates.
+const sessionOptions = '-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres';
+export const applicationName = 'sfn-redshift-data-api';
+
+export class ConnectionPool {
+  private readonly idle: Connection[] = [];
+  private readonly waiters: Waiter[] = [];
+  private open = 0;
+  private closed = false;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly max: number,
+  ) {}
+
+  acquire(): Acquisition {
+    let waiter: Waiter | undefined;
+    const connection = new Promise<Connection>((resolve, reject) => {
+      waiter = { resolve, reject };
+    });
+    const queued = waiter as unknown as Waiter;
+    this.waiters.push(queued);
+    this.dispatch();
+    return {
+      connection,
+      abandon: () => {
+        const index = this.waiters.indexOf(queued);
+        if (index === -1) return false;
+        this.waiters.splice(index, 1);
+        return true;
+      },
+    };
+  }
+
+  /** Returns a session; a reusable one is reset first, any other is closed. */
+  release(connection: Connection, reusable: boolean): void {
+    if (!reusable || this.closed) {
+      void this.destroy(connection);
+      return;
+    }
+    connection.client.query('discard all').then(
+      () => {
+        if (this.closed) void this.destroy(connection);
+        else {
+          this.idle.push(connection);
+          this.dispatch();
+        }
+      },
+      () => void this.destroy(connection),
+    );
+  }
+
+  /** Closes a session and waits until its server process is gone. */
+  async destroy(connection: Connection): Promise<void> {
+    this.open -= 1;
+    await connection.client.end().catch(() => {});
+    this.dispatch();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('The Data API endpoint is stopping'));
+    await Promise.all(this.idle.splice(0).map((connection) => this.destroy(connection)));
+  }
+
+  private dispatch(): void {
+    while (this.waiters.length > 0) {
+      const idle = this.idle.pop();
+      if (idle !== undefined) {
+        this.waiters.shift()?.resolve(idle);
+        continue;
+      }
+      if (this.open >= this.max || this.closed) return;
+      const waiter = this.waiters.shift();
+      if (waiter === undefined) return;
+      this.open += 1;
+      this.connect().then(waiter.resolve, (error: unknown) => {
+        this.open -= 1;
+        waiter.reject(error);
+        this.dispatch();
+      });
+    }
+  }
+
+  private async connect(): Promise<Connection> {
+    const client = new pg.Client({ connectionString: this.databaseUrl, options: sessionOptions, application_name: applicationName });
+    // A backend killed under a session makes the client emit 'error'; the running query sees it too.
+    client.on('error', () => {});
+    await client.connect();
+    const result = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    return { client, pid: result.rows[0]?.pid ?? 0 };
+  }
+}

@@ -1,0 +1,191 @@
+// The HTTP endpoint: AWS JSON 1.1 (POST /, X-Amz-Target: RedshiftData.<Operation>), so an
+// unmodified @aws-sdk/client-redshift-data client works against it with only `endpoint` set.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { installRedshiftCompat } from './compat.ts';
+import { ConnectionPool } from './connections.ts';
+import { ApiError, internalError } from './errors.ts';
+import { EventDispatcher, statusChangeEvent, type RedshiftStatusChangeEvent } from './events.ts';
+import type { ExecutionContext } from './execution.ts';
+import { parseBody } from './input.ts';
+import { Operations } from './operations.ts';
+import { batchTotals, StatementRegistry, type Statement } from './statements.ts';
+
+export type StartRedshiftDataApiOptions = {
+  /** The PostgreSQL server that runs the SQL (every Database value maps to this one database). */
+  databaseUrl: string;
+  /** Rows per GetStatementResult page. Default 1000. */
+  pageSize?: number;
+  /** Non-terminal statements allowed at once; beyond, ActiveStatementsExceededException. Default 200. */
+  maxActiveStatements?: number;
+  /** Receives each WithEvent statement's completion event. */
+  onEvent?: (event: RedshiftStatusChangeEvent) => void | Promise<void>;
+  /** POSTs each completion event as JSON to this URL. */
+  eventUrl?: string;
+  /** Called when onEvent throws or the POST fails. Default: console.error. */
+  onEventError?: (error: unknown, event: RedshiftStatusChangeEvent) => void;
+  /** For event envelopes and ARNs. Defaults: us-east-1, 123456789012. */
+  region?: string;
+  accountId?: string;
+  /** The event detail's principal. Default arn:aws:iam::<accountId>:user/sfn-redshift-local. */
+  principal?: string;
+  /** Port on 127.0.0.1. Default: a free one. */
+  port?: number;
+  /**
+   * PostgreSQL sessions for statements; statements beyond it wait as SUBMITTED.
+   * Default: maxActiveStatements, capped by what the server's max_connections leaves free.
+   */
+  maxConnections?: number;
+};
+
+export type RedshiftDataApi = {
+  /** http://127.0.0.1:<port>, for the SDK client's `endpoint`. */
+  endpoint: string;
+  /** Cancels running statements, closes sessions, waits for event deliveries. Safe to call twice. */
+  stop(): Promise<void>;
+  /** The PostgreSQL backend pid running a statement (0 before it is PICKED); undefined if unknown. */
+  statementPid(id: string): number | undefined;
+};
+
+const jsonContentType = 'application/x-amz-json-1.1';
+const targetPrefix = 'RedshiftData.';
+
+export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions): Promise<RedshiftDataApi> {
+  const maxActiveStatements = options.maxActiveStatements ?? 200;
+  const pageSize = options.pageSize ?? 1000;
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
+  if (!Number.isInteger(maxActiveStatements) || maxActiveStatements < 1) {
+    throw new Error(`maxActiveStatements must be a positive integer, got ${maxActiveStatements}`);
+  }
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '123456789012';
+  const principal = options.principal ?? `arn:aws:iam::${accountId}:user/sfn-redshift-local`;
+
+  const sessions = await prepareDatabase(options.databaseUrl);
+  const pool = new ConnectionPool(options.databaseUrl, Math.min(options.maxConnections ?? maxActiveStatements, sessions));
+  const registry = new StatementRegistry();
+  const events = new EventDispatcher(options);
+  let queryId = 100;
+  const context: ExecutionContext = {
+    pool,
+    nextQueryId: () => (queryId += 1),
+    onTerminal: (statement) => {
+      if (statement.withEvent) events.emit(statusChangeEvent(terminalOf(statement), { region, accountId, principal }));
+    },
+  };
+  const operations = new Operations(registry, context, {
+    pageSize,
+    maxActiveStatements,
+    cancelBackend: (pid) => cancelBackend(options.databaseUrl, pid),
+  });
+
+  const server = createServer((request, response) => void handle(operations, request, response));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      (stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        await operations.cancelAll();
+        await pool.close();
+        await events.drain();
+      })()),
+    statementPid: (id) => {
+      try {
+        return registry.find(id).statement.pid;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+async function handle(operations: Operations, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  try {
+    const body = await readBody(request);
+    const target = request.headers['x-amz-target'];
+    const operation = typeof target === 'string' && target.startsWith(targetPrefix) ? target.slice(targetPrefix.length) : undefined;
+    const handler = request.method === 'POST' && operation !== undefined ? operations.handlers[operation] : undefined;
+    if (handler === undefined) {
+      throw new ApiError('UnknownOperationException', `Unknown or unsupported operation: ${String(target)}`);
+    }
+    send(response, 200, await handler(parseBody(body)));
+  } catch (error) {
+    const apiError = error instanceof ApiError ? error : internalError(error instanceof Error ? error.message : String(error));
+    send(response, apiError.httpStatus, { __type: apiError.type, message: apiError.message, ...apiError.fields }, apiError.type);
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, status: number, body: unknown, errorType?: string): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': jsonContentType,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+    ...(errorType === undefined ? {} : { 'x-amzn-errortype': errorType }),
+  });
+  response.end(text);
+}
+
+/** Installs the compatibility functions; returns how many sessions the server can give us. */
+async function prepareDatabase(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await installRedshiftCompat(client);
+    const settings = await client.query<{ name: string; setting: string }>(
+      `select name, setting from pg_settings
+        where name in ('max_connections', 'superuser_reserved_connections', 'reserved_connections')`,
+    );
+    const value = (name: string): number => Number(settings.rows.find((row) => row.name === name)?.setting ?? 0);
+    // Leave room for cancel sessions and whoever else uses the server.
+    return Math.max(1, value('max_connections') - value('superuser_reserved_connections') - value('reserved_connections') - 10);
+  } finally {
+    await client.end();
+  }
+}
+
+async function cancelBackend(databaseUrl: string, pid: number): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query('select pg_cancel_backend($1)', [pid]);
+  } finally {
+    await client.end();
+  }
+}
+
+function terminalOf(statement: Statement): Parameters<typeof statusChangeEvent>[0] {
+  const rows = statement.isBatch ? batchTotals(statement).resultRows : (statement.units[0]?.resultRows ?? -1);
+  const queryIds = statement.units.map((unit) => unit.redshiftQueryId).filter((id) => id > 0);
+  const state = statement.status === 'FINISHED' || statement.status === 'FAILED' ? statement.status : 'ABORTED';
+  return {
+    id: statement.id,
+    target: statement.target,
+    redshiftQueryId: queryIds[queryIds.length - 1] ?? -1,
+    state,
+    rows,
+    ...(statement.statementName === undefined ? {} : { statementName: statement.statementName }),
+  };
+}

@@ -1,0 +1,164 @@
+// The statement registry and each statement's state machine:
+// SUBMITTED → PICKED → STARTED → FINISHED | FAILED | ABORTED.
+import { randomUUID } from 'node:crypto';
+import { statementNotFound, validation } from './errors.ts';
+import { terminalStatuses, type SqlParameter, type StatementStatus, type Target } from './model.ts';
+import type { ResultSet } from './results.ts';
+import type { PreparedSql } from './sql.ts';
+
+/** One SQL text: the whole of an ExecuteStatement, or one sub-statement (`<id>:n`) of a batch. */
+export type Unit = {
+  id: string;
+  sql: string;
+  prepared: PreparedSql;
+  status: StatementStatus;
+  createdAt: number;
+  updatedAt: number;
+  startedNs?: bigint;
+  durationNs: number;
+  error?: string;
+  hasResultSet: boolean;
+  resultRows: number;
+  resultSize: number;
+  redshiftQueryId: number;
+  result?: ResultSet;
+};
+
+export type Statement = {
+  id: string;
+  /** Creation order, newest highest; orders ListStatements and backs its NextToken. */
+  seq: number;
+  isBatch: boolean;
+  units: Unit[];
+  target: Target;
+  statementName?: string;
+  parameters?: SqlParameter[];
+  withEvent: boolean;
+  status: StatementStatus;
+  createdAt: number;
+  updatedAt: number;
+  startedNs?: bigint;
+  durationNs: number;
+  error?: string;
+  /** PostgreSQL backend pid of the statement's session; 0 until PICKED. */
+  pid: number;
+  cancelRequested: boolean;
+  /** Set while the statement waits for a session; true if it was still waiting. */
+  abandonQueue?: () => boolean;
+  /** Settles when the statement reaches a terminal status. */
+  done: Promise<void>;
+  settle: () => void;
+};
+
+export type NewStatement = {
+  isBatch: boolean;
+  sqls: { sql: string; prepared: PreparedSql }[];
+  target: Target;
+  statementName?: string;
+  parameters?: SqlParameter[];
+  withEvent: boolean;
+};
+
+const idPattern = /^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\d+)?$/;
+
+export const isTerminal = (status: StatementStatus): boolean => terminalStatuses.has(status);
+
+export class StatementRegistry {
+  private readonly byId = new Map<string, Statement>();
+  private readonly byClientToken = new Map<string, Statement>();
+  private seq = 0;
+
+  create(spec: NewStatement, now = Date.now()): Statement {
+    const id = randomUUID();
+    let settle!: () => void;
+    const done = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const units = spec.sqls.map(({ sql, prepared }, index): Unit => ({
+      id: spec.isBatch ? `${id}:${index + 1}` : id,
+      sql,
+      prepared,
+      status: 'SUBMITTED',
+      createdAt: now,
+      updatedAt: now,
+      durationNs: -1,
+      hasResultSet: false,
+      resultRows: -1,
+      resultSize: -1,
+      redshiftQueryId: 0,
+    }));
+    const statement: Statement = {
+      id,
+      seq: (this.seq += 1),
+      isBatch: spec.isBatch,
+      units,
+      target: spec.target,
+      withEvent: spec.withEvent,
+      status: 'SUBMITTED',
+      createdAt: now,
+      updatedAt: now,
+      durationNs: -1,
+      pid: 0,
+      cancelRequested: false,
+      done,
+      settle,
+    };
+    if (spec.statementName !== undefined) statement.statementName = spec.statementName;
+    if (spec.parameters !== undefined) statement.parameters = spec.parameters;
+    this.byId.set(id, statement);
+    return statement;
+  }
+
+  byToken(key: string): Statement | undefined {
+    return this.byClientToken.get(key);
+  }
+
+  rememberToken(key: string, statement: Statement): void {
+    this.byClientToken.set(key, statement);
+  }
+
+  /** Resolves a statement or sub-statement id, with the service's errors for bad ones. */
+  find(id: string): { statement: Statement; unit?: Unit } {
+    if (!idPattern.test(id)) {
+      throw validation('id must satisfy regex pattern: ^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d+)?$');
+    }
+    const [base = '', suffix] = id.split(':');
+    const statement = this.byId.get(base);
+    if (statement === undefined) throw statementNotFound(id);
+    if (suffix === undefined) return { statement };
+    const unit = statement.isBatch ? statement.units[Number(suffix) - 1] : undefined;
+    if (unit === undefined) throw statementNotFound(id);
+    return { statement, unit };
+  }
+
+  /** Newest first. */
+  list(): Statement[] {
+    return [...this.byId.values()].sort((a, b) => b.seq - a.seq);
+  }
+
+  activeCount(): number {
+    let count = 0;
+    for (const statement of this.byId.values()) if (!isTerminal(statement.status)) count += 1;
+    return count;
+  }
+}
+
+export function setStatus(target: { status: StatementStatus; updatedAt: number }, status: StatementStatus): void {
+  target.status = status;
+  target.updatedAt = Date.now();
+}
+
+export function elapsedNs(startedNs: bigint | undefined): number {
+  return startedNs === undefined ? 0 : Number(process.hrtime.bigint() - startedNs);
+}
+
+/** Aggregates for a batch's top level: rows and sizes summed over its sub-statements. */
+export function batchTotals(statement: Statement): { resultRows: number; resultSize: number; hasResultSet: boolean } {
+  const counted = statement.units.filter((unit) => unit.resultRows >= 0);
+  const sized = statement.units.filter((unit) => unit.resultSize >= 0);
+  return {
+    resultRows: counted.length === 0 ? -1 : counted.reduce((sum, unit) => sum + unit.resultRows, 0),
+    resultSize: sized.length === 0 ? -1 : sized.reduce((sum, unit) => sum + unit.resultSize, 0),
+    hasResultSet: statement.units.some((unit) => unit.hasResultSet),
+  };
+}
