@@ -1,0 +1,163 @@
+// The invocation actions: execute (single, singleton, batch) and the statement actions (describe,
+// cancel, results), each with an explicit statement id or LATEST for an execution (and step).
+import type { LogRecord } from './log.ts';
+import { truncateSql } from './log.ts';
+import { lockTargetOf, resolveTarget, stateTableName } from './config.ts';
+import { cancelStatement, describeStatement, getStatementResult, submit } from './data-api.ts';
+import { PreviousExecutionNotFound } from './errors.ts';
+import { acquireLock, DEADLINE_MARGIN_SECONDS, INVOCATION_OWNER_PREFIX, registerLockStatement, releaseLock, type HeldLock } from './lock.ts';
+import { batchSqlText, lockKey } from './lock-key.ts';
+import { STATEMENT_NAME_PREFIX, type ExecuteRequest, type StatementRef, type StatementRequest } from './request.ts';
+import { completeStatement } from './completion.ts';
+import { deleteStatement, findLatest, putStatement, registerLatest } from './state-table.ts';
+import { wireObject, type Wire } from './wire.ts';
+
+export type Invocation = {
+  requestId: string;
+  /** Milliseconds left before Lambda ends this invocation (Lambda's hard deadline). */
+  remainingMs: number;
+};
+
+/** What the runtime records of an invocation for its one log line. */
+export type LogFields = Partial<Omit<LogRecord, 'level' | 'timestamp' | 'durationMs'>>;
+
+const STATEMENT_NAME = new RegExp(`^${STATEMENT_NAME_PREFIX}([A-Za-z0-9-]{1,64})/([^/]+)$`);
+
+/** `sfn-redshift/runtime/<stepId or action>` when the caller names no statement. */
+function defaultStatementName(request: ExecuteRequest): string {
+  return `${STATEMENT_NAME_PREFIX}runtime/${request.stepId ?? request.action}`;
+}
+
+function pipelineOf(statementName: string): string | undefined {
+  return STATEMENT_NAME.exec(statementName)?.[1];
+}
+
+async function bestEffort(run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch {
+    // Cleanup after a failure: the original error is what the caller needs to see.
+  }
+}
+
+export async function execute(request: ExecuteRequest, invocation: Invocation, log: LogFields): Promise<Wire> {
+  const { statement } = request;
+  const statementName = request.statementName ?? defaultStatementName(request);
+  log.statementName = statementName;
+  log.singleton = request.singleton;
+  log.callback = request.taskToken !== undefined;
+  log.sql = truncateSql(statement.kind === 'batch' ? batchSqlText(statement.sqls) : statement.sql);
+  log.parameterNames = request.parameters.map(({ name }) => name);
+
+  const target = resolveTarget(request.target);
+  const needsTable = request.singleton || request.taskToken !== undefined || request.executionArn !== undefined;
+  const table = needsTable ? stateTableName() : undefined;
+  const pipeline = pipelineOf(statementName);
+
+  let lock: HeldLock | undefined;
+  if (request.singleton && table !== undefined) {
+    const subject = statement.kind === 'batch' ? batchSqlText(statement.sqls) : statement.sql;
+    lock = await acquireLock({
+      table,
+      key: lockKey(lockTargetOf(target), subject),
+      owner: request.executionArn ?? `${INVOCATION_OWNER_PREFIX}${invocation.requestId}`,
+      deadline: Math.ceil((Date.now() + Math.max(0, invocation.remainingMs)) / 1000) + DEADLINE_MARGIN_SECONDS,
+      ...(pipeline !== undefined ? { pipeline } : {}),
+      ...(request.stepId !== undefined ? { stepId: request.stepId } : {}),
+    });
+  }
+
+  let answer: Awaited<ReturnType<typeof submit>>;
+  try {
+    answer = await submit({
+      statement,
+      parameters: request.parameters,
+      target,
+      statementName,
+      // The completion event answers the task token and releases the lock.
+      withEvent: request.taskToken !== undefined || lock !== undefined,
+    });
+  } catch (error) {
+    if (lock !== undefined) {
+      const held = lock;
+      await bestEffort(() => releaseLock(held));
+    }
+    throw error;
+  }
+  const statementId = answer.Id;
+  log.statementId = statementId;
+
+  const observed = table !== undefined && (request.taskToken !== undefined || lock !== undefined);
+  try {
+    await Promise.all([
+      lock !== undefined ? registerLockStatement(lock, statementId) : undefined,
+      observed
+        ? putStatement(table, {
+            statementId,
+            statementName,
+            ...(request.taskToken !== undefined ? { taskToken: request.taskToken } : {}),
+            ...(request.executionArn !== undefined ? { executionArn: request.executionArn } : {}),
+            ...(request.stepId !== undefined ? { stepId: request.stepId } : {}),
+            ...(lock !== undefined ? { lockKey: lock.key, lockNonce: lock.nonce } : {}),
+          })
+        : undefined,
+      request.executionArn !== undefined && table !== undefined
+        ? registerLatest(table, {
+            executionArn: request.executionArn,
+            ...(request.stepId !== undefined ? { stepId: request.stepId } : {}),
+            statementId,
+            createdAt: (answer.CreatedAt ?? new Date()).toISOString(),
+            batch: statement.kind === 'batch',
+          })
+        : undefined,
+    ]);
+  } catch (error) {
+    // Without its bookkeeping the statement would run unobserved (a callback never answered, a
+    // lock never released): stop it rather than leave it running.
+    await bestEffort(() => cancelStatement(statementId));
+    if (lock !== undefined) {
+      const held = lock;
+      await bestEffort(() => releaseLock(held));
+    }
+    if (observed) await bestEffort(() => deleteStatement(table, statementId));
+    throw error;
+  }
+
+  log.outcome = 'submitted';
+  if (observed) {
+    // A fast statement may have completed before its item existed (its event then found nothing).
+    const completion = await completeStatement(table, statementId, 'skip');
+    if (completion !== 'still-running') log.outcome = `submitted-and-${completion}`;
+  }
+  return wireObject(answer);
+}
+
+type Resolved = { id: string; latest: boolean };
+
+async function resolve(ref: StatementRef, forResult: boolean, log: LogFields): Promise<Resolved> {
+  if (ref.kind === 'id') return { id: ref.id, latest: false };
+  const entry = await findLatest(stateTableName(), ref.executionArn, ref.stepId);
+  if (entry === undefined) throw new PreviousExecutionNotFound(ref.executionArn, ref.stepId);
+  log.statementId = entry.statementId;
+  if (forResult && entry.batch) {
+    // A batch's results are its sub-statements': take the last one that has a result set.
+    const batch = await describeStatement(entry.statementId);
+    const last = (batch.SubStatements ?? []).filter((sub) => sub.HasResultSet === true && sub.Id !== undefined).at(-1);
+    if (last?.Id !== undefined) return { id: last.Id, latest: true };
+  }
+  return { id: entry.statementId, latest: true };
+}
+
+export async function statementAction(request: StatementRequest, log: LogFields): Promise<Wire> {
+  const resolved = await resolve(request.statement, request.action === 'getStatementResult', log);
+  log.statementId = resolved.id;
+  const withId = (answer: object): Wire => (resolved.latest ? { ...wireObject(answer), Id: resolved.id } : wireObject(answer));
+  switch (request.action) {
+    case 'describeStatement':
+      return withId(await describeStatement(resolved.id));
+    case 'cancelStatement':
+      return withId(await cancelStatement(resolved.id));
+    case 'getStatementResult':
+      return withId(await getStatementResult(resolved.id, request.nextToken));
+  }
+}

@@ -1,0 +1,90 @@
+// Completion of a statement run with a taskToken or as a singleton: answer Step Functions and
+// release the lock. Reached from Redshift Data's status-change event (directly from EventBridge or
+// through SQS) and, right after submit, from the runtime itself (the event may have come before
+// the statement item was written). Both may run for one statement: every step is idempotent.
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { sfnClient } from './clients.ts';
+import { describeStatement, failureText, TERMINAL_STATUSES } from './data-api.ts';
+import { ERROR_NAMES, RuntimeError } from './errors.ts';
+import { releaseLock } from './lock.ts';
+import { deleteStatement, getStatement, type StatementItem } from './state-table.ts';
+
+/** Step Functions' answers to a token it no longer waits for: the completion is then done. */
+const GONE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
+const MAX_CAUSE_CHARS = 32_768;
+
+export type CompletionOutcome =
+  | 'unknown-statement'
+  | 'still-running'
+  | 'succeeded'
+  | 'failed'
+  | 'aborted'
+  | 'succeeded-token-gone'
+  | 'failed-token-gone'
+  | 'aborted-token-gone';
+
+/** The event said terminal but DescribeStatement does not (yet): retry the event later. */
+export class StatementNotTerminal extends RuntimeError {
+  constructor(statementId: string, status: string) {
+    super('StatementNotTerminal', `statement ${statementId} is still ${status}; its completion will be retried`);
+  }
+}
+
+async function answer(send: () => Promise<unknown>): Promise<'sent' | 'token-gone'> {
+  try {
+    await send();
+    return 'sent';
+  } catch (error) {
+    if (error instanceof Error && GONE_TOKEN_ERRORS.has(error.name)) return 'token-gone';
+    throw error;
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Completes `statementId` if the state table knows it. `whenRunning`: `'retry'` (an event claimed
+ * completion: throw so that it is redelivered) or `'skip'` (the runtime's own look after submit).
+ */
+export async function completeStatement(
+  table: string,
+  statementId: string,
+  whenRunning: 'retry' | 'skip',
+  known?: StatementItem,
+): Promise<CompletionOutcome> {
+  const item = known ?? (await getStatement(table, statementId));
+  if (item === undefined) return 'unknown-statement';
+  const statement = await describeStatement(statementId);
+  const status = statement.Status ?? 'UNKNOWN';
+  if (!TERMINAL_STATUSES.includes(status)) {
+    if (whenRunning === 'skip') return 'still-running';
+    throw new StatementNotTerminal(statementId, status);
+  }
+  let outcome: 'succeeded' | 'failed' | 'aborted';
+  let sent: 'sent' | 'token-gone' | undefined;
+  const token = item.taskToken;
+  if (status === 'FINISHED') {
+    outcome = 'succeeded';
+    // The step record of the contract: exactly these four fields, as DescribeStatement reports them.
+    const record = {
+      Id: statement.Id ?? statementId,
+      Status: status,
+      ResultRows: statement.ResultRows ?? null,
+      HasResultSet: statement.HasResultSet ?? null,
+    };
+    if (token !== undefined) sent = await answer(() => sfnClient().send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(record) })));
+  } else {
+    const failed = status === 'FAILED';
+    outcome = failed ? 'failed' : 'aborted';
+    const error = failed ? ERROR_NAMES.statementFailed : ERROR_NAMES.statementAborted;
+    const cause = failed ? truncate(failureText(statement), MAX_CAUSE_CHARS) : statementId;
+    if (token !== undefined) sent = await answer(() => sfnClient().send(new SendTaskFailureCommand({ taskToken: token, error, cause })));
+  }
+  if (item.lockKey !== undefined && item.lockNonce !== undefined) {
+    await releaseLock({ table, key: item.lockKey, nonce: item.lockNonce });
+  }
+  await deleteStatement(table, statementId);
+  return sent === 'token-gone' ? `${outcome}-token-gone` : outcome;
+}

@@ -1,0 +1,240 @@
+// Parses an invocation event into a typed request; every malformed field is an InvalidRequest
+// naming that field. The fields are the seed's (action, sqlStatement, executionArn, taskToken,
+// statementId incl. "LATEST", nextToken) plus the contract's extensions.
+import { InvalidRequest } from './errors.ts';
+import type { TargetOverrides } from './config.ts';
+
+export const ACTIONS = [
+  'executeStatement',
+  'executeSingletonStatement',
+  'batchExecuteStatement',
+  'describeStatement',
+  'cancelStatement',
+  'getStatementResult',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+export type ExecuteAction = 'executeStatement' | 'executeSingletonStatement' | 'batchExecuteStatement';
+
+export const LATEST = 'LATEST';
+/** Data API StatementName prefix of every statement the project runs; the event rule matches it. */
+export const STATEMENT_NAME_PREFIX = 'sfn-redshift/';
+
+export type SqlParameter = { name: string; value: string };
+export type Sql = { kind: 'single'; sql: string } | { kind: 'batch'; sqls: string[] };
+
+export type ExecuteRequest = {
+  action: ExecuteAction;
+  singleton: boolean;
+  statement: Sql;
+  parameters: SqlParameter[];
+  executionArn?: string;
+  taskToken?: string;
+  stepId?: string;
+  statementName?: string;
+  target: TargetOverrides;
+};
+
+/** A statement named by id, or the latest one registered for an execution (and step). */
+export type StatementRef = { kind: 'id'; id: string } | { kind: 'latest'; executionArn: string; stepId?: string };
+
+export type StatementRequest = {
+  action: 'describeStatement' | 'cancelStatement' | 'getStatementResult';
+  statement: StatementRef;
+  nextToken?: string;
+  /** Given for logging even when the statement is named by id. */
+  executionArn?: string;
+  stepId?: string;
+};
+
+export type Request = ExecuteRequest | StatementRequest;
+
+const EXECUTE_ACTIONS: readonly string[] = ['executeStatement', 'executeSingletonStatement', 'batchExecuteStatement'] satisfies ExecuteAction[];
+
+export function isExecuteRequest(request: Request): request is ExecuteRequest {
+  return EXECUTE_ACTIONS.includes(request.action);
+}
+
+const KNOWN_FIELDS = new Set([
+  'action',
+  'sqlStatement',
+  'sqls',
+  'parameters',
+  'executionArn',
+  'taskToken',
+  'statementId',
+  'nextToken',
+  'stepId',
+  'statementName',
+  'clusterIdentifier',
+  'workgroupName',
+  'database',
+  'dbUser',
+  'secretArn',
+]);
+
+// Service limits, so that a bad value fails here with the field's name rather than deep in an API.
+const MAX = { sql: 100_000, token: 2048, arn: 2048, id: 256, stepId: 128, statementName: 500, name: 2048, sqls: 40, parameters: 128 } as const;
+const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function isAction(value: unknown): value is Action {
+  return typeof value === 'string' && (ACTIONS as readonly string[]).includes(value);
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalString(event: Record<string, unknown>, field: string, max: number): string | undefined {
+  const value = event[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidRequest(field, `must be a string, got ${describeType(value)}`);
+  if (value.trim() === '') throw new InvalidRequest(field, 'must not be empty');
+  if (value.length > max) throw new InvalidRequest(field, `must be at most ${max} characters, got ${value.length}`);
+  return value;
+}
+
+function requiredString(event: Record<string, unknown>, field: string, max: number, why: string): string {
+  const value = optionalString(event, field, max);
+  if (value === undefined) throw new InvalidRequest(field, `required ${why}`);
+  return value;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function parseSqls(value: unknown): string[] {
+  if (!Array.isArray(value)) throw new InvalidRequest('sqls', `must be an array of SQL strings, got ${describeType(value)}`);
+  if (value.length === 0) throw new InvalidRequest('sqls', 'must hold at least one SQL statement');
+  if (value.length > MAX.sqls) throw new InvalidRequest('sqls', `must hold at most ${MAX.sqls} statements (Data API limit), got ${value.length}`);
+  return value.map((sql, index) => {
+    const field = `sqls[${index}]`;
+    if (typeof sql !== 'string') throw new InvalidRequest(field, `must be a string, got ${describeType(sql)}`);
+    if (sql.trim() === '') throw new InvalidRequest(field, 'must not be empty');
+    if (sql.length > MAX.sql) throw new InvalidRequest(field, `must be at most ${MAX.sql} characters`);
+    return sql;
+  });
+}
+
+function parameterValue(value: unknown, field: string): string {
+  if (typeof value === 'string') return value;
+  // The Data API takes strings only; other JSON scalars are passed as their text.
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
+  throw new InvalidRequest(field, `must be a string, number or boolean, got ${describeType(value)}`);
+}
+
+/** `{name: value}` (the contract), or the Data API's own `[{name, value}]`. */
+function parseParameters(value: unknown): SqlParameter[] {
+  if (value === undefined || value === null) return [];
+  let parameters: SqlParameter[];
+  if (Array.isArray(value)) {
+    parameters = value.map((entry, index) => {
+      const field = `parameters[${index}]`;
+      if (!isObject(entry)) throw new InvalidRequest(field, `must be an object {name, value}, got ${describeType(entry)}`);
+      if (typeof entry.name !== 'string') throw new InvalidRequest(`${field}.name`, `must be a string, got ${describeType(entry.name)}`);
+      return { name: entry.name, value: parameterValue(entry.value, `${field}.value`) };
+    });
+  } else if (isObject(value)) {
+    parameters = Object.entries(value).map(([name, entry]) => ({ name, value: parameterValue(entry, `parameters.${name}`) }));
+  } else {
+    throw new InvalidRequest('parameters', `must be an object of name → value, got ${describeType(value)}`);
+  }
+  if (parameters.length > MAX.parameters) throw new InvalidRequest('parameters', `at most ${MAX.parameters} parameters`);
+  const seen = new Set<string>();
+  for (const { name } of parameters) {
+    if (!PARAMETER_NAME.test(name)) throw new InvalidRequest(`parameters.${name}`, 'a parameter name is a letter or underscore followed by letters, digits or underscores');
+    if (seen.has(name)) throw new InvalidRequest(`parameters.${name}`, 'given more than once');
+    seen.add(name);
+  }
+  return parameters;
+}
+
+function parseTarget(event: Record<string, unknown>): TargetOverrides {
+  const target: TargetOverrides = {};
+  for (const field of ['clusterIdentifier', 'workgroupName', 'database', 'dbUser', 'secretArn'] as const) {
+    const value = optionalString(event, field, MAX.name);
+    if (value !== undefined) target[field] = value;
+  }
+  return target;
+}
+
+function parseExecute(event: Record<string, unknown>, action: ExecuteAction): ExecuteRequest {
+  const hasSql = event.sqlStatement !== undefined && event.sqlStatement !== null;
+  const hasSqls = event.sqls !== undefined && event.sqls !== null;
+  let statement: Sql;
+  if (action === 'batchExecuteStatement') {
+    if (hasSql) throw new InvalidRequest('sqlStatement', 'not allowed with batchExecuteStatement: give the statements in sqls');
+    if (!hasSqls) throw new InvalidRequest('sqls', 'required with batchExecuteStatement');
+    statement = { kind: 'batch', sqls: parseSqls(event.sqls) };
+  } else {
+    if (hasSql && hasSqls) throw new InvalidRequest('sqls', 'give either sqlStatement or sqls (a batch), not both');
+    statement = hasSqls
+      ? { kind: 'batch', sqls: parseSqls(event.sqls) }
+      : { kind: 'single', sql: requiredString(event, 'sqlStatement', MAX.sql, `with ${action}`) };
+  }
+  const request: ExecuteRequest = {
+    action,
+    singleton: action === 'executeSingletonStatement',
+    statement,
+    parameters: parseParameters(event.parameters),
+    target: parseTarget(event),
+  };
+  const executionArn = optionalString(event, 'executionArn', MAX.arn);
+  const taskToken = optionalString(event, 'taskToken', MAX.token);
+  const stepId = optionalString(event, 'stepId', MAX.stepId);
+  const statementName = optionalString(event, 'statementName', MAX.statementName);
+  if (executionArn !== undefined) request.executionArn = executionArn;
+  if (taskToken !== undefined) request.taskToken = taskToken;
+  if (stepId !== undefined) request.stepId = stepId;
+  if (statementName !== undefined) {
+    // Completion events reach the runtime only for names under the prefix (the event rule's filter).
+    if (taskToken !== undefined && !statementName.startsWith(STATEMENT_NAME_PREFIX)) {
+      throw new InvalidRequest('statementName', `must start with "${STATEMENT_NAME_PREFIX}" when a taskToken is given, or the completion event never reaches the runtime`);
+    }
+    request.statementName = statementName;
+  }
+  return request;
+}
+
+function parseStatementAction(event: Record<string, unknown>, action: StatementRequest['action']): StatementRequest {
+  const statementId = requiredString(event, 'statementId', MAX.id, `with ${action} (a statement id, or "${LATEST}" with executionArn)`);
+  const executionArn = optionalString(event, 'executionArn', MAX.arn);
+  const stepId = optionalString(event, 'stepId', MAX.stepId);
+  let statement: StatementRef;
+  if (statementId === LATEST) {
+    if (executionArn === undefined) throw new InvalidRequest('executionArn', `required with statementId "${LATEST}"`);
+    statement = { kind: 'latest', executionArn, ...(stepId !== undefined ? { stepId } : {}) };
+  } else {
+    statement = { kind: 'id', id: statementId };
+  }
+  const request: StatementRequest = { action, statement };
+  if (executionArn !== undefined) request.executionArn = executionArn;
+  if (stepId !== undefined) request.stepId = stepId;
+  if (action === 'getStatementResult') {
+    const nextToken = optionalString(event, 'nextToken', 1_000_000);
+    if (nextToken !== undefined) request.nextToken = nextToken;
+  }
+  return request;
+}
+
+export function parseRequest(event: unknown): Request {
+  if (!isObject(event)) throw new InvalidRequest('event', `must be a JSON object, got ${describeType(event)}`);
+  for (const field of Object.keys(event)) {
+    if (!KNOWN_FIELDS.has(field)) throw new InvalidRequest(field, `unknown field; known fields: ${[...KNOWN_FIELDS].join(', ')}`);
+  }
+  const action = event.action;
+  if (action === undefined || action === null) throw new InvalidRequest('action', `required: one of ${ACTIONS.join(', ')}`);
+  if (!isAction(action)) throw new InvalidRequest('action', `must be one of ${ACTIONS.join(', ')}, got ${describeType(action)}`);
+  switch (action) {
+    case 'executeStatement':
+    case 'executeSingletonStatement':
+    case 'batchExecuteStatement':
+      return parseExecute(event, action);
+    case 'describeStatement':
+    case 'cancelStatement':
+    case 'getStatementResult':
+      return parseStatementAction(event, action);
+  }
+}
