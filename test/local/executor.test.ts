@@ -1,12 +1,13 @@
 // Executor behaviour that needs no server: in-process Lambda functions, Pass/Wait/Parallel/Choice.
+import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createExecutor, UnknownPlaceholderError, UnsupportedResourceError } from '../../generator/local/executor/index.ts';
 
 const invoke = 'arn:aws:states:::lambda:invoke';
 
-function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
-}
 
 describe('executor', () => {
   it('runs a tiny machine and counts its history exactly', async () => {
@@ -258,15 +259,11 @@ describe('executor', () => {
     expect(timed.history.at(-1)?.type).toBe('ExecutionTimedOut');
   });
 
-  it('stops on an abort signal; no engine timer outlives the run', async () => {
+  it('stops on an abort signal (ABORTED)', async () => {
     const executor = createExecutor({ functions: { never: () => new Promise(() => undefined) } });
-    const before = activeTimers();
     const controller = new AbortController();
     const running = executor.execute(
-      {
-        StartAt: 'Hang',
-        States: { Hang: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'never' }, End: true } },
-      },
+      { StartAt: 'Hang', States: { Hang: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'never' }, End: true } } },
       {},
       { signal: controller.signal, name: 'hang-1', stateMachineName: 'Hanging' },
     );
@@ -275,9 +272,52 @@ describe('executor', () => {
     controller.abort();
     const result = await running;
     expect(result.status).toBe('ABORTED');
+    expect(result.history.at(-1)?.type).toBe('ExecutionAborted');
     expect(executor.registry.getExecution(result.executionArn)?.status).toBe('ABORTED');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(activeTimers()).toBe(before);
+  });
+
+  it('leaves no timer that keeps the process alive after aborted, timed-out and failed runs', async () => {
+    // A child process runs the scenarios; a leftover engine Task timer (60 s by default in the
+    // engine, 24 days with our default) would keep it from exiting.
+    const { build } = await import('esbuild');
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const outfile = join(root, 'node_modules', '.cache', 'sfn-redshift-tests', `exit-${process.pid}.mjs`);
+    const script = `
+      import { createExecutor } from './generator/local/executor/index.ts';
+      const executor = createExecutor({ functions: { never: () => new Promise(() => {}), fail: async () => { throw new Error('x'); } } });
+      const hang = { Type: 'Task', Resource: '${invoke}', Parameters: { FunctionName: 'never' }, End: true };
+      const callback = { Type: 'Task', Resource: '${invoke}.waitForTaskToken', Parameters: { FunctionName: 'never', Payload: { 't.$': '$$.Task.Token' } }, End: true };
+      const failing = { Type: 'Task', Resource: '${invoke}', Parameters: { FunctionName: 'fail' }, End: true };
+      const controller = new AbortController();
+      const aborted = executor.execute({ StartAt: 'H', States: { H: hang } }, {}, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      const statuses = await Promise.all([
+        aborted,
+        executor.execute({ StartAt: 'C', TimeoutSeconds: 60, States: { C: callback } }, {}, { timeoutScale: 0.001 }),
+        executor.execute({ StartAt: 'P', States: { P: { Type: 'Parallel', End: true, Branches: [
+          { StartAt: 'F', States: { F: failing } }, { StartAt: 'C2', States: { C2: callback } }, { StartAt: 'H2', States: { H2: hang } } ] } } }, {}),
+      ]);
+      console.log(JSON.stringify(statuses.map((r) => r.status)));
+    `;
+    await build({
+      stdin: { contents: script, resolveDir: root, loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile,
+      logLevel: 'silent',
+    });
+    const started = Date.now();
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+      const child = execFile(process.execPath, ['--no-warnings', outfile], { timeout: 20_000 }, (_error, out) =>
+        resolve({ stdout: String(out), code: child.exitCode }),
+      );
+    });
+    await rm(outfile, { force: true });
+    expect(stdout.trim()).toBe('["ABORTED","TIMED_OUT","FAILED"]');
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses unsupported resources before running', async () => {

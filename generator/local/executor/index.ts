@@ -245,6 +245,8 @@ export class Executor {
       ...(details.cause !== undefined ? { cause: details.cause } : {}),
     });
     await consuming;
+    // Let the abort above unwind the engine (its Task timers are cleared as their races settle).
+    await new Promise((resolve) => setImmediate(resolve));
     if (listenerError !== undefined) throw listenerError;
     const result: ExecutionResult = {
       executionArn,
