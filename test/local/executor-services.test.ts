@@ -166,6 +166,7 @@ describe('executor with dynalite and the local SFN API', () => {
     };
 
     it('sees itself RUNNING, a finished execution SUCCEEDED, a concurrent one RUNNING and an unknown one missing', async () => {
+      received.length = 0;
       const finished = await executor.execute({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, {});
       const first = await executor.execute(describeMachine, { other: finished.executionArn }, { name: 'describer-1' });
       expect(first.status).toBe('SUCCEEDED');
@@ -194,8 +195,15 @@ describe('executor with dynalite and the local SFN API', () => {
       const holderArn = 'arn:aws:states:us-east-1:123456789012:execution:LocalStateMachine:holder-1';
       const concurrent = await executor.execute(describeMachine, { other: holderArn });
       expect((concurrent.output as { described: { Status: string } }).described.Status).toBe('RUNNING');
+      const holderToken = received.find((e) => e.mode === 'ignore')?.token ?? '';
       await sfn.send(new StopExecutionCommand({ executionArn: holderArn, error: 'Test', cause: 'done' }));
-      expect((await waiting).status).toBe('ABORTED');
+      const stopped = await waiting;
+      expect(stopped.status).toBe('ABORTED');
+      expect(stopped.error).toBe('Test');
+      // the stopped execution's callback token is void
+      await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: holderToken, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+      const after = await executor.execute(describeMachine, { other: holderArn });
+      expect((after.output as { described: { Status: string } }).described.Status).toBe('ABORTED');
 
       const unknown = await executor.execute(describeMachine, { other: 'arn:aws:states:us-east-1:123456789012:execution:LocalStateMachine:nope' });
       expect(unknown.status).toBe('SUCCEEDED');
@@ -268,6 +276,15 @@ describe('executor with dynalite and the local SFN API', () => {
       const token = received[0]?.token ?? '';
       await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
       expect(api.registry.pendingTokenCount()).toBe(0);
+    });
+
+    it('fails with States.HeartbeatTimeout when no heartbeat arrives within HeartbeatSeconds', async () => {
+      const machine = callbackMachine('ignore', 3600) as { States: { Wait: Record<string, unknown> } };
+      machine.States.Wait.HeartbeatSeconds = 600;
+      const result = await executor.execute(machine, { value: 1 }, { timeoutScale: 0.0001 });
+      expect(result.status).toBe('SUCCEEDED');
+      expect((result.output as { error: { Error: string } }).error.Error).toBe('States.HeartbeatTimeout');
+      expect(result.history.map((e) => e.type)).toContain('TaskTimedOut');
     });
   });
 });
