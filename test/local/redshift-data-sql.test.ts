@@ -54,8 +54,9 @@ describe('prepareSql', () => {
     expect(prepareSql('select 1', [p('a', '1')], { allowUnused: true })).toEqual({ text: 'select 1', values: [] });
   });
 
-  it('casts parameters to text on request', () => {
-    expect(prepareSql('select :a is null', [p('a', 'x')], { textParameters: true }).text).toBe('select $1::text is null');
+  it('casts chosen parameters to text on request', () => {
+    const prepared = prepareSql('select :a is null, :b + 1', [p('a', 'x'), p('b', '1')], { textParameters: new Set([1]) });
+    expect(prepared.text).toBe('select $1::text is null, $2 + 1');
   });
 
   it('quotes bare dateparts of datediff/dateadd/date_part', () => {

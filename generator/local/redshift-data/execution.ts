@@ -14,9 +14,9 @@ export type ExecutionContext = {
 
 class Cancelled extends Error {}
 
-// SQLSTATEs for "could not determine data type of parameter" and "ambiguous function/operator":
-// untyped Data API parameters are then retried as text.
-const untypedParameterErrors = new Set(['42P18', '42725']);
+// "could not determine data type of parameter $n": Data API values are untyped strings, so
+// such a parameter is retried as text (e.g. `:flag is null`).
+const indeterminateParameter = '42P18';
 // Result rows are meaningful for these command tags only; DDL and the like report -1.
 const rowCountCommands = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY', 'FETCH', 'MOVE']);
 
@@ -94,13 +94,18 @@ function endUnit(unit: Unit, status: 'FAILED' | 'ABORTED', error?: string): void
 }
 
 async function runUnit(client: pg.ClientBase, unit: Unit, statement: Statement): Promise<void> {
-  let result: pg.QueryResult<unknown[]>;
-  try {
-    result = await query(client, unit.prepared.text, unit.prepared.values, statement.isBatch);
-  } catch (error) {
-    if (unit.prepared.values.length === 0 || !untypedParameterErrors.has(sqlState(error) ?? '')) throw error;
-    const asText = prepareSql(unit.sql, statement.parameters, { textParameters: true, allowUnused: true });
-    result = await query(client, asText.text, asText.values, false);
+  let prepared = unit.prepared;
+  const textParameters = new Set<number>();
+  let result: pg.QueryResult<unknown[]> | undefined;
+  while (result === undefined) {
+    try {
+      result = await query(client, prepared.text, prepared.values, statement.isBatch);
+    } catch (error) {
+      const position = indeterminatePosition(error);
+      if (position === undefined || textParameters.has(position)) throw error;
+      textParameters.add(position);
+      prepared = prepareSql(unit.sql, statement.parameters, { textParameters, allowUnused: true });
+    }
   }
   const hasResultSet = result.fields.length > 0;
   unit.hasResultSet = hasResultSet;
@@ -127,9 +132,15 @@ async function query(client: pg.ClientBase, text: string, values: string[], save
     await client.query('release savepoint sfn_redshift_parameters');
     return result;
   } catch (error) {
-    if (untypedParameterErrors.has(sqlState(error) ?? '')) await client.query('rollback to savepoint sfn_redshift_parameters');
+    if (indeterminatePosition(error) !== undefined) await client.query('rollback to savepoint sfn_redshift_parameters');
     throw error;
   }
+}
+
+function indeterminatePosition(error: unknown): number | undefined {
+  if (sqlState(error) !== indeterminateParameter || !(error instanceof Error)) return undefined;
+  const match = /parameter \$(\d+)/.exec(error.message);
+  return match ? Number(match[1]) : undefined;
 }
 
 // Several statements in one SQL text (simple protocol) give one result each: keep the last.

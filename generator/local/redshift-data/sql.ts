@@ -7,8 +7,8 @@ import type { SqlParameter } from './model.ts';
 export type PreparedSql = { text: string; values: string[] };
 
 export type PrepareOptions = {
-  /** Append ::text to every bind parameter (for contexts where PostgreSQL cannot infer a type). */
-  textParameters?: boolean;
+  /** Bind parameters ($n) to write as $n::text, where PostgreSQL cannot infer a type. */
+  textParameters?: ReadonlySet<number>;
   /** A batch's parameters apply to all its SQL texts: each text may use only some of them. */
   allowUnused?: boolean;
 };
@@ -44,7 +44,7 @@ export function prepareSql(sql: string, parameters: readonly SqlParameter[] | un
         position = values.length;
         positions.set(name, position);
       }
-      out.push(options.textParameters === true ? `$${position}::text` : `$${position}`);
+      out.push(options.textParameters?.has(position) === true ? `$${position}::text` : `$${position}`);
     } else out.push(rewriteWord(tokens, index));
   });
   for (const name of given.keys()) {
