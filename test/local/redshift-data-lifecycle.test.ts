@@ -5,6 +5,7 @@ import {
   CancelStatementCommand,
   DescribeStatementCommand,
   ExecuteStatementCommand,
+  GetStatementResultCommand,
   type RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import pg from 'pg';
@@ -61,6 +62,7 @@ describe('status transitions', () => {
     expect(running.ResultRows).toBe(-1);
     expect(running.RedshiftPid).toBeGreaterThan(0);
     expect(await backendState(Number(running.RedshiftPid))).toBe('active');
+    await rejectsWith(client.send(new GetStatementResultCommand({ Id: id })), 'ResourceNotFoundException', /does not have result/);
     const finished = await waitFor(client, id);
     expect(finished.Status).toBe('FINISHED');
     expect(finished.Duration).toBeGreaterThanOrEqual(400_000_000);

@@ -60,6 +60,8 @@ export type NewStatement = {
 };
 
 const idPattern = /^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\d+)?$/;
+// The service keeps statements and their results for 24 hours.
+const retentionMs = 24 * 3600 * 1000;
 
 export const isTerminal = (status: StatementStatus): boolean => terminalStatuses.has(status);
 
@@ -69,6 +71,7 @@ export class StatementRegistry {
   private seq = 0;
 
   create(spec: NewStatement, now = Date.now()): Statement {
+    if (this.seq % 100 === 0) this.forgetExpired(now);
     const id = randomUUID();
     let settle!: () => void;
     const done = new Promise<void>((resolve) => {
@@ -134,6 +137,15 @@ export class StatementRegistry {
   /** Newest first. */
   list(): Statement[] {
     return [...this.byId.values()].sort((a, b) => b.seq - a.seq);
+  }
+
+  forgetExpired(now = Date.now()): void {
+    for (const [id, statement] of this.byId) {
+      if (isTerminal(statement.status) && statement.updatedAt < now - retentionMs) this.byId.delete(id);
+    }
+    for (const [token, statement] of this.byClientToken) {
+      if (!this.byId.has(statement.id)) this.byClientToken.delete(token);
+    }
   }
 
   activeCount(): number {
