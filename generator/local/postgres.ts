@@ -11,7 +11,7 @@ import { access, chmod, chown, mkdtemp, readFile, readdir, rename, rm, stat, sta
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { installRedshiftCompat } from './redshift-data/compat.ts';
@@ -308,9 +308,12 @@ async function embeddedPostgresBinaries(): Promise<Omit<Binaries, 'version'>> {
   return binaries;
 }
 
-// npm may skip the platform package's postinstall, which recreates the shared-library symlinks
-// listed in native/pg-symlinks.json; without them postgres fails to load libicu etc.
-async function hydrateSymlinks(packageDir: string): Promise<void> {
+/**
+ * npm may skip the platform package's postinstall, which recreates the shared-library symlinks
+ * listed in native/pg-symlinks.json; without them postgres fails to load libicu etc.
+ * Exported for tests.
+ */
+export async function hydrateSymlinks(packageDir: string): Promise<void> {
   const listFile = join(packageDir, 'native', 'pg-symlinks.json');
   if (!existsSync(listFile)) return;
   const parsed: unknown = JSON.parse(await readFile(listFile, 'utf8'));
@@ -321,12 +324,8 @@ async function hydrateSymlinks(packageDir: string): Promise<void> {
     if (typeof source !== 'string' || typeof target !== 'string') continue;
     const link = join(packageDir, target);
     if (existsSync(link)) continue;
-    await symlink(relativeSibling(source), link).catch(() => {});
+    await symlink(basename(source), link).catch(() => {});
   }
-}
-
-function relativeSibling(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 async function ensureExecutable(file: string): Promise<void> {

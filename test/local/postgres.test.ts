@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresServer } from '../../generator/local/postgres.ts';
+import { hydrateSymlinks, startPostgres, type PostgresServer } from '../../generator/local/postgres.ts';
 
 let server: PostgresServer;
 let client: pg.Client;
@@ -93,5 +95,29 @@ describe('startPostgres', () => {
     const late = new pg.Client(other.url);
     late.on('error', () => {});
     await expect(late.connect()).rejects.toThrow();
+  });
+});
+
+describe('hydrateSymlinks', () => {
+  it('recreates the shared-library symlinks npm skipped, leaving existing files alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sfn-redshift-hydrate-'));
+    try {
+      await mkdir(join(dir, 'native', 'lib'), { recursive: true });
+      await writeFile(join(dir, 'native', 'lib', 'libpq.so.5.18'), 'library');
+      await writeFile(join(dir, 'native', 'lib', 'libpq.so'), 'already here');
+      const links = [
+        { source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so.5' },
+        { source: 'native/lib/libpq.so.5.18', target: 'native/lib/libpq.so' },
+      ];
+      await writeFile(join(dir, 'native', 'pg-symlinks.json'), JSON.stringify(links));
+
+      await hydrateSymlinks(dir);
+
+      expect(readlinkSync(join(dir, 'native', 'lib', 'libpq.so.5'))).toBe('libpq.so.5.18');
+      expect(readFileSync(join(dir, 'native', 'lib', 'libpq.so.5'), 'utf8')).toBe('library');
+      expect(readFileSync(join(dir, 'native', 'lib', 'libpq.so'), 'utf8')).toBe('already here');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,11 +28,13 @@ export class ConnectionPool {
   ) {}
 
   acquire(): Acquisition {
-    let waiter: Waiter | undefined;
-    const connection = new Promise<Connection>((resolve, reject) => {
-      waiter = { resolve, reject };
+    let resolve!: Waiter['resolve'];
+    let reject!: Waiter['reject'];
+    const connection = new Promise<Connection>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
-    const queued = waiter as unknown as Waiter;
+    const queued: Waiter = { resolve, reject };
     this.waiters.push(queued);
     this.dispatch();
     return {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { installRedshiftCompat } from './compat.ts';
 import { ConnectionPool } from './connections.ts';
 import { ApiError, internalError } from './errors.ts';
-import { EventDispatcher, statusChangeEvent, type RedshiftStatusChangeEvent } from './events.ts';
+import { EventDispatcher, statusChangeEvent, type RedshiftStatusChangeEvent, type TerminalStatement } from './events.ts';
 import type { ExecutionContext } from './execution.ts';
 import { parseBody } from './input.ts';
 import { Operations } from './operations.ts';
@@ -176,7 +176,7 @@ async function cancelBackend(databaseUrl: string, pid: number): Promise<void> {
   }
 }
 
-function terminalOf(statement: Statement): Parameters<typeof statusChangeEvent>[0] {
+function terminalOf(statement: Statement): TerminalStatement {
   const rows = statement.isBatch ? batchTotals(statement).resultRows : (statement.units[0]?.resultRows ?? -1);
   const queryIds = statement.units.map((unit) => unit.redshiftQueryId).filter((id) => id > 0);
   const state = statement.status === 'FINISHED' || statement.status === 'FAILED' ? statement.status : 'ABORTED';
