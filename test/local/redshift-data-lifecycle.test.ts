@@ -170,6 +170,21 @@ describe('limits and queueing', () => {
   });
 });
 
+describe('stop', () => {
+  it('closes every session it opened', async () => {
+    const other = await startRedshiftDataApi({ databaseUrl: postgres.url });
+    const otherClient = dataClient(other.endpoint);
+    const done = await Promise.all([1, 2, 3].map(() => run(otherClient, 'select pg_sleep(0.05)')));
+    const pids = done.map((d) => Number(d.RedshiftPid));
+    expect(new Set(pids).size).toBe(3);
+    const open = async () => (await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where pid = any($1)', [pids])).rows[0]?.n;
+    expect(await open()).toBe(3);
+    otherClient.destroy();
+    await other.stop();
+    await eventually(async () => ((await open()) === 0 ? true : undefined));
+  });
+});
+
 describe('WithEvent', () => {
   it('emits an EventBridge-shaped event per terminal state, to the callback and the URL', async () => {
     const finished = await run(client, 'select n from generate_series(1, 3) n', { WithEvent: true, StatementName: 'sfn-redshift/p/ok' });

@@ -19,6 +19,7 @@ export const applicationName = 'sfn-redshift-data-api';
 export class ConnectionPool {
   private readonly idle: Connection[] = [];
   private readonly waiters: Waiter[] = [];
+  private readonly pending = new Set<Promise<void>>();
   private open = 0;
   private closed = false;
 
@@ -54,29 +55,43 @@ export class ConnectionPool {
       void this.destroy(connection);
       return;
     }
-    connection.client.query('discard all').then(
-      () => {
-        if (this.closed) void this.destroy(connection);
-        else {
-          this.idle.push(connection);
-          this.dispatch();
-        }
-      },
-      () => void this.destroy(connection),
+    this.track(
+      connection.client.query('discard all').then(
+        async () => {
+          if (this.closed) await this.destroy(connection);
+          else {
+            this.idle.push(connection);
+            this.dispatch();
+          }
+        },
+        () => this.destroy(connection),
+      ),
     );
   }
 
-  /** Closes a session and waits until its server process is gone. */
-  async destroy(connection: Connection): Promise<void> {
+  /** Closes a session; resolves once the server has closed it. */
+  destroy(connection: Connection): Promise<void> {
     this.open -= 1;
-    await connection.client.end().catch(() => {});
-    this.dispatch();
+    return this.track(
+      connection.client.end().then(
+        () => this.dispatch(),
+        () => this.dispatch(),
+      ),
+    );
   }
 
+  /** Closes idle sessions and waits for sessions being returned or closed. */
   async close(): Promise<void> {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('The Data API endpoint is stopping'));
     await Promise.all(this.idle.splice(0).map((connection) => this.destroy(connection)));
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+    return work;
   }
 
   private dispatch(): void {

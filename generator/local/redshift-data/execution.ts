@@ -111,7 +111,12 @@ async function runUnit(client: pg.ClientBase, unit: Unit, statement: Statement):
   unit.hasResultSet = hasResultSet;
   if (hasResultSet) {
     const rows = result.rows.map((row) => row.map((value) => (value === null ? null : String(value))));
-    const resultSet: ResultSet = { columns: await describeColumns(client, result.fields), typeOids: result.fields.map((f) => f.dataTypeID), rows, size: textSize(rows) };
+    const resultSet: ResultSet = {
+      columns: await describeColumns(client, result.fields),
+      typeOids: result.fields.map((field) => field.dataTypeID),
+      rows,
+      size: textSize(rows),
+    };
     unit.result = resultSet;
     unit.resultRows = rows.length;
     unit.resultSize = resultSet.size;
