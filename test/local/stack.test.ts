@@ -111,10 +111,25 @@ describe('local stack', () => {
     expect(output.statement.HasResultSet).toBe(true);
     expect(output.statement.CreatedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(output.result.TotalNumRows).toBe(1);
-    expect(output.result.Records).toEqual([[{ longValue: 6 }]]);
+    // Step Functions hands SDK outputs over with PascalCase members: Field.longValue → LongValue
+    expect(output.result.Records).toEqual([[{ LongValue: 6 }]]);
 
     const one = await stack.execute(pollMachine('select 1'), {}, { waitMs: 10 });
-    expect((one.output as { result: { Records: unknown[][] } }).result.Records).toEqual([[{ longValue: 1 }]]);
+    expect((one.output as { result: { Records: unknown[][] } }).result.Records).toEqual([[{ LongValue: 1 }]]);
+  });
+
+  it('takes SQL parameters as Step Functions spells them (Name/Value), and rejects other spellings up front', async () => {
+    const machine = (parameter: Record<string, string>) => {
+      const definition = pollMachine('select n from numbers where n = :n') as { States: { Execute: { Parameters: Record<string, unknown> } } };
+      definition.States.Execute.Parameters.Parameters = [parameter];
+      return definition;
+    };
+    const result = await stack.execute(machine({ Name: 'n', 'Value.$': "States.Format('{}', $.n)" }), { n: 2 }, { waitMs: 10 });
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as { result: { Records: unknown[][] } }).result.Records).toEqual([[{ LongValue: 2 }]]);
+    await expect(stack.execute(machine({ name: 'n', value: '2' }), {})).rejects.toThrow(
+      /SCHEMA_VALIDATION_FAILED: The field "name" is not supported by Step Functions/,
+    );
   });
 
   it('names Data API errors RedshiftData.<Exception>', async () => {

@@ -5,9 +5,10 @@ import { randomUUID } from 'node:crypto';
 import * as dynamodbSdk from '@aws-sdk/client-dynamodb';
 import * as redshiftDataSdk from '@aws-sdk/client-redshift-data';
 import * as sfnSdk from '@aws-sdk/client-sfn';
-import { type ErrorNaming, serviceTaskFailure } from './errors.ts';
-import { isJsonObject, lowerFirst, rewriteKeys, toTaskJson, upperFirst } from './json.ts';
-import type { Json, JsonObject } from './definition.ts';
+import { type ErrorNaming, serviceTaskFailure, TaskFailure } from './errors.ts';
+import { isJsonObject } from './json.ts';
+import { DefinitionError, type Json, type JsonObject, type TaskStateInfo } from './definition.ts';
+import { checkParameters, fromSdkOutput, operationSchemas, toSdkInput, UnsupportedFieldError } from './shapes.ts';
 import type { ExecutorClients, TaskCall, TaskHandler } from './types.ts';
 
 type Sendable = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> };
@@ -17,8 +18,6 @@ type ServiceSpec = {
   client: keyof ExecutorClients;
   module: Record<string, unknown>;
   naming: ErrorNaming;
-  /** The JS SDK's shapes use camelCase members; Step Functions speaks PascalCase. */
-  camelCaseShapes: boolean;
 };
 
 const AWS_SDK_SERVICES: Record<string, ServiceSpec> = {
@@ -26,19 +25,16 @@ const AWS_SDK_SERVICES: Record<string, ServiceSpec> = {
     client: 'redshiftData',
     module: redshiftDataSdk as unknown as Record<string, unknown>,
     naming: { prefix: 'RedshiftData', baseException: redshiftDataSdk.RedshiftDataServiceException, unmodeled: 'RedshiftDataException' },
-    camelCaseShapes: false,
   },
   sfn: {
     client: 'sfn',
     module: sfnSdk as unknown as Record<string, unknown>,
     naming: { prefix: 'Sfn', baseException: sfnSdk.SFNServiceException, unmodeled: 'SfnException' },
-    camelCaseShapes: true,
   },
   dynamodb: {
     client: 'dynamodb',
     module: dynamodbSdk as unknown as Record<string, unknown>,
     naming: { prefix: 'DynamoDb', baseException: dynamodbSdk.DynamoDBServiceException, unmodeled: 'DynamoDbException' },
-    camelCaseShapes: false,
   },
 };
 
@@ -57,7 +53,7 @@ export class UnsupportedResourceError extends Error {
 }
 
 function command(spec: ServiceSpec, action: string): CommandConstructor | undefined {
-  const ctor = spec.module[`${upperFirst(action)}Command`];
+  const ctor = spec.module[`${action.charAt(0).toUpperCase()}${action.slice(1)}Command`];
   return typeof ctor === 'function' ? (ctor as CommandConstructor) : undefined;
 }
 
@@ -85,27 +81,55 @@ function requestIdOf(response: unknown): string {
   return randomUUID();
 }
 
-/** Builds the handler for an aws-sdk or optimized dynamodb Resource; undefined if it is neither. */
-export function serviceHandler(resource: string, stateName: string, clients: ExecutorClients): TaskHandler | undefined {
+type Operation = { Command: CommandConstructor; input: unknown; output: unknown };
+
+function operation(spec: ServiceSpec, action: string, task: TaskStateInfo, what: string): Operation {
+  const Command = command(spec, action);
+  const schemas = operationSchemas(spec.module, action);
+  if (!Command || !schemas) throw new UnsupportedResourceError(task.name, task.resource, `${what} has no action ${action}`);
+  try {
+    checkParameters(task.parameters, schemas.input);
+  } catch (error) {
+    if (error instanceof UnsupportedFieldError) {
+      throw new DefinitionError(`Task ${JSON.stringify(task.name)}: SCHEMA_VALIDATION_FAILED: ${error.message}`);
+    }
+    throw error;
+  }
+  return { Command, input: schemas.input, output: schemas.output };
+}
+
+async function call(client: Sendable, op: Operation, callInput: TaskCall, naming: ErrorNaming): Promise<{ response: unknown; output: Json }> {
+  let input: unknown;
+  try {
+    input = toSdkInput(isJsonObject(callInput.input) ? callInput.input : {}, op.input);
+  } catch (error) {
+    if (error instanceof UnsupportedFieldError) throw new TaskFailure('States.Runtime', error.message);
+    throw error;
+  }
+  let response: unknown;
+  try {
+    response = await client.send(new op.Command(input), { abortSignal: callInput.signal });
+  } catch (error) {
+    throw serviceTaskFailure(error, naming);
+  }
+  return { response, output: fromSdkOutput(response, op.output) };
+}
+
+/**
+ * Builds the handler for an aws-sdk or optimized dynamodb Resource; undefined if it is neither.
+ * Parameters use Step Functions' PascalCase member names (checked up front, as Step Functions
+ * checks them when the machine is created); outputs come back PascalCase as well.
+ */
+export function serviceHandler(task: TaskStateInfo, clients: ExecutorClients): TaskHandler | undefined {
+  const { resource, name: stateName } = task;
   const generic = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)$/.exec(resource);
   if (generic) {
     const [, service = '', action = ''] = generic;
     const spec = AWS_SDK_SERVICES[service];
     if (!spec) throw new UnsupportedResourceError(stateName, resource, `service ${service} is not available locally (redshiftdata, sfn, dynamodb are)`);
-    const Command = command(spec, action);
-    if (!Command) throw new UnsupportedResourceError(stateName, resource, `${service} has no action ${action}`);
+    const op = operation(spec, action, task, service);
     const client = clientFor(clients, spec, stateName, resource);
-    return async (call: TaskCall): Promise<Json> => {
-      const parameters = isJsonObject(call.input) ? call.input : {};
-      const input = spec.camelCaseShapes ? rewriteKeys(parameters, lowerFirst) : parameters;
-      let response: unknown;
-      try {
-        response = await client.send(new Command(input), { abortSignal: call.signal });
-      } catch (error) {
-        throw serviceTaskFailure(error, spec.naming);
-      }
-      return toTaskJson(response, spec.camelCaseShapes ? upperFirst : undefined);
-    };
+    return async (callInput: TaskCall): Promise<Json> => (await call(client, op, callInput, spec.naming)).output;
   }
   const optimized = /^arn:aws:states:::dynamodb:([A-Za-z]+)$/.exec(resource);
   if (optimized) {
@@ -114,17 +138,11 @@ export function serviceHandler(resource: string, stateName: string, clients: Exe
       throw new UnsupportedResourceError(stateName, resource, 'the optimized DynamoDB integration has putItem, getItem, updateItem, deleteItem');
     }
     const spec = AWS_SDK_SERVICES.dynamodb as ServiceSpec;
-    const Command = command(spec, action) as CommandConstructor;
+    const op = operation(spec, action, task, 'dynamodb');
     const client = clientFor(clients, spec, stateName, resource);
-    return async (call: TaskCall): Promise<Json> => {
-      let response: unknown;
-      try {
-        response = await client.send(new Command(isJsonObject(call.input) ? call.input : {}), { abortSignal: call.signal });
-      } catch (error) {
-        throw serviceTaskFailure(error, OPTIMIZED_DYNAMODB_NAMING);
-      }
-      const output = toTaskJson(response) as JsonObject;
-      return { ...output, ...sdkHttpMetadata(requestIdOf(response), 'application/x-amz-json-1.0') };
+    return async (callInput: TaskCall): Promise<Json> => {
+      const { response, output } = await call(client, op, callInput, OPTIMIZED_DYNAMODB_NAMING);
+      return { ...(output as JsonObject), ...sdkHttpMetadata(requestIdOf(response), 'application/x-amz-json-1.0') };
     };
   }
   return undefined;

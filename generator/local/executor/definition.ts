@@ -67,6 +67,8 @@ export type TaskStateInfo = {
   timeoutSecondsPath?: string;
   /** HeartbeatSeconds after scaling (the engine ignores it; the executor enforces it). */
   heartbeatSeconds?: number;
+  /** The Parameters template, for checking member names up front. */
+  parameters?: Json;
 };
 
 export type PreparedDefinition = {
@@ -165,6 +167,7 @@ export function prepareDefinition(definition: Json, options: { timeoutScale?: nu
       if (type === 'Task') {
         if (typeof state.Resource !== 'string') throw new DefinitionError(`${where}: Task ${name} has no Resource`);
         const info: TaskStateInfo = { name, resource: state.Resource };
+        if (state.Parameters !== undefined) info.parameters = state.Parameters;
         const timeout = positive(state.TimeoutSeconds);
         if (timeout !== undefined) {
           const scaled = Math.min(timeout * scale, MAX_TASK_TIMEOUT_SECONDS);

@@ -12,7 +12,7 @@ export { UnsupportedResourceError };
  * Resource the local stack cannot serve, so a machine never half-runs against real AWS.
  */
 export function taskHandler(task: TaskStateInfo, clients: ExecutorClients, functions: FunctionRegistry): TaskHandler {
-  const handler = serviceHandler(task.resource, task.name, clients) ?? lambdaHandler(task.resource, functions);
+  const handler = serviceHandler(task, clients) ?? lambdaHandler(task.resource, functions);
   if (!handler) {
     throw new UnsupportedResourceError(
       task.name,
