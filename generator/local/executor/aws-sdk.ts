@@ -91,7 +91,10 @@ function operation(spec: ServiceSpec, action: string, task: TaskStateInfo, what:
     checkParameters(task.parameters, schemas.input);
   } catch (error) {
     if (error instanceof UnsupportedFieldError) {
-      throw new DefinitionError(`Task ${JSON.stringify(task.name)}: SCHEMA_VALIDATION_FAILED: ${error.message}`);
+      // Step Functions' own wording when it refuses the definition at CreateStateMachine.
+      throw new DefinitionError(
+        `SCHEMA_VALIDATION_FAILED: The field "${error.field}" is not supported by Step Functions at /States/${task.name}/Parameters (${error.path})`,
+      );
     }
     throw error;
   }
