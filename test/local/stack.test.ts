@@ -200,6 +200,26 @@ describe('local stack', () => {
   });
 });
 
+describe('local stack stop', () => {
+  it('aborts running executions, refuses new ones, and is idempotent', async () => {
+    const stack = await startLocalStack({ functions: { never: () => new Promise(() => undefined) } });
+    const running = stack.execute(
+      {
+        StartAt: 'Hang',
+        States: { Hang: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'never' }, End: true } },
+      },
+      {},
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await Promise.all([stack.stop(), stack.stop()]);
+    const result = await running;
+    expect(result.status).toBe('ABORTED');
+    await expect(stack.execute({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } })).rejects.toThrow(/stopped/);
+    await expect(fetch(stack.endpoints.sfn, { method: 'POST' })).rejects.toThrow();
+    await expect(fetch(stack.endpoints.redshiftData, { method: 'POST' })).rejects.toThrow();
+  });
+});
+
 describe('local stack start-up failure', () => {
   it('stops what it had started when a later part fails', async () => {
     const servers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
