@@ -44,10 +44,12 @@ const lastLog = () => h.logs.at(-1);
 
 describe('FINISHED', () => {
   it('an EventBridge event → SendTaskSuccess with exactly the step record; lock and statement item gone', async () => {
-    const sql = "insert into loads select 'direct' from pg_sleep(0.2)";
+    const gate = await h.gate();
+    const sql = `insert into loads select 'direct' from (select ${gate.sql}) as gated`;
     const call = await startCallback(sql, { stepId: 'load_direct' });
     expect(lastLog()?.outcome).toBe('submitted');
     expect(s(await lockItem(sql), 'StatementId')).toBe(call.statementId);
+    await gate.open();
 
     const event = await h.eventFor(call.statementId);
     expect(event.detail.state).toBe('FINISHED');
@@ -62,8 +64,10 @@ describe('FINISHED', () => {
   });
 
   it('the same event as an SQS record → SendTaskSuccess, batchItemFailures empty', async () => {
-    const sql = "select 'sqs' as via, pg_sleep(0.2)";
+    const gate = await h.gate();
+    const sql = `select 'sqs' as via, ${gate.sql}`;
     const call = await startCallback(sql, { stepId: 'select_sqs' });
+    await gate.open();
     const event = await h.eventFor(call.statementId);
     expect(await h.invoke(sqsEvent([{ messageId: 'm-1', body: event }]))).toEqual({ batchItemFailures: [] });
     expect(await call.outcome).toEqual({ Id: call.statementId, Status: 'FINISHED', ResultRows: 1, HasResultSet: true });
@@ -91,9 +95,11 @@ describe('FINISHED', () => {
 
 describe('FAILED and ABORTED', () => {
   it('FAILED through SQS → SendTaskFailure Redshift.StatementFailed with Redshift’s error text; lock released', async () => {
-    // Fails only at run time (after the sleep), so the event path completes it.
-    const sql = 'select 1 / count(*)::int from (select 1 from pg_sleep(0.2) where false) as nothing';
+    // Fails only at run time (once the gate opens), so the event path completes it.
+    const gate = await h.gate();
+    const sql = `select 1 / (count(*)::int - 1) from (select ${gate.sql}) as gated`;
     const call = await startCallback(sql, { stepId: 'divide' });
+    await gate.open();
     const event = await h.eventFor(call.statementId);
     expect(event.detail.state).toBe('FAILED');
     expect(await h.invoke(sqsEvent([{ body: event }]))).toEqual({ batchItemFailures: [] });
@@ -122,7 +128,9 @@ describe('FAILED and ABORTED', () => {
 
 describe('events that are not ours, repeated, or late', () => {
   it('a repeated event (sequential and concurrent) is harmless: answered once, no error', async () => {
-    const call = await startCallback("select 'twice', pg_sleep(0.2)", { stepId: 'twice' });
+    const gate = await h.gate();
+    const call = await startCallback(`select 'twice', ${gate.sql}`, { stepId: 'twice' });
+    await gate.open();
     const event = await h.eventFor(call.statementId);
     await Promise.all([h.invoke(event), h.invoke(event)]);
     await h.invoke(event);
@@ -168,15 +176,19 @@ describe('events that are not ours, repeated, or late', () => {
   });
 
   it('a token Step Functions reports TaskTimedOut (or never knew) is handled without an error; the lock is released', async () => {
-    const sql = "select 'late', pg_sleep(0.2)";
+    const gate = await h.gate();
+    const sql = `select 'late', ${gate.sql}`;
     const call = await startCallback(sql, { stepId: 'late' });
     h.stack.registry.markTimedOut(call.token);
+    await gate.open();
     await h.invoke(await h.eventFor(call.statementId));
     expect(lastLog()).toMatchObject({ outcome: 'succeeded-token-gone', level: 'INFO' });
     expect(await lockItem(sql)).toBeUndefined();
 
     const run = executionArn('invalid-token');
-    const bogus = (await h.invoke({ action: 'executeStatement', sqlStatement: 'select pg_sleep(0.1)', taskToken: 'not-a-token', executionArn: run, stepId: 'bogus', statementName: 'sfn-redshift/p/bogus' })) as { Id: string };
+    const bogusGate = await h.gate();
+    const bogus = (await h.invoke({ action: 'executeStatement', sqlStatement: `select ${bogusGate.sql}`, taskToken: 'not-a-token', executionArn: run, stepId: 'bogus', statementName: 'sfn-redshift/p/bogus' })) as { Id: string };
+    await bogusGate.open();
     await h.invoke(sqsEvent([{ body: await h.eventFor(bogus.Id) }]));
     expect(lastLog()?.records?.[0]?.outcome).toBe('succeeded-token-gone');
   });

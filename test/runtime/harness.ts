@@ -2,6 +2,7 @@
 // API, dynalite with the state table, the local Step Functions API. The handler's own SDK clients
 // reach them through the SDK's AWS_ENDPOINT_URL_* variables, exactly as in Lambda.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DescribeStatementCommand } from '@aws-sdk/client-redshift-data';
 import { startLocalStack, type LocalStack, type LocalStackOptions, type RedshiftStatusChangeEvent } from '../../generator/local/stack.ts';
@@ -26,10 +27,20 @@ export type RuntimeHarness = {
   settled(statementId: string, timeoutMs?: number): Promise<string>;
   /** Every item of the state table. */
   items(): Promise<Record<string, AttributeValue>[]>;
+  /**
+   * A gate in PostgreSQL (an advisory lock): statements containing `gate.sql` (an expression) block
+   * while it is closed, so a test decides when a statement ends instead of racing a sleep.
+   */
+  gate(): Promise<Gate>;
   /** A RUNNING execution in the local Step Functions service. */
   runningExecution(name?: string): string;
   stop(): Promise<void>;
 };
+
+/** Blocks statements that contain `sql` while closed (it starts closed). */
+export type Gate = { sql: string; open(): Promise<void>; close(): Promise<void> };
+
+let gateKeys = 1000;
 
 export function lambdaContext(requestId: string = randomUUID(), remainingMs = 60_000): LambdaContext {
   return { awsRequestId: requestId, getRemainingTimeInMillis: () => remainingMs };
@@ -71,6 +82,7 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
   const logs: LogRecord[] = [];
   setLogSink((line) => logs.push(JSON.parse(line) as LogRecord));
 
+  const gateClients: pg.Client[] = [];
   const invoke = (event: unknown, context: LambdaContext = lambdaContext()) => handler(structuredClone(event), context);
   return {
     stack,
@@ -123,6 +135,26 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
       } while (start !== undefined);
       return items;
     },
+    async gate() {
+      const key = gateKeys++;
+      const client = new pg.Client({ connectionString: stack.databaseUrl });
+      client.on('error', () => undefined);
+      await client.connect();
+      gateClients.push(client);
+      await client.query('select pg_advisory_lock($1)', [key]);
+      let closed = true;
+      return {
+        sql: `pg_advisory_xact_lock(${key})`,
+        async open() {
+          if (closed) await client.query('select pg_advisory_unlock($1)', [key]);
+          closed = false;
+        },
+        async close() {
+          if (!closed) await client.query('select pg_advisory_lock($1)', [key]);
+          closed = true;
+        },
+      };
+    },
     runningExecution(name = 'holder') {
       const arn = executionArn(name);
       const stateMachineArn = arn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
@@ -131,7 +163,10 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
       );
       return arn;
     },
-    stop: () => stack.stop(),
+    async stop() {
+      await Promise.all(gateClients.map((client) => client.end().catch(() => undefined)));
+      await stack.stop();
+    },
   };
 }
 

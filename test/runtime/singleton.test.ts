@@ -10,7 +10,7 @@ import { executionArn, lambdaContext, s, startRuntimeHarness, TARGET_ENV, type R
 let h: RuntimeHarness;
 
 beforeAll(async () => {
-  h = await startRuntimeHarness({ initSql: 'create table runs (tag text);' });
+  h = await startRuntimeHarness({ initSql: 'create table runs (tag text); create table sleep_for (seconds float); insert into sleep_for values (0);' });
 });
 afterAll(async () => {
   await h?.stop();
@@ -31,7 +31,8 @@ const singleton = (sql: string, extra: Record<string, unknown> = {}) => ({ actio
 
 describe('many simultaneous callers', () => {
   it('50 concurrent executeSingletonStatement calls on one SQL: exactly one statement runs', async () => {
-    const sql = "insert into runs (tag) select 'fifty' from pg_sleep(1)";
+    const gate = await h.gate();
+    const sql = `insert into runs (tag) select 'fifty' from (select ${gate.sql}) as gated`;
     // Half anonymous (no executionArn), half from RUNNING executions: both ways of judging a holder.
     const callers = Array.from({ length: 50 }, (_, index) => {
       const requestId = `req-${index}`;
@@ -42,6 +43,7 @@ describe('many simultaneous callers', () => {
     const winners = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [{ index, id: (outcome.value as { Id: string }).Id }] : []));
     expect(winners).toHaveLength(1);
     const winner = winners[0] as { index: number; id: string };
+    await gate.open();
     const causes = new Set<string>();
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') {
@@ -57,10 +59,12 @@ describe('many simultaneous callers', () => {
     // Its statement is terminal: the lock is stale and the next caller takes it over (no event needed).
     const before = await lockItem(sql);
     expect(s(before, 'StatementId')).toBe(winner.id);
+    await gate.close();
     const next = (await h.invoke(singleton(sql))) as { Id: string };
     const after = await lockItem(sql);
     expect(s(after, 'StatementId')).toBe(next.Id);
     expect(s(after, 'Nonce')).not.toBe(s(before, 'Nonce'));
+    await gate.open();
     await h.settled(next.Id);
     expect(await runsTagged('fifty')).toBe(2);
     // Its completion event releases the lock.
@@ -84,7 +88,8 @@ describe('a holder that crashed between lock and execute', () => {
       ['failed', h.runningExecution('crashed')],
       ['unknown', executionArn('never-started')],
     ] as const) {
-      const sql = `insert into runs (tag) select 'takeover-${label}' from pg_sleep(0.3)`;
+      const gate = await h.gate();
+      const sql = `insert into runs (tag) select 'takeover-${label}' from (select ${gate.sql}) as gated`;
       if (label === 'failed') h.stack.registry.finishExecution(holder, 'FAILED', { error: 'Lambda.Unknown', cause: 'crashed' });
       const abandoned = await abandon(sql, holder);
       expect(s(await lockItem(sql), 'Owner')).toBe(holder);
@@ -93,13 +98,15 @@ describe('a holder that crashed between lock and execute', () => {
       const item = await lockItem(sql);
       expect({ owner: s(item, 'Owner'), statement: s(item, 'StatementId'), step: s(item, 'StepId') }).toEqual({ owner: caller, statement: answer.Id, step: 'next' });
       expect(s(item, 'Nonce')).not.toBe(abandoned.nonce);
+      await gate.open();
       await h.settled(answer.Id);
       expect(await runsTagged(`takeover-${label}`)).toBe(1);
     }
   });
 
   it('an execution still RUNNING without a statement: ConcurrentExecution naming it; its own retry takes over', async () => {
-    const sql = "insert into runs (tag) select 'retry' from pg_sleep(0.3)";
+    const gate = await h.gate();
+    const sql = `insert into runs (tag) select 'retry' from (select ${gate.sql}) as gated`;
     const holder = h.runningExecution('retrying');
     await abandon(sql, holder, { stepId: 'load' });
     const other = await h.invokeError(singleton(sql, { executionArn: h.runningExecution('other'), stepId: 'load' }));
@@ -110,23 +117,28 @@ describe('a holder that crashed between lock and execute', () => {
     // A Task retry of the same execution and step: the earlier attempt died before submitting.
     const retry = (await h.invoke(singleton(sql, { executionArn: holder, stepId: 'load' }))) as { Id: string };
     expect(s(await lockItem(sql), 'StatementId')).toBe(retry.Id);
+    await gate.open();
+    expect(await h.settled(retry.Id)).toBe('FINISHED');
   });
 
   it('an anonymous holder (no executionArn) is alive until its invocation deadline, then stale', async () => {
-    const sql = "insert into runs (tag) select 'anonymous' from pg_sleep(0.3)";
+    const gate = await h.gate();
+    const sql = "insert into runs (tag) select 'anonymous'";
     await abandon(sql, 'lambda:crashed-request');
     const blocked = await h.invokeError(singleton(sql));
     expect([blocked.name, blocked.message]).toEqual(['ConcurrentExecution', 'lambda:crashed-request']);
     const item = await lockItem(sql);
     expect(Number(item?.expiresAt?.N)).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 600);
 
-    const expiredSql = "insert into runs (tag) select 'anonymous-expired' from pg_sleep(0.3)";
+    const expiredSql = `insert into runs (tag) select 'anonymous-expired' from (select ${gate.sql}) as gated`;
     await abandon(expiredSql, 'lambda:long-dead', { deadline: Math.floor(Date.now() / 1000) - 1 });
     const answer = (await h.invoke(singleton(expiredSql), lambdaContext('fresh-request'))) as { Id: string };
     const taken = await lockItem(expiredSql);
     expect([s(taken, 'Owner'), s(taken, 'StatementId')]).toEqual(['lambda:fresh-request', answer.Id]);
     // Registered: now judged by its statement, with the full retention as TTL.
     expect(Number(taken?.expiresAt?.N)).toBeGreaterThan(Date.now() / 1000 + 24 * 3600);
+    await gate.open();
+    expect(await h.settled(answer.Id)).toBe('FINISHED');
   });
 
   it('a submit that fails releases the lock at once', async () => {
@@ -160,7 +172,8 @@ function withLockKey(definition: unknown, key: string): unknown {
 }
 
 describe('the runtime and a poll-mode machine on the same lock', () => {
-  const sql = 'select pg_sleep(0.6)';
+  // One SQL text (one lock key) whose duration the test sets: long while contended, short to finish.
+  const sql = 'select pg_sleep(seconds) from sleep_for';
   const spec = `
 version: 1
 pipeline: interop
@@ -179,34 +192,49 @@ steps:
     expect(JSON.stringify(machine)).toContain(machine === compiled ? 'States.Hash' : lockOf(sql));
   });
 
+  async function sleepFor(seconds: number): Promise<void> {
+    const { Id } = (await h.invoke({ action: 'executeStatement', sqlStatement: 'update sleep_for set seconds = :seconds::float', parameters: { seconds } })) as { Id: string };
+    expect(await h.settled(Id)).toBe('FINISHED');
+  }
+
   it('compiles', () => {
     expect(loaded.errors).toEqual([]);
     expect(compiled).toBeDefined();
   });
 
   it('the machine fails ConcurrentExecution while the runtime’s statement runs, with its id as Cause', async () => {
+    await sleepFor(30);
     const held = (await h.invoke(singleton(sql, { stepId: 'sleepy', statementName: 'sfn-redshift/interop/sleepy' }))) as { Id: string };
     const result = await h.stack.execute(machine, {}, { waitMs: 20 });
     expect([result.status, result.error, result.cause]).toEqual(['FAILED', 'ConcurrentExecution', held.Id]);
-    // Released by the runtime on completion; the machine then runs.
+    // Cancelled: its ABORTED event makes the runtime release the lock; the machine then runs.
+    await h.invoke({ action: 'cancelStatement', statementId: held.Id });
     await h.invoke(await h.eventFor(held.Id));
+    expect(await lockItem(sql)).toBeUndefined();
+    await sleepFor(0.05);
     const next = await h.stack.execute(machine, {}, { waitMs: 20 });
     expect(next.status).toBe('SUCCEEDED');
     expect(await lockItem(sql)).toBeUndefined();
   });
 
   it('the runtime fails ConcurrentExecution while the machine’s statement runs, and runs once it released', async () => {
+    await sleepFor(30);
     const running = h.stack.execute(machine, {}, { waitMs: 20 });
     let holder: string | undefined;
-    for (let i = 0; i < 200 && holder === undefined; i++) {
+    for (let i = 0; i < 400 && holder === undefined; i++) {
       holder = s(await lockItem(sql), 'StatementId');
       if (holder === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     expect(holder).toBeDefined();
     const blocked = await h.invokeError(singleton(sql, { executionArn: h.runningExecution('runtime'), stepId: 'sleepy' }));
     expect([blocked.name, blocked.message]).toEqual(['ConcurrentExecution', holder]);
-    expect((await running).status).toBe('SUCCEEDED');
+    // Cancelled under the machine: it fails Redshift.StatementAborted and releases the lock.
+    await h.invoke({ action: 'cancelStatement', statementId: holder });
+    const result = await running;
+    expect([result.status, result.error]).toEqual(['FAILED', 'Redshift.StatementAborted']);
+    expect(await lockItem(sql)).toBeUndefined();
+    await sleepFor(0.05);
     const answer = (await h.invoke(singleton(sql))) as { Id: string };
-    expect(s(await lockItem(sql), 'StatementId')).toBe(answer.Id);
+    expect(await h.settled(answer.Id)).toBe('FINISHED');
   });
 });
