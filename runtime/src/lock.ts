@@ -124,8 +124,9 @@ async function judge(holder: Holder, request: LockRequest): Promise<Judgement> {
       const { Status } = await describeStatement(holder.statementId);
       return Status !== undefined && RUNNING_STATUSES.includes(Status) ? { stale: false, cause: holder.statementId } : { stale: true };
     } catch (error) {
-      // Another principal's statement: judge by its owner, as poll-mode machines do.
-      if (!isDataApiError(error, 'ResourceNotFoundException', 'ValidationException')) throw error;
+      // Another principal's statement (a poll machine's role, or denied by the runtime's
+      // statement-owner condition): judge by its owner, as poll-mode machines do.
+      if (!isDataApiError(error, 'ResourceNotFoundException', 'ValidationException', 'AccessDeniedException')) throw error;
     }
   }
   const owner = holder.owner;
