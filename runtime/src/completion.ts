@@ -52,10 +52,12 @@ export async function completeStatement(
   table: string,
   statementId: string,
   whenRunning: 'retry' | 'skip',
-  known?: StatementItem,
+  /** Told the statement's item once read (its execution and step, for the log line). */
+  onItem?: (item: StatementItem) => void,
 ): Promise<CompletionOutcome> {
-  const item = known ?? (await getStatement(table, statementId));
+  const item = await getStatement(table, statementId);
   if (item === undefined) return 'unknown-statement';
+  onItem?.(item);
   const statement = await describeStatement(statementId);
   const status = statement.Status ?? 'UNKNOWN';
   if (!TERMINAL_STATUSES.includes(status)) {

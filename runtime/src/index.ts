@@ -56,7 +56,10 @@ async function handleCompletion(event: unknown, log: LogFields): Promise<Complet
   }
   log.statementId = completion.statementId;
   log.statementName = completion.statementName;
-  return completeStatement(stateTableName(), completion.statementId, 'retry');
+  return completeStatement(stateTableName(), completion.statementId, 'retry', (item) => {
+    if (item.executionArn !== undefined) log.executionArn = item.executionArn;
+    if (item.stepId !== undefined) log.stepId = item.stepId;
+  });
 }
 
 async function handleSqs(records: SqsRecord[], log: LogFields): Promise<SqsBatchResponse> {
@@ -74,7 +77,10 @@ async function handleSqs(records: SqsRecord[], log: LogFields): Promise<SqsBatch
       if ('ignored' in completion) return { entry, failed: false };
       entry.statementId = completion.statementId;
       try {
-        entry.outcome = await completeStatement(stateTableName(), completion.statementId, 'retry');
+        entry.outcome = await completeStatement(stateTableName(), completion.statementId, 'retry', (item) => {
+          if (item.executionArn !== undefined) entry.executionArn = item.executionArn;
+          if (item.stepId !== undefined) entry.stepId = item.stepId;
+        });
         return { entry, failed: false };
       } catch (error) {
         entry.outcome = 'retry';

@@ -54,7 +54,7 @@ describe('FINISHED', () => {
     const event = await h.eventFor(call.statementId);
     expect(event.detail.state).toBe('FINISHED');
     expect(await h.invoke(event)).toBeNull();
-    expect(lastLog()).toMatchObject({ action: 'completion', outcome: 'succeeded', statementId: call.statementId, level: 'INFO' });
+    expect(lastLog()).toMatchObject({ action: 'completion', outcome: 'succeeded', statementId: call.statementId, stepId: 'load_direct', executionArn: call.run, level: 'INFO' });
 
     const output = await call.outcome;
     expect(Object.keys(output as object)).toEqual(['Id', 'Status', 'ResultRows', 'HasResultSet']);
@@ -71,7 +71,7 @@ describe('FINISHED', () => {
     const event = await h.eventFor(call.statementId);
     expect(await h.invoke(sqsEvent([{ messageId: 'm-1', body: event }]))).toEqual({ batchItemFailures: [] });
     expect(await call.outcome).toEqual({ Id: call.statementId, Status: 'FINISHED', ResultRows: 1, HasResultSet: true });
-    expect(lastLog()?.records).toEqual([{ messageId: 'm-1', statementId: call.statementId, outcome: 'succeeded' }]);
+    expect(lastLog()?.records).toEqual([{ messageId: 'm-1', statementId: call.statementId, stepId: 'select_sqs', executionArn: call.run, outcome: 'succeeded' }]);
     expect(await lockItem(sql)).toBeUndefined();
   });
 
