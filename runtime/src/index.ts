@@ -36,7 +36,7 @@ function emit(started: number, invocation: Invocation, fields: LogFields, level:
     timestamp: new Date().toISOString(),
     requestId: invocation.requestId,
     action: fields.action ?? 'unknown',
-    outcome: fields.outcome ?? (error === undefined ? 'ok' : 'error'),
+    outcome: error !== undefined ? 'error' : (fields.outcome ?? 'ok'),
     durationMs: Date.now() - started,
   };
   const { action: _action, outcome: _outcome, ...rest } = fields;
