@@ -29,7 +29,7 @@ export function targetParameters(target: Target): JsonObject {
  */
 export function sqlParameters(parameters: readonly SqlParameter[]): JsonObject[] {
   return parameters.map(({ name, value }): JsonObject =>
-    value.kind === 'path' ? { name, 'value.$': `States.Format('{}', ${value.path})` } : { name, value: value.value },
+    value.kind === 'path' ? { Name: name, 'Value.$': `States.Format('{}', ${value.path})` } : { Name: name, Value: value.value },
   );
 }
 

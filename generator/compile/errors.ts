@@ -18,6 +18,7 @@ export const TRANSIENT_DATA_API_ERRORS = [
 export const TRANSIENT_DYNAMODB_ERRORS = [
   'DynamoDB.ProvisionedThroughputExceededException',
   'DynamoDB.RequestLimitExceeded',
+  'DynamoDB.RequestLimitExceededException',
   'DynamoDB.ThrottlingException',
   'DynamoDB.InternalServerErrorException',
 ] as const;

@@ -26,10 +26,6 @@ export function format(template: string, ...args: string[]): string {
   return `States.Format('${template}', ${args.join(', ')})`;
 }
 
-export function sha256(value: string): string {
-  return `States.Hash(${value}, 'SHA-256')`;
-}
-
 export function jsonMerge(a: string, b: string): string {
   return `States.JsonMerge(${a}, ${b}, false)`;
 }

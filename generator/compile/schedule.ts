@@ -8,15 +8,18 @@ import type { PollSchedule } from '../spec/model.ts';
  */
 export type PollPlan = { readonly intervals: readonly number[]; readonly successor: readonly number[] };
 
+/** Longest growth phase kept in the definition; a later wait jumps to `max`. */
+export const MAX_POLL_STEPS = 32;
+
 export function pollPlan(poll: PollSchedule): PollPlan {
   const max = Math.max(1, Math.round(poll.maxSeconds));
-  const intervals: number[] = [];
-  let exact = Math.max(1, poll.initialSeconds);
-  for (;;) {
-    const interval = Math.min(max, Math.max(1, Math.round(exact)));
-    if (intervals.length === 0 || interval > (intervals.at(-1) as number)) intervals.push(interval);
-    if (interval >= max || poll.factor <= 1) break;
+  const intervals = [Math.min(max, Math.max(1, Math.round(poll.initialSeconds)))];
+  let exact = poll.initialSeconds;
+  while ((intervals.at(-1) as number) < max && poll.factor > 1) {
     exact *= poll.factor;
+    // Each wait grows by at least a second, so a factor close to 1 still reaches `max`.
+    const interval = Math.min(max, Math.max((intervals.at(-1) as number) + 1, Math.round(exact)));
+    intervals.push(intervals.length + 1 >= MAX_POLL_STEPS ? max : interval);
   }
   const successor = intervals.map((_, index) => Math.min(index + 1, intervals.length - 1));
   return { intervals, successor };

@@ -4,7 +4,7 @@ import type { Catcher, JsonObject, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
 import { DATA_API, RUNNING_STATUSES, retryField } from './data-api.ts';
 import { STEP_ERRORS, TRANSIENT_DATA_API_ERRORS, TRANSIENT_DYNAMODB_ERRORS, TRANSIENT_SFN_ERRORS } from './errors.ts';
-import { format, sha256 } from './intrinsics.ts';
+import { format } from './intrinsics.ts';
 import { stateName } from './registry.ts';
 import { stepPaths } from './step-paths.ts';
 
@@ -30,7 +30,7 @@ export function lockSubject(step: StatementStep): string {
 
 function lockKeyExpression(step: StatementStep): string {
   const lock = stepPaths(step.id).lock;
-  return format('lock#{}', sha256(format('{}|{}|{}', `${lock}.Target`, `${lock}.Database`, `${lock}.SqlDigest`)));
+  return format('lock#{}|{}|{}', `${lock}.Target`, `${lock}.Database`, `${lock}.SqlDigest`);
 }
 
 function itemKey(step: StatementStep): JsonObject {
@@ -93,10 +93,16 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
   const holderItem = `${paths.holder}.Item`;
   registry.add(name('HolderState'), {
     Type: 'Choice',
-    Comment: 'Released meanwhile: try again. Our own execution (a redrive): take over. Else look at the holder.',
+    Comment: 'Released meanwhile: try again. This very step of this execution (a redrive): take over. Else judge the holder.',
     Choices: [
       { Not: { Variable: holderItem, IsPresent: true }, Next: name('Acquire') },
-      { Variable: `${holderItem}.${A.owner}.S`, StringEqualsPath: `${paths.lock}.Owner`, Next: name('TakeOver') },
+      {
+        And: [
+          { Variable: `${holderItem}.${A.owner}.S`, StringEqualsPath: `${paths.lock}.Owner` },
+          { Variable: `${holderItem}.${A.stepId}.S`, StringEquals: step.id },
+        ],
+        Next: name('TakeOver'),
+      },
       { Variable: `${holderItem}.${A.statementId}.S`, IsPresent: true, Next: name('HolderStatement') },
     ],
     Default: name('HolderExecution'),
@@ -109,7 +115,13 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
     ResultPath: paths.holderStatus,
     ...retryField(TRANSIENT_DATA_API_ERRORS, step.retry),
     // A statement this role may not see (another principal's): judge by the holder's execution.
-    Catch: [{ ErrorEquals: ['RedshiftData.ResourceNotFoundException', 'RedshiftData.ValidationException'], ResultPath: null, Next: name('HolderExecution') }],
+    Catch: [
+      {
+        ErrorEquals: ['RedshiftData.ResourceNotFoundException', 'RedshiftData.ValidationException', 'RedshiftData.AccessDeniedException'],
+        ResultPath: null,
+        Next: name('HolderExecution'),
+      },
+    ],
     Next: name('HolderRunning'),
   });
   registry.add(name('HolderRunning'), {

@@ -5,10 +5,11 @@ import { createHash } from 'node:crypto';
  * collapsed and trimmed. Poll-mode machines compute the same key inside Step Functions with
  * States.Hash, so this formula is shared by the generator (which emits it) and the runtime.
  *
- *   key = sha256(`${kind}:${name}|${database}|${sha256(normalizedSql)}`), item pk = `lock#${key}`
+ *   item pk = `lock#${kind}:${name}|${database}|${sha256(normalizedSql)}`
  *
- * The SQL enters as its own digest so that no SQL text ever has to be written inside an
- * intrinsic-function string literal (backslashes there are rejected by ASL validators).
+ * The SQL enters as its digest so that no SQL text is ever written inside an intrinsic-function
+ * string literal (backslashes there are rejected by ASL validators) and the key stays far below
+ * DynamoDB's 2 KB limit; the target stays readable. Machines build it with States.Format only.
  */
 export type LockTarget = { kind: 'cluster' | 'workgroup'; name: string; database: string };
 
@@ -52,5 +53,5 @@ export function lockTargetText(target: LockTarget): string {
 }
 
 export function lockKey(target: LockTarget, sql: string): string {
-  return `lock#${sha256Hex(`${lockTargetText(target)}|${target.database}|${sqlDigest(sql)}`)}`;
+  return `lock#${lockTargetText(target)}|${target.database}|${sqlDigest(sql)}`;
 }

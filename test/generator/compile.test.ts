@@ -33,8 +33,8 @@ describe('compiler: single statement in poll mode', () => {
           Sql: 'call load(:day, :limit)',
           StatementName: 'sfn-redshift/demo/load',
           Parameters: [
-            { name: 'day', 'value.$': "States.Format('{}', $.runDate)" },
-            { name: 'limit', value: '10' },
+            { Name: 'day', 'Value.$': "States.Format('{}', $.runDate)" },
+            { Name: 'limit', Value: '10' },
           ],
         },
         ResultSelector: { 'Id.$': '$.Id', Interval: 5, Remaining: 95, NextWait: 10, Poll: 1 },
@@ -216,18 +216,24 @@ describe('compiler: parallel', () => {
 
 describe('compiler: singleton', () => {
   const machine = compilePipeline(pipelineFrom(`${HEAD}stateTable: locks\nsteps:\n  - id: mv\n    sql: "refresh   materialized view\n      mv_sales"\n    singleton: true\n`));
-  const key = "States.Format('lock#{}', States.Hash(States.Format('{}|{}|{}', $.steps.mv.Lock.Target, $.steps.mv.Lock.Database, $.steps.mv.Lock.SqlDigest), 'SHA-256'))";
+  const key = "States.Format('lock#{}|{}|{}', $.steps.mv.Lock.Target, $.steps.mv.Lock.Database, $.steps.mv.Lock.SqlDigest)";
   const itemKey = { pk: { 'S.$': key }, sk: { S: 'lock' } };
   const dynamoRetry = [
     {
-      ErrorEquals: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException'],
+      ErrorEquals: [
+        'DynamoDB.ProvisionedThroughputExceededException',
+        'DynamoDB.RequestLimitExceeded',
+        'DynamoDB.RequestLimitExceededException',
+        'DynamoDB.ThrottlingException',
+        'DynamoDB.InternalServerErrorException',
+      ],
       IntervalSeconds: 5,
       MaxAttempts: 3,
       BackoffRate: 2,
     },
   ];
 
-  it('starts with the lock subject whose hash the runtime computes the same way', async () => {
+  it('starts with the lock subject from which the machine builds the runtime\'s key', () => {
     expect(machine.StartAt).toBe('mv.Lock');
     const lock = machine.States['mv.Lock'];
     expect(lock).toMatchObject({
@@ -236,10 +242,9 @@ describe('compiler: singleton', () => {
       ResultPath: '$.steps.mv.Lock',
       Next: 'mv.Acquire',
     });
-    // What States.Hash computes from the Lock fields equals the runtime's key.
-    const { createHash } = await import('node:crypto');
+    // What the key's States.Format builds from the Lock fields equals the runtime's key.
     const parameters = (lock as { Parameters: Record<string, string> }).Parameters;
-    const inMachine = `lock#${createHash('sha256').update(`${parameters.Target}|${parameters.Database}|${parameters.SqlDigest}`).digest('hex')}`;
+    const inMachine = `lock#${parameters.Target}|${parameters.Database}|${parameters.SqlDigest}`;
     expect(inMachine).toBe(lockKey({ kind: 'cluster', name: 'analytics', database: 'dev' }, 'refresh materialized view mv_sales'));
   });
 
@@ -260,7 +265,13 @@ describe('compiler: singleton', () => {
     expect(machine.States['mv.HolderState']).toMatchObject({
       Choices: [
         { Not: { Variable: '$.steps.mv.Holder.Item', IsPresent: true }, Next: 'mv.Acquire' },
-        { Variable: '$.steps.mv.Holder.Item.Owner.S', StringEqualsPath: '$.steps.mv.Lock.Owner', Next: 'mv.TakeOver' },
+        {
+          And: [
+            { Variable: '$.steps.mv.Holder.Item.Owner.S', StringEqualsPath: '$.steps.mv.Lock.Owner' },
+            { Variable: '$.steps.mv.Holder.Item.StepId.S', StringEquals: 'mv' },
+          ],
+          Next: 'mv.TakeOver',
+        },
         { Variable: '$.steps.mv.Holder.Item.StatementId.S', IsPresent: true, Next: 'mv.HolderStatement' },
       ],
       Default: 'mv.HolderExecution',

@@ -8,6 +8,11 @@ describe('poll schedule', () => {
     expect(pollPlan({ initialSeconds: 2, maxSeconds: 10, factor: 1.5 }).intervals).toEqual([2, 3, 5, 7, 10]);
     expect(pollPlan({ initialSeconds: 30, maxSeconds: 30, factor: 2 })).toEqual({ intervals: [30], successor: [0] });
     expect(pollPlan({ initialSeconds: 10, maxSeconds: 60, factor: 1 }).intervals).toEqual([10]);
+    // A factor barely above 1 still grows a second per poll and the plan stays short.
+    expect(pollPlan({ initialSeconds: 1, maxSeconds: 5, factor: 1.000001 }).intervals).toEqual([1, 2, 3, 4, 5]);
+    const capped = pollPlan({ initialSeconds: 1, maxSeconds: 86_400, factor: 1.000001 }).intervals;
+    expect(capped).toHaveLength(32);
+    expect(capped.at(-1)).toBe(86_400);
   });
 
   it('never waits past the budget: the last wait is shortened', () => {
