@@ -1,7 +1,8 @@
 import { compilePipeline } from '../compile/pipeline.ts';
 import type { StateMachine } from '../compile/asl.ts';
-import type { Pipeline } from '../spec/model.ts';
+import type { Pipeline, Step } from '../spec/model.ts';
 import { renderDefinition } from './json.ts';
+import { RUNTIME_TEMPLATE_FILE, renderRuntimeTemplate } from './runtime-template.ts';
 
 /** One file `generate` writes, relative to the output directory. */
 export type OutputFile = { readonly path: string; readonly content: string };
@@ -30,4 +31,21 @@ export function compileOutputs(pipeline: Pipeline): CompiledPipeline {
     stateCount: countStates(machine),
     files: [{ path: `${pipeline.name}.asl.json`, content: renderDefinition(machine) }],
   };
+}
+
+function stepNeedsRuntime(step: Step): boolean {
+  if (step.kind === 'parallel') return step.branches.some((steps) => steps.some(stepNeedsRuntime));
+  return step.singleton || step.mode === 'callback';
+}
+
+/** Callback-mode and singleton steps need the state table (and the runtime) that the template deploys. */
+export function needsRuntime(pipeline: Pipeline): boolean {
+  return pipeline.steps.some(stepNeedsRuntime);
+}
+
+/** Every file of one generate run: each pipeline's files, and the runtime template when one needs it. */
+export function allOutputFiles(compiled: readonly CompiledPipeline[]): OutputFile[] {
+  const files = compiled.flatMap((result) => result.files);
+  if (compiled.some((result) => needsRuntime(result.pipeline))) files.push({ path: RUNTIME_TEMPLATE_FILE, content: renderRuntimeTemplate() });
+  return files;
 }

@@ -11,7 +11,8 @@ describe('sfn-redshift generate', () => {
     expect(first.out).toMatch(/^  wrote asl\/data-quality\.asl\.json \(\d+ states\)$/m);
     expect(first.out).toMatch(/^4 pipelines, \d+ states, written to asl\/$/m);
     const files = readdirSync(join(repo, 'asl')).sort();
-    expect(files).toEqual(['data-quality.asl.json', 'mv-refresh.asl.json', 'nightly-sales.asl.json', 'serverless-orders.asl.json']);
+    expect(files).toEqual(['data-quality.asl.json', 'mv-refresh.asl.json', 'nightly-sales.asl.json', 'runtime.template.yaml', 'serverless-orders.asl.json']);
+    expect(first.out).toContain('wrote asl/runtime.template.yaml (state table and runtime for singleton and callback steps)');
     const before = files.map((file) => readFileSync(join(repo, 'asl', file)));
     expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
     const after = files.map((file) => readFileSync(join(repo, 'asl', file)));
@@ -29,6 +30,13 @@ describe('sfn-redshift generate', () => {
     expect(run.err).toContain("pipelines/broken.yaml:7:14: steps[0].timeout: 'soon' is not a duration");
     expect(run.err).toContain('1 problem(s) found; nothing was written.');
     expect(existsSync(join(repo, 'build'))).toBe(false);
+  });
+
+  it('writes the runtime template only when a pipeline has a singleton or callback step', async () => {
+    const repo = scratchRepo();
+    for (const name of ['mv-refresh', 'nightly-sales']) rmSync(join(repo, 'pipelines', `${name}.yaml`));
+    expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
+    expect(readdirSync(join(repo, 'asl')).sort()).toEqual(['data-quality.asl.json', 'serverless-orders.asl.json']);
   });
 
   it('rejects two specs with the same pipeline name', async () => {
@@ -65,7 +73,7 @@ describe('sfn-redshift check', () => {
   it('passes when outputs are current, names stale and missing files with a short diff', async () => {
     const repo = scratchRepo();
     await cli(repo, 'generate');
-    expect(await cli(repo, 'check')).toMatchObject({ code: 0, out: '4 pipelines, 4 files up to date in asl/' });
+    expect(await cli(repo, 'check')).toMatchObject({ code: 0, out: '4 pipelines, 5 files up to date in asl/' });
 
     rmSync(join(repo, 'asl', 'mv-refresh.asl.json'));
     const spec = join(repo, 'pipelines', 'nightly-sales.yaml');

@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { shortDiff } from '../../emit/diff.ts';
+import { allOutputFiles } from '../../emit/outputs.ts';
 import { findDrift } from '../../emit/write.ts';
 import { defineCommand, EXIT } from '../command.ts';
 import { compileSpecs, plural } from '../compile-specs.ts';
@@ -18,7 +19,7 @@ export const checkCommand = defineCommand({
     if (compiled === EXIT.invalid) return compiled;
     const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
     const shownOut = `${relative(io.cwd, outDirectory) || '.'}/`;
-    const files = compiled.flatMap((result) => result.files);
+    const files = allOutputFiles(compiled);
     const drift = findDrift(outDirectory, files);
     for (const file of drift) {
       io.err(`${file.kind}: ${shownOut}${file.path}`);

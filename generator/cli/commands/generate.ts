@@ -1,4 +1,6 @@
 import { relative, resolve } from 'node:path';
+import { allOutputFiles } from '../../emit/outputs.ts';
+import { RUNTIME_TEMPLATE_FILE } from '../../emit/runtime-template.ts';
 import { writeOutputs } from '../../emit/write.ts';
 import { defineCommand, EXIT } from '../command.ts';
 import { compileSpecs, plural } from '../compile-specs.ts';
@@ -20,10 +22,12 @@ export const generateCommand = defineCommand({
     if (compiled === EXIT.invalid) return compiled;
     const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
     const shownOut = `${relative(io.cwd, outDirectory) || '.'}/`;
-    writeOutputs(outDirectory, compiled.flatMap((result) => result.files));
+    const files = allOutputFiles(compiled);
+    writeOutputs(outDirectory, files);
     if (compiled.length > PROGRESS_THRESHOLD) {
       for (const result of compiled) for (const file of result.files) io.out(`  wrote ${shownOut}${file.path} (${plural(result.stateCount, 'state')})`);
     }
+    if (files.some((file) => file.path === RUNTIME_TEMPLATE_FILE)) io.out(`  wrote ${shownOut}${RUNTIME_TEMPLATE_FILE} (state table and runtime for singleton and callback steps)`);
     const states = compiled.reduce((sum, result) => sum + result.stateCount, 0);
     io.out(`${plural(compiled.length, 'pipeline')}, ${plural(states, 'state')}, written to ${shownOut}`);
     return EXIT.ok;
