@@ -2,6 +2,7 @@ import type { Pipeline, Step } from '../spec/model.ts';
 import type { StateMachine, Transition } from './asl.ts';
 import { END, next, type CompileContext } from './context.ts';
 import { CompileError } from './errors.ts';
+import { renderCallbackStatement } from './callback-statement.ts';
 import { renderParallel } from './parallel.ts';
 import { renderPollStatement } from './poll-statement.ts';
 import { StateRegistry } from './registry.ts';
@@ -21,10 +22,7 @@ export const renderSteps: StepRenderer = (ctx, steps, exit) => {
 
 function renderStep(ctx: CompileContext, step: Step, exit: Transition): string {
   if (step.kind === 'parallel') return renderParallel(ctx, step, exit, renderSteps);
-  if (step.mode === 'callback') {
-    throw new CompileError('unsupported', `step '${step.id}': mode callback is not available in this version; use mode: poll`);
-  }
-  return renderPollStatement(ctx, step, exit);
+  return step.mode === 'callback' ? renderCallbackStatement(ctx, step, exit) : renderPollStatement(ctx, step, exit);
 }
 
 /** The whole state machine of a pipeline. */

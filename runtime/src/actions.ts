@@ -4,6 +4,7 @@ import type { LogRecord } from './log.ts';
 import { truncateSql } from './log.ts';
 import { lockTargetOf, resolveTarget, stateTableName } from './config.ts';
 import { cancelStatement, describeStatement, getStatementResult, submit } from './data-api.ts';
+import { stepFunctionsCase } from './wire.ts';
 import { PreviousExecutionNotFound } from './errors.ts';
 import { acquireLock, DEADLINE_MARGIN_SECONDS, INVOCATION_OWNER_PREFIX, registerLockStatement, releaseLock, type HeldLock } from './lock.ts';
 import { batchSqlText, lockKey } from './lock-key.ts';
@@ -157,7 +158,11 @@ export async function statementAction(request: StatementRequest, log: LogFields)
       return withId(await describeStatement(resolved.id));
     case 'cancelStatement':
       return withId(await cancelStatement(resolved.id));
-    case 'getStatementResult':
-      return withId(await getStatementResult(resolved.id, request.nextToken));
+    case 'getStatementResult': {
+      const page = await getStatementResult(resolved.id, request.nextToken);
+      if (request.format !== 'stepFunctions') return withId(page);
+      const { Records, ColumnMetadata, TotalNumRows, NextToken } = page;
+      return stepFunctionsCase(wireObject({ Records, ColumnMetadata, TotalNumRows, ...(NextToken !== undefined ? { NextToken } : {}) }));
+    }
   }
 }

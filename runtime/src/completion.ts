@@ -64,6 +64,10 @@ export async function completeStatement(
     if (whenRunning === 'skip') return 'still-running';
     throw new StatementNotTerminal(statementId, status);
   }
+  // Released before the machine is answered: the step that follows (or a rerun) must find it free.
+  if (item.lockKey !== undefined && item.lockNonce !== undefined) {
+    await releaseLock({ table, key: item.lockKey, nonce: item.lockNonce });
+  }
   let outcome: 'succeeded' | 'failed' | 'aborted';
   let sent: 'sent' | 'token-gone' | undefined;
   const token = item.taskToken;
@@ -83,9 +87,6 @@ export async function completeStatement(
     const error = failed ? ERROR_NAMES.statementFailed : ERROR_NAMES.statementAborted;
     const cause = failed ? truncate(failureText(statement), MAX_CAUSE_CHARS) : statementId;
     if (token !== undefined) sent = await answer(() => sfnClient().send(new SendTaskFailureCommand({ taskToken: token, error, cause })));
-  }
-  if (item.lockKey !== undefined && item.lockNonce !== undefined) {
-    await releaseLock({ table, key: item.lockKey, nonce: item.lockNonce });
   }
   await deleteStatement(table, statementId);
   return sent === 'token-gone' ? `${outcome}-token-gone` : outcome;

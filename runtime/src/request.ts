@@ -41,6 +41,12 @@ export type StatementRequest = {
   action: 'describeStatement' | 'cancelStatement' | 'getStatementResult';
   statement: StatementRef;
   nextToken?: string;
+  /**
+   * getStatementResult only: `stepFunctions` answers exactly `{Records, ColumnMetadata, TotalNumRows,
+   * NextToken?}` with every member name capitalized as Step Functions' aws-sdk integration returns
+   * them, so that a callback-mode step record equals a poll-mode one.
+   */
+  format?: 'dataApi' | 'stepFunctions';
   /** Given for logging even when the statement is named by id. */
   executionArn?: string;
   stepId?: string;
@@ -63,6 +69,7 @@ const KNOWN_FIELDS = new Set([
   'taskToken',
   'statementId',
   'nextToken',
+  'format',
   'stepId',
   'statementName',
   'clusterIdentifier',
@@ -215,6 +222,11 @@ function parseStatementAction(event: Record<string, unknown>, action: StatementR
   if (action === 'getStatementResult') {
     const nextToken = optionalString(event, 'nextToken', 1_000_000);
     if (nextToken !== undefined) request.nextToken = nextToken;
+    const format = optionalString(event, 'format', 20);
+    if (format !== undefined) {
+      if (format !== 'dataApi' && format !== 'stepFunctions') throw new InvalidRequest('format', `must be "dataApi" (default) or "stepFunctions", got "${format}"`);
+      request.format = format;
+    }
   }
   return request;
 }

@@ -23,3 +23,10 @@ export function wireObject(value: object): { [key: string]: Wire } {
   const wire = toWire(value);
   return wire !== null && typeof wire === 'object' && !Array.isArray(wire) ? wire : {};
 }
+
+/** Member names as Step Functions' aws-sdk integrations return them: first letter capitalized, at every depth. */
+export function stepFunctionsCase(value: Wire): Wire {
+  if (Array.isArray(value)) return value.map(stepFunctionsCase);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.charAt(0).toUpperCase() + key.slice(1), stepFunctionsCase(item)]));
+}

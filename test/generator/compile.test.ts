@@ -312,7 +312,66 @@ describe('compiler: singleton', () => {
 });
 
 describe('compiler: callback mode', () => {
-  it('is refused with a clear message until the runtime ships', () => {
-    expect(() => compilePipeline(pipelineFrom(`${HEAD}steps:\n  - id: a\n    sql: select 1\n    mode: callback\n`))).toThrow(/step 'a': mode callback is not available/);
+  const machine = compilePipeline(
+    pipelineFrom(`${HEAD}steps:\n  - id: archive\n    sql: "call archive_day(:run_date)"\n    parameters: { run_date: "$.runDate" }\n    mode: callback\n    timeout: 30m\n    target: { database: archive }\n`),
+  );
+  const lambdaRetry = [
+    { ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 },
+  ];
+
+  it('submits through the runtime with a task token; the completion answers with the record', () => {
+    expect(machine.StartAt).toBe('archive.Execute');
+    expect(machine.States['archive.Execute']).toEqual({
+      Type: 'Task',
+      Comment: 'The runtime submits the statement; its completion event answers the task token',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: '${RuntimeFunctionArn}',
+        Payload: {
+          action: 'executeStatement',
+          sqlStatement: 'call archive_day(:run_date)',
+          parameters: { 'run_date.$': "States.Format('{}', $.runDate)" },
+          'taskToken.$': '$$.Task.Token',
+          'executionArn.$': '$$.Execution.Id',
+          stepId: 'archive',
+          statementName: 'sfn-redshift/demo/archive',
+          clusterIdentifier: 'analytics',
+          database: 'archive',
+          dbUser: 'etl',
+        },
+      },
+      ResultPath: '$.steps.archive',
+      TimeoutSeconds: 1800,
+      Retry: lambdaRetry,
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.steps.archive.Error', Next: 'archive.Cancel' },
+        { ErrorEquals: ['ConcurrentExecution'], ResultPath: '$.steps.archive.Error', Next: 'archive.Busy' },
+      ],
+      End: true,
+    });
+  });
+
+  it('cancels through the runtime on timeout, then fails Redshift.StatementTimeout', () => {
+    expect(machine.States['archive.Cancel']).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: '${RuntimeFunctionArn}', Payload: { action: 'cancelStatement', statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id', stepId: 'archive' } },
+      ResultSelector: { 'Id.$': '$.Payload.Id' },
+      ResultPath: '$.steps.archive.Error.Statement',
+      Next: 'archive.TimedOut',
+    });
+    expect(machine.States['archive.TimedOut']).toEqual({ Type: 'Fail', Error: 'Redshift.StatementTimeout', CausePath: '$.steps.archive.Error.Statement.Id' });
+    expect(machine.States['archive.Concurrent']).toEqual({ Type: 'Fail', Error: 'ConcurrentExecution', CausePath: '$.steps.archive.Error.Lambda.errorMessage' });
+  });
+
+  it('a singleton batch with results asks the runtime for a singleton batch and the page in Step Functions casing', () => {
+    const batch = compilePipeline(pipelineFrom(`${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    singleton: true\n    results: true\n`));
+    expect(batch.States['b.Execute']).toMatchObject({ Parameters: { Payload: { action: 'executeSingletonStatement', sqls: ['delete from t', 'select 1'] } }, Next: 'b.FetchResult' });
+    expect(batch.States['b.FetchResult']).toMatchObject({
+      Parameters: { Payload: { action: 'getStatementResult', statementId: 'LATEST', stepId: 'b', format: 'stepFunctions' } },
+      ResultSelector: { 'Result.$': '$.Payload' },
+      ResultPath: '$.steps.b.Page',
+      Next: 'b.Record',
+    });
+    expect(batch.States['b.Record']).toMatchObject({ Parameters: { 'Result.$': '$.steps.b.Page.Result' }, End: true });
   });
 });

@@ -126,6 +126,18 @@ describe('describeStatement, cancelStatement, getStatementResult', () => {
     expect(seen).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('getStatementResult with format stepFunctions: exactly the page, with Step Functions member names', async () => {
+    const run = executionArn('format');
+    const id = idOf(await answer({ action: 'executeStatement', sqlStatement: 'select n from numbers order by n', executionArn: run, stepId: 'nums' }));
+    await h.settled(id);
+    const page = await answer({ action: 'getStatementResult', statementId: 'LATEST', executionArn: run, stepId: 'nums', format: 'stepFunctions' });
+    expect(Object.keys(page).sort()).toEqual(['ColumnMetadata', 'NextToken', 'Records', 'TotalNumRows']);
+    expect((page.Records as unknown[][])[0]).toEqual([{ LongValue: 1 }]);
+    expect((page.ColumnMetadata as Answer[])[0]).toMatchObject({ Name: 'n', TypeName: 'int4' });
+    const error = await h.invokeError({ action: 'getStatementResult', statementId: id, format: 'csv' });
+    expect([error.name, error.message]).toEqual(['InvalidRequest', 'format: must be "dataApi" (default) or "stepFunctions", got "csv"']);
+  });
+
   it('cancel by id: CancelStatement syntax, the statement ends ABORTED', async () => {
     const id = idOf(await answer({ action: 'executeStatement', sqlStatement: 'select pg_sleep(30)' }));
     await new Promise((resolve) => setTimeout(resolve, 50));

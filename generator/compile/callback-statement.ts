@@ -1,0 +1,156 @@
+import type { StatementStep } from '../spec/model.ts';
+import type { JsonObject, Transition } from './asl.ts';
+import type { CompileContext } from './context.ts';
+import { retryField } from './data-api.ts';
+import { STEP_ERRORS } from './errors.ts';
+import { stateName } from './registry.ts';
+import { stepPaths } from './step-paths.ts';
+
+const LAMBDA = {
+  invoke: 'arn:aws:states:::lambda:invoke',
+  invokeWaitForTaskToken: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+} as const;
+
+/** Lambda service errors worth retrying (not function errors). */
+export const TRANSIENT_LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+/** The runtime's event for submitting this step's statement (the seed's API plus our extensions). */
+function submitPayload(step: StatementStep): JsonObject {
+  const { statement, target } = step;
+  const action = step.singleton ? 'executeSingletonStatement' : statement.kind === 'batch' ? 'batchExecuteStatement' : 'executeStatement';
+  return {
+    action,
+    ...(statement.kind === 'batch' ? { sqls: statement.sqls } : { sqlStatement: statement.sql }),
+    ...(step.parameters.length > 0
+      ? {
+          parameters: Object.fromEntries(
+            step.parameters.map(({ name, value }) => (value.kind === 'path' ? [`${name}.$`, `States.Format('{}', ${value.path})`] : [name, value.value])),
+          ),
+        }
+      : {}),
+    'taskToken.$': '$$.Task.Token',
+    'executionArn.$': '$$.Execution.Id',
+    stepId: step.id,
+    statementName: step.statementName,
+    ...(target.kind === 'cluster' ? { clusterIdentifier: target.cluster } : { workgroupName: target.workgroup }),
+    database: target.database,
+    ...(target.kind === 'cluster' && target.dbUser !== undefined ? { dbUser: target.dbUser } : {}),
+    ...(target.secretArn !== undefined ? { secretArn: target.secretArn } : {}),
+  };
+}
+
+function latestPayload(step: StatementStep, action: 'cancelStatement' | 'getStatementResult'): JsonObject {
+  return {
+    action,
+    statementId: 'LATEST',
+    'executionArn.$': '$$.Execution.Id',
+    stepId: step.id,
+    ...(action === 'getStatementResult' ? { format: 'stepFunctions' } : {}),
+  };
+}
+
+/**
+ * A statement in callback mode: the runtime Lambda submits it `WithEvent` and stores the task
+ * token; Redshift's completion event resumes the Task with the step record (or fails it with the
+ * contract's error). The Task's TimeoutSeconds is the budget; on States.Timeout the runtime
+ * cancels the step's latest statement and the step fails Redshift.StatementTimeout.
+ */
+export function renderCallbackStatement(ctx: CompileContext, step: StatementStep, exit: Transition): string {
+  const { registry, pipeline } = ctx;
+  const paths = stepPaths(step.id);
+  const name = (part: string) => stateName(step.id, part);
+  const lambdaRetry = retryField(TRANSIENT_LAMBDA_ERRORS, step.retry);
+
+  const done = step.results ? renderCallbackResults(ctx, step, exit) : undefined;
+  registry.add(name('Execute'), {
+    Type: 'Task',
+    Comment: 'The runtime submits the statement; its completion event answers the task token',
+    Resource: LAMBDA.invokeWaitForTaskToken,
+    Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: submitPayload(step) },
+    ResultPath: paths.record,
+    TimeoutSeconds: step.timeoutSeconds,
+    ...lambdaRetry,
+    Catch: [
+      { ErrorEquals: ['States.Timeout'], ResultPath: paths.error, Next: name('Cancel') },
+      { ErrorEquals: [STEP_ERRORS.concurrentExecution], ResultPath: paths.error, Next: name('Busy') },
+    ],
+    ...(done !== undefined ? { Next: done } : exit),
+  });
+  registry.add(name('Cancel'), {
+    Type: 'Task',
+    Comment: 'Budget spent: the runtime cancels the statement so that nothing keeps running',
+    Resource: LAMBDA.invoke,
+    Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'cancelStatement') },
+    ResultSelector: { 'Id.$': '$.Payload.Id' },
+    ResultPath: `${paths.error}.Statement`,
+    ...lambdaRetry,
+    // It ended (or never started) meanwhile: nothing is left running; the budget is still spent.
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: `${paths.error}.Cancel`, Next: name('TimedOutEarly') }],
+    Next: name('TimedOut'),
+  });
+  registry.add(name('TimedOut'), { Type: 'Fail', Error: STEP_ERRORS.statementTimeout, CausePath: `${paths.error}.Statement.Id` });
+  registry.add(name('TimedOutEarly'), {
+    Type: 'Fail',
+    Comment: 'The budget was spent but there was nothing to cancel; Cause is why',
+    Error: STEP_ERRORS.statementTimeout,
+    CausePath: `${paths.error}.Cancel.Cause`,
+  });
+  // A function error's Cause is Lambda's JSON ({errorMessage, errorType, trace}); the contract's Cause
+  // for ConcurrentExecution is the holder's statement id, which is the message.
+  registry.add(name('Busy'), {
+    Type: 'Pass',
+    Parameters: { 'Lambda.$': `States.StringToJson(${paths.error}.Cause)` },
+    ResultPath: paths.error,
+    Next: name('Concurrent'),
+  });
+  registry.add(name('Concurrent'), { Type: 'Fail', Error: STEP_ERRORS.concurrentExecution, CausePath: `${paths.error}.Lambda.errorMessage` });
+  return name('Execute');
+}
+
+/** `results: true`: the first page through the runtime, in Step Functions' casing like poll mode. */
+function renderCallbackResults(ctx: CompileContext, step: StatementStep, exit: Transition): string {
+  const { registry, pipeline } = ctx;
+  const paths = stepPaths(step.id);
+  const name = (part: string) => stateName(step.id, part);
+  const record = registry.add(name('Record'), {
+    Type: 'Pass',
+    Comment: 'The step record of the contract with the first result page',
+    Parameters: {
+      'Id.$': `${paths.record}.Id`,
+      'Status.$': `${paths.record}.Status`,
+      'ResultRows.$': `${paths.record}.ResultRows`,
+      'HasResultSet.$': `${paths.record}.HasResultSet`,
+      'Result.$': `${paths.record}.Page.Result`,
+    },
+    ResultPath: paths.record,
+    ...exit,
+  });
+  registry.add(name('FetchResult'), {
+    Type: 'Task',
+    Resource: LAMBDA.invoke,
+    Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'getStatementResult') },
+    ResultSelector: { 'Result.$': '$.Payload' },
+    ResultPath: `${paths.record}.Page`,
+    ...retryField(TRANSIENT_LAMBDA_ERRORS, step.retry),
+    Next: record,
+  });
+  registry.add(name('NoResult'), {
+    Type: 'Pass',
+    Result: { Result: { Records: [], ColumnMetadata: [], TotalNumRows: 0 } },
+    ResultPath: `${paths.record}.Page`,
+    Next: record,
+  });
+  // A batch's own HasResultSet does not tell whether a sub-statement returned rows: the runtime
+  // picks the last one that did.
+  if (step.statement.kind === 'batch') return name('FetchResult');
+  return registry.add(name('HasResult'), {
+    Type: 'Choice',
+    Choices: [{ Variable: `${paths.record}.HasResultSet`, BooleanEquals: true, Next: name('FetchResult') }],
+    Default: name('NoResult'),
+  });
+}
