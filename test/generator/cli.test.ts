@@ -9,9 +9,9 @@ describe('sfn-redshift generate', () => {
     const first = await cli(repo, 'generate');
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/^  wrote asl\/data-quality\.asl\.json \(\d+ states\)$/m);
-    expect(first.out).toMatch(/^4 pipelines, \d+ states, written to asl\/$/m);
+    expect(first.out).toMatch(/^5 pipelines, \d+ states, written to asl\/$/m);
     const files = readdirSync(join(repo, 'asl')).sort();
-    expect(files).toEqual(['data-quality.asl.json', 'mv-refresh.asl.json', 'nightly-sales.asl.json', 'runtime.template.yaml', 'serverless-orders.asl.json']);
+    expect(files).toEqual(['archive-callback.asl.json', 'data-quality.asl.json', 'mv-refresh.asl.json', 'nightly-sales.asl.json', 'runtime.template.yaml', 'serverless-orders.asl.json']);
     expect(first.out).toContain('wrote asl/runtime.template.yaml (state table and runtime for singleton and callback steps)');
     const before = files.map((file) => readFileSync(join(repo, 'asl', file)));
     expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
@@ -34,7 +34,7 @@ describe('sfn-redshift generate', () => {
 
   it('writes the runtime template only when a pipeline has a singleton or callback step', async () => {
     const repo = scratchRepo();
-    for (const name of ['mv-refresh', 'nightly-sales']) rmSync(join(repo, 'pipelines', `${name}.yaml`));
+    for (const name of ['archive-callback', 'mv-refresh', 'nightly-sales']) rmSync(join(repo, 'pipelines', `${name}.yaml`));
     expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
     expect(readdirSync(join(repo, 'asl')).sort()).toEqual(['data-quality.asl.json', 'serverless-orders.asl.json']);
   });
@@ -73,7 +73,7 @@ describe('sfn-redshift check', () => {
   it('passes when outputs are current, names stale and missing files with a short diff', async () => {
     const repo = scratchRepo();
     await cli(repo, 'generate');
-    expect(await cli(repo, 'check')).toMatchObject({ code: 0, out: '4 pipelines, 5 files up to date in asl/' });
+    expect(await cli(repo, 'check')).toMatchObject({ code: 0, out: '5 pipelines, 6 files up to date in asl/' });
 
     rmSync(join(repo, 'asl', 'mv-refresh.asl.json'));
     const spec = join(repo, 'pipelines', 'nightly-sales.yaml');
@@ -91,7 +91,7 @@ describe('sfn-redshift check', () => {
 describe('sfn-redshift validate', () => {
   it('checks without writing', async () => {
     const repo = scratchRepo();
-    expect(await cli(repo, 'validate')).toMatchObject({ code: 0, out: '4 pipelines valid' });
+    expect(await cli(repo, 'validate')).toMatchObject({ code: 0, out: '5 pipelines valid' });
     expect(existsSync(join(repo, 'asl'))).toBe(false);
     writeFileSync(join(repo, 'pipelines', 'bad.yaml'), 'version: 2\n');
     const run = await cli(repo, 'validate', 'pipelines/bad.yaml');

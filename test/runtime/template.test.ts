@@ -262,8 +262,9 @@ describe('structure', () => {
 // ---- cfn-lint --------------------------------------------------------------------------------
 
 /**
- * AWS's cfn-lint (the Python package, `cfn-lint` on PATH), informational checks included; the test
- * is skipped where it is not installed. (The npm package named cfn-lint is not used: its bundled
+ * AWS's cfn-lint (the Python package, `cfn-lint` on PATH, part of this project's machine image),
+ * informational checks included. Skipped on a developer machine without it; in CI (CI=true) a
+ * missing linter fails instead of silently skipping. (The npm package named cfn-lint is not used: its bundled
  * resource specification predates Architectures, FunctionResponseTypes, LoggingConfig and
  * SqsManagedSseEnabled, so it rejects any current template of this shape.)
  */
@@ -271,6 +272,10 @@ const version = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
 const linter = version.status === 0 ? version.stdout.trim() : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'sfn-redshift-template-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it.runIf(process.env.CI === 'true')('cfn-lint is installed in CI', () => {
+  expect(linter, 'cfn-lint must be on PATH in CI (pip package cfn-lint)').toBeDefined();
+});
 
 describe.skipIf(linter === undefined)(`cfn-lint: ${linter ?? 'not installed'}`, () => {
   it.each(Object.keys(variants))('%s passes', (name) => {
