@@ -1,0 +1,404 @@
+// Runs one normalized pipeline end to end on the local stack: compile in memory, start (or reuse) a
+// stack, execute the machine, and report each statement step's progress live.
+//
+// Progress comes from two sources inside one run:
+// - the executor's history events: a step's first state entered (its start), its Record exited
+//   (success), one of its Fail states entered or a Task of it failed (failure);
+// - the Data API answers the run's own Task states receive (ExecuteStatement/BatchExecuteStatement
+//   → statement id; DescribeStatement → Status, ResultRows, Error), observed by a middleware on the
+//   stack's Redshift Data API client. The middleware knows which run a call belongs to through an
+//   AsyncLocalStorage entered around the execution: Task handlers run in the execution's async
+//   context, so concurrent runs on one stack never see each other's statements.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CancelStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import type { StateMachine } from '../compile/asl.ts';
+import { STEP_ERRORS } from '../compile/errors.ts';
+import { compileOutputs } from '../emit/outputs.ts';
+import type { Pipeline, Step } from '../spec/model.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './executor/aws.ts';
+import type { HistoryEvent } from './executor/index.ts';
+import { DEFAULT_STATE_TABLE_NAME, startLocalStack, type ExecutionResult, type LocalStack, type LocalStackOptions } from './stack.ts';
+
+/**
+ * Values for the usual `${Name}` placeholders when a run names none: locally a cluster or
+ * workgroup name, a secret or a function ARN only has to be well-formed.
+ */
+export const LOCAL_SUBSTITUTIONS: Readonly<Record<string, string>> = {
+  ClusterId: 'local',
+  WorkgroupName: 'local',
+  DatabaseSecretArn: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:sfn-redshift-local`,
+  RuntimeFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:sfn-redshift-runtime`,
+};
+
+/**
+ * Where a statement step stands: `locking` (a singleton step acquiring its lock), `running`
+ * (submitted, being polled), `succeeded` (its record written), `failed` (it raised `error`), or
+ * `stopped` (the execution ended around it: aborted, or a sibling Parallel branch failed).
+ */
+export type StepPhase = 'locking' | 'running' | 'succeeded' | 'failed' | 'stopped';
+
+export type StepProgress = {
+  readonly stepId: string;
+  readonly phase: StepPhase;
+  /** Data API status from the step's latest DescribeStatement (SUBMITTED right after submit). */
+  readonly status?: string;
+  readonly statementId?: string;
+  /** DescribeStatement calls so far. */
+  readonly polls: number;
+  /** Since the step's first state was entered. */
+  readonly elapsedMs: number;
+  /** ResultRows as DescribeStatement reports it, when it is a count (≥ 0). */
+  readonly rows?: number;
+  readonly error?: string;
+  readonly cause?: string;
+};
+
+export type RunPipelineOptions = {
+  /** Execution input (default `{}`). */
+  input?: unknown;
+  /** Run on this stack and leave it running; otherwise a stack is started and stopped. */
+  stack?: LocalStack;
+  /** Options of the stack this run starts (ignored with `stack`). */
+  stackOptions?: LocalStackOptions;
+  /** `${Name}` values; `StateTableName` is the stack's table, LOCAL_SUBSTITUTIONS fill the rest. */
+  substitutions?: Readonly<Record<string, string>>;
+  /** Every Wait state takes this many ms (time compression); off by default: waits are real. */
+  waitMs?: number;
+  /** Every Retry interval takes this many ms (default: `waitMs` when that is given). */
+  retryIntervalMs?: number;
+  /** Execution name (default a UUID). */
+  name?: string;
+  /** Called on every change of a statement step (and on every poll). */
+  onProgress?: (progress: StepProgress) => void;
+  /** Every history event of the execution, as it happens. */
+  onEvent?: (event: HistoryEvent) => void;
+  /** Called once the stack is ready (before the execution starts) with how long it took to start. */
+  onStackReady?: (stack: LocalStack, startMs: number | undefined) => void;
+  /**
+   * Aborting stops the execution (status ABORTED), cancels the run's statements still running
+   * and, if this run started the stack, stops it. Before the execution starts: RunAbortedError.
+   */
+  signal?: AbortSignal;
+};
+
+export type PipelineRun = ExecutionResult & {
+  readonly pipeline: string;
+  readonly definition: StateMachine;
+  /** Final progress of every statement step that started, in the order they started. */
+  readonly steps: readonly StepProgress[];
+  /** Execution only (stack start-up excluded). */
+  readonly durationMs: number;
+  /** Stack start-up, when this run started the stack. */
+  readonly stackStartMs?: number;
+};
+
+/** Placeholders of the definition that nothing gives a value to. */
+export class MissingSubstitutionError extends Error {
+  override readonly name = 'MissingSubstitutionError';
+  constructor(readonly placeholders: readonly string[]) {
+    super(`no value for ${placeholders.map((name) => '${' + name + '}').join(', ')}; pass it as a substitution`);
+  }
+}
+
+/** The caller aborted before the execution started. */
+export class RunAbortedError extends Error {
+  override readonly name = 'RunAbortedError';
+  constructor() {
+    super('the run was aborted before its execution started');
+  }
+}
+
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'ABORTED']);
+const PLACEHOLDER = /\$\{([^}\s]+)\}/g;
+
+/** State-name part (after `<stepId>.`) of each Fail-like state → the contract error it raises. */
+const FAILURE_STATES: Readonly<Record<string, string>> = {
+  Failed: STEP_ERRORS.statementFailed,
+  Aborted: STEP_ERRORS.statementAborted,
+  TimedOut: STEP_ERRORS.statementTimeout,
+  Busy: STEP_ERRORS.concurrentExecution,
+  BusyStarting: STEP_ERRORS.concurrentExecution,
+};
+
+/** Every `${Name}` in the definition's strings (keys included), sorted. */
+export function definitionPlaceholders(definition: unknown): string[] {
+  const names = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') for (const match of value.matchAll(PLACEHOLDER)) names.add(match[1] as string);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, inner] of Object.entries(value)) {
+        walk(key);
+        walk(inner);
+      }
+    }
+  };
+  walk(definition);
+  return [...names].sort();
+}
+
+/**
+ * The substitutions of one run: the caller's, then the stack's state table, then `${!Text}`
+ * escapes as the literal `${Text}`, then LOCAL_SUBSTITUTIONS. Throws for any name left over.
+ */
+export function runSubstitutions(
+  definition: unknown,
+  stateTableName: string,
+  given: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const name of definitionPlaceholders(definition)) {
+    if (Object.hasOwn(given, name)) values[name] = given[name] as string;
+    else if (name === 'StateTableName') values[name] = stateTableName;
+    else if (name.startsWith('!')) values[name] = '${' + name.slice(1) + '}';
+    else if (Object.hasOwn(LOCAL_SUBSTITUTIONS, name)) values[name] = LOCAL_SUBSTITUTIONS[name] as string;
+    else missing.push(name);
+  }
+  if (missing.length > 0) throw new MissingSubstitutionError(missing);
+  return values;
+}
+
+/** Statement steps by id, at any depth of parallel branches. */
+function statementSteps(steps: readonly Step[], into = new Map<string, { singleton: boolean }>()): Map<string, { singleton: boolean }> {
+  for (const step of steps) {
+    if (step.kind === 'parallel') for (const branch of step.branches) statementSteps(branch, into);
+    else into.set(step.id, { singleton: step.singleton });
+  }
+  return into;
+}
+
+type MutableProgress = { -readonly [Key in keyof StepProgress]: StepProgress[Key] } & { startedAt: number; pendingError?: { error: string; cause?: string } };
+
+/** What a run learns from the Data API answers its own Task states receive. */
+type RunObserver = { onDataApiCall(command: string, input: unknown, output: unknown): void };
+
+const runContext = new AsyncLocalStorage<RunObserver>();
+const observedClients = new WeakSet<RedshiftDataClient>();
+
+function observeDataApi(client: RedshiftDataClient): void {
+  if (observedClients.has(client)) return;
+  observedClients.add(client);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const observer = runContext.getStore();
+      const result = await next(args);
+      if (observer) observer.onDataApiCall(context.commandName ?? '', args.input, result.output);
+      return result;
+    },
+    { step: 'initialize', name: 'sfnRedshiftRunObserver' },
+  );
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** Follows one execution: step trackers fed by history events and Data API answers. */
+class ProgressTracker implements RunObserver {
+  private readonly steps = new Map<string, MutableProgress>();
+  private readonly byStatement = new Map<string, MutableProgress>();
+  private readonly statementSteps: Map<string, { singleton: boolean }>;
+
+  constructor(
+    pipeline: Pipeline,
+    private readonly statementPrefix: string,
+    private readonly emit: (progress: StepProgress) => void,
+  ) {
+    this.statementSteps = statementSteps(pipeline.steps);
+  }
+
+  /** Statement ids of the run not known to have ended. */
+  unfinishedStatements(): string[] {
+    return [...this.byStatement.entries()].filter(([, step]) => !TERMINAL_STATUSES.has(step.status ?? '')).map(([id]) => id);
+  }
+
+  private step(stepId: string, at: number): MutableProgress | undefined {
+    const known = this.steps.get(stepId);
+    if (known) return known;
+    const info = this.statementSteps.get(stepId);
+    if (!info) return undefined;
+    const created: MutableProgress = { stepId, phase: info.singleton ? 'locking' : 'running', polls: 0, elapsedMs: 0, startedAt: at };
+    this.steps.set(stepId, created);
+    return created;
+  }
+
+  private publish(step: MutableProgress, at = Date.now()): void {
+    step.elapsedMs = Math.max(0, at - step.startedAt);
+    this.emit(snapshot(step));
+  }
+
+  private settled(step: MutableProgress): boolean {
+    return step.phase === 'succeeded' || step.phase === 'failed' || step.phase === 'stopped';
+  }
+
+  onDataApiCall(command: string, input: unknown, output: unknown): void {
+    const now = Date.now();
+    if (command === 'ExecuteStatementCommand' || command === 'BatchExecuteStatementCommand') {
+      const name = field(input, 'StatementName');
+      const id = field(output, 'Id');
+      if (typeof name !== 'string' || !name.startsWith(this.statementPrefix) || typeof id !== 'string') return;
+      const step = this.step(name.slice(this.statementPrefix.length), now);
+      if (!step || this.settled(step)) return;
+      step.phase = 'running';
+      step.statementId = id;
+      step.status = 'SUBMITTED';
+      this.byStatement.set(id, step);
+      this.publish(step, now);
+    } else if (command === 'DescribeStatementCommand') {
+      const id = field(output, 'Id');
+      const step = typeof id === 'string' ? this.byStatement.get(id) : undefined;
+      if (!step || this.settled(step)) return;
+      const status = field(output, 'Status');
+      const rows = field(output, 'ResultRows');
+      const error = field(output, 'Error');
+      step.polls += 1;
+      if (typeof status === 'string') step.status = status;
+      if (typeof rows === 'number' && rows >= 0) step.rows = rows;
+      if (status === 'FAILED' && typeof error === 'string') step.pendingError = { error: STEP_ERRORS.statementFailed, cause: error };
+      this.publish(step, now);
+    }
+  }
+
+  onEvent(event: HistoryEvent): void {
+    if (event.stateName === undefined) return;
+    const dot = event.stateName.indexOf('.');
+    const stepId = dot === -1 ? event.stateName : event.stateName.slice(0, dot);
+    const part = dot === -1 ? '' : event.stateName.slice(dot + 1);
+    const at = Date.parse(event.timestamp);
+    const known = this.steps.has(stepId);
+    const step = this.step(stepId, at);
+    if (!step || this.settled(step)) return;
+    if (!known) this.publish(step, at);
+    switch (event.type) {
+      case 'TaskFailed':
+      case 'TaskTimedOut':
+        // Final unless a Retry or Catch takes it; then the step's own states say what follows.
+        step.pendingError = { error: event.error ?? 'States.TaskFailed', ...(event.cause !== undefined ? { cause: event.cause } : {}) };
+        break;
+      case 'PassStateEntered': {
+        // A singleton step records its contract error in a Pass state before releasing the lock.
+        const error = FAILURE_STATES[part];
+        if (error !== undefined) step.pendingError = this.contractError(step, error);
+        break;
+      }
+      case 'FailStateEntered': {
+        const error = FAILURE_STATES[part];
+        const failure = error !== undefined ? this.contractError(step, error) : step.pendingError;
+        this.fail(step, failure, at);
+        break;
+      }
+      case 'PassStateExited':
+        if (part === 'Record') {
+          step.phase = 'succeeded';
+          delete step.pendingError;
+          this.publish(step, at);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private contractError(step: MutableProgress, error: string): { error: string; cause?: string } {
+    if (error === STEP_ERRORS.statementFailed) return { error, ...(step.pendingError?.cause !== undefined ? { cause: step.pendingError.cause } : {}) };
+    if (error === STEP_ERRORS.concurrentExecution) return { error };
+    return { error, ...(step.statementId !== undefined ? { cause: step.statementId } : {}) };
+  }
+
+  private fail(step: MutableProgress, failure: { error: string; cause?: string } | undefined, at: number): void {
+    step.phase = 'failed';
+    if (failure) {
+      step.error = failure.error;
+      if (failure.cause !== undefined) step.cause = failure.cause;
+    }
+    delete step.pendingError;
+    this.publish(step, at);
+  }
+
+  /** Settles every step still open once the execution has ended; answers them all in start order. */
+  finish(result: ExecutionResult): StepProgress[] {
+    const now = Date.now();
+    for (const step of this.steps.values()) {
+      if (step.phase === 'failed' && step.error === undefined && result.error !== undefined) {
+        step.error = result.error;
+        if (result.cause !== undefined) step.cause = result.cause;
+        this.publish(step, now);
+      } else if (step.phase === 'failed' && step.cause === undefined && step.error === result.error && result.cause !== undefined) {
+        step.cause = result.cause;
+        this.publish(step, now);
+      } else if (!this.settled(step)) {
+        if (step.pendingError && result.status === 'FAILED') this.fail(step, step.pendingError, now);
+        else {
+          step.phase = 'stopped';
+          this.publish(step, now);
+        }
+      }
+    }
+    return [...this.steps.values()].map(snapshot);
+  }
+}
+
+function snapshot(step: MutableProgress): StepProgress {
+  const { startedAt: _startedAt, pendingError: _pendingError, ...progress } = step;
+  return { ...progress };
+}
+
+async function cancelStatements(client: RedshiftDataClient, ids: readonly string[]): Promise<void> {
+  await Promise.all(ids.map((Id) => client.send(new CancelStatementCommand({ Id })).catch(() => undefined)));
+}
+
+/**
+ * Compiles `pipeline` (poll mode), runs it on a local stack and answers the execution's result
+ * with each step's final progress. Throws MissingSubstitutionError before starting anything when
+ * a `${Name}` has no value, RunAbortedError when aborted before the execution started.
+ */
+export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<PipelineRun> {
+  const definition = compileOutputs(pipeline).machine;
+  const stateTableName = options.stack?.stateTableName ?? options.stackOptions?.stateTableName ?? DEFAULT_STATE_TABLE_NAME;
+  const substitutions = runSubstitutions(definition, stateTableName, options.substitutions);
+  if (options.signal?.aborted) throw new RunAbortedError();
+
+  let stack = options.stack;
+  let stackStartMs: number | undefined;
+  if (!stack) {
+    const started = performance.now();
+    stack = await startLocalStack(options.stackOptions);
+    stackStartMs = performance.now() - started;
+  }
+  const ownStack = options.stack ? undefined : stack;
+  try {
+    if (options.signal?.aborted) throw new RunAbortedError();
+    options.onStackReady?.(stack, stackStartMs);
+    observeDataApi(stack.clients.redshiftData);
+
+    const outside = <T>(fn: () => T): T => runContext.exit(fn);
+    const tracker = new ProgressTracker(pipeline, `sfn-redshift/${pipeline.name}/`, (progress) => {
+      if (options.onProgress) outside(() => options.onProgress?.(progress));
+    });
+    const retryIntervalMs = options.retryIntervalMs ?? options.waitMs;
+    const started = performance.now();
+    const liveStack = stack;
+    const result = await runContext.run(tracker, () =>
+      liveStack.execute(definition, options.input ?? {}, {
+        stateMachineName: pipeline.name,
+        substitutions,
+        ...(options.name !== undefined ? { name: options.name } : {}),
+        ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
+        ...(retryIntervalMs !== undefined ? { retryIntervalMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onEvent: (event) => {
+          tracker.onEvent(event);
+          if (options.onEvent) outside(() => options.onEvent?.(event));
+        },
+      }),
+    );
+    const durationMs = performance.now() - started;
+    // Stopped from outside: nothing this run submitted may keep running.
+    if (result.status === 'ABORTED') await cancelStatements(stack.clients.redshiftData, tracker.unfinishedStatements());
+    const steps = tracker.finish(result);
+    return { ...result, pipeline: pipeline.name, definition, steps, durationMs, ...(stackStartMs !== undefined ? { stackStartMs } : {}) };
+  } finally {
+    await ownStack?.stop();
+  }
+}
