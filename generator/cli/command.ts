@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-/** Exit codes of the contract. */
-export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
+/** Exit codes of the contract; 130 (128 + SIGINT) when `run` was interrupted by Ctrl-C or SIGTERM. */
+export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export type Io = {

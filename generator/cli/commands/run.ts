@@ -1,0 +1,233 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CompileError } from '../../compile/errors.ts';
+import { SpecErrors } from '../../spec/errors.ts';
+import { loadPipelines } from '../../spec/load.ts';
+import type { Pipeline } from '../../spec/model.ts';
+import type { PipelineRun, RunPipelineOptions, StepProgress } from '../../local/run-pipeline.ts';
+import { defineCommand, EXIT, UsageError, type ExitCode, type Io } from '../command.ts';
+
+/** A step's line is repeated while its status stays the same after this long, so long polls show life. */
+const HEARTBEAT_MS = 10_000;
+const TERMINAL: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'ABORTED']);
+
+export const runPipelineCommand = defineCommand({
+  name: 'run',
+  summary: 'Run one pipeline on a local stack (PostgreSQL as Redshift, no AWS account) and show each step live.',
+  positionals: '<spec>',
+  details: [
+    'Compiles the spec in memory, starts PostgreSQL, a local Redshift Data API, DynamoDB and Step Functions,',
+    'runs the machine and prints each statement step as it progresses (status, elapsed, rows), then the',
+    "execution's output (exit 0) or its error and cause (exit 1). Everything started is stopped on exit,",
+    'also on Ctrl-C or SIGTERM (the execution is aborted, its statements cancelled; exit 130).',
+    '',
+    'Waits are real by default: a step polls on its own schedule (poll.initial, 5 s unless set). With',
+    '--wait-ms N every Wait state and every retry interval lasts N ms instead. A step\'s timeout is',
+    'counted in the waits its poll loop makes, not on a clock, so it shrinks in proportion: with',
+    '--wait-ms 10, timeout 3s and poll 1s, the statement is cancelled after 3 polls, about 30 ms.',
+    '',
+    '${ClusterId}, ${WorkgroupName}, ${DatabaseSecretArn} and ${RuntimeFunctionArn} get local values and',
+    '${StateTableName} is the local state table; give any other placeholder with --substitutions.',
+  ].join('\n'),
+  options: {
+    input: { type: 'string', valueName: 'JSON|@FILE', description: 'Execution input: a JSON object, or @path to a file holding one (default {})' },
+    'init-sql': { type: 'string', valueName: 'FILE', description: 'SQL run once before the pipeline (schema, seed data)' },
+    'database-url': { type: 'string', valueName: 'URL', description: 'Use this PostgreSQL server instead of starting a private one' },
+    'wait-ms': { type: 'string', valueName: 'N', description: 'Compress time: every Wait and retry interval lasts N ms (default: real waits)' },
+    substitutions: { type: 'string', valueName: 'JSON|@FILE', description: 'Values for ${Name} placeholders: a JSON object of strings, or @path' },
+  },
+  async run({ positionals, options }, io) {
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the spec file to run' : 'run takes exactly one spec file');
+    const specArgument = positionals[0] as string;
+    const specPath = resolve(io.cwd, specArgument);
+    if (!existsSync(specPath) || !statSync(specPath).isFile()) throw new UsageError(`no such spec file: ${specArgument}`);
+    const input = options.input !== undefined ? jsonOption(io, '--input', options.input) : {};
+    if (!isObject(input)) throw new UsageError('--input must be a JSON object (each step adds its record under "steps")');
+    const substitutions = options.substitutions !== undefined ? jsonOption(io, '--substitutions', options.substitutions) : {};
+    if (!isObject(substitutions) || !Object.values(substitutions).every((value) => typeof value === 'string')) {
+      throw new UsageError('--substitutions must be a JSON object whose values are strings');
+    }
+    const initSql = options['init-sql'] !== undefined ? readOption(io, '--init-sql', options['init-sql']) : undefined;
+    const waitMs = options['wait-ms'] !== undefined ? nonNegativeInteger('--wait-ms', options['wait-ms']) : undefined;
+
+    const pipeline = loadOne(io, specPath, specArgument);
+    if (pipeline === EXIT.invalid) return pipeline;
+
+    // The AWS SDK's notice that its 2027 releases need Node 22 says nothing about this run; a user
+    // who wants it back sets the variable to false.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    // The local stack (PostgreSQL client, AWS SDK, dynalite, the ASL engine) loads only for `run`.
+    const { runPipeline, MissingSubstitutionError, RunAbortedError } = await import('../../local/run-pipeline.ts');
+
+    const controller = new AbortController();
+    let interrupted = false;
+    const interrupt = (why: string): void => {
+      if (interrupted) return;
+      interrupted = true;
+      io.err(`${why}: stopping the execution and the local stack…`);
+      controller.abort();
+    };
+    const onSignal = (signal: NodeJS.Signals): void => {
+      // A second Ctrl-C while stopping: leave at once (PostgreSQL shuts itself down when we exit).
+      if (interrupted) process.exit(EXIT.interrupted);
+      interrupt(signal);
+    };
+    const onIoAbort = (): void => interrupt('interrupted');
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    if (io.signal?.aborted) onIoAbort();
+    else io.signal?.addEventListener('abort', onIoAbort, { once: true });
+
+    const printer = new ProgressPrinter(io, pipeline);
+    const stackOptions: NonNullable<RunPipelineOptions['stackOptions']> = {};
+    if (initSql !== undefined) stackOptions.initSql = initSql;
+    if (options['database-url'] !== undefined) stackOptions.databaseUrl = options['database-url'];
+    const runOptions: RunPipelineOptions = {
+      input,
+      stackOptions,
+      substitutions: substitutions as Record<string, string>,
+      signal: controller.signal,
+      onStackReady: (stack, startMs) => io.out(`local stack ready in ${seconds(startMs ?? 0)} (PostgreSQL on ${hostAndPort(stack.databaseUrl)})`),
+      onProgress: (progress) => printer.progress(progress),
+    };
+    if (waitMs !== undefined) runOptions.waitMs = waitMs;
+
+    let run: PipelineRun;
+    try {
+      run = await runPipeline(pipeline, runOptions);
+    } catch (error) {
+      if (error instanceof MissingSubstitutionError) {
+        io.err(`${specArgument}: ${error.message} with --substitutions '{"Name": "value"}'`);
+        return EXIT.invalid;
+      }
+      if (error instanceof CompileError) {
+        io.err(`error: ${specArgument}: ${error.message}`);
+        return EXIT.invalid;
+      }
+      if (error instanceof RunAbortedError) return EXIT.interrupted;
+      io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+      return EXIT.failed;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      io.signal?.removeEventListener('abort', onIoAbort);
+    }
+    return report(io, run, interrupted);
+  },
+});
+
+function report(io: Io, run: PipelineRun, interrupted: boolean): ExitCode {
+  const summary = `${run.status} in ${seconds(run.durationMs)} (${run.stateTransitions} state transitions, ${run.historyEventCount} history events)`;
+  io.out(summary);
+  if (run.status === 'SUCCEEDED') {
+    io.out(JSON.stringify(run.output, null, 2));
+    return EXIT.ok;
+  }
+  if (run.error !== undefined) io.err(`error: ${run.error}`);
+  if (run.cause !== undefined) io.err(`cause: ${run.cause}`);
+  return interrupted && run.status === 'ABORTED' ? EXIT.interrupted : EXIT.failed;
+}
+
+/** One line per change of a step (and a heartbeat while it stays long in one status). */
+class ProgressPrinter {
+  private readonly width: number;
+  private readonly last = new Map<string, { key: string; at: number }>();
+
+  constructor(
+    private readonly io: Io,
+    pipeline: Pipeline,
+  ) {
+    this.width = Math.max(8, ...statementIds(pipeline.steps).map((id) => id.length));
+  }
+
+  progress(progress: StepProgress): void {
+    // Not yet submitted, or a final status the step's own outcome (the next report) will show.
+    if (progress.phase === 'running' && (progress.status === undefined || TERMINAL.has(progress.status))) return;
+    const label = stepLabel(progress);
+    const key = `${label}|${progress.error ?? ''}`;
+    const now = Date.now();
+    const previous = this.last.get(progress.stepId);
+    if (previous && previous.key === key && now - previous.at < HEARTBEAT_MS) return;
+    this.last.set(progress.stepId, { key, at: now });
+    const details: string[] = [];
+    if (progress.rows !== undefined && progress.phase === 'succeeded') details.push(progress.rows === 1 ? '1 row' : `${progress.rows} rows`);
+    if (previous?.key === key && progress.polls > 0) details.push(`poll ${progress.polls}`);
+    if (progress.error !== undefined) details.push(progress.error);
+    const text = `  ${progress.stepId.padEnd(this.width)}  ${label.padEnd(10)}  ${seconds(progress.elapsedMs).padStart(7)}${details.length > 0 ? `  ${details.join(', ')}` : ''}`;
+    this.io.out(text);
+  }
+}
+
+function stepLabel(progress: StepProgress): string {
+  switch (progress.phase) {
+    case 'locking':
+      return 'LOCKING';
+    case 'running':
+      return progress.status ?? 'SUBMITTED';
+    case 'succeeded':
+      return 'FINISHED';
+    case 'failed':
+      return 'FAILED';
+    case 'stopped':
+      return 'STOPPED';
+  }
+}
+
+function statementIds(steps: Pipeline['steps']): string[] {
+  return steps.flatMap((step) => (step.kind === 'parallel' ? step.branches.flatMap(statementIds) : [step.id]));
+}
+
+function loadOne(io: Io, path: string, displayName: string): Pipeline | typeof EXIT.invalid {
+  try {
+    const [pipeline] = loadPipelines([{ path, displayName }]);
+    return pipeline as Pipeline;
+  } catch (error) {
+    if (error instanceof SpecErrors) {
+      for (const problem of error.errors) io.err(problem.message);
+      io.err(`${error.errors.length} problem(s) found; nothing was run.`);
+      return EXIT.invalid;
+    }
+    throw error;
+  }
+}
+
+function jsonOption(io: Io, name: string, value: string): unknown {
+  const text = value.startsWith('@') ? readOption(io, name, value.slice(1)) : value;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${name} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function readOption(io: Io, name: string, path: string): string {
+  try {
+    return readFileSync(resolve(io.cwd, path), 'utf8');
+  } catch {
+    throw new UsageError(`${name}: cannot read ${path}`);
+  }
+}
+
+function nonNegativeInteger(name: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number of milliseconds (0 or more), got '${value}'`);
+  return Number(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function seconds(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const total = Math.round(ms / 1000);
+  return `${Math.floor(total / 60)}m${String(total % 60).padStart(2, '0')}s`;
+}
+
+function hostAndPort(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+  } catch {
+    return 'the given server';
+  }
+}
