@@ -2,16 +2,25 @@
 // runtime Lambda, one self-contained file) from the TypeScript sources.
 import { build } from 'esbuild';
 import { statSync } from 'node:fs';
+import { readdir, rm, stat as statFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function buildCli() {
-  await build({
+  // Code splitting keeps what `run` imports dynamically (the local stack: pg, the AWS SDK, dynalite,
+  // aws-local-stepfunctions) in its own chunk: without it esbuild hoists those packages' imports to
+  // the top of cli.mjs and every command pays ~0.2 s of cold start for them (0.33 s instead of
+  // 0.22 s for `validate` on the examples, measured on Node 20).
+  const { metafile } = await build({
     absWorkingDir: root,
-    entryPoints: ['generator/cli/main.ts'],
-    outfile: 'dist/cli.mjs',
+    entryPoints: { cli: 'generator/cli/main.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
+    metafile: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -20,6 +29,24 @@ export async function buildCli() {
     logLevel: 'warning',
     legalComments: 'none',
   });
+  await pruneChunks(new Set(Object.keys(metafile.outputs).map((path) => resolve(root, path))));
+}
+
+/**
+ * Chunk names carry a content hash, so each rebuild leaves the previous ones behind. Remove those
+ * the new build does not use, once they are old enough that no concurrent build can still be
+ * writing them or a CLI process still about to import them.
+ */
+async function pruneChunks(current) {
+  const directory = resolve(root, 'dist/chunks');
+  const entries = await readdir(directory).catch(() => []);
+  const cutoff = Date.now() - 10 * 60 * 1000;
+  for (const name of entries) {
+    const path = resolve(directory, name);
+    if (current.has(path)) continue;
+    const stats = await statFile(path).catch(() => undefined);
+    if (stats && stats.mtimeMs < cutoff) await rm(path, { force: true });
+  }
 }
 
 /** Where the runtime bundle lands, relative to the repository root. */
