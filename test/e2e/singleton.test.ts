@@ -1,0 +1,189 @@
+// Singleton steps of generated poll-mode machines, end to end: the DynamoDB lock of the contract
+// (dynalite), holders judged through the local Data API and the local Step Functions API.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CancelStatementCommand } from '@aws-sdk/client-redshift-data';
+import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
+import type { PipelineRun } from '../../generator/local/run-pipeline.ts';
+import { LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-key.ts';
+import { closedGate, pipelineFrom, run, spec, sql, statement, statesEntered, UUID } from './helpers.ts';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ initSql: 'create table singleton_log (run int);' });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** The lock item of `text` on the specs' target (cluster "local" through ${ClusterId}, database dev). */
+async function lockItem(text: string) {
+  const key = { pk: { S: lockKey({ kind: 'cluster', name: 'local', database: 'dev' }, text) }, sk: { S: LOCK_SORT_KEY } };
+  const { Item } = await stack.clients.dynamodb.send(new GetItemCommand({ TableName: stack.stateTableName, Key: key, ConsistentRead: true }));
+  return Item;
+}
+
+async function putLock(text: string, attributes: Record<string, string>): Promise<void> {
+  const Item = {
+    pk: { S: lockKey({ kind: 'cluster', name: 'local', database: 'dev' }, text) },
+    sk: { S: LOCK_SORT_KEY },
+    Pipeline: { S: 'someone-else' },
+    StepId: { S: 'elsewhere' },
+    ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { S: value }])),
+  };
+  await stack.clients.dynamodb.send(new PutItemCommand({ TableName: stack.stateTableName, Item }));
+}
+
+function singletonSpec(pipeline: string, text: string, extra = ''): string {
+  return spec(pipeline, `  - id: guarded\n    sql: ${JSON.stringify(text)}\n    singleton: true\n${extra}`);
+}
+
+const recordOf = (result: PipelineRun, step = 'guarded') => (result.output as { steps: Record<string, { Id: string }> }).steps[step];
+
+describe('singleton steps', () => {
+  it('of three concurrent runs exactly one runs, the others fail ConcurrentExecution; a later run succeeds', async () => {
+    const gate = await closedGate(stack, 7001);
+    const text = `insert into singleton_log select 1 from ${gate.sql} g`;
+    const pipeline = pipelineFrom(singletonSpec('contended', text));
+    try {
+      const runs = [0, 1, 2].map(() => run(stack, pipeline));
+      // The winner blocks on the gate: the two losers settle first.
+      const settled: PipelineRun[] = [];
+      for (const pending of runs) void pending.then((result) => settled.push(result));
+      await expect.poll(() => settled.length, { timeout: 10_000, interval: 10 }).toBe(2);
+      const losers = [...settled];
+      for (const loser of losers) {
+        expect([loser.status, loser.error]).toEqual(['FAILED', 'ConcurrentExecution']);
+        expect(statesEntered(loser)).not.toContain('guarded.Execute');
+      }
+      expect(await lockItem(text)).toBeDefined();
+      await gate.open();
+      const results = await Promise.all(runs);
+      const winners = results.filter((result) => result.status === 'SUCCEEDED');
+      expect(winners).toHaveLength(1);
+      const winner = winners[0] as PipelineRun;
+      // Cause: the holder's statement id, or its execution while it had none registered yet.
+      expect(results.filter((result) => result !== winner)).toEqual(expect.arrayContaining(losers));
+      for (const loser of losers) expect([recordOf(winner)?.Id, winner.executionArn]).toContain(loser.cause);
+      expect(await sql(stack, 'select count(*)::int as n from singleton_log')).toEqual([{ n: 1 }]);
+      expect(await lockItem(text)).toBeUndefined();
+
+      const later = await run(stack, pipeline);
+      expect(later.status).toBe('SUCCEEDED');
+      expect(await sql(stack, 'select count(*)::int as n from singleton_log')).toEqual([{ n: 2 }]);
+    } finally {
+      await gate.open();
+      await gate.close();
+    }
+  });
+
+  it('takes over a stale lock whose owner execution does not exist', async () => {
+    const text = 'select 1 as stale_ghost';
+    await putLock(text, { Owner: 'arn:aws:states:us-east-1:123456789012:execution:gone:ghost', Nonce: 'ghost-nonce' });
+    const result = await run(stack, singletonSpec('stale-ghost', text));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(statesEntered(result)).toEqual(expect.arrayContaining(['guarded.Holder', 'guarded.HolderExecution', 'guarded.TakeOver', 'guarded.Execute']));
+    expect(await lockItem(text)).toBeUndefined();
+  });
+
+  it('takes over a stale lock whose owner execution is no longer running', async () => {
+    const text = 'select 1 as stale_finished';
+    const earlier = await run(stack, spec('earlier', '  - id: earlier\n    sql: select 1\n'));
+    expect(earlier.status).toBe('SUCCEEDED');
+    await putLock(text, { Owner: earlier.executionArn, Nonce: 'finished-nonce' });
+    const result = await run(stack, singletonSpec('stale-finished', text));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(statesEntered(result)).toEqual(expect.arrayContaining(['guarded.HolderExecution', 'guarded.HolderAlive', 'guarded.TakeOver']));
+    expect(await lockItem(text)).toBeUndefined();
+  });
+
+  it('takes over a stale lock whose statement is terminal, judged by the statement alone', async () => {
+    const text = 'select 1 as stale_statement';
+    const finished = await statement(stack, 'select 42');
+    // The owner is a RUNNING execution, yet a holder with a statement is judged by that statement.
+    const gate = await closedGate(stack, 7002);
+    try {
+      const alive = run(stack, spec('alive-owner', `  - id: waiting\n    sql: "select 1 from ${gate.sql} g"\n`));
+      await expect.poll(() => stack.registry.runningExecutions().filter((arn) => arn.includes(':alive-owner:')), { timeout: 5000, interval: 10 }).toHaveLength(1);
+      const [owner] = stack.registry.runningExecutions().filter((arn) => arn.includes(':alive-owner:'));
+      await putLock(text, { Owner: owner as string, Nonce: 'statement-nonce', StatementId: finished });
+      const result = await run(stack, singletonSpec('stale-statement', text));
+      expect(result.status).toBe('SUCCEEDED');
+      const entered = statesEntered(result);
+      expect(entered).toEqual(expect.arrayContaining(['guarded.HolderStatement', 'guarded.HolderRunning', 'guarded.TakeOver']));
+      expect(entered).not.toContain('guarded.HolderExecution');
+      expect(await lockItem(text)).toBeUndefined();
+      await gate.open();
+      expect((await alive).status).toBe('SUCCEEDED');
+    } finally {
+      await gate.open();
+      await gate.close();
+    }
+  });
+
+  it('does not take over a lock whose statement still runs (ConcurrentExecution naming it), but does once it ended', async () => {
+    const text = 'select 1 as held_by_running';
+    const running = await statement(stack, 'select pg_sleep(30) as lock_holder_probe', ['STARTED']);
+    await putLock(text, { Owner: 'arn:aws:states:us-east-1:123456789012:execution:x:holder', Nonce: 'running-nonce', StatementId: running });
+    const blocked = await run(stack, singletonSpec('held', text));
+    expect([blocked.status, blocked.error, blocked.cause]).toEqual(['FAILED', 'ConcurrentExecution', running]);
+    expect((await lockItem(text))?.Nonce?.S).toBe('running-nonce');
+    await stack.clients.redshiftData.send(new CancelStatementCommand({ Id: running }));
+    const after = await run(stack, singletonSpec('held', text));
+    expect(after.status).toBe('SUCCEEDED');
+    expect(await lockItem(text)).toBeUndefined();
+  });
+
+  it('releases the lock after a SQL failure and after a timeout, raising the contract errors', async () => {
+    const failing = 'select * from singleton_missing_table';
+    const failed = await run(stack, singletonSpec('single-fail', failing));
+    expect([failed.status, failed.error]).toEqual(['FAILED', 'Redshift.StatementFailed']);
+    expect(failed.cause).toMatch(/relation "singleton_missing_table" does not exist/);
+    expect(failed.steps[0]).toMatchObject({ phase: 'failed', error: 'Redshift.StatementFailed', cause: failed.cause });
+    expect(statesEntered(failed)).toContain('guarded.ReleaseOnError');
+    expect(await lockItem(failing)).toBeUndefined();
+
+    const sleeping = 'select pg_sleep(30) as singleton_timeout_probe';
+    const timedOut = await run(stack, singletonSpec('single-timeout', sleeping, '    timeout: 2s\n    poll: { initial: 1s, max: 1s }\n'));
+    expect([timedOut.status, timedOut.error]).toEqual(['FAILED', 'Redshift.StatementTimeout']);
+    expect(timedOut.cause).toMatch(UUID);
+    expect(timedOut.cause).toBe(timedOut.steps[0]?.statementId);
+    expect(await lockItem(sleeping)).toBeUndefined();
+    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%singleton_timeout_probe%' and pid <> pg_backend_pid()");
+    expect(active).toEqual([]);
+  });
+
+  it('works inside a parallel branch: records merge, the lock is released', async () => {
+    const text = 'insert into singleton_log values (3)';
+    const result = await run(
+      stack,
+      spec(
+        'single-parallel',
+        `  - id: fan
+    parallel:
+      - steps:
+          - id: locked
+            sql: ${JSON.stringify(text)}
+            singleton: true
+      - steps:
+          - id: free
+            sql: select 1
+`,
+      ),
+      { input: { keep: { me: true } } },
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual({
+      keep: { me: true },
+      steps: {
+        locked: { Id: expect.stringMatching(UUID), Status: 'FINISHED', ResultRows: 1, HasResultSet: false },
+        free: { Id: expect.stringMatching(UUID), Status: 'FINISHED', ResultRows: 1, HasResultSet: true },
+      },
+    });
+    expect(statesEntered(result)).toEqual(expect.arrayContaining(['locked.Lock', 'locked.Acquire', 'locked.Release']));
+    expect(await lockItem(text)).toBeUndefined();
+    expect(await sql(stack, 'select count(*)::int as n from singleton_log where run = 3')).toEqual([{ n: 1 }]);
+  });
+});
