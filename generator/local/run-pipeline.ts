@@ -6,17 +6,19 @@
 //   (success), one of its Fail states entered or a Task of it failed (failure);
 // - the Data API answers the run's own Task states receive (ExecuteStatement/BatchExecuteStatement
 //   → statement id; DescribeStatement → Status, ResultRows, Error), observed by a middleware on the
-//   stack's Redshift Data API client. The middleware knows which run a call belongs to through an
-//   AsyncLocalStorage entered around the execution: Task handlers run in the execution's async
-//   context, so concurrent runs on one stack never see each other's statements.
+//   stack's Redshift Data API client (and on the runtime Lambda's, for callback steps). The
+//   middleware knows which run a submit belongs to through an AsyncLocalStorage entered around the
+//   execution: Task handlers (and in-process Lambdas) run in the execution's async context, so
+//   concurrent runs on one stack never see each other's statements. Later calls about a statement
+//   (DescribeStatement, also from the runtime's completion handling) are matched by statement id.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { StateMachine } from '../compile/asl.ts';
 import { STEP_ERRORS } from '../compile/errors.ts';
 import { compileOutputs } from '../emit/outputs.ts';
-import type { Pipeline, Step } from '../spec/model.ts';
+import type { Mode, Pipeline, Step } from '../spec/model.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './executor/aws.ts';
-import type { HistoryEvent } from './executor/index.ts';
+import type { HistoryEvent, LambdaHandler } from './executor/index.ts';
 import { DEFAULT_STATE_TABLE_NAME, startLocalStack, type ExecutionResult, type LocalStack, type LocalStackOptions } from './stack.ts';
 
 /**
@@ -56,7 +58,10 @@ export type StepProgress = {
 export type RunPipelineOptions = {
   /** Execution input (default `{}`). */
   input?: unknown;
-  /** Run on this stack and leave it running; otherwise a stack is started and stopped. */
+  /**
+   * Run on this stack and leave it running; otherwise a stack is started and stopped. A given
+   * stack must already serve the runtime Lambda if the pipeline has callback steps.
+   */
   stack?: LocalStack;
   /** Options of the stack this run starts (ignored with `stack`). */
   stackOptions?: LocalStackOptions;
@@ -116,6 +121,7 @@ const FAILURE_STATES: Readonly<Record<string, string>> = {
   Failed: STEP_ERRORS.statementFailed,
   Aborted: STEP_ERRORS.statementAborted,
   TimedOut: STEP_ERRORS.statementTimeout,
+  TimedOutEarly: STEP_ERRORS.statementTimeout,
   Busy: STEP_ERRORS.concurrentExecution,
   BusyStarting: STEP_ERRORS.concurrentExecution,
 };
@@ -159,13 +165,19 @@ export function runSubstitutions(
   return values;
 }
 
+type StepInfo = { readonly singleton: boolean; readonly mode: Mode; readonly results: boolean };
+
 /** Statement steps by id, at any depth of parallel branches. */
-function statementSteps(steps: readonly Step[], into = new Map<string, { singleton: boolean }>()): Map<string, { singleton: boolean }> {
+function statementSteps(steps: readonly Step[], into = new Map<string, StepInfo>()): Map<string, StepInfo> {
   for (const step of steps) {
     if (step.kind === 'parallel') for (const branch of step.branches) statementSteps(branch, into);
-    else into.set(step.id, { singleton: step.singleton });
+    else into.set(step.id, { singleton: step.singleton, mode: step.mode, results: step.results });
   }
   return into;
+}
+
+export function hasCallbackSteps(pipeline: Pipeline): boolean {
+  return [...statementSteps(pipeline.steps).values()].some((step) => step.mode === 'callback');
 }
 
 type MutableProgress = { -readonly [Key in keyof StepProgress]: StepProgress[Key] } & { startedAt: number; pendingError?: { error: string; cause?: string } };
@@ -175,6 +187,8 @@ type RunObserver = { onDataApiCall(command: string, input: unknown, output: unkn
 
 const runContext = new AsyncLocalStorage<RunObserver>();
 const observedClients = new WeakSet<RedshiftDataClient>();
+/** Which run submitted each statement still being followed (for calls outside a run's context). */
+const statementOwners = new Map<string, RunObserver>();
 
 function observeDataApi(client: RedshiftDataClient): void {
   if (observedClients.has(client)) return;
@@ -183,7 +197,9 @@ function observeDataApi(client: RedshiftDataClient): void {
     (next, context) => async (args) => {
       const observer = runContext.getStore();
       const result = await next(args);
-      if (observer) observer.onDataApiCall(context.commandName ?? '', args.input, result.output);
+      const id = field(result.output, 'Id');
+      const owner = observer ?? (typeof id === 'string' ? statementOwners.get(id) : undefined);
+      if (owner) owner.onDataApiCall(context.commandName ?? '', args.input, result.output);
       return result;
     },
     { step: 'initialize', name: 'sfnRedshiftRunObserver' },
@@ -198,7 +214,7 @@ function field(value: unknown, key: string): unknown {
 class ProgressTracker implements RunObserver {
   private readonly steps = new Map<string, MutableProgress>();
   private readonly byStatement = new Map<string, MutableProgress>();
-  private readonly statementSteps: Map<string, { singleton: boolean }>;
+  private readonly statementSteps: Map<string, StepInfo>;
 
   constructor(
     pipeline: Pipeline,
@@ -218,7 +234,9 @@ class ProgressTracker implements RunObserver {
     if (known) return known;
     const info = this.statementSteps.get(stepId);
     if (!info) return undefined;
-    const created: MutableProgress = { stepId, phase: info.singleton ? 'locking' : 'running', polls: 0, elapsedMs: 0, startedAt: at };
+    // A callback step's lock is taken by the runtime, inside its submit.
+    const locking = info.singleton && info.mode === 'poll';
+    const created: MutableProgress = { stepId, phase: locking ? 'locking' : 'running', polls: 0, elapsedMs: 0, startedAt: at };
     this.steps.set(stepId, created);
     return created;
   }
@@ -244,6 +262,7 @@ class ProgressTracker implements RunObserver {
       step.statementId = id;
       step.status = 'SUBMITTED';
       this.byStatement.set(id, step);
+      statementOwners.set(id, this);
       this.publish(step, now);
     } else if (command === 'DescribeStatementCommand') {
       const id = field(output, 'Id');
@@ -289,15 +308,29 @@ class ProgressTracker implements RunObserver {
         break;
       }
       case 'PassStateExited':
-        if (part === 'Record') {
-          step.phase = 'succeeded';
-          delete step.pendingError;
-          this.publish(step, at);
+        if (part === 'Record') this.succeed(step, at);
+        break;
+      case 'TaskStateExited':
+        // A callback step without results ends with its Execute Task (the token's answer).
+        if (part === 'Execute' && !step.pendingError && this.statementSteps.get(stepId)?.mode === 'callback' && !this.statementSteps.get(stepId)?.results) {
+          this.succeed(step, at);
         }
         break;
       default:
         break;
     }
+  }
+
+  private succeed(step: MutableProgress, at: number): void {
+    step.phase = 'succeeded';
+    step.status = 'FINISHED';
+    delete step.pendingError;
+    this.publish(step, at);
+  }
+
+  /** Forgets the run's statements: later calls about them are no longer this run's progress. */
+  detach(): void {
+    for (const id of this.byStatement.keys()) if (statementOwners.get(id) === this) statementOwners.delete(id);
   }
 
   private contractError(step: MutableProgress, error: string): { error: string; cause?: string } {
@@ -361,25 +394,29 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 
   let stack = options.stack;
   let stackStartMs: number | undefined;
+  const runtime = !stack && hasCallbackSteps(pipeline) ? await inProcessRuntime(substituteText(pipeline.runtimeFunctionArn, substitutions)) : undefined;
   if (!stack) {
     const started = performance.now();
-    stack = await startLocalStack(options.stackOptions);
+    stack = await startLocalStack(runtime ? { ...options.stackOptions, ...runtime.stackOptions(options.stackOptions) } : options.stackOptions);
     stackStartMs = performance.now() - started;
   }
   const ownStack = options.stack ? undefined : stack;
+  let tracker: ProgressTracker | undefined;
   try {
     if (options.signal?.aborted) throw new RunAbortedError();
+    if (runtime) observeDataApi(runtime.attach(stack));
     options.onStackReady?.(stack, stackStartMs);
     observeDataApi(stack.clients.redshiftData);
 
     const outside = <T>(fn: () => T): T => runContext.exit(fn);
-    const tracker = new ProgressTracker(pipeline, `sfn-redshift/${pipeline.name}/`, (progress) => {
+    const progress = new ProgressTracker(pipeline, `sfn-redshift/${pipeline.name}/`, (progress) => {
       if (options.onProgress) outside(() => options.onProgress?.(progress));
     });
+    tracker = progress;
     const retryIntervalMs = options.retryIntervalMs ?? options.waitMs;
     const started = performance.now();
     const liveStack = stack;
-    const result = await runContext.run(tracker, () =>
+    const result = await runContext.run(progress, () =>
       liveStack.execute(definition, options.input ?? {}, {
         stateMachineName: pipeline.name,
         substitutions,
@@ -388,17 +425,74 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
         ...(retryIntervalMs !== undefined ? { retryIntervalMs } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         onEvent: (event) => {
-          tracker.onEvent(event);
+          progress.onEvent(event);
           if (options.onEvent) outside(() => options.onEvent?.(event));
         },
       }),
     );
     const durationMs = performance.now() - started;
     // Stopped from outside: nothing this run submitted may keep running.
-    if (result.status === 'ABORTED') await cancelStatements(stack.clients.redshiftData, tracker.unfinishedStatements());
-    const steps = tracker.finish(result);
+    if (result.status === 'ABORTED') await cancelStatements(stack.clients.redshiftData, progress.unfinishedStatements());
+    const steps = progress.finish(result);
     return { ...result, pipeline: pipeline.name, definition, steps, durationMs, ...(stackStartMs !== undefined ? { stackStartMs } : {}) };
   } finally {
-    await ownStack?.stop();
+    tracker?.detach();
+    if (ownStack) {
+      await runtime?.settle();
+      await ownStack.stop();
+    }
   }
+}
+
+function substituteText(text: string, substitutions: Readonly<Record<string, string>>): string {
+  return text.replace(PLACEHOLDER, (whole, name: string) => substitutions[name] ?? whole);
+}
+
+/**
+ * The runtime Lambda (runtime/src) in this process, for the callback steps of a run that starts
+ * its own stack: registered under the pipeline's runtime ARN, receiving the completion events.
+ * Like a Lambda container it configures itself from process.env (endpoints, credentials, state
+ * table), and its SDK clients live as long as the process: so `attach` writes the stack's
+ * environment into process.env, and one process serves callback steps for one stack only.
+ */
+let runtimeServes: string | undefined;
+
+async function inProcessRuntime(functionArn: string): Promise<{
+  stackOptions(base: LocalStackOptions | undefined): LocalStackOptions;
+  attach(stack: LocalStack): RedshiftDataClient;
+  /** Waits (bounded) for invocations still running. */
+  settle(timeoutMs?: number): Promise<void>;
+}> {
+  const [{ handler, setLogSink }, { redshiftDataClient }] = await Promise.all([import('../../runtime/src/index.ts'), import('../../runtime/src/clients.ts')]);
+  // An invocation may outlive the Task that made it: a submit that finds its fast statement already
+  // complete answers the token itself, the execution ends, and the handler still cleans up its
+  // items. The stack must not stop under it (dynalite throws, uncaught, on a closed database).
+  const inFlight = new Set<Promise<unknown>>();
+  const runtimeHandler: LambdaHandler = (event, context) => {
+    const invocation = Promise.resolve().then(() => handler(event, context));
+    const tracked = invocation.catch(() => undefined);
+    inFlight.add(tracked);
+    void tracked.finally(() => inFlight.delete(tracked));
+    return invocation;
+  };
+  return {
+    async settle(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (inFlight.size > 0 && Date.now() < deadline) {
+        await Promise.race([Promise.all([...inFlight]), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+      }
+    },
+    stackOptions: (base) => ({ functions: { ...base?.functions, [functionArn]: runtimeHandler }, redshiftEventTarget: functionArn }),
+    attach(stack) {
+      const endpoints = JSON.stringify(stack.endpoints);
+      if (runtimeServes !== undefined && runtimeServes !== endpoints) {
+        throw new Error('callback steps: the in-process runtime Lambda already served another local stack in this process, and its SDK clients last as long as the process; run callback pipelines one per process, or give a stack that serves the runtime');
+      }
+      runtimeServes = endpoints;
+      Object.assign(process.env, stack.lambdaEnvironment);
+      // Its JSON log lines are for CloudWatch; the run reports progress itself.
+      setLogSink(() => undefined);
+      return redshiftDataClient();
+    },
+  };
 }

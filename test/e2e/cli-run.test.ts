@@ -50,6 +50,15 @@ steps:
     sql: select * from cli_missing_table
 `;
 
+const CALLBACK_FAILING = `version: 1
+pipeline: cli-callback
+mode: callback
+target: { cluster: local, database: dev }
+steps:
+  - id: broken_cb
+    sql: select * from cli_missing_table
+`;
+
 const SLEEPING = `version: 1
 pipeline: cli-sleep
 target: { cluster: local, database: dev }
@@ -69,6 +78,7 @@ const cwd = scratch({
   'demo.yaml': SPEC,
   'broken.yaml': FAILING,
   'sleep.yaml': SLEEPING,
+  'callback.yaml': CALLBACK_FAILING,
   'seed.sql': 'create table cli_items (id int, label varchar(20));',
   'input.json': '{"label": "from-file", "count": 3, "nested": {"kept": [1, 2]}}',
   'invalid.yaml': 'version: 1\npipeline: bad\ntarget: { cluster: a, database: d }\nsteps:\n  - id: x\n    sql: select 1\n    timeout: soon\n',
@@ -254,7 +264,12 @@ describe('sfn-redshift run (the binary)', () => {
     const failed = await binary(['run', 'broken.yaml', '--wait-ms', '5']);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('error: Redshift.StatementFailed');
-    for (const run of [ok, failed]) {
+    // A callback step: the runtime Lambda runs in the CLI's process.
+    const callback = await binary(['run', 'callback.yaml', '--wait-ms', '5']);
+    expect(callback.code).toBe(1);
+    expect(callback.stdout).toMatch(/^ {2}broken_cb +FAILED +\d+\.\ds {2}Redshift\.StatementFailed$/m);
+    expect(callback.stderr).toMatch(/^error: Redshift\.StatementFailed\ncause: .*relation "cli_missing_table" does not exist/m);
+    for (const run of [ok, failed, callback]) {
       const port = postgresPort(run.stdout);
       expect(processesOnPort(port)).toEqual([]);
       expect(await refused(port)).toBe(true);
