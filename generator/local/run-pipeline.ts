@@ -15,7 +15,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { StateMachine } from '../compile/asl.ts';
 import { STEP_ERRORS } from '../compile/errors.ts';
-import { compileOutputs } from '../emit/outputs.ts';
+import { compilePipeline } from '../compile/pipeline.ts';
 import type { Mode, Pipeline, Step } from '../spec/model.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './executor/aws.ts';
 import type { HistoryEvent, LambdaHandler } from './executor/index.ts';
@@ -387,7 +387,7 @@ async function cancelStatements(client: RedshiftDataClient, ids: readonly string
  * a `${Name}` has no value, RunAbortedError when aborted before the execution started.
  */
 export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<PipelineRun> {
-  const definition = compileOutputs(pipeline).machine;
+  const definition = compilePipeline(pipeline);
   const stateTableName = options.stack?.stateTableName ?? options.stackOptions?.stateTableName ?? DEFAULT_STATE_TABLE_NAME;
   const substitutions = runSubstitutions(definition, stateTableName, options.substitutions);
   if (options.signal?.aborted) throw new RunAbortedError();

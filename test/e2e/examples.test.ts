@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileOutputs } from '../../generator/emit/outputs.ts';
+import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { runSubstitutions } from '../../generator/local/run-pipeline.ts';
 import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
 import { loadPipelines } from '../../generator/spec/load.ts';
@@ -38,7 +38,7 @@ describe('the example pipelines', () => {
     expect(files.length).toBeGreaterThanOrEqual(4);
     expect([...pipelines.keys()].sort()).toEqual(files.map((name) => name.replace(/\.yaml$/, '')).sort());
     for (const pipeline of pipelines.values()) {
-      const { machine } = compileOutputs(pipeline);
+      const machine = compilePipeline(pipeline);
       const substitutions = runSubstitutions(machine, stack.stateTableName);
       expect(() => stack.executor.prepare(machine, { substitutions }), pipeline.name).not.toThrow();
     }
