@@ -105,6 +105,14 @@ export class MissingSubstitutionError extends Error {
   }
 }
 
+/** The local stack did not start (PostgreSQL unreachable, init SQL failing, …). */
+export class StackStartError extends Error {
+  override readonly name = 'StackStartError';
+  constructor(override readonly cause: unknown) {
+    super(`the local stack did not start: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 /** The caller aborted before the execution started. */
 export class RunAbortedError extends Error {
   override readonly name = 'RunAbortedError';
@@ -397,7 +405,11 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   const runtime = !stack && hasCallbackSteps(pipeline) ? await inProcessRuntime(substituteText(pipeline.runtimeFunctionArn, substitutions)) : undefined;
   if (!stack) {
     const started = performance.now();
-    stack = await startLocalStack(runtime ? { ...options.stackOptions, ...runtime.stackOptions(options.stackOptions) } : options.stackOptions);
+    try {
+      stack = await startLocalStack(runtime ? { ...options.stackOptions, ...runtime.stackOptions(options.stackOptions) } : options.stackOptions);
+    } catch (error) {
+      throw new StackStartError(error);
+    }
     stackStartMs = performance.now() - started;
   }
   const ownStack = options.stack ? undefined : stack;

@@ -145,6 +145,14 @@ describe('sfn-redshift run (in-process)', () => {
     expect(result.err).toEqual(['error: Redshift.StatementFailed', expect.stringMatching(/^cause: .*relation "cli_missing_table" does not exist/)]);
   });
 
+  it('exits 1 when the local stack cannot start (init SQL failing), saying so', async () => {
+    writeFileSync(join(cwd, 'broken-seed.sql'), 'create table (;');
+    const result = await cli(cwd, ['run', 'demo.yaml', '--init-sql', 'broken-seed.sql']);
+    expect(result.code).toBe(1);
+    expect(result.err).toEqual(['error: the local stack did not start: syntax error at or near "("']);
+    expect(result.out).toEqual([]);
+  });
+
   it('exits 2 on an invalid spec, naming file, line and column, before starting anything', async () => {
     const started = performance.now();
     const result = await cli(cwd, ['run', 'invalid.yaml']);
