@@ -188,7 +188,10 @@ export function hasCallbackSteps(pipeline: Pipeline): boolean {
   return [...statementSteps(pipeline.steps).values()].some((step) => step.mode === 'callback');
 }
 
-type MutableProgress = { -readonly [Key in keyof StepProgress]: StepProgress[Key] } & { startedAt: number; pendingError?: { error: string; cause?: string } };
+type Failure = { error: string; cause?: string };
+/** A failure not yet final: a Task's (`state`: a Retry may still take it) or a contract error on its way to a Fail state. */
+type PendingFailure = Failure & { state?: string };
+type MutableProgress = { -readonly [Key in keyof StepProgress]: StepProgress[Key] } & { startedAt: number; pendingError?: PendingFailure };
 
 /** What a run learns from the Data API answers its own Task states receive. */
 type RunObserver = { onDataApiCall(command: string, input: unknown, output: unknown): void };
@@ -301,7 +304,11 @@ class ProgressTracker implements RunObserver {
       case 'TaskFailed':
       case 'TaskTimedOut':
         // Final unless a Retry or Catch takes it; then the step's own states say what follows.
-        step.pendingError = { error: event.error ?? 'States.TaskFailed', ...(event.cause !== undefined ? { cause: event.cause } : {}) };
+        step.pendingError = { error: event.error ?? 'States.TaskFailed', ...(event.cause !== undefined ? { cause: event.cause } : {}), state: event.stateName };
+        break;
+      case 'TaskScheduled':
+        // A retry of the Task that failed: that failure was not final.
+        if (step.pendingError?.state === event.stateName) delete step.pendingError;
         break;
       case 'PassStateEntered': {
         // A singleton step records its contract error in a Pass state before releasing the lock.
@@ -341,13 +348,13 @@ class ProgressTracker implements RunObserver {
     for (const id of this.byStatement.keys()) if (statementOwners.get(id) === this) statementOwners.delete(id);
   }
 
-  private contractError(step: MutableProgress, error: string): { error: string; cause?: string } {
+  private contractError(step: MutableProgress, error: string): Failure {
     if (error === STEP_ERRORS.statementFailed) return { error, ...(step.pendingError?.cause !== undefined ? { cause: step.pendingError.cause } : {}) };
     if (error === STEP_ERRORS.concurrentExecution) return { error };
     return { error, ...(step.statementId !== undefined ? { cause: step.statementId } : {}) };
   }
 
-  private fail(step: MutableProgress, failure: { error: string; cause?: string } | undefined, at: number): void {
+  private fail(step: MutableProgress, failure: Failure | undefined, at: number): void {
     step.phase = 'failed';
     if (failure) {
       step.error = failure.error;

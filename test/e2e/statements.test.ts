@@ -4,12 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelStatementCommand, DescribeStatementCommand } from '@aws-sdk/client-redshift-data';
 import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
 import type { StepProgress } from '../../generator/local/run-pipeline.ts';
-import { closedGate, run, spec, sql, statesEntered, UUID } from './helpers.ts';
+import { closedGate, run, spec, sql, statement, statesEntered, UUID } from './helpers.ts';
 
 let stack: LocalStack;
 
+/** Non-terminal statements the Data API accepts at once; above it ActiveStatementsExceededException. */
+const MAX_ACTIVE = 6;
+
 beforeAll(async () => {
-  stack = await startLocalStack();
+  stack = await startLocalStack({ maxActiveStatements: MAX_ACTIVE });
 });
 
 afterAll(async () => {
@@ -307,6 +310,32 @@ describe('errors of a step', () => {
     expect(statesEntered(result)).not.toContain('victim.Cancel');
     const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%cancel_probe%' and pid <> pg_backend_pid()");
     expect(active).toEqual([]);
+  });
+});
+
+describe('transient Data API errors', () => {
+  it('are retried: a submit refused with ActiveStatementsExceededException succeeds once statements end', async () => {
+    const blockers = await Promise.all(Array.from({ length: MAX_ACTIVE }, () => statement(stack, 'select pg_sleep(30) as retry_blocker', ['STARTED'])));
+    let released: Promise<unknown> | undefined;
+    const result = await run(stack, spec('retried', '  - id: busy\n    sql: select 1\n    retry: { attempts: 5, interval: 1s }\n'), {
+      retryIntervalMs: 100,
+      onEvent: (event) => {
+        if (event.type === 'TaskFailed' && event.stateName === 'busy.Execute' && !released) {
+          released = Promise.all(blockers.map((Id) => stack.clients.redshiftData.send(new CancelStatementCommand({ Id }))));
+        }
+      },
+    });
+    await released;
+    expect(result.status).toBe('SUCCEEDED');
+    const failures = result.history.filter((event) => event.type === 'TaskFailed' && event.stateName === 'busy.Execute');
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    expect(failures[0]).toMatchObject({ error: 'RedshiftData.ActiveStatementsExceededException' });
+    // The retry is not the step's failure: it ends succeeded.
+    expect(result.steps).toEqual([expect.objectContaining({ stepId: 'busy', phase: 'succeeded', status: 'FINISHED' })]);
+    expect(result.steps[0]?.error).toBeUndefined();
+    // Every retry is a state transition of its own.
+    const polls = statesEntered(result).filter((name) => name === 'busy.Describe').length;
+    expect(result.stateTransitions).toBe(4 * polls + 1 + failures.length);
   });
 });
 
