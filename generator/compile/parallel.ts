@@ -1,13 +1,14 @@
 import type { ParallelStep } from '../spec/model.ts';
 import type { Transition } from './asl.ts';
 import { END, type CompileContext } from './context.ts';
-import { format, jsonMerge } from './intrinsics.ts';
+import { jsonMerge } from './intrinsics.ts';
 import type { StepRenderer } from './pipeline.ts';
+import { stateName } from './registry.ts';
 
 /**
- * Branches run concurrently on copies of the state; each adds its records under `$.steps`.
- * The branch outputs are merged back in the Parallel state itself (no extra transition): the
- * first branch's state with `steps` replaced by the union of every branch's `steps`.
+ * Branches run concurrently on copies of the state; each adds its records under `$.steps`. The
+ * Parallel state selects the first branch's state and the union of every branch's `steps`; one
+ * Pass merges them. (No JSON string round trip: every record's text survives exactly.)
  */
 export function renderParallel(ctx: CompileContext, step: ParallelStep, exit: Transition, renderSteps: StepRenderer): string {
   const branches = step.branches.map((steps) => {
@@ -15,20 +16,24 @@ export function renderParallel(ctx: CompileContext, step: ParallelStep, exit: Tr
     const startAt = renderSteps({ ...ctx, registry }, steps, END);
     return registry.branch(startAt);
   });
+  const merge = ctx.registry.add(stateName(step.id, 'Merge'), {
+    Type: 'Pass',
+    Comment: 'The state as it was, with every branch record under steps',
+    Parameters: { 'State.$': jsonMerge('$.Base', '$.Patch') },
+    OutputPath: '$.State',
+    ...exit,
+  });
   return ctx.registry.add(step.id, {
     Type: 'Parallel',
     ...(step.description !== undefined ? { Comment: step.description } : {}),
     Branches: branches,
-    ResultSelector: { 'State.$': mergeBranchOutputs(branches.length) },
-    OutputPath: '$.State',
-    ...exit,
+    ResultSelector: { 'Base.$': '$[0]', Patch: { 'steps.$': mergedSteps(branches.length) } },
+    Next: merge,
   });
 }
 
-export function mergeBranchOutputs(branchCount: number): string {
+export function mergedSteps(branchCount: number): string {
   let steps = '$[0].steps';
   for (let index = 1; index < branchCount; index += 1) steps = jsonMerge(steps, `$[${index}].steps`);
-  // Intrinsic string literals need `{` and `}` escaped; States.Format fills the one `{}` left.
-  const wrapped = `States.StringToJson(${format('\\{"steps":{}\\}', `States.JsonToString(${steps})`)})`;
-  return jsonMerge('$[0]', wrapped);
+  return steps;
 }

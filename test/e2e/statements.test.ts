@@ -233,14 +233,10 @@ describe('parallel branches', () => {
     expect(result.steps.map((step) => step.stepId).sort()).toEqual(['after', 'deep_a', 'deep_b', 'first', 'left_a', 'left_b', 'right']);
   });
 
-  // KNOWN EXECUTOR BUG (aws-local-stepfunctions 3.0.0): States.JsonToString drops the backslash of
-  // every escape, so {"s":"q\"x"} comes out as {"s":"q"x"}. The Parallel merge (JsonToString →
-  // Format → StringToJson) then fails with SyntaxError on a quote in any branch record, and loses
-  // backslashes and newlines silently. Step Functions' JsonToString emits valid JSON. Marked
-  // `fails` until the executor fixes the intrinsic: then this test reports an unexpected pass and
-  // `.fails` must go.
-  it.fails('keep quotes, backslashes and newlines of branch records intact', async () => {
-    const value = 'say "hi" \\ back\nslash';
+  // aws-local-stepfunctions 3.0.0's States.JsonToString drops the backslash of every escape; the
+  // Parallel merge therefore uses no JSON string round trip (JsonMerge of selected objects only).
+  it('keep quotes and newlines of branch records intact', async () => {
+    const value = 'say "hi" and\nbye';
     const result = await run(
       stack,
       spec(
@@ -260,6 +256,18 @@ describe('parallel branches', () => {
       { input: { value } },
     );
     expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
+    expect((result.output as { steps: { text: { Result: { Records: unknown[][] } } } }).steps.text.Result.Records).toEqual([[{ StringValue: value }]]);
+  });
+});
+
+// KNOWN LOCAL EXECUTOR BUG (aws-local-stepfunctions 3.0.0): States.Format drops backslashes from the
+// values it inserts; Step Functions inserts JSONPath values verbatim. Parameters from the execution
+// input go through States.Format('{}', $.x) (so numbers arrive as the strings the Data API needs),
+// so under `sfn-redshift run` a backslash in such a value is lost. Remove `.fails` once fixed.
+describe('parameters with backslashes', () => {
+  it.fails('arrive verbatim', async () => {
+    const value = 'C:\\temp';
+    const result = await run(stack, spec('backslash', `  - id: text\n    sql: "select :value as v"\n    parameters: { value: "$.value" }\n    results: true\n`), { input: { value } });
     expect((result.output as { steps: { text: { Result: { Records: unknown[][] } } } }).steps.text.Result.Records).toEqual([[{ StringValue: value }]]);
   });
 });

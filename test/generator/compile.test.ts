@@ -195,9 +195,16 @@ describe('compiler: parallel', () => {
       Type: 'Parallel',
       Comment: 'Dimensions',
       ResultSelector: {
-        'State.$':
-          'States.JsonMerge($[0], States.StringToJson(States.Format(\'\\{"steps":{}\\}\', States.JsonToString(States.JsonMerge(States.JsonMerge($[0].steps, $[1].steps, false), $[2].steps, false)))), false)',
+        'Base.$': '$[0]',
+        Patch: { 'steps.$': 'States.JsonMerge(States.JsonMerge($[0].steps, $[1].steps, false), $[2].steps, false)' },
       },
+      Next: 'dims.Merge',
+    });
+    expect(parallel).not.toHaveProperty('ResultPath');
+    expect(machine.States['dims.Merge']).toEqual({
+      Type: 'Pass',
+      Comment: 'The state as it was, with every branch record under steps',
+      Parameters: { 'State.$': 'States.JsonMerge($.Base, $.Patch, false)' },
       OutputPath: '$.State',
       Next: 'after.Execute',
     });
