@@ -456,10 +456,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     return { ...result, pipeline: pipeline.name, definition, steps, durationMs, ...(stackStartMs !== undefined ? { stackStartMs } : {}) };
   } finally {
     tracker?.detach();
-    if (ownStack) {
-      await runtime?.settle();
-      await ownStack.stop();
-    }
+    // stop() waits for function invocations still running (the runtime's cleanup) first.
+    if (ownStack) await ownStack.stop();
   }
 }
 
@@ -479,28 +477,10 @@ let runtimeServes: string | undefined;
 async function inProcessRuntime(functionArn: string): Promise<{
   stackOptions(base: LocalStackOptions | undefined): LocalStackOptions;
   attach(stack: LocalStack): RedshiftDataClient;
-  /** Waits (bounded) for invocations still running. */
-  settle(timeoutMs?: number): Promise<void>;
 }> {
   const [{ handler, setLogSink }, { redshiftDataClient }] = await Promise.all([import('../../runtime/src/index.ts'), import('../../runtime/src/clients.ts')]);
-  // An invocation may outlive the Task that made it: a submit that finds its fast statement already
-  // complete answers the token itself, the execution ends, and the handler still cleans up its
-  // items. The stack must not stop under it (dynalite throws, uncaught, on a closed database).
-  const inFlight = new Set<Promise<unknown>>();
-  const runtimeHandler: LambdaHandler = (event, context) => {
-    const invocation = Promise.resolve().then(() => handler(event, context));
-    const tracked = invocation.catch(() => undefined);
-    inFlight.add(tracked);
-    void tracked.finally(() => inFlight.delete(tracked));
-    return invocation;
-  };
+  const runtimeHandler: LambdaHandler = (event, context) => handler(event, context);
   return {
-    async settle(timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (inFlight.size > 0 && Date.now() < deadline) {
-        await Promise.race([Promise.all([...inFlight]), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
-      }
-    },
     stackOptions: (base) => ({ functions: { ...base?.functions, [functionArn]: runtimeHandler }, redshiftEventTarget: functionArn }),
     attach(stack) {
       const endpoints = JSON.stringify(stack.endpoints);

@@ -181,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         stopping ??= (async () => {
           for (const arn of registry.runningExecutions()) registry.stopExecution(arn, 'States.Aborted', 'the local stack stopped');
           await Promise.all(inFlight);
+          await exec.functions.drain();
           await stopAll(started);
         })();
         return stopping;

@@ -28,6 +28,27 @@ export function functionArnOf(name: string): string {
 /** In-process Lambda functions, keyed by function name or ARN. */
 export class FunctionRegistry {
   private readonly byKey = new Map<string, LambdaHandler>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /**
+   * An invocation may outlive the Task that made it (a submit that finds its fast statement already
+   * complete answers the token itself and goes on cleaning up): whoever stops the services it uses
+   * waits for it first.
+   */
+  track<T>(invocation: Promise<T>): Promise<T> {
+    const tracked = invocation.catch(() => undefined);
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+    return invocation;
+  }
+
+  /** Waits, at most `timeoutMs`, for every invocation still running. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.all([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+    }
+  }
 
   constructor(functions: Readonly<Record<string, LambdaHandler>> = {}) {
     for (const [key, handler] of Object.entries(functions)) this.register(key, handler);
@@ -77,7 +98,7 @@ export async function invoke(functions: FunctionRegistry, functionName: string, 
   }
   let result: unknown;
   try {
-    result = await target.handler(jsonRoundTrip(event), lambdaContext(target.name, Date.now() + LAMBDA_TIMEOUT_MS));
+    result = await functions.track(Promise.resolve().then(() => target.handler(jsonRoundTrip(event), lambdaContext(target.name, Date.now() + LAMBDA_TIMEOUT_MS))));
   } catch (error) {
     throw lambdaTaskFailure(error);
   }
