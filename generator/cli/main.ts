@@ -1,12 +1,14 @@
 import { checkCommand } from './commands/check.ts';
 import { generateCommand } from './commands/generate.ts';
+import { graphCommand } from './commands/graph.ts';
+import { initCommand } from './commands/init.ts';
 import { runPipelineCommand } from './commands/run.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT, runCommand, type Command, type ExitCode, type Io } from './command.ts';
 
 export const PROGRAM = 'sfn-redshift';
 
-const commands: readonly Command[] = [generateCommand, checkCommand, validateCommand, runPipelineCommand] as unknown as Command[];
+const commands: readonly Command[] = [generateCommand, checkCommand, validateCommand, graphCommand, initCommand, runPipelineCommand] as unknown as Command[];
 
 export function programHelp(): string {
   return [

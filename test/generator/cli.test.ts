@@ -8,10 +8,13 @@ describe('sfn-redshift generate', () => {
     const repo = scratchRepo();
     const first = await cli(repo, 'generate');
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/^  wrote asl\/data-quality\.asl\.json \(\d+ states\)$/m);
+    expect(first.out).toMatch(/^ {2}data-quality +\d+ states +[\d.]+ KiB \([\d.]+% of 1 MiB\) +worst case +[\d,]+ history events \([\d.]+% of 25,000\)$/m);
     expect(first.out).toMatch(/^5 pipelines, \d+ states, written to asl\/$/m);
     const files = readdirSync(join(repo, 'asl')).sort();
-    expect(files).toEqual(['archive-callback.asl.json', 'data-quality.asl.json', 'mv-refresh.asl.json', 'nightly-sales.asl.json', 'runtime.template.yaml', 'serverless-orders.asl.json']);
+    const perPipeline = (name: string) => [`${name}.asl.json`, `${name}.iam.json`, `${name}.md`];
+    expect(files).toEqual(
+      [...['archive-callback', 'data-quality', 'mv-refresh', 'nightly-sales', 'serverless-orders'].flatMap(perPipeline), 'index.ts', 'runtime.template.yaml'].sort(),
+    );
     expect(first.out).toContain('wrote asl/runtime.template.yaml (state table and runtime for singleton and callback steps)');
     const before = files.map((file) => readFileSync(join(repo, 'asl', file)));
     expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
@@ -36,7 +39,7 @@ describe('sfn-redshift generate', () => {
     const repo = scratchRepo();
     for (const name of ['archive-callback', 'mv-refresh', 'nightly-sales']) rmSync(join(repo, 'pipelines', `${name}.yaml`));
     expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
-    expect(readdirSync(join(repo, 'asl')).sort()).toEqual(['data-quality.asl.json', 'serverless-orders.asl.json']);
+    expect(readdirSync(join(repo, 'asl')).filter((file) => !/\.(iam\.json|md|ts)$/.test(file)).sort()).toEqual(['data-quality.asl.json', 'serverless-orders.asl.json']);
   });
 
   it('rejects two specs with the same pipeline name', async () => {
@@ -73,7 +76,7 @@ describe('sfn-redshift check', () => {
   it('passes when outputs are current, names stale and missing files with a short diff', async () => {
     const repo = scratchRepo();
     await cli(repo, 'generate');
-    expect(await cli(repo, 'check')).toMatchObject({ code: 0, out: '5 pipelines, 6 files up to date in asl/' });
+    expect(await cli(repo, 'check')).toMatchObject({ code: 0, out: '5 pipelines, 17 files up to date in asl/' });
 
     rmSync(join(repo, 'asl', 'mv-refresh.asl.json'));
     const spec = join(repo, 'pipelines', 'nightly-sales.yaml');
@@ -84,7 +87,8 @@ describe('sfn-redshift check', () => {
     expect(run.err).toContain('stale: asl/nightly-sales.asl.json');
     expect(run.err).toMatch(/- +"Remaining": 298,/);
     expect(run.err).toMatch(/\+ +"Remaining": 358,/);
-    expect(run.err).toContain("2 files out of date; run 'sfn-redshift generate' and commit the result.");
+    expect(run.err).toContain('stale: asl/nightly-sales.md');
+    expect(run.err).toContain("3 files out of date; run 'sfn-redshift generate' and commit the result.");
   });
 });
 

@@ -5,28 +5,36 @@ import { findDrift } from '../../emit/write.ts';
 import { defineCommand, EXIT } from '../command.ts';
 import { compileSpecs, plural } from '../compile-specs.ts';
 import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from '../spec-files.ts';
+import { fragmentSelector } from './generate.ts';
 
 export const checkCommand = defineCommand({
   name: 'check',
   summary: 'Fail (exit 1) when committed outputs differ from what generate would write.',
   positionals: '[specs…]',
-  details: 'Names each stale or missing file and shows a short diff. Run it in CI so that committed ASL never drifts from its spec.',
+  details: [
+    'Names each stale or missing file and shows a short diff. Run it in CI so that committed outputs',
+    '(definitions, role policies, diagrams, index.ts, the runtime template) never drift from their specs.',
+    'A fragment is checked when --fragment is given or when one is in the output directory.',
+  ].join('\n'),
   options: {
     out: { type: 'string', valueName: 'DIR', description: `Directory of the committed outputs (default ${DEFAULT_OUT_DIRECTORY}/)` },
+    fragment: { type: 'boolean', description: 'Expect <pipeline>.fragment.json for every pipeline' },
   },
   async run({ positionals, options }, io) {
     const compiled = compileSpecs(findSpecFiles(io.cwd, positionals), io);
     if (compiled === EXIT.invalid) return compiled;
     const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
     const shownOut = `${relative(io.cwd, outDirectory) || '.'}/`;
-    const files = allOutputFiles(compiled);
+    const fragments = fragmentSelector(outDirectory, compiled, options.fragment === true);
+    const files = allOutputFiles(compiled, { cwd: io.cwd, outDirectory, fragments });
     const drift = findDrift(outDirectory, files);
     for (const file of drift) {
       io.err(`${file.kind}: ${shownOut}${file.path}`);
       if (file.current !== undefined) for (const line of shortDiff(file.current, file.expected)) io.err(`    ${line}`);
     }
     if (drift.length > 0) {
-      io.err(`${plural(drift.length, 'file')} out of date; run 'sfn-redshift generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${options.out ? ` --out ${options.out}` : ''}' and commit the result.`);
+      const flags = `${options.out ? ` --out ${options.out}` : ''}${options.fragment ? ' --fragment' : ''}`;
+      io.err(`${plural(drift.length, 'file')} out of date; run 'sfn-redshift generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${flags}' and commit the result.`);
       return EXIT.failed;
     }
     io.out(`${plural(compiled.length, 'pipeline')}, ${plural(files.length, 'file')} up to date in ${shownOut}`);

@@ -1,32 +1,66 @@
-import { relative, resolve } from 'node:path';
-import { allOutputFiles } from '../../emit/outputs.ts';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { budgetFindings, budgetLine } from '../../emit/budgets.ts';
+import { allOutputFiles, type CompiledPipeline } from '../../emit/outputs.ts';
 import { RUNTIME_TEMPLATE_FILE } from '../../emit/runtime-template.ts';
+import { TYPED_MODULE_FILE } from '../../emit/typed-module.ts';
 import { writeOutputs } from '../../emit/write.ts';
-import { defineCommand, EXIT } from '../command.ts';
+import { defineCommand, EXIT, type Io } from '../command.ts';
 import { compileSpecs, plural } from '../compile-specs.ts';
 import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from '../spec-files.ts';
 
-/** Above this many pipelines, each file written gets a progress line. */
-const PROGRESS_THRESHOLD = 3;
+/**
+ * Fragments are written for every pipeline with --fragment, and kept up to date for pipelines
+ * whose fragment is already in the output directory (so that `check` never finds one stale).
+ */
+export function fragmentSelector(outDirectory: string, compiled: readonly CompiledPipeline[], requested: boolean): (name: string) => boolean {
+  const existing = new Set(compiled.filter((result) => existsSync(join(outDirectory, result.fragment.path))).map((result) => result.pipeline.name));
+  return (name) => requested || existing.has(name);
+}
+
+/** The budget table, warnings at 80 %; false when a limit is reached and that is not allowed. */
+export function reportBudgets(compiled: readonly CompiledPipeline[], io: Io, allowOverBudget: boolean): boolean {
+  const width = Math.max(...compiled.map((result) => result.pipeline.name.length));
+  for (const result of compiled) io.out(budgetLine(result.pipeline.name, result.budget, width));
+  const findings = compiled.flatMap((result) => budgetFindings(result.pipeline.name, result.budget));
+  const over = findings.filter((finding) => finding.level === 'over');
+  for (const finding of findings) io.err(`${finding.level === 'over' && !allowOverBudget ? 'error' : 'warning'}: ${finding.message}`);
+  if (over.length > 0 && !allowOverBudget) {
+    io.err(`${plural(over.length, 'limit')} of Step Functions reached; nothing was written. --allow-over-budget writes the outputs anyway.`);
+    return false;
+  }
+  return true;
+}
 
 export const generateCommand = defineCommand({
   name: 'generate',
-  summary: 'Compile pipeline specs into Step Functions definitions (<out>/<pipeline>.asl.json).',
+  summary: 'Compile pipeline specs into Step Functions definitions, role policies, diagrams and a typed module.',
   positionals: '[specs…]',
-  details: `Specs are files or directories (searched for *.yaml); default ${'pipelines/'}. Nothing is written unless every spec is valid.`,
+  details: [
+    `Specs are files or directories (searched for *.yaml); default pipelines/. Writes, per pipeline,`,
+    `<out>/<pipeline>.asl.json (definition), .iam.json (role policy) and .md (diagram), then <out>/index.ts`,
+    `(typed module) and, when a pipeline has singleton or callback steps, runtime.template.yaml.`,
+    `Prints each pipeline's states, definition bytes and worst-case history events of one execution;`,
+    `warns at 80% of Step Functions' limits (1 MiB, 25,000 events) and fails at 100%.`,
+    `Nothing is written unless every spec is valid and within the limits.`,
+  ].join('\n'),
   options: {
     out: { type: 'string', valueName: 'DIR', description: `Output directory (default ${DEFAULT_OUT_DIRECTORY}/)` },
+    fragment: { type: 'boolean', description: 'Also write <pipeline>.fragment.json ({StartAt, States} to splice into your own machine)' },
+    'allow-over-budget': { type: 'boolean', description: "Write even when a pipeline reaches a Step Functions limit" },
   },
   async run({ positionals, options }, io) {
     const compiled = compileSpecs(findSpecFiles(io.cwd, positionals), io);
     if (compiled === EXIT.invalid) return compiled;
     const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
     const shownOut = `${relative(io.cwd, outDirectory) || '.'}/`;
-    const files = allOutputFiles(compiled);
+    if (!reportBudgets(compiled, io, options['allow-over-budget'] === true)) return EXIT.invalid;
+    const fragments = fragmentSelector(outDirectory, compiled, options.fragment === true);
+    const files = allOutputFiles(compiled, { cwd: io.cwd, outDirectory, fragments });
     writeOutputs(outDirectory, files);
-    if (compiled.length > PROGRESS_THRESHOLD) {
-      for (const result of compiled) for (const file of result.files) io.out(`  wrote ${shownOut}${file.path} (${plural(result.stateCount, 'state')})`);
-    }
+    const written = files.filter((file) => file.path.endsWith('.fragment.json')).length;
+    io.out(`  wrote ${shownOut}<pipeline>.asl.json, .iam.json (role policy), .md (diagram)${written > 0 ? `, ${plural(written, 'fragment')}` : ''}`);
+    io.out(`  wrote ${shownOut}${TYPED_MODULE_FILE} (typed module)`);
     if (files.some((file) => file.path === RUNTIME_TEMPLATE_FILE)) io.out(`  wrote ${shownOut}${RUNTIME_TEMPLATE_FILE} (state table and runtime for singleton and callback steps)`);
     const states = compiled.reduce((sum, result) => sum + result.stateCount, 0);
     io.out(`${plural(compiled.length, 'pipeline')}, ${plural(states, 'state')}, written to ${shownOut}`);
