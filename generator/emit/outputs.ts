@@ -26,7 +26,7 @@ export type CompiledPipeline = {
   readonly policy: PolicyDocument;
   readonly budget: PipelineBudget;
   /** `<pipeline>.fragment.json`, written with --fragment (or when one is already there). */
-  readonly fragment: OutputFile;
+  readonly fragmentPath: string;
 };
 
 export function compileOutputs(pipeline: Pipeline): CompiledPipeline {
@@ -44,7 +44,7 @@ export function compileOutputs(pipeline: Pipeline): CompiledPipeline {
     ],
     policy,
     budget,
-    fragment: { path: `${pipeline.name}${FRAGMENT_FILE_SUFFIX}`, content: renderFragment(machine) },
+    fragmentPath: `${pipeline.name}${FRAGMENT_FILE_SUFFIX}`,
   };
 }
 
@@ -90,7 +90,7 @@ export function allOutputFiles(compiled: readonly CompiledPipeline[], layout: Ou
         policy: policy.path,
       }),
     });
-    if (layout.fragments?.(result.pipeline.name)) files.push(result.fragment);
+    if (layout.fragments?.(result.pipeline.name)) files.push({ path: result.fragmentPath, content: renderFragment(result.machine) });
   }
   if (compiled.length > 0) {
     files.push({

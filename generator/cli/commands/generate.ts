@@ -14,7 +14,7 @@ import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from '../spec-files.ts';
  * whose fragment is already in the output directory (so that `check` never finds one stale).
  */
 export function fragmentSelector(outDirectory: string, compiled: readonly CompiledPipeline[], requested: boolean): (name: string) => boolean {
-  const existing = new Set(compiled.filter((result) => existsSync(join(outDirectory, result.fragment.path))).map((result) => result.pipeline.name));
+  const existing = new Set(compiled.filter((result) => existsSync(join(outDirectory, result.fragmentPath))).map((result) => result.pipeline.name));
   return (name) => requested || existing.has(name);
 }
 
