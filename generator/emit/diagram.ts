@@ -3,7 +3,7 @@
 // steps and the pipeline's budgets. Pure: the same pipeline gives the same bytes.
 import { formatDuration } from '../spec/durations.ts';
 import type { Pipeline, StatementStep, Step } from '../spec/model.ts';
-import { formatBytes, LIMITS, percent, thousands, type PipelineBudget } from './budgets.ts';
+import { formatBytes, level, LIMITS, percent, thousands, type PipelineBudget } from './budgets.ts';
 import { textTemplate } from './templates.ts';
 
 export const DIAGRAM_FILE_SUFFIX = '.md';
@@ -244,6 +244,8 @@ function edgeCount(mermaid: string): number {
   return mermaid.split('\n').filter((line) => line.includes(' --> ')).length;
 }
 
+const LIMIT_NOTES = { ok: '', warn: ' (**near the limit**)', over: ' (**over the limit**)' } as const;
+
 export type MarkdownLinks = {
   /** The spec, relative to the Markdown file. */
   readonly spec: string;
@@ -266,8 +268,10 @@ export function renderMarkdown(pipeline: Pipeline, budget: PipelineBudget, links
       states: thousands(budget.states),
       bytes: formatBytes(budget.definitionBytes),
       bytesShare: percent(budget.definitionBytes, LIMITS.definitionBytes),
+      bytesNote: LIMIT_NOTES[level(budget.definitionBytes, LIMITS.definitionBytes)],
       events: thousands(budget.worstCase.events),
       eventsShare: percent(budget.worstCase.events, LIMITS.historyEvents),
+      eventsNote: LIMIT_NOTES[level(budget.worstCase.events, LIMITS.historyEvents)],
       transitions: thousands(budget.worstCase.transitions),
     },
   });

@@ -206,3 +206,18 @@ describe('limits', () => {
     expect(run.err).toMatch(/^error: huge: the definition is [\d,]+ bytes, 1\d\d% of Step Functions' 1 MiB limit/m);
   });
 });
+
+describe('the diagram’s budget line', () => {
+  it('flags a limit that is near or over', async () => {
+    const { renderMarkdown } = await import('../../generator/emit/diagram.ts');
+    const pipeline = one('    sql: select 1\n');
+    const line = (events: number, definitionBytes: number) =>
+      renderMarkdown(pipeline, { states: 4, definitionBytes, worstCase: { transitions: 1, events, ends: 'fails' } }, { spec: 's', definition: 'd', policy: 'p' })
+        .split('\n')
+        .find((text) => text.startsWith('**Budget**'));
+    expect(line(100, 1000)).toBe(
+      '**Budget** (Step Functions limits): 4 states; definition 1000 B, 0.1% of 1 MiB; worst case per execution 100 history events, 0.4% of 25,000, and 1 state transitions, with every statement running for its whole timeout.',
+    );
+    expect(line(21_000, 1_100_000)).toContain('1074.2 KiB, 105% of 1 MiB (**over the limit**); worst case per execution 21,000 history events, 84% of 25,000 (**near the limit**)');
+  });
+});
