@@ -51,6 +51,13 @@ export const processIo: Io = {
 
 /** Entry point of the `sfn-redshift` binary. */
 export async function main(): Promise<void> {
+  // A reader that goes away (`sfn-redshift graph … | head`) is not an error of ours.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   try {
     process.exitCode = await runCli(process.argv.slice(2), processIo);
   } catch (error) {

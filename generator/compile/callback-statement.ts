@@ -139,15 +139,15 @@ function renderCallbackResults(ctx: CompileContext, step: StatementStep, exit: T
     ...retryField(TRANSIENT_LAMBDA_ERRORS, step.retry),
     Next: record,
   });
+  // A batch's own HasResultSet does not tell whether a sub-statement returned rows: the runtime
+  // picks the last one that did.
+  if (step.statement.kind === 'batch') return name('FetchResult');
   registry.add(name('NoResult'), {
     Type: 'Pass',
     Result: { Result: { Records: [], ColumnMetadata: [], TotalNumRows: 0 } },
     ResultPath: `${paths.record}.Page`,
     Next: record,
   });
-  // A batch's own HasResultSet does not tell whether a sub-statement returned rows: the runtime
-  // picks the last one that did.
-  if (step.statement.kind === 'batch') return name('FetchResult');
   return registry.add(name('HasResult'), {
     Type: 'Choice',
     Choices: [{ Variable: `${paths.record}.HasResultSet`, BooleanEquals: true, Next: name('FetchResult') }],

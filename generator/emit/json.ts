@@ -17,14 +17,16 @@ export function renderDefinition(machine: StateMachine): string {
 /** States in reading order: the happy path first (depth first along Next), then the exits. */
 function orderStates(branch: Branch): Ordered {
   const ordered: Ordered = {};
-  const visit = (name: string): void => {
+  // Depth first without recursion: a pipeline of thousands of steps is a chain of tens of
+  // thousands of states.
+  const pending = [...Object.keys(branch.States).sort().reverse(), branch.StartAt];
+  while (pending.length > 0) {
+    const name = pending.pop() as string;
     const state = branch.States[name];
-    if (state === undefined || name in ordered) return;
+    if (state === undefined || name in ordered) continue;
     ordered[name] = orderState(state);
-    successors(state).forEach(visit);
-  };
-  visit(branch.StartAt);
-  for (const name of Object.keys(branch.States).sort()) visit(name);
+    pending.push(...successors(state).reverse());
+  }
   return ordered;
 }
 

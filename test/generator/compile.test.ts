@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { State } from '../../generator/compile/asl.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import { renderDefinition } from '../../generator/emit/json.ts';
+import { aslProblems } from '../../generator/emit/validate-asl.ts';
 import { lockKey } from '../../runtime/src/lock-key.ts';
 import { pipelineFrom, TRANSIENT } from './helpers.ts';
 
@@ -221,6 +223,21 @@ describe('compiler: parallel', () => {
   });
 });
 
+describe('compiler: scale', () => {
+  it('renders a 2,000-step pipeline with parallels without exhausting the stack', () => {
+    const steps = Array.from({ length: 1000 }, (_, index) =>
+      index % 10 === 0
+        ? `  - id: p${index}\n    parallel:\n      - steps: [{ id: a${index}, sql: select 1 }]\n      - steps: [{ id: b${index}, sql: select 2 }]\n`
+        : `  - id: s${index}\n    sql: select ${index}\n`,
+    ).join('');
+    const machine = compilePipeline(pipelineFrom(`${HEAD}steps:\n${steps}`));
+    const text = renderDefinition(machine);
+    const states = Object.keys((JSON.parse(text) as { States: object }).States);
+    expect(states[0]).toBe('p0');
+    expect(states).toContain('s999.Record');
+  });
+});
+
 describe('compiler: singleton', () => {
   const machine = compilePipeline(pipelineFrom(`${HEAD}stateTable: locks\nsteps:\n  - id: mv\n    sql: "refresh   materialized view\n      mv_sales"\n    singleton: true\n`));
   const key = "States.Format('lock#{}|{}|{}', $.steps.mv.Lock.Target, $.steps.mv.Lock.Database, $.steps.mv.Lock.SqlDigest)";
@@ -368,6 +385,12 @@ describe('compiler: callback mode', () => {
     });
     expect(machine.States['archive.TimedOut']).toEqual({ Type: 'Fail', Error: 'Redshift.StatementTimeout', CausePath: '$.steps.archive.Error.Statement.Id' });
     expect(machine.States['archive.Concurrent']).toEqual({ Type: 'Fail', Error: 'ConcurrentExecution', CausePath: '$.steps.archive.Error.Lambda.errorMessage' });
+  });
+
+  it('a batch with results is a valid machine (no unreachable NoResult)', () => {
+    const batch = compilePipeline(pipelineFrom(`${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    results: true\n`));
+    expect(batch.States).not.toHaveProperty('b.NoResult');
+    expect(aslProblems(JSON.parse(renderDefinition(batch)))).toBe('');
   });
 
   it('a singleton batch with results asks the runtime for a singleton batch and the page in Step Functions casing', () => {
