@@ -1,10 +1,9 @@
 // The CloudFormation template that deploys the runtime: state table, Lambda, completion-event rule,
 // SQS queue with dead-letter queue, least-privilege role. Pure and deterministic: the same options
 // give the same bytes.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
+import { templatePath } from './templates.ts';
 
 export const RUNTIME_TEMPLATE_FILE = 'runtime.template.yaml';
 
@@ -46,17 +45,6 @@ const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400,
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/;
 const TEMPLATE_NAME = 'runtime.template.yaml.hbs';
 
-/** The template file, found from this module in the sources (generator/emit) and in dist/. */
-function templatePath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 5; depth++) {
-    const candidate = join(dir, 'templates', TEMPLATE_NAME);
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new RuntimeTemplateError(`templates/${TEMPLATE_NAME} not found above ${fileURLToPath(import.meta.url)}`);
-}
-
 let compiled: HandlebarsTemplateDelegate | undefined;
 
 function template(): HandlebarsTemplateDelegate {
@@ -64,7 +52,7 @@ function template(): HandlebarsTemplateDelegate {
     const handlebars = Handlebars.create();
     // A YAML scalar: JSON's double-quoted strings are valid YAML; absent values become ''.
     handlebars.registerHelper('yaml', (value: unknown) => JSON.stringify(typeof value === 'string' ? value : ''));
-    compiled = handlebars.compile(readFileSync(templatePath(), 'utf8'), { noEscape: true, strict: false });
+    compiled = handlebars.compile(readFileSync(templatePath(TEMPLATE_NAME), 'utf8'), { noEscape: true, strict: false });
   }
   return compiled;
 }

@@ -9,7 +9,8 @@ export class TemplateNotFoundError extends Error {
   override readonly name = 'TemplateNotFoundError';
 }
 
-function templatePath(name: string): string {
+/** Path of `templates/<name>`, found from this module in the sources and in dist/. */
+export function templatePath(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 5; depth++) {
     const candidate = join(dir, 'templates', name);

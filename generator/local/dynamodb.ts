@@ -1,7 +1,6 @@
 // Local DynamoDB: dynalite in memory on a free 127.0.0.1 port, and the contract's state table.
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -10,6 +9,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './executor/aws.ts';
+import { listenOnLoopback } from './loopback.ts';
 
 type DynaliteOptions = { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; path?: string };
 type DynaliteFactory = (options?: DynaliteOptions) => Server;
@@ -34,14 +34,7 @@ export function createDynamoClient(endpoint: string): DynamoDBClient {
 /** Starts dynalite in memory (tables become ACTIVE at once). */
 export async function startDynamo(): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createDynamoClient(endpoint);
   let stopped: Promise<void> | undefined;

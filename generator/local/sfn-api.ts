@@ -1,11 +1,11 @@
 // Local Step Functions API endpoint (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.<Op>`), so the
 // unmodified @aws-sdk/client-sfn works with only `endpoint` set. Answers from an ExecutionRegistry.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ExecutionRegistry, SfnApiError, type ExecutionRecord } from './executor/registry.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './executor/aws.ts';
+import { listenOnLoopback } from './loopback.ts';
 
 export type LocalSfnApi = {
   /** `http://127.0.0.1:<port>` */
@@ -153,14 +153,7 @@ export async function startSfnApi(options: { registry?: ExecutionRegistry } = {}
     void handle(req, res, registry);
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   let stopped: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -2,7 +2,6 @@
 // unmodified @aws-sdk/client-redshift-data client works against it with only `endpoint` set.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { installRedshiftCompat } from './compat.ts';
 import { ConnectionPool } from './connections.ts';
@@ -12,6 +11,7 @@ import type { ExecutionContext } from './execution.ts';
 import { parseBody } from './input.ts';
 import { Operations } from './operations.ts';
 import { batchTotals, StatementRegistry, type Statement } from './statements.ts';
+import { listenOnLoopback } from '../loopback.ts';
 
 export type StartRedshiftDataApiOptions = {
   /** The PostgreSQL server that runs the SQL (every Database value maps to this one database). */
@@ -82,11 +82,7 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
   });
 
   const server = createServer((request, response) => void handle(operations, request, response));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
 
   let stopping: Promise<void> | undefined;
   return {
