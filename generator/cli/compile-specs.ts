@@ -1,8 +1,11 @@
 import { loadPipelines, type SpecInput } from '../spec/load.ts';
 import { SpecErrors } from '../spec/errors.ts';
 import { CompileError } from '../compile/errors.ts';
-import { compileOutputs, type CompiledPipeline } from '../emit/outputs.ts';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { allOutputFiles, compileOutputs, type CompiledPipeline, type OutputFile } from '../emit/outputs.ts';
 import { EXIT, type Io } from './command.ts';
+import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from './spec-files.ts';
 
 /** Load, validate and compile every spec; on any problem print them all and give the exit code. */
 export function compileSpecs(inputs: readonly SpecInput[], io: Io): CompiledPipeline[] | typeof EXIT.invalid {
@@ -32,4 +35,35 @@ export function compileSpecs(inputs: readonly SpecInput[], io: Io): CompiledPipe
 
 export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Fragments are written for every pipeline with --fragment, and kept up to date for pipelines
+ * whose fragment is already in the output directory (so that `check` never finds one stale).
+ */
+function fragmentSelector(outDirectory: string, compiled: readonly CompiledPipeline[], requested: boolean): (name: string) => boolean {
+  const existing = new Set(compiled.filter((result) => existsSync(join(outDirectory, result.fragmentPath))).map((result) => result.pipeline.name));
+  return (name) => requested || existing.has(name);
+}
+
+/** What generate writes and check compares: the compiled specs and every output file. */
+export type OutputPlan = {
+  readonly compiled: readonly CompiledPipeline[];
+  readonly outDirectory: string;
+  /** The output directory as the user sees it, relative to the working directory. */
+  readonly shownOut: string;
+  readonly files: readonly OutputFile[];
+};
+
+export function planOutputs(io: Io, specs: readonly string[], options: { out?: string | undefined; fragment?: boolean | undefined }): OutputPlan | typeof EXIT.invalid {
+  const compiled = compileSpecs(findSpecFiles(io.cwd, specs), io);
+  if (compiled === EXIT.invalid) return compiled;
+  const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
+  const fragments = fragmentSelector(outDirectory, compiled, options.fragment === true);
+  return {
+    compiled,
+    outDirectory,
+    shownOut: `${relative(io.cwd, outDirectory) || '.'}/`,
+    files: allOutputFiles(compiled, { cwd: io.cwd, outDirectory, fragments }),
+  };
 }

@@ -1,11 +1,8 @@
-import { relative, resolve } from 'node:path';
 import { shortDiff } from '../../emit/diff.ts';
-import { allOutputFiles } from '../../emit/outputs.ts';
 import { findDrift } from '../../emit/write.ts';
 import { defineCommand, EXIT } from '../command.ts';
-import { compileSpecs, plural } from '../compile-specs.ts';
-import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from '../spec-files.ts';
-import { fragmentSelector } from './generate.ts';
+import { planOutputs, plural } from '../compile-specs.ts';
+import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
 
 export const checkCommand = defineCommand({
   name: 'check',
@@ -21,12 +18,9 @@ export const checkCommand = defineCommand({
     fragment: { type: 'boolean', description: 'Expect <pipeline>.fragment.json for every pipeline' },
   },
   async run({ positionals, options }, io) {
-    const compiled = compileSpecs(findSpecFiles(io.cwd, positionals), io);
-    if (compiled === EXIT.invalid) return compiled;
-    const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
-    const shownOut = `${relative(io.cwd, outDirectory) || '.'}/`;
-    const fragments = fragmentSelector(outDirectory, compiled, options.fragment === true);
-    const files = allOutputFiles(compiled, { cwd: io.cwd, outDirectory, fragments });
+    const plan = planOutputs(io, positionals, options);
+    if (plan === EXIT.invalid) return plan;
+    const { compiled, outDirectory, shownOut, files } = plan;
     const drift = findDrift(outDirectory, files);
     for (const file of drift) {
       io.err(`${file.kind}: ${shownOut}${file.path}`);

@@ -1,22 +1,11 @@
-import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
 import { budgetFindings, budgetLine } from '../../emit/budgets.ts';
-import { allOutputFiles, type CompiledPipeline } from '../../emit/outputs.ts';
+import type { CompiledPipeline } from '../../emit/outputs.ts';
 import { RUNTIME_TEMPLATE_FILE } from '../../emit/runtime-template.ts';
 import { TYPED_MODULE_FILE } from '../../emit/typed-module.ts';
 import { writeOutputs } from '../../emit/write.ts';
 import { defineCommand, EXIT, type Io } from '../command.ts';
-import { compileSpecs, plural } from '../compile-specs.ts';
-import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from '../spec-files.ts';
-
-/**
- * Fragments are written for every pipeline with --fragment, and kept up to date for pipelines
- * whose fragment is already in the output directory (so that `check` never finds one stale).
- */
-export function fragmentSelector(outDirectory: string, compiled: readonly CompiledPipeline[], requested: boolean): (name: string) => boolean {
-  const existing = new Set(compiled.filter((result) => existsSync(join(outDirectory, result.fragmentPath))).map((result) => result.pipeline.name));
-  return (name) => requested || existing.has(name);
-}
+import { planOutputs, plural } from '../compile-specs.ts';
+import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
 
 /** The budget table, warnings at 80 %; false when a limit is reached and that is not allowed. */
 export function reportBudgets(compiled: readonly CompiledPipeline[], io: Io, allowOverBudget: boolean): boolean {
@@ -50,13 +39,10 @@ export const generateCommand = defineCommand({
     'allow-over-budget': { type: 'boolean', description: "Write even when a pipeline reaches a Step Functions limit" },
   },
   async run({ positionals, options }, io) {
-    const compiled = compileSpecs(findSpecFiles(io.cwd, positionals), io);
-    if (compiled === EXIT.invalid) return compiled;
-    const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
-    const shownOut = `${relative(io.cwd, outDirectory) || '.'}/`;
+    const plan = planOutputs(io, positionals, options);
+    if (plan === EXIT.invalid) return plan;
+    const { compiled, outDirectory, shownOut, files } = plan;
     if (!reportBudgets(compiled, io, options['allow-over-budget'] === true)) return EXIT.invalid;
-    const fragments = fragmentSelector(outDirectory, compiled, options.fragment === true);
-    const files = allOutputFiles(compiled, { cwd: io.cwd, outDirectory, fragments });
     writeOutputs(outDirectory, files);
     const written = files.filter((file) => file.path.endsWith('.fragment.json')).length;
     io.out(`  wrote ${shownOut}<pipeline>.asl.json, .iam.json (role policy), .md (diagram)${written > 0 ? `, ${plural(written, 'fragment')}` : ''}`);
