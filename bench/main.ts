@@ -1,10 +1,10 @@
 // `npm run bench`: cost, detection latency, generator scale and runtime figures of generated
 // machines against the designs users copy today; writes REPORT.md and results.json.
 // `npm run bench:quick` (--quick): the same with fewer samples, written to build/bench/ unless --out.
-// Options: --quick, --out DIR, --only cost,latency,generator,runtime.
+// Options: --quick, --out DIR, --only cost,latency,generator,runtime, --render-only (REPORT.md from results.json).
 import '../generator/local/polyfills.ts';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,8 +23,9 @@ type Section = (typeof SECTIONS)[number];
 
 type BuildRuntime = (options: { outfile: string }) => Promise<{ outfile: string; bytes: number }>;
 
-function parseArgs(argv: readonly string[]): { quick: boolean; out?: string; only: Section[] } | string {
+function parseArgs(argv: readonly string[]): { quick: boolean; renderOnly: boolean; out?: string; only: Section[] } | string {
   let quick = false;
+  let renderOnly = false;
   let out: string | undefined;
   let only: Section[] = [...SECTIONS];
   for (let index = 0; index < argv.length; index++) {
@@ -32,15 +33,16 @@ function parseArgs(argv: readonly string[]): { quick: boolean; out?: string; onl
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? argv[++index];
     if (flag === '--quick') quick = true;
+    else if (flag === '--render-only') renderOnly = true;
     else if (flag === '--out') out = value();
     else if (flag === '--only') {
       const names = (value() ?? '').split(',').filter((name) => name !== '');
       const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
       if (unknown.length > 0) return `unknown section(s) ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}`;
       only = names as Section[];
-    } else return `unknown option ${arg}; options: --quick, --out DIR, --only ${SECTIONS.join(',')}`;
+    } else return `unknown option ${arg}; options: --quick, --out DIR, --only ${SECTIONS.join(',')}, --render-only`;
   }
-  return out !== undefined ? { quick, out, only } : { quick, only };
+  return out !== undefined ? { quick, renderOnly, out, only } : { quick, renderOnly, only };
 }
 
 function commit(root: string): string {
@@ -60,6 +62,17 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
     return 2;
   }
   const started = Date.now();
+  if (args.renderOnly) {
+    // Re-judge and re-render REPORT.md from the raw figures of an earlier run (no measurement).
+    const directory = resolve(paths.root, args.out ?? (args.quick ? join('build', 'bench') : 'bench'));
+    const previous = JSON.parse(readFileSync(join(directory, 'results.json'), 'utf8')) as BenchResults;
+    const { targets, checks } = judge(previous);
+    const rendered: BenchResults = { ...previous, targets, checks };
+    writeFileSync(join(directory, 'results.json'), `${JSON.stringify(rendered, null, 2)}\n`);
+    writeFileSync(join(directory, 'REPORT.md'), renderReport(rendered));
+    process.stdout.write(`re-rendered ${relative(paths.root, join(directory, 'REPORT.md'))} from results.json\n`);
+    return 0;
+  }
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const section = (name: string) => log(`${name} … (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   const options: BenchOptions = { quick: args.quick, root: paths.root, outdir: paths.outdir, log };
