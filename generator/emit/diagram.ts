@@ -101,7 +101,7 @@ function statementLines(step: StatementStep): string[] {
 
 /** Text inside a quoted Mermaid label: characters the parser or the HTML renderer would read become entity codes. */
 export function mermaidText(text: string): string {
-  return text.replace(/[#"<>&`\\]/g, (char) => `#${char.charCodeAt(0)};`);
+  return text.replace(/[#"<>&`\\%]/g, (char) => `#${char.charCodeAt(0)};`);
 }
 
 function mermaidNode(node: Node): string {

@@ -116,6 +116,15 @@ const pipelineArb = fc.tuple(fc.array(stepArb, { minLength: 1, maxLength: 4 }), 
   ([steps, description]): Pipeline => ({ file: 'p.yaml', name: 'hostile', ...(description !== undefined ? { description } : {}), stateTable: 't', runtimeFunctionArn: 'f', steps }),
 );
 
+describe('labels', () => {
+  it('escape %% so that SQL never reads as a Mermaid comment or directive', async () => {
+    const pipeline = pipelineFrom('version: 1\npipeline: pct\ntarget: { cluster: c, database: d }\nsteps:\n  - id: a\n    sql: "select \'%%{init: x}%%\' as s"\n');
+    const text = renderMermaid(pipeline);
+    expect(text).not.toContain('%%');
+    await mermaid.parse(text);
+  });
+});
+
 describe('random pipelines', () => {
   it('always give a flowchart that Mermaid parses', async () => {
     await fc.assert(
