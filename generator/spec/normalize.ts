@@ -20,7 +20,7 @@ import type {
   Target,
 } from './model.ts';
 import type { FieldPath, SpecSource } from './source.ts';
-import { findParameterReferences } from './sql-parameters.ts';
+import { parameterNames } from './sql-tokens.ts';
 
 /** What a step inherits from the pipeline (and from enclosing parallel steps). */
 type Inherited = {
@@ -196,7 +196,7 @@ function readStatement(context: Context, step: RawStep, path: FieldPath): Statem
 function normalizeParameters(context: Context, step: RawStep, path: FieldPath, statement: Statement): SqlParameter[] {
   const declared = step.parameters ?? {};
   const texts = statement.kind === 'batch' ? statement.sqls : [statement.sql];
-  const referenced = new Set(texts.flatMap((sql) => findParameterReferences(sql).map((reference) => reference.name)));
+  const referenced = new Set(texts.flatMap(parameterNames));
   const parameters: SqlParameter[] = [];
   for (const [name, raw] of Object.entries(declared)) {
     const parameterPath = [...path, 'parameters', name];

@@ -1,7 +1,7 @@
 // Turns Data API SQL into PostgreSQL SQL: named parameters become real bind parameters ($1..$n,
 // never spliced into the text), and a few Redshift-only forms are rewritten.
 import { validation } from './errors.ts';
-import { tokenize, type Token } from './sql-tokens.ts';
+import { tokenize, type Token } from '../../spec/sql-tokens.ts';
 import type { SqlParameter } from './model.ts';
 
 export type PreparedSql = { text: string; values: string[] };
@@ -51,12 +51,6 @@ export function prepareSql(sql: string, parameters: readonly SqlParameter[] | un
     if (options.allowUnused !== true && !positions.has(name)) throw validation(`Parameter '${name}' is not used in the SQL`);
   }
   return { text: out.join(''), values };
-}
-
-/** Names of the :parameters used in the SQL, in order of first use. */
-export function parameterNames(sql: string): string[] {
-  const names = tokenize(sql).filter((token) => token.kind === 'param').map((token) => token.text.slice(1));
-  return [...new Set(names)];
 }
 
 function rewriteWord(tokens: readonly Token[], index: number): string {
