@@ -1,10 +1,5 @@
 /** Error names a generated step raises (contract): catchable by name in a surrounding machine. */
-export const STEP_ERRORS = {
-  statementFailed: 'Redshift.StatementFailed',
-  statementAborted: 'Redshift.StatementAborted',
-  statementTimeout: 'Redshift.StatementTimeout',
-  concurrentExecution: 'ConcurrentExecution',
-} as const;
+export { STEP_ERRORS } from '../../runtime/src/contract.ts';
 
 /** Data API errors that are worth retrying; validation errors never are. */
 export const TRANSIENT_DATA_API_ERRORS = [

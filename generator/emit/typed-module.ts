@@ -4,6 +4,7 @@
 // as CommonJS or ESM, under tsc, ts-node, tsx or Node's type stripping.
 import { createRequire } from 'node:module';
 import type * as TsMorph from 'ts-morph';
+import { STEP_ERRORS } from '../../runtime/src/contract.ts';
 import type { Pipeline, Step } from '../spec/model.ts';
 
 export const TYPED_MODULE_FILE = 'index.ts';
@@ -191,11 +192,7 @@ export interface StepRecordWithResult extends StepRecord {
 
 /** Errors a step raises after its retries, catchable by name in a surrounding machine. */
 export type StepErrorName =
-  | 'Redshift.StatementFailed'
-  | 'Redshift.StatementAborted'
-  | 'Redshift.StatementTimeout'
-  | 'ConcurrentExecution'
-  | \`RedshiftData.\${string}\`;
+${Object.values(STEP_ERRORS).map((name) => `  | '${name}'\n`).join('')}  | \`RedshiftData.\${string}\`;
 
 /** An input value a step formats into a SQL parameter (the Data API receives its text). */
 export type ParameterValue = string | number | boolean;

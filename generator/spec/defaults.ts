@@ -10,5 +10,4 @@ export const SPEC_DEFAULTS = {
   runtimeFunctionArn: '${RuntimeFunctionArn}',
   /** The Data API ends any statement after 24 hours. */
   maxTimeoutSeconds: 86_400,
-  statementNamePrefix: 'sfn-redshift',
 } as const;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { STATEMENT_NAME_PREFIX } from '../../runtime/src/contract.ts';
 import { SPEC_DEFAULTS } from './defaults.ts';
 import { formatDuration, parseDuration } from './durations.ts';
 import type { SpecError } from './errors.ts';
@@ -96,7 +97,7 @@ function normalizeStep(context: Context, step: RawStep, path: FieldPath, parent:
     retry: inherited.retry,
     mode: inherited.mode,
     target: toTarget(inherited.target),
-    statementName: `${SPEC_DEFAULTS.statementNamePrefix}/${context.pipeline}/${step.id}`,
+    statementName: `${STATEMENT_NAME_PREFIX}${context.pipeline}/${step.id}`,
   };
 }
 

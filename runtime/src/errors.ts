@@ -1,3 +1,5 @@
+import { STEP_ERRORS } from './contract.ts';
+
 /**
  * Errors the runtime raises. Step Functions sees a thrown error's `name` as the Task's Error and
  * its `message` as the Cause (Lambda's errorType / errorMessage), so every name here is contract.
@@ -6,9 +8,9 @@ export const ERROR_NAMES = {
   invalidRequest: 'InvalidRequest',
   invalidConfiguration: 'InvalidConfiguration',
   previousExecutionNotFound: 'PreviousExecutionNotFound',
-  concurrentExecution: 'ConcurrentExecution',
-  statementFailed: 'Redshift.StatementFailed',
-  statementAborted: 'Redshift.StatementAborted',
+  concurrentExecution: STEP_ERRORS.concurrentExecution,
+  statementFailed: STEP_ERRORS.statementFailed,
+  statementAborted: STEP_ERRORS.statementAborted,
 } as const;
 
 /** Prefix of Data API errors passed on (`RedshiftData.ValidationException`, …), as in poll mode. */
@@ -66,3 +68,4 @@ export function errorName(error: unknown): string {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+

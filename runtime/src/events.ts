@@ -1,7 +1,8 @@
 // Redshift Data's completion events: EventBridge events delivered directly, or SQS records whose
 // body is such an event. Anything else that looks like an event (another source, another detail
 // type, a statement name outside the project's prefix) is ignored, never an error.
-import { isObject, STATEMENT_NAME_PREFIX } from './request.ts';
+import { STATEMENT_NAME_PREFIX } from './contract.ts';
+import { isObject } from './request.ts';
 
 export const EVENT_SOURCE = 'aws.redshift-data';
 export const EVENT_DETAIL_TYPE = 'Redshift Data Statement Status Change';

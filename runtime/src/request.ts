@@ -1,6 +1,7 @@
 // Parses an invocation event into a typed request; every malformed field is an InvalidRequest
 // naming that field. The fields are the seed's (action, sqlStatement, executionArn, taskToken,
 // statementId incl. "LATEST", nextToken) plus the contract's extensions.
+import { STATEMENT_NAME_PREFIX } from './contract.ts';
 import { InvalidRequest } from './errors.ts';
 import type { TargetOverrides } from './config.ts';
 
@@ -17,7 +18,7 @@ export type ExecuteAction = 'executeStatement' | 'executeSingletonStatement' | '
 
 export const LATEST = 'LATEST';
 /** Data API StatementName prefix of every statement the project runs; the event rule matches it. */
-export const STATEMENT_NAME_PREFIX = 'sfn-redshift/';
+
 
 export type SqlParameter = { name: string; value: string };
 export type Sql = { kind: 'single'; sql: string } | { kind: 'batch'; sqls: string[] };
