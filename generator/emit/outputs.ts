@@ -1,7 +1,8 @@
 import { relative, resolve, sep } from 'node:path';
 import { compilePipeline } from '../compile/pipeline.ts';
 import type { StateMachine } from '../compile/asl.ts';
-import type { Pipeline, Step } from '../spec/model.ts';
+import type { Pipeline } from '../spec/model.ts';
+import { statementSteps } from '../spec/steps.ts';
 import { countStates, pipelineBudget, type PipelineBudget } from './budgets.ts';
 import { DIAGRAM_FILE_SUFFIX, renderMarkdown } from './diagram.ts';
 import { FRAGMENT_FILE_SUFFIX, renderFragment } from './fragment.ts';
@@ -48,14 +49,10 @@ export function compileOutputs(pipeline: Pipeline): CompiledPipeline {
   };
 }
 
-function stepNeedsRuntime(step: Step): boolean {
-  if (step.kind === 'parallel') return step.branches.some((steps) => steps.some(stepNeedsRuntime));
-  return step.singleton || step.mode === 'callback';
-}
 
 /** Callback-mode and singleton steps need the state table (and the runtime) that the template deploys. */
 export function needsRuntime(pipeline: Pipeline): boolean {
-  return pipeline.steps.some(stepNeedsRuntime);
+  return statementSteps(pipeline.steps).some((step) => step.singleton || step.mode === 'callback');
 }
 
 /** Where the outputs go, for the paths and links written inside them. */

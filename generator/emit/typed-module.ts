@@ -5,7 +5,8 @@
 import { createRequire } from 'node:module';
 import type * as TsMorph from 'ts-morph';
 import { STEP_ERRORS } from '../../runtime/src/contract.ts';
-import type { Pipeline, Step } from '../spec/model.ts';
+import type { Pipeline } from '../spec/model.ts';
+import { statementSteps } from '../spec/steps.ts';
 
 export const TYPED_MODULE_FILE = 'index.ts';
 
@@ -100,10 +101,6 @@ function inputSegments(path: string): (string | number)[] | undefined {
     segments.push(match[2] !== undefined ? Number(match[2]) : ((match[1] ?? match[3]) as string));
   }
   return segments;
-}
-
-function statementSteps(steps: readonly Step[]): Extract<Step, { kind: 'statement' }>[] {
-  return steps.flatMap((step) => (step.kind === 'parallel' ? step.branches.flatMap(statementSteps) : [step]));
 }
 
 function inputTree(pipeline: Pipeline): InputNode {

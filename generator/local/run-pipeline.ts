@@ -16,8 +16,10 @@ import { CancelStatementCommand, type RedshiftDataClient } from '@aws-sdk/client
 import type { StateMachine } from '../compile/asl.ts';
 import { STEP_ERRORS } from '../compile/errors.ts';
 import { compilePipeline } from '../compile/pipeline.ts';
-import type { Mode, Pipeline, Step } from '../spec/model.ts';
+import type { Pipeline, StatementStep } from '../spec/model.ts';
+import { statementSteps } from '../spec/steps.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './executor/aws.ts';
+import { placeholderNames, replacePlaceholders } from './executor/definition.ts';
 import type { HistoryEvent, LambdaHandler } from './executor/index.ts';
 import { DEFAULT_STATE_TABLE_NAME, startLocalStack, type ExecutionResult, type LocalStack, type LocalStackOptions } from './stack.ts';
 
@@ -122,7 +124,6 @@ export class RunAbortedError extends Error {
 }
 
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'ABORTED']);
-const PLACEHOLDER = /\$\{([^}\s]+)\}/g;
 
 /** State-name part (after `<stepId>.`) of each Fail-like state → the contract error it raises. */
 const FAILURE_STATES: Readonly<Record<string, string>> = {
@@ -134,35 +135,19 @@ const FAILURE_STATES: Readonly<Record<string, string>> = {
   BusyStarting: STEP_ERRORS.concurrentExecution,
 };
 
-/** Every `${Name}` in the definition's strings (keys included), sorted. */
-export function definitionPlaceholders(definition: unknown): string[] {
-  const names = new Set<string>();
-  const walk = (value: unknown): void => {
-    if (typeof value === 'string') for (const match of value.matchAll(PLACEHOLDER)) names.add(match[1] as string);
-    else if (Array.isArray(value)) value.forEach(walk);
-    else if (typeof value === 'object' && value !== null) {
-      for (const [key, inner] of Object.entries(value)) {
-        walk(key);
-        walk(inner);
-      }
-    }
-  };
-  walk(definition);
-  return [...names].sort();
-}
 
 /**
  * The substitutions of one run: the caller's, then the stack's state table, then `${!Text}`
  * escapes as the literal `${Text}`, then LOCAL_SUBSTITUTIONS. Throws for any name left over.
  */
 export function runSubstitutions(
-  definition: unknown,
+  definition: StateMachine,
   stateTableName: string,
   given: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   const values: Record<string, string> = {};
   const missing: string[] = [];
-  for (const name of definitionPlaceholders(definition)) {
+  for (const name of placeholderNames(definition)) {
     if (Object.hasOwn(given, name)) values[name] = given[name] as string;
     else if (name === 'StateTableName') values[name] = stateTableName;
     else if (name.startsWith('!')) values[name] = '${' + name.slice(1) + '}';
@@ -173,19 +158,8 @@ export function runSubstitutions(
   return values;
 }
 
-type StepInfo = { readonly singleton: boolean; readonly mode: Mode; readonly results: boolean };
-
-/** Statement steps by id, at any depth of parallel branches. */
-function statementSteps(steps: readonly Step[], into = new Map<string, StepInfo>()): Map<string, StepInfo> {
-  for (const step of steps) {
-    if (step.kind === 'parallel') for (const branch of step.branches) statementSteps(branch, into);
-    else into.set(step.id, { singleton: step.singleton, mode: step.mode, results: step.results });
-  }
-  return into;
-}
-
 export function hasCallbackSteps(pipeline: Pipeline): boolean {
-  return [...statementSteps(pipeline.steps).values()].some((step) => step.mode === 'callback');
+  return statementSteps(pipeline.steps).some((step) => step.mode === 'callback');
 }
 
 type Failure = { error: string; cause?: string };
@@ -225,14 +199,14 @@ function field(value: unknown, key: string): unknown {
 class ProgressTracker implements RunObserver {
   private readonly steps = new Map<string, MutableProgress>();
   private readonly byStatement = new Map<string, MutableProgress>();
-  private readonly statementSteps: Map<string, StepInfo>;
+  private readonly statementSteps: Map<string, StatementStep>;
 
   constructor(
     pipeline: Pipeline,
     private readonly statementPrefix: string,
     private readonly emit: (progress: StepProgress) => void,
   ) {
-    this.statementSteps = statementSteps(pipeline.steps);
+    this.statementSteps = new Map(statementSteps(pipeline.steps).map((step) => [step.id, step]));
   }
 
   /** Statement ids of the run not known to have ended. */
@@ -409,7 +383,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 
   let stack = options.stack;
   let stackStartMs: number | undefined;
-  const runtime = !stack && hasCallbackSteps(pipeline) ? await inProcessRuntime(substituteText(pipeline.runtimeFunctionArn, substitutions)) : undefined;
+  const runtime = !stack && hasCallbackSteps(pipeline) ? await inProcessRuntime(replacePlaceholders(pipeline.runtimeFunctionArn, substitutions)) : undefined;
   if (!stack) {
     const started = performance.now();
     try {
@@ -459,10 +433,6 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     // stop() waits for function invocations still running (the runtime's cleanup) first.
     if (ownStack) await ownStack.stop();
   }
-}
-
-function substituteText(text: string, substitutions: Readonly<Record<string, string>>): string {
-  return text.replace(PLACEHOLDER, (whole, name: string) => substitutions[name] ?? whole);
 }
 
 /**

@@ -6,6 +6,7 @@ import { loadPipelines } from '../../spec/load.ts';
 import type { Pipeline } from '../../spec/model.ts';
 import type { PipelineRun, RunPipelineOptions, StepProgress } from '../../local/run-pipeline.ts';
 import { defineCommand, EXIT, UsageError, type ExitCode, type Io } from '../command.ts';
+import { statementSteps } from '../../spec/steps.ts';
 
 /** A step's line is repeated while its status stays the same after this long, so long polls show life. */
 const HEARTBEAT_MS = 10_000;
@@ -137,7 +138,7 @@ class ProgressPrinter {
     private readonly io: Io,
     pipeline: Pipeline,
   ) {
-    this.width = Math.max(8, ...statementIds(pipeline.steps).map((id) => id.length));
+    this.width = Math.max(8, ...statementSteps(pipeline.steps).map((step) => step.id.length));
   }
 
   progress(progress: StepProgress): void {
@@ -171,10 +172,6 @@ function stepLabel(progress: StepProgress): string {
     case 'stopped':
       return 'STOPPED';
   }
-}
-
-function statementIds(steps: Pipeline['steps']): string[] {
-  return steps.flatMap((step) => (step.kind === 'parallel' ? step.branches.flatMap(statementIds) : [step.id]));
 }
 
 function loadOne(io: Io, path: string, displayName: string): Pipeline | typeof EXIT.invalid {

@@ -32,29 +32,41 @@ function isObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `${Name}` replaced where `substitutions` has the name; others left as they are. */
+export function replacePlaceholders(text: string, substitutions: Readonly<Record<string, string>>, onMissing?: (name: string) => void): string {
+  return text.replace(PLACEHOLDER, (whole, name: string) => {
+    if (Object.hasOwn(substitutions, name)) return substitutions[name] as string;
+    onMissing?.(name);
+    return whole;
+  });
+}
+
+/** Every `${Name}` in the definition's strings (keys included), sorted. */
+export function placeholderNames(definition: unknown): string[] {
+  const names = new Set<string>();
+  substituteStrings(definition as Json, (text) => replacePlaceholders(text, {}, (name) => names.add(name)));
+  return [...names].sort();
+}
+
+function substituteStrings(value: Json, replace: (text: string) => string): Json {
+  if (typeof value === 'string') return replace(value);
+  if (Array.isArray(value)) return value.map((item) => substituteStrings(item, replace));
+  if (isObject(value)) {
+    const out: JsonObject = {};
+    for (const [key, inner] of Object.entries(value)) out[replace(key)] = substituteStrings(inner, replace);
+    return out;
+  }
+  return value;
+}
+
 /**
  * Replaces `${Name}` in every string (values and keys), like CloudFormation's
  * DefinitionSubstitutions. Any placeholder left without a substitution is an error naming it.
  */
 export function substitute(definition: Json, substitutions: Readonly<Record<string, string>> = {}): Json {
   const missing = new Set<string>();
-  const replace = (text: string): string =>
-    text.replace(PLACEHOLDER, (whole, name: string) => {
-      if (Object.hasOwn(substitutions, name)) return substitutions[name] as string;
-      missing.add(name);
-      return whole;
-    });
-  const walk = (value: Json): Json => {
-    if (typeof value === 'string') return replace(value);
-    if (Array.isArray(value)) return value.map(walk);
-    if (isObject(value)) {
-      const out: JsonObject = {};
-      for (const [key, inner] of Object.entries(value)) out[replace(key)] = walk(inner);
-      return out;
-    }
-    return value;
-  };
-  const result = walk(definition);
+  const replace = (text: string): string => replacePlaceholders(text, substitutions, (name) => missing.add(name));
+  const result = substituteStrings(definition, replace);
   if (missing.size > 0) throw new UnknownPlaceholderError([...missing].sort());
   return result;
 }
