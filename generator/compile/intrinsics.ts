@@ -1,10 +1,5 @@
 /** Builders of intrinsic-function text; only paths, numbers and short safe literals go inside. */
 
-/** An intrinsic string literal: `'`, `{`, `}` and `\` escaped as the ASL specification requires. */
-export function literal(text: string): string {
-  return `'${text.replace(/[\\'{}]/g, (char) => `\\${char}`)}'`;
-}
-
 export function arrayOf(values: readonly number[]): string {
   return `States.Array(${values.join(', ')})`;
 }

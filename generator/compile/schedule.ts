@@ -25,21 +25,42 @@ export function pollPlan(poll: PollSchedule): PollPlan {
   return { intervals, successor };
 }
 
+/** One wait of the poll loop and the state that set it (Execute's selector, Backoff or LastWait). */
+export type PollWait = { readonly seconds: number; readonly setBy: 'Execute' | 'Backoff' | 'LastWait' };
+
 /**
- * Waits the machine performs for a statement that runs `runSeconds` (or forever), never past the
- * budget: the last wait is shortened so that the total equals the budget exactly.
+ * Every wait of a statement that runs until its budget is spent, exactly as the machine chooses
+ * them (`<id>.Status`: Remaining < NextWait → LastWait, else Backoff): the last wait is shortened so
+ * that the total equals the budget.
  */
-export function pollWaits(poll: PollSchedule, budgetSeconds: number, runSeconds = Number.POSITIVE_INFINITY): number[] {
+export function pollSequence(poll: PollSchedule, budgetSeconds: number): PollWait[] {
   const { intervals, successor } = pollPlan(poll);
+  const first = Math.min(intervals[0] as number, budgetSeconds);
+  const waits: PollWait[] = [{ seconds: first, setBy: 'Execute' }];
+  let remaining = budgetSeconds - first;
+  let index = successor[0] as number;
+  while (remaining > 0) {
+    const next = intervals[index] as number;
+    if (remaining < next) {
+      waits.push({ seconds: remaining, setBy: 'LastWait' });
+      remaining = 0;
+    } else {
+      waits.push({ seconds: next, setBy: 'Backoff' });
+      remaining -= next;
+      index = successor[index] as number;
+    }
+  }
+  return waits;
+}
+
+/** The waits the machine performs for a statement that runs `runSeconds` (or until the budget). */
+export function pollWaits(poll: PollSchedule, budgetSeconds: number, runSeconds = Number.POSITIVE_INFINITY): number[] {
   const waits: number[] = [];
-  let index = 0;
   let waited = 0;
-  while (waited < budgetSeconds) {
-    const wait = Math.min(intervals[index] as number, budgetSeconds - waited);
-    waits.push(wait);
-    waited += wait;
+  for (const { seconds } of pollSequence(poll, budgetSeconds)) {
+    waits.push(seconds);
+    waited += seconds;
     if (waited >= runSeconds) break;
-    index = successor[index] as number;
   }
   return waits;
 }

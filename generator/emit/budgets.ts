@@ -5,7 +5,7 @@
 // Step Functions writes history (see generator/local/executor/history.ts, whose counts the tests
 // compare with these on the local stack).
 import type { Branch, State, StateMachine } from '../compile/asl.ts';
-import { pollPlan } from '../compile/schedule.ts';
+import { pollSequence } from '../compile/schedule.ts';
 import { stateName } from '../compile/registry.ts';
 import type { Pipeline, StatementStep, Step } from '../spec/model.ts';
 import { successors } from './json.ts';
@@ -55,24 +55,7 @@ const once = (...names: string[]): Segment => ({ visits: names.map((name) => ({ 
 
 /** The Pass state between two polls ('Backoff' or 'LastWait'), as the machine's Status Choice picks it. */
 export function pollTransitions(step: Pick<StatementStep, 'poll' | 'timeoutSeconds'>): ('Backoff' | 'LastWait')[] {
-  const { intervals, successor } = pollPlan(step.poll);
-  const budget = step.timeoutSeconds;
-  let remaining = budget - Math.min(intervals[0] as number, budget);
-  let index = successor[0] as number;
-  const between: ('Backoff' | 'LastWait')[] = [];
-  // Mirrors <id>.Status: Remaining <= 0 → Cancel; Remaining < NextWait → LastWait; else Backoff.
-  while (remaining > 0) {
-    const nextWait = intervals[index] as number;
-    if (remaining < nextWait) {
-      between.push('LastWait');
-      remaining = 0;
-    } else {
-      between.push('Backoff');
-      remaining -= nextWait;
-      index = successor[index] as number;
-    }
-  }
-  return between;
+  return pollSequence(step.poll, step.timeoutSeconds).flatMap(({ setBy }) => (setBy === 'Execute' ? [] : [setBy]));
 }
 
 /** DescribeStatement calls of a poll-mode statement that runs until its budget is spent. */
