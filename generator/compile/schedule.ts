@@ -31,26 +31,25 @@ export type PollWait = { readonly seconds: number; readonly setBy: 'Execute' | '
 /**
  * Every wait of a statement that runs until its budget is spent, exactly as the machine chooses
  * them (`<id>.Status`: Remaining < NextWait → LastWait, else Backoff): the last wait is shortened so
- * that the total equals the budget.
+ * that the total equals the budget. Lazy: an unbounded budget gives an endless sequence.
  */
-export function pollSequence(poll: PollSchedule, budgetSeconds: number): PollWait[] {
+export function* pollSequence(poll: PollSchedule, budgetSeconds: number): Generator<PollWait> {
   const { intervals, successor } = pollPlan(poll);
   const first = Math.min(intervals[0] as number, budgetSeconds);
-  const waits: PollWait[] = [{ seconds: first, setBy: 'Execute' }];
+  yield { seconds: first, setBy: 'Execute' };
   let remaining = budgetSeconds - first;
   let index = successor[0] as number;
   while (remaining > 0) {
     const next = intervals[index] as number;
     if (remaining < next) {
-      waits.push({ seconds: remaining, setBy: 'LastWait' });
+      yield { seconds: remaining, setBy: 'LastWait' };
       remaining = 0;
     } else {
-      waits.push({ seconds: next, setBy: 'Backoff' });
+      yield { seconds: next, setBy: 'Backoff' };
       remaining -= next;
       index = successor[index] as number;
     }
   }
-  return waits;
 }
 
 /** The waits the machine performs for a statement that runs `runSeconds` (or until the budget). */

@@ -55,7 +55,7 @@ const once = (...names: string[]): Segment => ({ visits: names.map((name) => ({ 
 
 /** The Pass state between two polls ('Backoff' or 'LastWait'), as the machine's Status Choice picks it. */
 export function pollTransitions(step: Pick<StatementStep, 'poll' | 'timeoutSeconds'>): ('Backoff' | 'LastWait')[] {
-  return pollSequence(step.poll, step.timeoutSeconds).flatMap(({ setBy }) => (setBy === 'Execute' ? [] : [setBy]));
+  return [...pollSequence(step.poll, step.timeoutSeconds)].flatMap(({ setBy }) => (setBy === 'Execute' ? [] : [setBy]));
 }
 
 /** DescribeStatement calls of a poll-mode statement that runs until its budget is spent. */
