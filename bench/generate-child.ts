@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadPipelines } from '../generator/spec/load.ts';
+import { loadPipelines } from '../generator/load/load.ts';
 import { allOutputFiles, compileOutputs } from '../generator/emit/outputs.ts';
 
 /** Process start-up and module loading, before anything is generated. */

@@ -2,13 +2,13 @@
 // machines against the designs users copy today; writes REPORT.md and results.json.
 // `npm run bench:quick` (--quick): the same with fewer samples, written to build/bench/ unless --out.
 // Options: --quick, --out DIR, --only cost,latency,generator,runtime, --render-only (REPORT.md from results.json).
-import '../generator/local/polyfills.ts';
+import '../local/polyfills.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startLocalStack, type LocalStack } from '../generator/local/stack.ts';
+import { startLocalStack, type LocalStack } from '../local/stack.ts';
 import { RUNTIME_ARN, RUNTIME_TARGET_ENV } from './lib/designs.ts';
 import { Simulator } from './lib/simulator.ts';
 import { judge, renderReport, type BenchResults, type Meta } from './report.ts';

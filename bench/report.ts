@@ -502,7 +502,7 @@ const MISSED_NOTES: Record<string, string> = {
 const METHOD_NOTES = [
   '## Method',
   '',
-  '- **Counting.** Executions run on the local executor (aws-local-stepfunctions), whose history builder (`generator/local/executor/history.ts`) counts as Step Functions does: ' +
+  '- **Counting.** Executions run on the local executor (aws-local-stepfunctions), whose history builder (`local/executor/history.ts`) counts as Step Functions does: ' +
     'every state entered is a transition (retries again), a Task is entered/scheduled/started(/submitted)/succeeded/exited, a Wait or Choice or Pass entered/exited. ' +
     'Every measured count is checked against a closed-form model (`bench/lib/model.ts`: ours-poll 4n + 1 transitions and 11n + 7 events for n polls; (a) 3n + 2 and 9n + 9; callback 1 and 8).',
   '- **Simulated time (poll designs).** A statement is `select pg_advisory_xact_lock(k)` while the benchmark holds lock k. Waits take no real time; each execution has a virtual clock: the seconds of the Wait states ' +

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = join(root, 'dist', 'cli.mjs');
-const sources = ['generator', 'runtime/src', 'schemas', 'templates'].map((dir) => join(root, dir));
+const sources = ['generator', 'local', 'runtime/src', 'schemas', 'templates'].map((dir) => join(root, dir));
 
 function newestSource(path) {
   let newest = 0;

@@ -1,2 +1,2 @@
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22); Node 20 lacks it.
-import '../generator/local/polyfills.ts';
+import '../local/polyfills.ts';

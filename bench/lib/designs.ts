@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import type { StateMachine } from '../../generator/compile/asl.ts';
-import { loadPipeline } from '../../generator/spec/load.ts';
-import type { Pipeline } from '../../generator/spec/model.ts';
+import { loadPipeline } from '../../generator/load/load.ts';
+import type { Pipeline } from '../../generator/load/model.ts';
 
 export type DesignId = 'poll' | 'callback' | 'a' | 'b' | 'b-heartbeat';
 

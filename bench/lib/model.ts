@@ -1,9 +1,9 @@
 // Pure cost model of the machines the benchmark compares: how many state transitions and history
 // events one execution with one statement costs, counted the way Step Functions counts them
-// (generator/local/executor/history.ts implements the same rules for executions). The benchmark
+// (local/executor/history.ts implements the same rules for executions). The benchmark
 // measures every figure on the local stack and checks it against this model.
 import { pollWaits } from '../../generator/compile/schedule.ts';
-import type { PollSchedule } from '../../generator/spec/model.ts';
+import type { PollSchedule } from '../../generator/load/model.ts';
 
 /** Step Functions Standard: history events per execution. */
 export const HISTORY_EVENT_LIMIT = 25_000;

@@ -16,7 +16,7 @@
 // factor in real time (the history of a waiting Task does not depend on how long it waits).
 import pg from 'pg';
 import { DescribeStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { createRedshiftDataClient, type LocalStack } from '../../generator/local/stack.ts';
+import { createRedshiftDataClient, type LocalStack } from '../../local/stack.ts';
 
 type StateView = { name?: unknown; type?: unknown; input?: unknown };
 type EngineEventView = { type?: unknown; state?: StateView };

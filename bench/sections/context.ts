@@ -1,8 +1,8 @@
 // What every section of the benchmark shares: the local stack with the runtime bundle registered
 // as the Lambda function, the simulator, options, and a way to run one execution.
 import { randomUUID } from 'node:crypto';
-import type { ExecuteOptions, ExecutionResult, LocalStack } from '../../generator/local/stack.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../generator/local/executor/aws.ts';
+import type { ExecuteOptions, ExecutionResult, LocalStack } from '../../local/stack.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/executor/aws.ts';
 import type { Simulator } from '../lib/simulator.ts';
 import { SUBSTITUTIONS } from '../lib/designs.ts';
 

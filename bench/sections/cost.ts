@@ -2,8 +2,8 @@
 // of 10 s, 1 min, 10 min, 1 h and 24 h, for our poll and callback modes and the baselines, in
 // simulated time (see lib/simulator.ts), each checked against the cost model (lib/model.ts); a
 // statement that never ends; and real-time runs that confirm the simulated counts.
-import type { ExecutionResult } from '../../generator/local/stack.ts';
-import { SPEC_DEFAULTS } from '../../generator/spec/defaults.ts';
+import type { ExecutionResult } from '../../local/stack.ts';
+import { SPEC_DEFAULTS } from '../../generator/load/defaults.ts';
 import { loadBaseline, ourMachine, SUBSTITUTIONS, type DesignId } from '../lib/designs.ts';
 import {
   callbackCounts,

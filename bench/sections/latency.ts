@@ -7,7 +7,7 @@
 // the statement lengths; its latency is reported as measured and ×5 (the wait-bound part scales;
 // the few milliseconds of overhead are then overstated ×5, which the report states). The full run
 // adds a smaller sample with the real default schedule, unscaled.
-import type { HistoryEvent } from '../../generator/local/executor/index.ts';
+import type { HistoryEvent } from '../../local/executor/index.ts';
 import { pollWaits } from '../../generator/compile/schedule.ts';
 import { ourMachine } from '../lib/designs.ts';
 import { logUniform, seededRandom, summarize, type Summary } from '../lib/stats.ts';

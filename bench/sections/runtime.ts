@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../generator/local/executor/aws.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/executor/aws.ts';
 import { ourMachine } from '../lib/designs.ts';
 import { median, summarize, type Summary } from '../lib/stats.ts';
 import { execute, executionName, type BenchContext } from './context.ts';

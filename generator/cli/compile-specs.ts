@@ -1,5 +1,5 @@
-import { loadPipelines, type SpecInput } from '../spec/load.ts';
-import { SpecErrors } from '../spec/errors.ts';
+import { loadPipelines, type SpecInput } from '../load/load.ts';
+import { SpecErrors } from '../load/errors.ts';
 import { CompileError } from '../compile/errors.ts';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

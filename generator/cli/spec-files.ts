@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { SpecInput } from '../spec/load.ts';
+import type { SpecInput } from '../load/load.ts';
 import { UsageError } from './command.ts';
 
 export const DEFAULT_SPEC_DIRECTORY = 'pipelines';

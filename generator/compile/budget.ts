@@ -1,4 +1,4 @@
-import type { Pipeline, RetryPolicy, Step } from '../spec/model.ts';
+import type { Pipeline, RetryPolicy, Step } from '../load/model.ts';
 
 /** Bookkeeping calls per statement that may each spend a full retry schedule (lock, submit, …). */
 const RETRYING_CALLS_PER_STEP = 4;

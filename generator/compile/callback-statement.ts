@@ -1,4 +1,4 @@
-import type { StatementStep } from '../spec/model.ts';
+import type { StatementStep } from '../load/model.ts';
 import type { JsonObject, Transition } from './asl.ts';
 import type { CompileContext } from './context.ts';
 import { retryField } from './data-api.ts';

@@ -1,4 +1,4 @@
-import type { Pipeline } from '../spec/model.ts';
+import type { Pipeline } from '../load/model.ts';
 import type { Transition } from './asl.ts';
 import type { StateRegistry } from './registry.ts';
 

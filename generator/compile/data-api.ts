@@ -1,4 +1,4 @@
-import type { RetryPolicy, SqlParameter, StatementStep, Target } from '../spec/model.ts';
+import type { RetryPolicy, SqlParameter, StatementStep, Target } from '../load/model.ts';
 import type { JsonObject, Retrier } from './asl.ts';
 import { TRANSIENT_DATA_API_ERRORS } from './errors.ts';
 

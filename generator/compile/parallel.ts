@@ -1,4 +1,4 @@
-import type { ParallelStep } from '../spec/model.ts';
+import type { ParallelStep } from '../load/model.ts';
 import type { Transition } from './asl.ts';
 import { END, type CompileContext } from './context.ts';
 import { jsonMerge } from './intrinsics.ts';

@@ -1,4 +1,4 @@
-import type { Pipeline, Step } from '../spec/model.ts';
+import type { Pipeline, Step } from '../load/model.ts';
 import type { StateMachine, Transition } from './asl.ts';
 import { END, next, type CompileContext } from './context.ts';
 import { CompileError } from './errors.ts';

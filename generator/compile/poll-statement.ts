@@ -1,4 +1,4 @@
-import type { StatementStep } from '../spec/model.ts';
+import type { StatementStep } from '../load/model.ts';
 import type { Catcher, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
 import { DATA_API, dataApiRetry, submitParameters } from './data-api.ts';

@@ -1,4 +1,4 @@
-import type { StatementStep } from '../spec/model.ts';
+import type { StatementStep } from '../load/model.ts';
 import type { CompileContext } from './context.ts';
 import { DATA_API, dataApiRetry } from './data-api.ts';
 import { arrayItem, mathAdd } from './intrinsics.ts';

@@ -1,4 +1,4 @@
-import type { PollSchedule } from '../spec/model.ts';
+import type { PollSchedule } from '../load/model.ts';
 
 /**
  * The poll waits of a step, computed at compile time because ASL has no multiplication:

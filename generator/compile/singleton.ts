@@ -1,5 +1,5 @@
 import { LOCK_ATTRIBUTES, LOCK_SORT_KEY, lockTargetText, sqlDigest, batchSqlText } from '../../runtime/src/lock-key.ts';
-import type { StatementStep } from '../spec/model.ts';
+import type { StatementStep } from '../load/model.ts';
 import type { Catcher, JsonObject, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
 import { DATA_API, RUNNING_STATUSES, retryField } from './data-api.ts';

@@ -2,12 +2,12 @@
 // events per execution (Standard workflows). The worst case is computed, not simulated: each step's
 // path through the compiled machine is written down as the states it visits (a poll loop as a
 // repeated run of states), checked edge by edge against the machine, and priced per state the way
-// Step Functions writes history (see generator/local/executor/history.ts, whose counts the tests
+// Step Functions writes history (see local/executor/history.ts, whose counts the tests
 // compare with these on the local stack).
 import type { Branch, State, StateMachine } from '../compile/asl.ts';
 import { pollSequence } from '../compile/schedule.ts';
 import { stateName } from '../compile/registry.ts';
-import type { Pipeline, StatementStep, Step } from '../spec/model.ts';
+import type { Pipeline, StatementStep, Step } from '../load/model.ts';
 import { successors } from './json.ts';
 
 export const LIMITS = {

@@ -1,8 +1,8 @@
 // Step-level pictures of a pipeline for code review: a Mermaid flowchart (GitHub renders it in
 // Markdown), the same graph in Graphviz DOT, and `<pipeline>.md` with the flowchart, a table of the
 // steps and the pipeline's budgets. Pure: the same pipeline gives the same bytes.
-import { formatDuration } from '../spec/durations.ts';
-import type { Pipeline, StatementStep, Step } from '../spec/model.ts';
+import { formatDuration } from '../load/durations.ts';
+import type { Pipeline, StatementStep, Step } from '../load/model.ts';
 import { formatBytes, level, LIMITS, percent, thousands, type PipelineBudget } from './budgets.ts';
 import { textTemplate } from './templates.ts';
 

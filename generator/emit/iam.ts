@@ -2,7 +2,7 @@
 // every Task's Resource names an action, its Parameters name the resource. So the policy holds
 // exactly the actions the machine uses; an integration this module does not know is an error.
 import type { Branch, JsonValue, State, StateMachine, TaskState } from '../compile/asl.ts';
-import { PLACEHOLDER_PATTERN } from '../spec/placeholders.ts';
+import { PLACEHOLDER_PATTERN } from '../load/placeholders.ts';
 
 export const IAM_FILE_SUFFIX = '.iam.json';
 

@@ -1,8 +1,8 @@
 import { relative, resolve, sep } from 'node:path';
 import { compilePipeline } from '../compile/pipeline.ts';
 import type { StateMachine } from '../compile/asl.ts';
-import type { Pipeline } from '../spec/model.ts';
-import { statementSteps } from '../spec/steps.ts';
+import type { Pipeline } from '../load/model.ts';
+import { statementSteps } from '../load/steps.ts';
 import { countStates, pipelineBudget, type PipelineBudget } from './budgets.ts';
 import { DIAGRAM_FILE_SUFFIX, renderMarkdown } from './diagram.ts';
 import { FRAGMENT_FILE_SUFFIX, renderFragment } from './fragment.ts';

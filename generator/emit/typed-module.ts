@@ -5,8 +5,8 @@
 import { createRequire } from 'node:module';
 import type * as TsMorph from 'ts-morph';
 import { STEP_ERRORS } from '../../runtime/src/contract.ts';
-import type { Pipeline } from '../spec/model.ts';
-import { statementSteps } from '../spec/steps.ts';
+import type { Pipeline } from '../load/model.ts';
+import { statementSteps } from '../load/steps.ts';
 
 export const TYPED_MODULE_FILE = 'index.ts';
 

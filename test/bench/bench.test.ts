@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aslProblems } from '../../generator/emit/validate-asl.ts';
-import { SPEC_DEFAULTS } from '../../generator/spec/defaults.ts';
+import { SPEC_DEFAULTS } from '../../generator/load/defaults.ts';
 import { BASELINE_DIRECTORY, DESIGNS, ourMachine, ourSpec, pipelineOf } from '../../bench/lib/designs.ts';
 import {
   callbackCounts,

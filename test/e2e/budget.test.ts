@@ -1,5 +1,5 @@
 // The budget arithmetic against history events and state transitions counted on the local stack
-// (aws-local-stepfunctions' event log priced like Step Functions by generator/local/executor/
+// (aws-local-stepfunctions' event log priced like Step Functions by local/executor/
 // history.ts): every path the worst case is made of (poll loops to a timeout, results fetched or
 // not, a batch's result, singleton locks free and taken over the long way, parallel branches,
 // callback statements finished, failed and timed out) costs exactly what executionCost predicts.
@@ -9,8 +9,8 @@ import { LOCK_ATTRIBUTES, LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-
 import { handler, setLogSink } from '../../runtime/src/index.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { executionCost, maxPolls, type StepScenario } from '../../generator/emit/budgets.ts';
-import { startLocalStack, type ExecutionResult, type LocalStack } from '../../generator/local/stack.ts';
-import type { Pipeline, StatementStep } from '../../generator/spec/model.ts';
+import { startLocalStack, type ExecutionResult, type LocalStack } from '../../local/stack.ts';
+import type { Pipeline, StatementStep } from '../../generator/load/model.ts';
 import { pipelineFrom } from '../generator/helpers.ts';
 
 const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:sfn-redshift-runtime';

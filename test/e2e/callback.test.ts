@@ -5,8 +5,8 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { loadPipeline } from '../../generator/spec/load.ts';
-import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
+import { loadPipeline } from '../../generator/load/load.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { handler, setLogSink } from '../../runtime/src/index.ts';
 
 const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:sfn-redshift-runtime';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../generator/cli/main.ts';
-import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { sql } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

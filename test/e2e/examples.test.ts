@@ -4,10 +4,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { runSubstitutions } from '../../generator/local/run-pipeline.ts';
-import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
-import { loadPipelines } from '../../generator/spec/load.ts';
-import type { Pipeline } from '../../generator/spec/model.ts';
+import { runSubstitutions } from '../../local/run-pipeline.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { loadPipelines } from '../../generator/load/load.ts';
+import type { Pipeline } from '../../generator/load/model.ts';
 import { run, sql } from './helpers.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples/pipelines');

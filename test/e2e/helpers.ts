@@ -2,9 +2,9 @@
 // runPipeline on one local stack per test file, SQL straight on the stack's PostgreSQL.
 import { DescribeStatementCommand, ExecuteStatementCommand } from '@aws-sdk/client-redshift-data';
 import pg from 'pg';
-import { runPipeline, type PipelineRun, type RunPipelineOptions } from '../../generator/local/run-pipeline.ts';
-import type { LocalStack } from '../../generator/local/stack.ts';
-import type { Pipeline } from '../../generator/spec/model.ts';
+import { runPipeline, type PipelineRun, type RunPipelineOptions } from '../../local/run-pipeline.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import type { Pipeline } from '../../generator/load/model.ts';
 import { pipelineFrom } from '../generator/helpers.ts';
 
 export { pipelineFrom };

@@ -2,7 +2,7 @@
 // Lambda (runtime/src) in-process under the pipeline's runtime ARN and routes the completion events
 // to it. The runtime's SDK clients last as long as the process, so this file makes one such run.
 import { describe, expect, it } from 'vitest';
-import { runPipeline, type StepProgress } from '../../generator/local/run-pipeline.ts';
+import { runPipeline, type StepProgress } from '../../local/run-pipeline.ts';
 import { pipelineFrom, UUID, WAIT_MS } from './helpers.ts';
 
 const SPEC = `version: 1

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CancelStatementCommand } from '@aws-sdk/client-redshift-data';
-import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
-import type { PipelineRun } from '../../generator/local/run-pipeline.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { PipelineRun } from '../../local/run-pipeline.ts';
 import { LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-key.ts';
 import { closedGate, pipelineFrom, run, spec, sql, statement, statesEntered, UUID } from './helpers.ts';
 

@@ -2,8 +2,8 @@
 // Redshift Data API, step records and errors exactly as the contract (and Step Functions) shape them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelStatementCommand, DescribeStatementCommand } from '@aws-sdk/client-redshift-data';
-import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
-import type { StepProgress } from '../../generator/local/run-pipeline.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { StepProgress } from '../../local/run-pipeline.ts';
 import { closedGate, run, spec, sql, statement, statesEntered, UUID } from './helpers.ts';
 
 let stack: LocalStack;

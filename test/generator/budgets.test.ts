@@ -22,7 +22,7 @@ import {
   worstCaseCost,
   type StepScenario,
 } from '../../generator/emit/budgets.ts';
-import type { Pipeline, StatementStep, Step } from '../../generator/spec/model.ts';
+import type { Pipeline, StatementStep, Step } from '../../generator/load/model.ts';
 import { cli } from './cli-harness.ts';
 import { pipelineFrom } from './helpers.ts';
 

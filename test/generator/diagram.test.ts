@@ -9,7 +9,7 @@ import { pipelineBudget } from '../../generator/emit/budgets.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { renderDot, renderMarkdown, renderMermaid, sqlFirstLine } from '../../generator/emit/diagram.ts';
 import { renderDefinition } from '../../generator/emit/json.ts';
-import type { Pipeline, StatementStep, Step } from '../../generator/spec/model.ts';
+import type { Pipeline, StatementStep, Step } from '../../generator/load/model.ts';
 import { cli, scratchRepo } from './cli-harness.ts';
 import { pipelineFrom } from './helpers.ts';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { fragmentExits, renderFragment } from '../../generator/emit/fragment.ts';
-import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { cli, scratchRepo } from './cli-harness.ts';
 import { pipelineFrom } from './helpers.ts';
 

@@ -1,5 +1,5 @@
-import { loadPipeline } from '../../generator/spec/load.ts';
-import type { Pipeline } from '../../generator/spec/model.ts';
+import { loadPipeline } from '../../generator/load/load.ts';
+import type { Pipeline } from '../../generator/load/model.ts';
 
 /** A normalized pipeline from inline YAML; fails the test on any spec error. */
 export function pipelineFrom(yaml: string, path = '/specs/inline.yaml'): Pipeline {

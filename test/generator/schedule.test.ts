@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pollPlan, pollWaits } from '../../generator/compile/schedule.ts';
-import { formatDuration, parseDuration } from '../../generator/spec/durations.ts';
+import { formatDuration, parseDuration } from '../../generator/load/durations.ts';
 
 describe('poll schedule', () => {
   it('grows by the factor up to the cap', () => {

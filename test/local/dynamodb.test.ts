@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { createStateTable, startDynamo, type LocalDynamo } from '../../generator/local/dynamodb.ts';
+import { createStateTable, startDynamo, type LocalDynamo } from '../../local/dynamodb.ts';
 
 describe('local DynamoDB (dynalite)', () => {
   let dynamo: LocalDynamo;

@@ -1,8 +1,8 @@
 // History-event and state-transition accounting: pure unit tests on engine event sequences, and
 // exact counts for tiny machines run by the real engine.
 import { describe, expect, it } from 'vitest';
-import { accountHistory, type EngineEvent } from '../../generator/local/executor/history.ts';
-import { createExecutor } from '../../generator/local/executor/index.ts';
+import { accountHistory, type EngineEvent } from '../../local/executor/history.ts';
+import { createExecutor } from '../../local/executor/index.ts';
 
 let clock = 1_700_000_000_000;
 const ev = (type: string, state?: [string, string], extra: Partial<EngineEvent> = {}): EngineEvent => ({

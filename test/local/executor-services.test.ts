@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { createStateTable, startDynamo, type LocalDynamo } from '../../generator/local/dynamodb.ts';
-import { createSfnClient, startSfnApi, type LocalSfnApi } from '../../generator/local/sfn-api.ts';
-import { createExecutor, type Executor } from '../../generator/local/executor/index.ts';
+import { createStateTable, startDynamo, type LocalDynamo } from '../../local/dynamodb.ts';
+import { createSfnClient, startSfnApi, type LocalSfnApi } from '../../local/sfn-api.ts';
+import { createExecutor, type Executor } from '../../local/executor/index.ts';
 
 const TABLE = 'executor-state';
 const key = (pk: string) => ({ pk: { S: pk }, sk: { S: 'lock' } });

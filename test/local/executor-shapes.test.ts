@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import * as redshiftData from '@aws-sdk/client-redshift-data';
 import * as sfn from '@aws-sdk/client-sfn';
-import { checkParameters, fromSdkOutput, operationSchemas, toSdkInput, UnsupportedFieldError } from '../../generator/local/executor/shapes.ts';
+import { checkParameters, fromSdkOutput, operationSchemas, toSdkInput, UnsupportedFieldError } from '../../local/executor/shapes.ts';
 
 const schemas = (module: object, action: string) => {
   const found = operationSchemas(module as Record<string, unknown>, action);

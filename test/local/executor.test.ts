@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createExecutor, UnknownPlaceholderError, UnsupportedResourceError } from '../../generator/local/executor/index.ts';
+import { createExecutor, UnknownPlaceholderError, UnsupportedResourceError } from '../../local/executor/index.ts';
 
 const invoke = 'arn:aws:states:::lambda:invoke';
 
@@ -283,7 +283,7 @@ describe('executor', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const outfile = join(root, 'node_modules', '.cache', 'sfn-redshift-tests', `exit-${process.pid}.mjs`);
     const script = `
-      import { createExecutor } from './generator/local/executor/index.ts';
+      import { createExecutor } from './local/executor/index.ts';
       const executor = createExecutor({ functions: { never: () => new Promise(() => {}), fail: async () => { throw new Error('x'); } } });
       const hang = { Type: 'Task', Resource: '${invoke}', Parameters: { FunctionName: 'never' }, End: true };
       const callback = { Type: 'Task', Resource: '${invoke}.waitForTaskToken', Parameters: { FunctionName: 'never', Payload: { 't.$': '$$.Task.Token' } }, End: true };

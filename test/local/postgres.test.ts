@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hydrateSymlinks, startPostgres, type PostgresServer } from '../../generator/local/postgres.ts';
+import { hydrateSymlinks, startPostgres, type PostgresServer } from '../../local/postgres.ts';
 
 let server: PostgresServer;
 let client: pg.Client;

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresServer } from '../../generator/local/postgres.ts';
-import { startRedshiftDataApi, type RedshiftDataApi, type RedshiftStatusChangeEvent } from '../../generator/local/redshift-data/index.ts';
+import { startPostgres, type PostgresServer } from '../../local/postgres.ts';
+import { startRedshiftDataApi, type RedshiftDataApi, type RedshiftStatusChangeEvent } from '../../local/redshift-data/index.ts';
 import { dataClient, eventually, rejectsWith, run, startEventSink, waitFor } from './redshift-data-helpers.ts';
 
 let postgres: PostgresServer;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../generator/local/redshift-data/errors.ts';
-import { prepareSql } from '../../generator/local/redshift-data/sql.ts';
-import { parameterNames, tokenize } from '../../generator/spec/sql-tokens.ts';
+import { ApiError } from '../../local/redshift-data/errors.ts';
+import { prepareSql } from '../../local/redshift-data/sql.ts';
+import { parameterNames, tokenize } from '../../generator/load/sql-tokens.ts';
 
 const p = (name: string, value: string) => ({ name, value });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../generator/local/redshift-data/errors.ts';
-import { setStatus, StatementRegistry } from '../../generator/local/redshift-data/statements.ts';
+import { ApiError } from '../../local/redshift-data/errors.ts';
+import { setStatus, StatementRegistry } from '../../local/redshift-data/statements.ts';
 
 const spec = { isBatch: false, sqls: [{ sql: 'select 1', prepared: { text: 'select 1', values: [] } }], target: { clusterIdentifier: 'c' }, withEvent: false };
 

@@ -7,8 +7,8 @@ import {
   StopExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { createSfnClient, startSfnApi, type LocalSfnApi } from '../../generator/local/sfn-api.ts';
-import { ExecutionRegistry, TaskFailure } from '../../generator/local/executor/registry.ts';
+import { createSfnClient, startSfnApi, type LocalSfnApi } from '../../local/sfn-api.ts';
+import { ExecutionRegistry, TaskFailure } from '../../local/executor/registry.ts';
 
 const ARN = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:Machine:${name}`;
 

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ExecuteStatementCommand } from '@aws-sdk/client-redshift-data';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { startLocalStack, type LocalStack } from '../../generator/local/stack.ts';
-import type { RedshiftStatusChangeEvent } from '../../generator/local/redshift-data/index.ts';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { RedshiftStatusChangeEvent } from '../../local/redshift-data/index.ts';
 
 const target = { ClusterIdentifier: 'local', Database: 'dev', DbUser: 'etl' };
 

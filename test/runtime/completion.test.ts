@@ -3,8 +3,8 @@
 // (reached by the runtime's real SFN client) and release the lock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecuteStatementCommand } from '@aws-sdk/client-redshift-data';
-import { TaskFailure } from '../../generator/local/executor/registry.ts';
-import type { RedshiftStatusChangeEvent } from '../../generator/local/stack.ts';
+import { TaskFailure } from '../../local/executor/registry.ts';
+import type { RedshiftStatusChangeEvent } from '../../local/stack.ts';
 import { lockKey } from '../../runtime/src/lock-key.ts';
 import { executionArn, s, sqsEvent, startRuntimeHarness, TARGET_ENV, type RuntimeHarness } from './harness.ts';
 

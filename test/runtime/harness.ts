@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DescribeStatementCommand } from '@aws-sdk/client-redshift-data';
-import { startLocalStack, type LocalStack, type LocalStackOptions, type RedshiftStatusChangeEvent } from '../../generator/local/stack.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../generator/local/executor/aws.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions, type RedshiftStatusChangeEvent } from '../../local/stack.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/executor/aws.ts';
 import { handler, setLogSink, type LambdaContext } from '../../runtime/src/index.ts';
 import type { LogRecord } from '../../runtime/src/log.ts';
 

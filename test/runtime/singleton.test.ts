@@ -2,7 +2,7 @@
 // and the runtime and generated poll-mode machines contending on the same lock items.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { loadPipeline } from '../../generator/spec/load.ts';
+import { loadPipeline } from '../../generator/load/load.ts';
 import { acquireLock } from '../../runtime/src/lock.ts';
 import { lockKey } from '../../runtime/src/lock-key.ts';
 import { executionArn, lambdaContext, s, startRuntimeHarness, TARGET_ENV, type RuntimeHarness } from './harness.ts';

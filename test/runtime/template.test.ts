@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type ScalarTag, type CollectionTag } from 'yaml';
 import { renderRuntimeTemplate, RuntimeTemplateError, type RuntimeTemplateOptions } from '../../generator/emit/runtime-template.ts';
-import { statusChangeEvent } from '../../generator/local/redshift-data/events.ts';
+import { statusChangeEvent } from '../../local/redshift-data/events.ts';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type Obj = { [key: string]: Json };

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CompileError } from '../../compile/errors.ts';
-import { SpecErrors } from '../../spec/errors.ts';
-import { loadPipelines } from '../../spec/load.ts';
-import type { Pipeline } from '../../spec/model.ts';
-import type { PipelineRun, RunPipelineOptions, StepProgress } from '../../local/run-pipeline.ts';
+import { SpecErrors } from '../../load/errors.ts';
+import { loadPipelines } from '../../load/load.ts';
+import type { Pipeline } from '../../load/model.ts';
+import type { PipelineRun, RunPipelineOptions, StepProgress } from '../../../local/run-pipeline.ts';
 import { defineCommand, EXIT, UsageError, type ExitCode, type Io } from '../command.ts';
-import { statementSteps } from '../../spec/steps.ts';
+import { statementSteps } from '../../load/steps.ts';
 
 /** A step's line is repeated while its status stays the same after this long, so long polls show life. */
 const HEARTBEAT_MS = 10_000;
@@ -58,7 +58,7 @@ export const runPipelineCommand = defineCommand({
     // who wants it back sets the variable to false.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     // The local stack (PostgreSQL client, AWS SDK, dynalite, the ASL engine) loads only for `run`.
-    const { runPipeline, MissingSubstitutionError, RunAbortedError } = await import('../../local/run-pipeline.ts');
+    const { runPipeline, MissingSubstitutionError, RunAbortedError } = await import('../../../local/run-pipeline.ts');
 
     const controller = new AbortController();
     let interrupted = false;

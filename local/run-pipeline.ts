@@ -13,11 +13,11 @@
 //   (DescribeStatement, also from the runtime's completion handling) are matched by statement id.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import type { StateMachine } from '../compile/asl.ts';
-import { STEP_ERRORS } from '../compile/errors.ts';
-import { compilePipeline } from '../compile/pipeline.ts';
-import type { Pipeline, StatementStep } from '../spec/model.ts';
-import { statementSteps } from '../spec/steps.ts';
+import type { StateMachine } from '../generator/compile/asl.ts';
+import { STEP_ERRORS } from '../generator/compile/errors.ts';
+import { compilePipeline } from '../generator/compile/pipeline.ts';
+import type { Pipeline, StatementStep } from '../generator/load/model.ts';
+import { statementSteps } from '../generator/load/steps.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './executor/aws.ts';
 import { placeholderNames, replacePlaceholders } from './executor/definition.ts';
 import type { HistoryEvent, LambdaHandler } from './executor/index.ts';
@@ -448,7 +448,7 @@ async function inProcessRuntime(functionArn: string): Promise<{
   stackOptions(base: LocalStackOptions | undefined): LocalStackOptions;
   attach(stack: LocalStack): RedshiftDataClient;
 }> {
-  const [{ handler, setLogSink }, { redshiftDataClient }] = await Promise.all([import('../../runtime/src/index.ts'), import('../../runtime/src/clients.ts')]);
+  const [{ handler, setLogSink }, { redshiftDataClient }] = await Promise.all([import('../runtime/src/index.ts'), import('../runtime/src/clients.ts')]);
   const runtimeHandler: LambdaHandler = (event, context) => handler(event, context);
   return {
     stackOptions: (base) => ({ functions: { ...base?.functions, [functionArn]: runtimeHandler }, redshiftEventTarget: functionArn }),

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../generator/spec/load.ts';
-import type { SpecErrorCode } from '../../generator/spec/errors.ts';
+import { loadPipeline } from '../../generator/load/load.ts';
+import type { SpecErrorCode } from '../../generator/load/errors.ts';
 
 const VALID_HEAD = `version: 1
 pipeline: demo

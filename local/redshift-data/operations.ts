@@ -12,7 +12,7 @@ import {
 } from './input.ts';
 import { allStatuses, epochSeconds, type SqlParameter, type Target } from './model.ts';
 import { pageOf } from './results.ts';
-import { parameterNames } from '../../spec/sql-tokens.ts';
+import { parameterNames } from '../../generator/load/sql-tokens.ts';
 import { prepareSql } from './sql.ts';
 import { batchTotals, isTerminal, type Statement, type StatementRegistry, type Unit } from './statements.ts';
 import { decodeToken, encodeToken } from './tokens.ts';

@@ -1,7 +1,7 @@
 // Turns Data API SQL into PostgreSQL SQL: named parameters become real bind parameters ($1..$n,
 // never spliced into the text), and a few Redshift-only forms are rewritten.
 import { validation } from './errors.ts';
-import { tokenize, type Token } from '../../spec/sql-tokens.ts';
+import { tokenize, type Token } from '../../generator/load/sql-tokens.ts';
 import type { SqlParameter } from './model.ts';
 
 export type PreparedSql = { text: string; values: string[] };
