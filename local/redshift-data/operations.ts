@@ -11,6 +11,7 @@ import {
   type Input,
 } from './input.ts';
 import { allStatuses, epochSeconds, type SqlParameter, type Target } from './model.ts';
+import { mayAccess, type Caller } from './principals.ts';
 import { pageOf } from './results.ts';
 import { parameterNames } from '../../generator/load/sql-tokens.ts';
 import { prepareSql } from './sql.ts';
@@ -35,29 +36,29 @@ export class Operations {
     private readonly config: OperationsConfig,
   ) {}
 
-  readonly handlers: Readonly<Record<string, (input: Input) => Promise<Output>>> = {
-    ExecuteStatement: async (input) => {
+  readonly handlers: Readonly<Record<string, (input: Input, caller: Caller) => Promise<Output>>> = {
+    ExecuteStatement: async (input, caller) => {
       const sql = requiredString(input, 'Sql', { min: 1, max: 100_000 });
-      return this.submit(input, 'ExecuteStatement', [sql], false);
+      return this.submit(input, 'ExecuteStatement', [sql], false, caller);
     },
-    BatchExecuteStatement: async (input) => {
+    BatchExecuteStatement: async (input, caller) => {
       const sqls = requiredStringList(input, 'Sqls', 1, 40);
       for (const sql of sqls) if (sql.length === 0) throw validation('Sqls must not contain empty SQL statements');
-      return this.submit(input, 'BatchExecuteStatement', sqls, true);
+      return this.submit(input, 'BatchExecuteStatement', sqls, true, caller);
     },
-    DescribeStatement: async (input) => {
-      const { statement, unit } = this.registry.find(requiredString(input, 'Id'));
+    DescribeStatement: async (input, caller) => {
+      const { statement, unit } = this.registry.findFor(requiredString(input, 'Id'), caller);
       return unit === undefined ? describe(statement) : describeUnit(statement, unit);
     },
-    CancelStatement: async (input) => {
+    CancelStatement: async (input, caller) => {
       const id = requiredString(input, 'Id');
-      const { statement, unit } = this.registry.find(id);
+      const { statement, unit } = this.registry.findFor(id, caller);
       if (unit !== undefined) throw validation(`Cancel a batch by its statement id ${statement.id}, not by a sub-statement id`);
       await this.cancel(statement);
       return { Status: true };
     },
-    GetStatementResult: async (input) => this.result(input),
-    ListStatements: async (input) => this.listStatements(input),
+    GetStatementResult: async (input, caller) => this.result(input, caller),
+    ListStatements: async (input, caller) => this.listStatements(input, caller),
   };
 
   /** Cancels every statement that is still running (the endpoint is stopping). */
@@ -66,7 +67,7 @@ export class Operations {
     await Promise.all(running.map((statement) => this.cancel(statement).catch(() => {})));
   }
 
-  private async submit(input: Input, operation: string, sqls: string[], isBatch: boolean): Promise<Output> {
+  private async submit(input: Input, operation: string, sqls: string[], isBatch: boolean, owner: Caller): Promise<Output> {
     const target = readTarget(input);
     const statementName = optionalString(input, 'StatementName', { max: 500 });
     const withEvent = optionalBoolean(input, 'WithEvent') ?? false;
@@ -81,7 +82,7 @@ export class Operations {
     if (previous !== undefined) return submitted(previous);
     if (this.registry.activeCount() >= this.config.maxActiveStatements) throw activeStatementsExceeded(this.config.maxActiveStatements);
 
-    const spec = { isBatch, sqls: prepared, target, withEvent, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) };
+    const spec = { isBatch, sqls: prepared, target, withEvent, owner, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) };
     const statement = this.registry.create(spec);
     if (tokenKey !== undefined) this.registry.rememberToken(tokenKey, statement);
     void runStatement(statement, this.context);
@@ -106,10 +107,10 @@ export class Operations {
     }
   }
 
-  private async result(input: Input): Promise<Output> {
+  private async result(input: Input, caller: Caller): Promise<Output> {
     const id = requiredString(input, 'Id');
     const nextToken = optionalString(input, 'NextToken');
-    const { statement, unit } = this.registry.find(id);
+    const { statement, unit } = this.registry.findFor(id, caller);
     if (unit === undefined && statement.isBatch) {
       throw validation(`${noResult} For a batch, ask for a sub-statement's result with its id ${statement.id}:<n>.`);
     }
@@ -130,7 +131,7 @@ export class Operations {
     return output;
   }
 
-  private async listStatements(input: Input): Promise<Output> {
+  private async listStatements(input: Input, caller: Caller): Promise<Output> {
     const maxResults = optionalInteger(input, 'MaxResults', 0, 100) || 100;
     const nextToken = optionalString(input, 'NextToken');
     const namePrefix = optionalString(input, 'StatementName', { max: 500 });
@@ -141,10 +142,12 @@ export class Operations {
     const database = optionalString(input, 'Database');
     const cluster = optionalString(input, 'ClusterIdentifier');
     const workgroup = optionalString(input, 'WorkgroupName');
+    const sessionOnly = optionalBoolean(input, 'RoleLevel') === false;
     const after = nextToken === undefined ? Number.POSITIVE_INFINITY : readSeq(nextToken);
     const matching = this.registry.list().filter(
       (s) =>
         s.seq < after &&
+        mayAccess(caller, s.owner, sessionOnly) &&
         (status === 'ALL' || s.status === status) &&
         (namePrefix === undefined || (s.statementName ?? '').startsWith(namePrefix)) &&
         (database === undefined || s.target.database === database) &&

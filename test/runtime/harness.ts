@@ -119,7 +119,7 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
     async settled(statementId, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const { Status } = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: statementId }));
+        const { Status } = await stack.clients.runtimeRedshiftData.send(new DescribeStatementCommand({ Id: statementId }));
         if (Status === 'FINISHED' || Status === 'FAILED' || Status === 'ABORTED') return Status;
         if (Date.now() > deadline) throw new Error(`statement ${statementId} still ${Status} after ${timeoutMs} ms`);
         await sleep(10);
