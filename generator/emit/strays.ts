@@ -1,6 +1,6 @@
 // Files in the output directory that look like ours but that no current spec produces: the outputs
 // of a deleted or renamed pipeline, a runtime template no pipeline needs any more.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIAGRAM_FILE_SUFFIX } from './diagram.ts';
 import { FRAGMENT_FILE_SUFFIX } from './fragment.ts';
@@ -28,7 +28,7 @@ function isOurOutputName(name: string, read: () => string): boolean {
 /** Output-named files directly in `directory` that are not among `files` (sorted; none when it does not exist). */
 export function findStrays(directory: string, files: readonly OutputFile[]): string[] {
   const expected = new Set(files.map((file) => file.path));
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(directory, { withFileTypes: true });
   } catch {
