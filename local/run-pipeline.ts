@@ -241,7 +241,8 @@ class ProgressTracker implements RunObserver {
       const name = field(input, 'StatementName');
       const id = field(output, 'Id');
       if (typeof name !== 'string' || !name.startsWith(this.statementPrefix) || typeof id !== 'string') return;
-      const step = this.step(name.slice(this.statementPrefix.length), now);
+      // `<stepId>`, then the execution's suffix when the name carries one.
+      const step = this.step(name.slice(this.statementPrefix.length).split('/')[0] ?? '', now);
       if (!step || this.settled(step)) return;
       step.phase = 'running';
       step.statementId = id;
