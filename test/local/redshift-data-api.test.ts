@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresServer } from '../../local/postgres.ts';
 import { startRedshiftDataApi, type RedshiftDataApi } from '../../local/redshift-data/index.ts';
+import { setStatus, StatementRegistry } from '../../local/redshift-data/statements.ts';
 import { dataClient, rejectsWith, run, waitFor } from './redshift-data-helpers.ts';
 
 let postgres: PostgresServer;
@@ -349,6 +350,37 @@ describe('ClientToken', () => {
     expect(other.Id).not.toBe(first.Id);
     const listed = await client.send(new ListStatementsCommand({ MaxResults: 100 }));
     expect(listed.Statements?.filter((s) => s.Id === first.Id)).toHaveLength(1);
+  });
+
+  it('is 1 to 64 characters (API model: ClientToken min 1, max 64), checked before anything runs', async () => {
+    const input = { Sql: 'select 1', ClusterIdentifier: 'c' };
+    await rejectsWith(client.send(new ExecuteStatementCommand({ ...input, ClientToken: 'x'.repeat(65) })), 'ValidationException', /'clientToken' failed to satisfy constraint/);
+    await rejectsWith(client.send(new BatchExecuteStatementCommand({ Sqls: ['select 1'], ClusterIdentifier: 'c', ClientToken: 'x'.repeat(65) })), 'ValidationException', /'clientToken' failed to satisfy constraint/);
+    const longest = await client.send(new ExecuteStatementCommand({ ...input, ClientToken: 'y'.repeat(64) }));
+    expect(longest.Id).toMatch(uuid);
+  });
+
+  it('a repeated BatchExecuteStatement returns the same batch; a token reused for another request is refused', async () => {
+    const batch = { Sqls: ['select 1', 'select 2'], ClusterIdentifier: 'c', ClientToken: 'batch-token' };
+    const first = await client.send(new BatchExecuteStatementCommand(batch));
+    expect((await client.send(new BatchExecuteStatementCommand(batch))).Id).toBe(first.Id);
+    await rejectsWith(client.send(new BatchExecuteStatementCommand({ ...batch, Sqls: ['select 3'] })), 'ValidationException', /ClientToken was already used/);
+    await rejectsWith(
+      client.send(new ExecuteStatementCommand({ Sql: 'select 42', ClusterIdentifier: 'c', StatementName: 'other', ClientToken: 'token-1' })),
+      'ValidationException',
+      /ClientToken was already used/,
+    );
+  });
+
+  it('is remembered as long as its statement (24 hours after it ended), then submits anew', () => {
+    const registry = new StatementRegistry();
+    const created = registry.create({ isBatch: false, sqls: [], target: { clusterIdentifier: 'c' }, withEvent: false }, 0);
+    registry.rememberToken('ExecuteStatement:t', created, 'r');
+    setStatus(created, 'FINISHED');
+    registry.forgetExpired(created.updatedAt + 23 * 3600_000);
+    expect(registry.byToken('ExecuteStatement:t', 'r')).toBe(created);
+    registry.forgetExpired(created.updatedAt + 25 * 3600_000);
+    expect(registry.byToken('ExecuteStatement:t', 'r')).toBeUndefined();
   });
 });
 
