@@ -12,7 +12,6 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresServer } from '../../local/postgres.ts';
 import { startRedshiftDataApi, type RedshiftDataApi } from '../../local/redshift-data/index.ts';
-import { setStatus, StatementRegistry } from '../../local/redshift-data/statements.ts';
 import { dataClient, rejectsWith, run, waitFor } from './redshift-data-helpers.ts';
 
 let postgres: PostgresServer;
@@ -370,17 +369,6 @@ describe('ClientToken', () => {
       'ValidationException',
       /ClientToken was already used/,
     );
-  });
-
-  it('is remembered as long as its statement (24 hours after it ended), then submits anew', () => {
-    const registry = new StatementRegistry();
-    const created = registry.create({ isBatch: false, sqls: [], target: { clusterIdentifier: 'c' }, withEvent: false }, 0);
-    registry.rememberToken('ExecuteStatement:t', created, 'r');
-    setStatus(created, 'FINISHED');
-    registry.forgetExpired(created.updatedAt + 23 * 3600_000);
-    expect(registry.byToken('ExecuteStatement:t', 'r')).toBe(created);
-    registry.forgetExpired(created.updatedAt + 25 * 3600_000);
-    expect(registry.byToken('ExecuteStatement:t', 'r')).toBeUndefined();
   });
 });
 
