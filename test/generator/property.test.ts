@@ -22,7 +22,7 @@ function reachable(branch: Branch): Set<string> {
     if (!state || seen.has(name)) return;
     seen.add(name);
     successors(state).forEach(visit);
-    if (state.Type === 'Parallel') state.Branches.forEach((inner) => reachable(inner).forEach((innerName) => seen.add(innerName)));
+    if (state.Type === 'Parallel') for (const inner of state.Branches) for (const innerName of reachable(inner)) seen.add(innerName);
   };
   visit(branch.StartAt);
   return seen;
