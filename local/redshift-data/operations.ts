@@ -76,14 +76,15 @@ export class Operations {
     const prepared = sqls.map((sql) => ({ sql, prepared: prepareSql(sql, parameters, { allowUnused: isBatch }) }));
     if (isBatch) checkBatchParameters(sqls, parameters);
 
+    const spec = { isBatch, sqls: prepared, target, withEvent, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) };
     const tokenKey = clientToken === undefined ? undefined : `${operation}:${clientToken}`;
-    const previous = tokenKey === undefined ? undefined : this.registry.byToken(tokenKey);
+    const request = JSON.stringify({ sqls, target, withEvent, statementName, parameters });
+    const previous = tokenKey === undefined ? undefined : this.registry.byToken(tokenKey, request);
     if (previous !== undefined) return submitted(previous);
     if (this.registry.activeCount() >= this.config.maxActiveStatements) throw activeStatementsExceeded(this.config.maxActiveStatements);
 
-    const spec = { isBatch, sqls: prepared, target, withEvent, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) };
     const statement = this.registry.create(spec);
-    if (tokenKey !== undefined) this.registry.rememberToken(tokenKey, statement);
+    if (tokenKey !== undefined) this.registry.rememberToken(tokenKey, statement, request);
     void runStatement(statement, this.context);
     return submitted(statement);
   }
