@@ -45,6 +45,11 @@ export type ExecuteOptions = {
   waitMs?: number;
   /** Every Retry interval takes this many ms instead of IntervalSeconds × BackoffRate^n. */
   retryIntervalMs?: number;
+  /**
+   * A long-polled Data API call (WaitTimeSeconds) waits at most this many ms of real time, still
+   * woken at once by its statement's end (default: `waitMs` when that is given, else real time).
+   */
+  longPollMs?: number;
   /** Multiplies Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds (default 1). */
   timeoutScale?: number;
   /** `${Name}` placeholders, as CloudFormation DefinitionSubstitutions. */
@@ -153,11 +158,13 @@ export class Executor {
     registry.startExecution({ executionArn, stateMachineArn, name, startDate, input: JSON.stringify(executionInput) }, stop);
 
     const taskResourceLocalHandlers: Record<string, EngineHandler> = {};
+    const longPollMs = options.longPollMs ?? options.waitMs;
+    const longPoll = longPollMs === undefined ? {} : { longPollMs };
     for (const [stateName, handler] of prepared.handlers) {
       const task = prepared.definition.tasks.get(stateName);
       if (!task) continue;
       taskResourceLocalHandlers[stateName] = ((taskInput: Json) =>
-        handler({ executionArn, stateName, task, input: taskInput, signal: controller.signal, staticToken, registry })) as unknown as EngineHandler;
+        handler({ executionArn, stateName, task, input: taskInput, signal: controller.signal, staticToken, registry, ...longPoll })) as unknown as EngineHandler;
     }
     const overrides: RunOverrides = { taskResourceLocalHandlers };
     if (options.waitMs !== undefined) {
