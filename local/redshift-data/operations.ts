@@ -20,7 +20,6 @@ import { decodeToken, encodeToken } from './tokens.ts';
 
 export type Output = Record<string, unknown>;
 
-type NewStatementSpec = Omit<NewStatement, 'statementName' | 'parameters'> & { statementName: string | undefined; parameters: SqlParameter[] | undefined };
 
 export type OperationsConfig = {
   pageSize: number;
@@ -112,19 +111,20 @@ export class Operations {
     const prepared = sqls.map((sql) => ({ sql, prepared: prepareSql(sql, parameters, { allowUnused: isBatch }) }));
     if (isBatch) checkBatchParameters(sqls, parameters);
 
+    const spec = { isBatch, sqls: prepared, target, withEvent, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) };
     const tokenKey = clientToken === undefined ? undefined : `${operation}:${clientToken}`;
-    const previous = tokenKey === undefined ? undefined : this.registry.byToken(tokenKey);
-    const statement = previous ?? this.create(tokenKey, { isBatch, sqls: prepared, target, withEvent, statementName, parameters });
+    const fingerprint = JSON.stringify({ sqls, target, withEvent, statementName, parameters });
+    const previous = tokenKey === undefined ? undefined : this.registry.byToken(tokenKey, fingerprint);
+    const statement = previous ?? this.create(tokenKey, fingerprint, spec);
     if (waitSeconds === undefined) return submitted(statement);
     await this.longPolls.wait(statement.id, waitSeconds, statement.done, isTerminal(statement.status), request);
     return waited(statement);
   }
 
-  private create(tokenKey: string | undefined, spec: NewStatementSpec): Statement {
+  private create(tokenKey: string | undefined, fingerprint: string, spec: NewStatement): Statement {
     if (this.registry.activeCount() >= this.config.maxActiveStatements) throw activeStatementsExceeded(this.config.maxActiveStatements);
-    const { statementName, parameters, ...rest } = spec;
-    const statement = this.registry.create({ ...rest, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) });
-    if (tokenKey !== undefined) this.registry.rememberToken(tokenKey, statement);
+    const statement = this.registry.create(spec);
+    if (tokenKey !== undefined) this.registry.rememberToken(tokenKey, statement, fingerprint);
     void runStatement(statement, this.context);
     return statement;
   }
