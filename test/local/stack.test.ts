@@ -129,6 +129,35 @@ describe('local stack', () => {
     );
   });
 
+  it('long-polled Tasks: the submit answers Status and HasResultSet; longPollMs compresses a wait the statement outlives', async () => {
+    const longPolled = (sql: string) => ({
+      StartAt: 'Execute',
+      States: {
+        Execute: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:redshiftdata:executeStatement',
+          Parameters: { ...target, Sql: sql, WaitTimeSeconds: 30 },
+          ResultSelector: { 'Id.$': '$.Id', 'Status.$': '$.Status' },
+          ResultPath: '$.submitted',
+          Next: 'Describe',
+        },
+        Describe: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
+          Parameters: { 'Id.$': '$.submitted.Id', WaitTimeSeconds: 30 },
+          ResultSelector: { 'Status.$': '$.Status' },
+          ResultPath: '$.described',
+          End: true,
+        },
+      },
+    });
+    const quick = await stack.execute(longPolled('select 1'), {});
+    expect(quick.output).toMatchObject({ submitted: { Status: 'FINISHED' }, described: { Status: 'FINISHED' } });
+    // 30 s + 30 s of waiting in 2 × 5 ms: the statement (1 s) outlives both compressed waits.
+    const slow = await stack.execute(longPolled('select pg_sleep(1)'), {}, { longPollMs: 5 });
+    expect(slow.output).toMatchObject({ submitted: { Status: expect.stringMatching(/^(SUBMITTED|PICKED|STARTED)$/) }, described: { Status: expect.stringMatching(/^(SUBMITTED|PICKED|STARTED)$/) } });
+  });
+
   it('names Data API errors RedshiftData.<Exception>', async () => {
     const result = await stack.execute(
       {
