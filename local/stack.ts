@@ -41,6 +41,11 @@ export type LocalStackOptions = {
   /** Also called with each WithEvent statement's completion event. */
   onRedshiftEvent?: (event: RedshiftStatusChangeEvent) => void | Promise<void>;
   /**
+   * EventBridge delivers Redshift Data events best-effort (EventBridge user guide, "Events from AWS
+   * services"): an event for which this answers true is lost, reaching neither target above.
+   */
+  dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
+  /**
    * EventBridge rules on "Step Functions Execution Status Change" events: the stack emits one for
    * every status an execution takes and delivers it to each matching rule's target (the runtime
    * Lambda, or a reaper state machine, which runs as the machines' role).
@@ -115,6 +120,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let executor: Executor | undefined;
 
   const deliver = async (event: RedshiftStatusChangeEvent): Promise<void> => {
+    if (options.dropRedshiftEvent?.(event) === true) return;
     const deliveries: Promise<unknown>[] = [];
     if (options.onRedshiftEvent) deliveries.push(Promise.resolve(options.onRedshiftEvent(event)));
     if (options.redshiftEventTarget !== undefined && executor) {

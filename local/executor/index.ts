@@ -47,6 +47,11 @@ export type ExecuteOptions = {
   waitMs?: number;
   /** Every Retry interval takes this many ms instead of IntervalSeconds × BackoffRate^n. */
   retryIntervalMs?: number;
+  /**
+   * A long-polled Data API call (WaitTimeSeconds) waits at most this many ms of real time, still
+   * woken at once by its statement's end (default: `waitMs` when that is given, else real time).
+   */
+  longPollMs?: number;
   /** Multiplies Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds (default 1). */
   timeoutScale?: number;
   /** `${Name}` placeholders, as CloudFormation DefinitionSubstitutions. */
@@ -164,6 +169,8 @@ export class Executor {
       throw new TaskFailure(DATA_LIMIT_EXCEEDED, problem);
     };
     const taskResourceLocalHandlers: Record<string, EngineHandler> = {};
+    const longPollMs = options.longPollMs ?? options.waitMs;
+    const longPoll = longPollMs === undefined ? {} : { longPollMs };
     for (const [stateName, handler] of prepared.handlers) {
       const task = prepared.definition.tasks.get(stateName);
       if (!task) continue;
@@ -171,7 +178,7 @@ export class Executor {
         await new Promise((resolve) => setImmediate(resolve)); // the event log catches up first
         if (stopRequest?.terminal) throw new TaskFailure(DATA_LIMIT_EXCEEDED, stopRequest.cause ?? '');
         overLimit(payloadOverLimit('input after Parameters', stateName, taskInput));
-        const output = await handler({ executionArn, stateName, task, input: taskInput, signal: controller.signal, staticToken, registry });
+        const output = await handler({ executionArn, stateName, task, input: taskInput, signal: controller.signal, staticToken, registry, ...longPoll });
         overLimit(payloadOverLimit('result', stateName, output));
         return output;
       }) as unknown as EngineHandler;

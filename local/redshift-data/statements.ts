@@ -23,6 +23,9 @@ export type Unit = {
   resultSize: number;
   redshiftQueryId: number;
   result?: ResultSet;
+  /** Settles when the unit reaches a terminal status (wakes long polls on a sub-statement id). */
+  ended: Promise<void>;
+  settleEnded: () => void;
 };
 
 export type Statement = {
@@ -83,6 +86,7 @@ export class StatementRegistry {
       settle = resolve;
     });
     const units = spec.sqls.map(({ sql, prepared }, index): Unit => ({
+      ...settlement(),
       id: spec.isBatch ? `${id}:${index + 1}` : id,
       sql,
       prepared,
@@ -179,9 +183,18 @@ export class StatementRegistry {
   }
 }
 
-export function setStatus(target: { status: StatementStatus; updatedAt: number }, status: StatementStatus): void {
+export function setStatus(target: { status: StatementStatus; updatedAt: number; settleEnded?: () => void }, status: StatementStatus): void {
   target.status = status;
   target.updatedAt = Date.now();
+  if (isTerminal(status)) target.settleEnded?.();
+}
+
+function settlement(): { ended: Promise<void>; settleEnded: () => void } {
+  let settleEnded!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    settleEnded = resolve;
+  });
+  return { ended, settleEnded };
 }
 
 export function elapsedNs(startedNs: bigint | undefined): number {
