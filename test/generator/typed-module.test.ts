@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { compileOutputs, allOutputFiles } from '../../generator/emit/outputs.ts';
+import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import { allOutputFiles, renderPipelineOutputs } from '../../generator/emit/outputs.ts';
 import { pipelineFrom } from './helpers.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -50,7 +51,7 @@ function oddModule(): string {
     spec('a-b', '  - { id: a, sql: "select 1" }\n'),
     spec('aB', '  - { id: a, sql: "select 1", target: { cluster: "${Other}" } }\n'),
     spec('pipelines', '  - { id: a, sql: "select 1" }\n'),
-  ].map(compileOutputs);
+  ].map((pipeline) => renderPipelineOutputs(compilePipeline(pipeline)));
   const index = allOutputFiles(compiled, { cwd: '/repo', outDirectory: '/repo/asl' }).find((file) => file.path === 'index.ts');
   return index?.content ?? '';
 }
