@@ -303,13 +303,12 @@ class ProgressTracker implements RunObserver {
       case 'PassStateExited':
         if (role === 'Record') this.succeed(step, at);
         break;
-      case 'TaskStateExited':
+      case 'TaskStateExited': {
         // A callback step without results ends with its Execute Task (the token's answer).
         const info = this.statementSteps.get(stepId)?.step;
-        if (role === 'Execute' && !step.pendingError && info?.mode === 'callback' && !info.results) {
-          this.succeed(step, at);
-        }
+        if (role === 'Execute' && !step.pendingError && info?.mode === 'callback' && !info.results) this.succeed(step, at);
         break;
+      }
       default:
         break;
     }

@@ -111,7 +111,6 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
 // ---------------------------------------------------------------------------------------------
 // Pricing, the way Step Functions writes history
 
-type Machine = Pick<StateMachine, 'StartAt' | 'States'>;
 
 function indexStates(branch: Branch, into = new Map<string, State>()): Map<string, State> {
   for (const [name, state] of Object.entries(branch.States)) {

@@ -237,8 +237,10 @@ export function parseRequest(event: unknown): Request {
   for (const field of Object.keys(event)) {
     if (!KNOWN_FIELDS.has(field)) throw new InvalidRequest(field, `unknown field; known fields: ${[...KNOWN_FIELDS].join(', ')}`);
   }
-  const action = event.action;
-  if (action === undefined || action === null) throw new InvalidRequest('action', `required: one of ${ACTIONS.join(', ')}`);
+  // As in the original function: a statement without an action is executed.
+  const hasSqlStatement = event.sqlStatement !== undefined && event.sqlStatement !== null;
+  const action = event.action ?? (hasSqlStatement ? 'executeStatement' : undefined);
+  if (action === undefined || action === null) throw new InvalidRequest('action', `required without sqlStatement: one of ${ACTIONS.join(', ')}`);
   if (!isAction(action)) throw new InvalidRequest('action', `must be one of ${ACTIONS.join(', ')}, got ${describeType(action)}`);
   switch (action) {
     case 'executeStatement':

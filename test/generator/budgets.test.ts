@@ -137,7 +137,7 @@ describe('the worst case', () => {
     const pipeline = one('    sql: select 1\n    results: true\n');
     const plan = compilePipeline(pipeline);
     const { machine } = plan;
-    const { ['s.HasResult']: removed, ...rest } = machine.States;
+    const { 's.HasResult': removed, ...rest } = machine.States;
     expect(removed).toBeDefined();
     expect(() => worstCaseCost({ ...plan, machine: { ...machine, States: rest } })).toThrow(CostModelError);
     const rewired = { ...machine, States: { ...machine.States, 's.Execute': { ...machine.States['s.Execute'], Next: 's.Record' } } } as StateMachine;

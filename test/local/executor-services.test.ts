@@ -238,8 +238,8 @@ describe('executor with dynalite and the local SFN API', () => {
         executor.execute(callbackMachine('succeed'), { value: { rows: 2 } }),
       ]);
       expect(a?.status).toBe('SUCCEEDED');
-      expect((a?.output as { result: unknown }).result).toEqual({ rows: 1 });
-      expect((b?.output as { result: unknown }).result).toEqual({ rows: 2 });
+      expect((a?.output as { result: unknown } | undefined)?.result).toEqual({ rows: 1 });
+      expect((b?.output as { result: unknown } | undefined)?.result).toEqual({ rows: 2 });
       expect(received).toHaveLength(2);
       const [first, second] = received as [CallbackEvent & { label: string }, CallbackEvent & { label: string }];
       expect(first.token).not.toBe(second.token);
