@@ -282,7 +282,7 @@ class ProgressTracker implements RunObserver {
       case 'TaskFailed':
       case 'TaskTimedOut':
         // Final unless a Retry or Catch takes it; then the step's own states say what follows.
-        step.pendingError = { error: event.error ?? 'States.TaskFailed', ...(event.cause !== undefined ? { cause: event.cause } : {}), state: event.stateName };
+        step.pendingError = { error: event.error ?? 'States.TaskFailed', ...(event.cause !== undefined ? { cause: event.cause } : {}), ...(event.stateName !== undefined ? { state: event.stateName } : {}) };
         break;
       case 'TaskScheduled':
         // A retry of the Task that failed: that failure was not final.

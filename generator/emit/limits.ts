@@ -264,7 +264,8 @@ function worstStatement(plan: StatementStepPlan, states: Map<string, State>): Wo
     return price({ segments, nested: [], ends: outcome.kind === 'finished' ? 'end' : 'fail' }, states);
   };
   const polls = step.mode === 'callback' ? 1 : maxPolls(step);
-  return { success: cost({ kind: 'finished', polls }), failure: more(cost({ kind: 'timeout' }), cost({ kind: 'failed', polls })) };
+  const failure = more(cost({ kind: 'timeout' }), cost({ kind: 'failed', polls }));
+  return { success: cost({ kind: 'finished', polls }), ...(failure !== undefined ? { failure } : {}) };
 }
 
 /**
