@@ -58,11 +58,23 @@ export type StepErrorName =
 /** An input value a step formats into a SQL parameter (the Data API receives its text). */
 export type ParameterValue = string | number | boolean;
 
+/**
+ * A CDK token object (an IResolvable, such as `CfnInclude.getOutput(...).value` or `Fn.getAtt(...)`):
+ * it stands for its reversible string form, `String(token)`, which CDK resolves at synthesis.
+ */
+export interface TokenObject {
+  resolve(context: never): unknown;
+  toString(): string;
+}
+
+/** The value of a placeholder: a string (literal or a CDK token string such as `bucket.bucketName`) or a token object. */
+export type SubstitutionValue = string | TokenObject;
+
 /** What the module knows of one pipeline. */
 export interface PipelineModule<SubstitutionKey extends string, PolicySubstitutionKey extends string> {
   /** The pipeline's name (names its files and its statements, `sfn-redshift/<pipeline>/<step>`). */
   readonly name: string;
-  /** The state machine definition, e.g. for CDK's `DefinitionBody.fromFile`. */
+  /** The state machine definition, relative to the project root, e.g. for CDK's `DefinitionBody.fromFile`. */
   readonly definitionFile: string;
   /** The role policy of the state machine (`${AWS::Partition}`-style placeholders, for Fn::Sub). */
   readonly policyFile: string;
@@ -71,9 +83,9 @@ export interface PipelineModule<SubstitutionKey extends string, PolicySubstituti
   /** The policy's placeholders, pseudo parameters first. */
   readonly policySubstitutionKeys: readonly PolicySubstitutionKey[];
   /** DefinitionSubstitutions: exactly the definition's keys, each required; other keys are dropped. */
-  definitionSubstitutions(values: Readonly<Record<SubstitutionKey, string>>): Record<SubstitutionKey, string>;
+  definitionSubstitutions(values: Readonly<Record<SubstitutionKey, SubstitutionValue>>): Record<SubstitutionKey, string>;
   /** The role policy with its placeholders replaced, as Fn::Sub would (CDK: iam.PolicyDocument.fromJson). */
-  policyDocument(values: Readonly<Record<PolicySubstitutionKey, string>>): PolicyDocumentJson;
+  policyDocument(values: Readonly<Record<PolicySubstitutionKey, SubstitutionValue>>): PolicyDocumentJson;
 }
 
 /** An IAM policy document. */
@@ -86,6 +98,40 @@ export interface PolicyDocumentJson {
     readonly Resource: string | readonly string[];
     readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   }[];
+}
+
+/** A placeholder's value as text: a string as is, a CDK token object as its token string. */
+function substitutionText(pipeline: string, key: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as { resolve?: unknown }).resolve === 'function') {
+    const text = String(value);
+    if (text !== '[object Object]') return text;
+  }
+  const got = value === null ? 'null' : typeof value === 'object' ? 'an object that is no CDK token' : typeof value;
+  throw new TypeError(`${pipeline}: substitution ${key} must be a string or a CDK token, got ${got}`);
+}
+
+function pick<Key extends string>(pipeline: string, keys: readonly Key[], values: Readonly<Record<Key, SubstitutionValue>>): Record<Key, string> {
+  const picked: Partial<Record<Key, string>> = {};
+  for (const key of keys) picked[key] = substitutionText(pipeline, key, (values as Readonly<Record<string, unknown>>)[key]);
+  return picked as Record<Key, string>;
+}
+
+/** Replaces `${Name}` like Fn::Sub: every name must be given; `${!Text}` becomes `${Text}`. */
+function substitute<Value>(pipeline: string, value: Value, values: Readonly<Record<string, string>>): Value {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{(!?)([^}]*)\}/g, (_match: string, literal: string, name: string): string => {
+      if (literal === '!') return `${'$'}{${name}}`;
+      return substitutionText(pipeline, name, values[name]);
+    }) as Value;
+  }
+  if (Array.isArray(value)) return value.map((item: unknown) => substitute(pipeline, item, values)) as Value;
+  if (typeof value === 'object' && value !== null) {
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[key] = substitute(pipeline, item, values);
+    return copy as Value;
+  }
+  return value;
 }
 
 /** `${Name}` placeholders of `examples/asl/archive-callback.asl.json`: the DefinitionSubstitutions the archive-callback machine needs. */
@@ -453,33 +499,3 @@ const serverlessOrdersPolicy: PolicyDocumentJson = {
     },
   ],
 };
-
-function pick<Key extends string>(pipeline: string, keys: readonly Key[], values: Readonly<Record<Key, string>>): Record<Key, string> {
-  const picked: Partial<Record<Key, string>> = {};
-  for (const key of keys) {
-    const value: unknown = (values as Readonly<Record<string, unknown>>)[key];
-    if (typeof value !== 'string') throw new TypeError(`${pipeline}: substitution ${key} must be a string, got ${typeof value}`);
-    picked[key] = value;
-  }
-  return picked as Record<Key, string>;
-}
-
-/** Replaces `${Name}` like Fn::Sub: every name must be given; `${!Text}` becomes `${Text}`. */
-function substitute<Value>(pipeline: string, value: Value, values: Readonly<Record<string, string>>): Value {
-  if (typeof value === 'string') {
-    return value.replace(/\$\{(!?)([^}]*)\}/g, (_match: string, literal: string, name: string): string => {
-      if (literal === '!') return `${'$'}{${name}}`;
-      const replacement = values[name];
-      if (typeof replacement !== 'string') throw new TypeError(`${pipeline}: substitution ${name} must be a string, got ${typeof replacement}`);
-      return replacement;
-    }) as Value;
-  }
-  if (Array.isArray(value)) return value.map((item: unknown) => substitute(pipeline, item, values)) as Value;
-  if (typeof value === 'object' && value !== null) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = substitute(pipeline, item, values);
-    return copy as Value;
-  }
-  return value;
-}
-

@@ -116,7 +116,7 @@ async function executionRunning(executionArn: string): Promise<boolean | 'not-an
   }
 }
 
-async function judge(holder: Holder, request: LockRequest): Promise<Judgement> {
+async function judge(holder: Holder): Promise<Judgement> {
   if (holder.statementId !== undefined) {
     try {
       const { Status } = await describeStatement(holder.statementId);
@@ -191,7 +191,7 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
     if (await put(request, nonce)) return { table: request.table, key: request.key, nonce };
     const holder = await readHolder(request.table, request.key);
     if (holder === undefined) continue; // released meanwhile: try again
-    const verdict = await judge(holder, request);
+    const verdict = await judge(holder);
     if (!verdict.stale) throw new ConcurrentExecution(verdict.cause);
     if (await takeOver(request, holder.nonce, nonce)) return { table: request.table, key: request.key, nonce };
     cause = holder.statementId ?? holder.owner ?? cause;

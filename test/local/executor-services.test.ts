@@ -267,9 +267,8 @@ describe('executor with dynalite and the local SFN API', () => {
 
     it('times out with States.Timeout (not caught by States.TaskFailed); a late SendTaskSuccess gets TaskTimedOut', async () => {
       received.length = 0;
-      const started = Date.now();
+      // Unscaled, the 3600 s timeout would outlast the test's timeout.
       const result = await executor.execute(callbackMachine('ignore', 3600), { value: 1 }, { timeoutScale: 0.00002 });
-      expect(Date.now() - started).toBeLessThan(2000);
       expect(result.status).toBe('FAILED');
       expect(result.error).toBe('States.Timeout');
       expect(result.history.map((e) => e.type)).toContain('TaskTimedOut');
