@@ -25,15 +25,26 @@ export function truncateCause(text: string): string {
   return `${text.slice(0, end)}…`;
 }
 
+/** The step record of the contract: exactly these four fields, as DescribeStatement reports them. */
+export type StepRecord = { Id: string; Status: string; ResultRows: number | null; HasResultSet: boolean | null };
+
+export function stepRecord(statement: DescribeStatementResponse, statementId: string): StepRecord {
+  return { Id: statement.Id ?? statementId, Status: statement.Status ?? 'FINISHED', ResultRows: statement.ResultRows ?? null, HasResultSet: statement.HasResultSet ?? null };
+}
+
+/** The contract's error for a FAILED or ABORTED statement: name and Cause. */
+export function terminalError(statement: DescribeStatementResponse, statementId: string): { error: string; cause: string } {
+  return statement.Status === 'FAILED'
+    ? { error: ERROR_NAMES.statementFailed, cause: truncateCause(failureText(statement)) }
+    : { error: ERROR_NAMES.statementAborted, cause: statementId };
+}
+
 /** The contract: FINISHED → exactly `{Id, Status, ResultRows, HasResultSet}`; else the step error names. */
 export function contractAnswer(statement: DescribeStatementResponse, statementId: string, status: TerminalStatus): TaskAnswer {
-  if (status === 'FINISHED') {
-    const record = { Id: statement.Id ?? statementId, Status: status, ResultRows: statement.ResultRows ?? null, HasResultSet: statement.HasResultSet ?? null };
-    return { kind: 'success', output: JSON.stringify(record) };
-  }
-  return status === 'FAILED'
-    ? { kind: 'failure', error: ERROR_NAMES.statementFailed, cause: truncateCause(failureText(statement)) }
-    : { kind: 'failure', error: ERROR_NAMES.statementAborted, cause: statementId };
+  const described = { ...statement, Status: status };
+  return status === 'FINISHED'
+    ? { kind: 'success', output: JSON.stringify(stepRecord(described, statementId)) }
+    : { kind: 'failure', ...terminalError(described, statementId) };
 }
 
 /** The original function: the completion event object as received is the output, or (as JSON) the cause. */

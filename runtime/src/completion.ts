@@ -3,10 +3,11 @@
 // through SQS) and, right after submit, from the runtime itself (the event may have come before
 // the statement item was written). Both may run for one statement: every step is idempotent.
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { answerFor, type TaskAnswer, type TerminalStatus } from './answers.ts';
+import { answerFor, stepRecord, terminalError, type StepRecord, type TaskAnswer, type TerminalStatus } from './answers.ts';
 import { sfnClient } from './clients.ts';
 import { callbackCompat } from './config.ts';
-import { describeStatement, TERMINAL_STATUSES } from './data-api.ts';
+import { STEP_ERRORS } from './contract.ts';
+import { cancelStatement, describeStatement, isDataApiError, TERMINAL_STATUSES } from './data-api.ts';
 import { RuntimeError } from './errors.ts';
 import { releaseLock } from './lock.ts';
 import { deleteCompletionEvent, deleteStatement, getCompletionEvent, getStatement, putCompletionEvent, type StatementItem } from './state-table.ts';
@@ -116,4 +117,34 @@ export async function completeFromEvent(
   const again = await completeStatement(table, statementId, 'retry', onItem, event);
   if (again !== 'unknown-statement') await deleteCompletionEvent(table, statementId);
   return again;
+}
+
+/**
+ * A callback step's Task timed out. EventBridge delivers Redshift Data events best-effort
+ * (EventBridge user guide, "Events from AWS services": delivery "Best effort"), so the statement
+ * may have ended with its event lost: look before cancelling. FINISHED → the step record (the step
+ * succeeds); FAILED / ABORTED → the contract's errors; still running → cancel it, then
+ * Redshift.StatementTimeout (Cause: the statement id). The completion bookkeeping (lock release,
+ * statement item) is done here too, as the lost event would have.
+ */
+export async function settleTimedOutStatement(table: string, statementId: string): Promise<StepRecord> {
+  let statement = await describeStatement(statementId);
+  let cancelled = false;
+  if (!TERMINAL_STATUSES.includes(statement.Status ?? '')) {
+    try {
+      await cancelStatement(statementId);
+      cancelled = true;
+    } catch (error) {
+      // It ended between the look and the cancel: judge it by how it ended.
+      if (!isDataApiError(error, 'ValidationException')) throw error;
+    }
+    statement = await describeStatement(statementId);
+  }
+  await completeStatement(table, statementId, 'skip');
+  if (cancelled && statement.Status !== 'FINISHED' && statement.Status !== 'FAILED') {
+    throw new RuntimeError(STEP_ERRORS.statementTimeout, statementId);
+  }
+  if (statement.Status === 'FINISHED') return stepRecord(statement, statementId);
+  const { error, cause } = terminalError(statement, statementId);
+  throw new RuntimeError(error, cause);
 }
