@@ -9,7 +9,7 @@ import { cancelStatement, describeStatement, failureText, isDataApiError, TERMIN
 import { STEP_ERRORS } from './contract.ts';
 import { ERROR_NAMES, RuntimeError } from './errors.ts';
 import { releaseLock } from './lock.ts';
-import { deleteStatement, getStatement, type StatementItem } from './state-table.ts';
+import { deleteStatement, getStatement, statementIds, type StatementItem } from './state-table.ts';
 
 /** Step Functions' answers to a token it no longer waits for: the completion is then done. */
 const GONE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
@@ -128,4 +128,30 @@ export async function settleTimedOutStatement(table: string, statementId: string
   if (statement.Status === 'FINISHED') return stepRecord(statement, statementId);
   const { error, cause } = terminalError(statement, statementId);
   throw new RuntimeError(error, cause);
+}
+
+export type ReconcileReport = { checked: number; completed: number; remaining: boolean };
+
+/**
+ * The sweep the runtime template schedules every few minutes: every statement the runtime observes
+ * (a task token to answer, a lock to release) whose completion event was lost is completed as the
+ * event would have (EventBridge delivers Redshift Data events best-effort). A lost event then costs
+ * at most the schedule's interval instead of the step's whole budget. Stops early when the
+ * invocation's time runs short; the next sweep goes on.
+ */
+export async function reconcileStatements(table: string, hasTime: () => boolean): Promise<ReconcileReport> {
+  const report: ReconcileReport = { checked: 0, completed: 0, remaining: false };
+  for await (const ids of statementIds(table)) {
+    for (const id of ids) {
+      if (!hasTime()) return { ...report, remaining: true };
+      report.checked += 1;
+      const outcome = await completeStatement(table, id, 'skip').catch((error: unknown) => {
+        // Forgotten by the Data API (over 24 h): nothing will ever complete it; its item expires.
+        if (isDataApiError(error, 'ResourceNotFoundException', 'ValidationException')) return 'unknown-statement' as const;
+        throw error;
+      });
+      if (outcome !== 'still-running' && outcome !== 'unknown-statement') report.completed += 1;
+    }
+  }
+  return report;
 }

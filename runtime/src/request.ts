@@ -13,6 +13,7 @@ export const ACTIONS = [
   'cancelStatement',
   'getStatementResult',
   'timeoutStatement',
+  'reconcileStatements',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 export type ExecuteAction = 'executeStatement' | 'executeSingletonStatement' | 'batchExecuteStatement';
@@ -57,7 +58,10 @@ export type StatementRequest = {
   stepId?: string;
 };
 
-export type Request = ExecuteRequest | StatementRequest;
+/** The scheduled sweep: complete every observed statement that ended with its event lost. */
+export type ReconcileRequest = { action: 'reconcileStatements' };
+
+export type Request = ExecuteRequest | StatementRequest | ReconcileRequest;
 
 const EXECUTE_ACTIONS: readonly string[] = ['executeStatement', 'executeSingletonStatement', 'batchExecuteStatement'] satisfies ExecuteAction[];
 
@@ -259,5 +263,7 @@ export function parseRequest(event: unknown): Request {
     case 'getStatementResult':
     case 'timeoutStatement':
       return parseStatementAction(event, action);
+    case 'reconcileStatements':
+      return { action };
   }
 }
