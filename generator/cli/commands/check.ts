@@ -1,5 +1,5 @@
 import { shortDiff } from '../../emit/diff.ts';
-import { findDrift } from '../../emit/write.ts';
+import { findDrift, leftoverReason, leftovers } from '../../emit/write.ts';
 import { defineCommand, EXIT } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
 import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
@@ -26,9 +26,12 @@ export const checkCommand = defineCommand({
       io.err(`${file.kind}: ${shownOut}${file.path}`);
       if (file.current !== undefined) for (const line of shortDiff(file.current, file.expected)) io.err(`    ${line}`);
     }
-    if (drift.length > 0) {
+    const stray = leftovers(outDirectory);
+    for (const entry of stray) io.err(`leftover: ${shownOut}${entry} (${leftoverReason(entry)})`);
+    if (drift.length > 0 || stray.length > 0) {
       const flags = `${options.out ? ` --out ${options.out}` : ''}${options.fragment ? ' --fragment' : ''}`;
-      io.err(`${plural(drift.length, 'file')} out of date; run 'sfn-redshift generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${flags}' and commit the result.`);
+      const problems = [...(drift.length > 0 ? [`${plural(drift.length, 'file')} out of date`] : []), ...(stray.length > 0 ? [`${plural(stray.length, 'leftover')} of an interrupted generate`] : [])];
+      io.err(`${problems.join(' and ')}; run 'sfn-redshift generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${flags}' and commit the result.`);
       return EXIT.failed;
     }
     io.out(`${plural(compiled.length, 'pipeline')}, ${plural(files.length, 'file')} up to date in ${shownOut}`);

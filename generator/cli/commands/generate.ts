@@ -2,7 +2,7 @@ import { budgetFindings, budgetLine } from '../../emit/budgets.ts';
 import type { CompiledPipeline } from '../../emit/outputs.ts';
 import { RUNTIME_TEMPLATE_FILE } from '../../emit/runtime-template.ts';
 import { TYPED_MODULE_FILE } from '../../emit/typed-module.ts';
-import { writeOutputs } from '../../emit/write.ts';
+import { OutputWriteError, writeOutputs } from '../../emit/write.ts';
 import { defineCommand, EXIT, type Io } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
 import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
@@ -43,7 +43,13 @@ export const generateCommand = defineCommand({
     if (plan === EXIT.invalid) return plan;
     const { compiled, outDirectory, shownOut, files } = plan;
     if (!reportBudgets(compiled, io, options['allow-over-budget'] === true)) return EXIT.invalid;
-    writeOutputs(outDirectory, files);
+    try {
+      writeOutputs(outDirectory, files);
+    } catch (error) {
+      if (!(error instanceof OutputWriteError)) throw error;
+      io.err(`sfn-redshift generate: ${error.message}; nothing was written.`);
+      return EXIT.invalid;
+    }
     const written = files.filter((file) => file.path.endsWith('.fragment.json')).length;
     io.out(`  wrote ${shownOut}<pipeline>.asl.json, .iam.json (role policy), .md (diagram)${written > 0 ? `, ${plural(written, 'fragment')}` : ''}`);
     io.out(`  wrote ${shownOut}${TYPED_MODULE_FILE} (typed module)`);
