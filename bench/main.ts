@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { startLocalStack, type LocalStack } from '../local/stack.ts';
 import { RUNTIME_ARN, RUNTIME_TARGET_ENV } from './lib/designs.ts';
@@ -104,7 +105,9 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
       section('building the runtime bundle and starting the local stack');
       const { buildRuntime } = (await import(pathToFileURL(join(paths.root, 'bin', 'build.mjs')).href)) as { buildRuntime: BuildRuntime };
       const runtimeBundle = await buildRuntime({ outfile: join(runtimeDir, 'index.mjs') });
+      const stackStarted = performance.now();
       stack = await startLocalStack({ redshiftEventTarget: RUNTIME_ARN });
+      results.stack = { startupMs: performance.now() - stackStarted };
       Object.assign(process.env, stack.lambdaEnvironment, RUNTIME_TARGET_ENV);
       const runtime = (await import(pathToFileURL(runtimeBundle.outfile).href)) as RuntimeModule;
       runtime.setLogSink(() => undefined);

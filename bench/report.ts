@@ -25,6 +25,8 @@ export type BenchResults = {
   latency?: LatencyResults;
   generator?: GeneratorResults;
   runtime?: RuntimeResults;
+  /** The local stack the sections run on: how long startLocalStack took (PostgreSQL, dynalite, APIs). */
+  stack?: { startupMs: number };
   targets: Target[];
   checks: Check[];
 };
@@ -40,7 +42,7 @@ function simulated(cost: CostResults, design: DesignId, durationSeconds: number 
 export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targets: Target[]; checks: Check[] } {
   const targets: Target[] = [];
   const checks: Check[] = [];
-  const { cost, generator, runtime, latency } = results;
+  const { cost, generator, runtime, latency, stack } = results;
   if (cost) {
     const poll1h = simulated(cost, 'poll', 3600);
     const a1h = simulated(cost, 'a', 3600);
@@ -157,6 +159,9 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
     for (const row of generator.rows) {
       if (row.cli) checks.push({ id: `cli-exit-${row.steps}`, description: `CLI generate of ${row.steps} steps exits 0`, pass: row.cli.exitCode === 0 });
     }
+  }
+  if (stack) {
+    targets.push({ id: 'stack-startup', target: 'local stack starts under 15 s', measured: formatMs(stack.startupMs), pass: stack.startupMs < 15_000 });
   }
   if (runtime) {
     targets.push({ id: 'bundle-size', target: 'runtime bundle under 1 MiB', measured: `${formatBytes(runtime.bundleBytes)} (${formatBytes(runtime.bundleGzipBytes)} gzip)`, pass: runtime.bundleBytes < 1024 * 1024 });

@@ -55,7 +55,7 @@ export function commandHelp(program: string, command: Command): string {
 }
 
 export async function runCommand(program: string, command: Command, argv: string[], io: Io): Promise<ExitCode> {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
       args: argv,

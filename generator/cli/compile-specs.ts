@@ -2,7 +2,7 @@ import { loadPipelines, type SpecInput } from '../load/load.ts';
 import { SpecErrors } from '../load/errors.ts';
 import { CompileError } from '../compile/errors.ts';
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { allOutputFiles, compileOutputs, type CompiledPipeline, type OutputFile } from '../emit/outputs.ts';
 import { EXIT, type Io } from './command.ts';
 import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from './spec-files.ts';
@@ -64,6 +64,18 @@ export function planOutputs(io: Io, specs: readonly string[], options: { out?: s
     compiled,
     outDirectory,
     shownOut: `${relative(io.cwd, outDirectory) || '.'}/`,
-    files: allOutputFiles(compiled, { cwd: io.cwd, outDirectory, fragments }),
+    files: allOutputFiles(compiled, { cwd: io.cwd, root: projectRoot(outDirectory), outDirectory, fragments }),
   };
+}
+
+/**
+ * The project the outputs belong to: the nearest directory at or above the output directory with a
+ * package.json (else the output directory's parent). The typed module's paths are relative to it,
+ * so that outputs, and so `check`, do not depend on the directory the CLI runs in.
+ */
+export function projectRoot(outDirectory: string): string {
+  for (let directory = outDirectory; ; directory = dirname(directory)) {
+    if (existsSync(join(directory, 'package.json'))) return directory;
+    if (dirname(directory) === directory) return dirname(outDirectory);
+  }
 }

@@ -5,6 +5,7 @@ import { initCommand } from './commands/init.ts';
 import { runPipelineCommand } from './commands/run.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT, runCommand, type Command, type ExitCode, type Io } from './command.ts';
+import { ownPackage } from './own-package.ts';
 
 export const PROGRAM = 'sfn-redshift';
 
@@ -31,8 +32,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode>
     (name === undefined ? io.err : io.out)(programHelp());
     return name === undefined ? EXIT.invalid : EXIT.ok;
   }
-  if (name === '--version') {
-    io.out(process.env.npm_package_version ?? '0.1.0');
+  if (name === '--version' || name === '-v') {
+    io.out(ownPackage().version);
     return EXIT.ok;
   }
   const command = commands.find((candidate) => candidate.name === name);

@@ -93,9 +93,11 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
   const holderItem = `${paths.holder}.Item`;
   registry.add(name('HolderState'), {
     Type: 'Choice',
-    Comment: 'Released meanwhile: try again. This very step of this execution (a redrive): take over. Else judge the holder.',
+    Comment:
+      'Released meanwhile: try again. A registered statement: judge it, whoever holds the lock. None yet and held by this very step of this execution: an earlier attempt (a redrive or a retried Acquire) that never registered one: take over. Else judge the holder execution.',
     Choices: [
       { Not: { Variable: holderItem, IsPresent: true }, Next: name('Acquire') },
+      { Variable: `${holderItem}.${A.statementId}.S`, IsPresent: true, Next: name('HolderStatement') },
       {
         And: [
           { Variable: `${holderItem}.${A.owner}.S`, StringEqualsPath: `${paths.lock}.Owner` },
@@ -103,7 +105,6 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
         ],
         Next: name('TakeOver'),
       },
-      { Variable: `${holderItem}.${A.statementId}.S`, IsPresent: true, Next: name('HolderStatement') },
     ],
     Default: name('HolderExecution'),
   });

@@ -57,8 +57,10 @@ export function needsRuntime(pipeline: Pipeline): boolean {
 
 /** Where the outputs go, for the paths and links written inside them. */
 export type OutputLayout = {
-  /** The directory generate runs in: the typed module's paths are relative to it. */
+  /** The directory generate runs in: spec paths (as named on the command line) are relative to it. */
   readonly cwd: string;
+  /** The project root: the typed module's paths are relative to it. Default `cwd`. */
+  readonly root?: string;
   /** Absolute, or relative to `cwd`. */
   readonly outDirectory: string;
   /** Pipelines whose fragment is written. Default none. */
@@ -75,7 +77,7 @@ function posix(path: string): string {
  */
 export function allOutputFiles(compiled: readonly CompiledPipeline[], layout: OutputLayout): OutputFile[] {
   const outDirectory = resolve(layout.cwd, layout.outDirectory);
-  const fromRoot = (file: string) => posix(relative(layout.cwd, resolve(outDirectory, file)));
+  const fromRoot = (file: string) => posix(relative(layout.root ?? layout.cwd, resolve(outDirectory, file)));
   const files: OutputFile[] = [];
   for (const result of compiled) {
     const [definition, policy] = result.files as [OutputFile, OutputFile];

@@ -1,65 +1,12 @@
-// Adds npm scripts to a package.json without disturbing anything else in it: the new members are
-// inserted as text, in the file's own indentation and line endings, and the result is checked to
-// parse to the original plus exactly those scripts.
+// Adds npm scripts to a package.json without disturbing anything else in it: jsonc-parser finds
+// where each member goes and builds the insertion edit; the edit is then laid out in the file's
+// own style (indentation, line endings, inline or one member per line), and the result is checked
+// to parse to the original plus exactly those scripts.
 import { isDeepStrictEqual } from 'node:util';
+import { applyEdits, findNodeAtLocation, modify, parseTree, type Edit, type JSONPath, type Node } from 'jsonc-parser';
 
 export class PackageJsonError extends Error {
   override readonly name = 'PackageJsonError';
-}
-
-type Token = { readonly kind: 'string' | 'punct' | 'literal'; readonly start: number; readonly end: number; readonly text: string };
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let index = 0;
-  while (index < text.length) {
-    const char = text[index] as string;
-    if (/\s/.test(char)) {
-      index += 1;
-    } else if (char === '"') {
-      let end = index + 1;
-      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
-      tokens.push({ kind: 'string', start: index, end: end + 1, text: text.slice(index, end + 1) });
-      index = end + 1;
-    } else if ('{}[]:,'.includes(char)) {
-      tokens.push({ kind: 'punct', start: index, end: index + 1, text: char });
-      index += 1;
-    } else {
-      let end = index;
-      while (end < text.length && !/[\s{}[\]:,"]/.test(text[end] as string)) end += 1;
-      tokens.push({ kind: 'literal', start: index, end, text: text.slice(index, end) });
-      index = end;
-    }
-  }
-  return tokens;
-}
-
-/** Index of the token closing the object or array opened at `open`. */
-function closing(tokens: readonly Token[], open: number): number {
-  let depth = 0;
-  for (let index = open; index < tokens.length; index += 1) {
-    const token = tokens[index] as Token;
-    if (token.kind !== 'punct') continue;
-    if (token.text === '{' || token.text === '[') depth += 1;
-    if (token.text === '}' || token.text === ']') depth -= 1;
-    if (depth === 0) return index;
-  }
-  throw new PackageJsonError('unbalanced braces');
-}
-
-/** Top-level members: key token index and the index of the value's first token. */
-function members(tokens: readonly Token[], open: number, close: number): { key: number; value: number; last: number }[] {
-  const found: { key: number; value: number; last: number }[] = [];
-  let index = open + 1;
-  while (index < close) {
-    const value = index + 2;
-    const first = tokens[value] as Token;
-    const last = first.text === '{' || first.text === '[' ? closing(tokens, value) : value;
-    found.push({ key: index, value, last });
-    index = last + 1;
-    if (tokens[index]?.text === ',') index += 1;
-  }
-  return found;
 }
 
 export type ScriptsChange = { readonly text: string; readonly added: readonly string[]; readonly present: readonly string[] };
@@ -69,14 +16,8 @@ export type ScriptsChange = { readonly text: string; readonly added: readonly st
  * there with another command is a conflict (PackageJsonError), never overwritten.
  */
 export function addScripts(text: string, scripts: Readonly<Record<string, string>>): ScriptsChange {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new PackageJsonError(`it is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new PackageJsonError('it is not a JSON object');
-  const existing = (parsed as { scripts?: unknown }).scripts;
+  const parsed = parseObject(text);
+  const existing = parsed.scripts;
   if (existing !== undefined && (typeof existing !== 'object' || existing === null || Array.isArray(existing))) throw new PackageJsonError('its "scripts" is not an object');
   const current = (existing ?? {}) as Record<string, unknown>;
   const conflicts = Object.entries(scripts).filter(([name, command]) => name in current && current[name] !== command);
@@ -87,42 +28,53 @@ export function addScripts(text: string, scripts: Readonly<Record<string, string
   const present = Object.keys(scripts).filter((name) => name in current);
   if (missing.length === 0) return { text, added: [], present };
 
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const unit = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
-  const entries = (indent: string) => missing.map(([name, command]) => `${indent}${JSON.stringify(name)}: ${JSON.stringify(command)}`);
-  const tokens = tokenize(text);
-  const rootOpen = tokens.findIndex((token) => token.text === '{');
-  const rootClose = closing(tokens, rootOpen);
-  const scriptsMember = members(tokens, rootOpen, rootClose).find((member) => (tokens[member.key] as Token).text === '"scripts"');
-
-  let result: string;
-  if (scriptsMember) {
-    const open = tokens[scriptsMember.value] as Token;
-    const close = tokens[scriptsMember.last] as Token;
-    const inner = members(tokens, scriptsMember.value, scriptsMember.last);
-    const keyIndent = /(?:^|\n)([ \t]*)[^\n]*$/.exec(text.slice(0, (tokens[scriptsMember.key] as Token).start))?.[1] ?? unit;
-    if (inner.length === 0) {
-      result = `${text.slice(0, open.start)}{${eol}${entries(keyIndent + unit).join(`,${eol}`)}${eol}${keyIndent}}${text.slice(close.end)}`;
-    } else {
-      const lastValue = tokens[(inner.at(-1) as { last: number }).last] as Token;
-      const firstKey = tokens[(inner[0] as { key: number }).key] as Token;
-      const between = text.slice(open.end, firstKey.start);
-      const memberIndent = between.includes('\n') ? (/\n([ \t]*)$/.exec(between)?.[1] ?? keyIndent + unit) : ' ';
-      const separator = between.includes('\n') ? `,${eol}${memberIndent}` : ', ';
-      result = `${text.slice(0, lastValue.end)}${separator}${entries('').join(separator)}${text.slice(lastValue.end)}`;
-    }
-  } else {
-    const rootMembers = members(tokens, rootOpen, rootClose);
-    const close = tokens[rootClose] as Token;
-    const block = `${JSON.stringify('scripts')}: {${eol}${entries(unit + unit).join(`,${eol}`)}${eol}${unit}}`;
-    if (rootMembers.length === 0) {
-      result = `${text.slice(0, (tokens[rootOpen] as Token).start)}{${eol}${unit}${block}${eol}}${text.slice(close.end)}`;
-    } else {
-      const lastValue = tokens[(rootMembers.at(-1) as { last: number }).last] as Token;
-      result = `${text.slice(0, lastValue.end)},${eol}${unit}${block}${text.slice(lastValue.end)}`;
-    }
-  }
-  const expected = { ...(parsed as Record<string, unknown>), scripts: { ...current, ...Object.fromEntries(missing) } };
+  const layout = fileLayout(text);
+  let result = existing === undefined ? addMember(text, ['scripts'], {}, layout) : text;
+  for (const [name, command] of missing) result = addMember(result, ['scripts', name], command, layout);
+  const expected = { ...parsed, scripts: { ...current, ...Object.fromEntries(missing) } };
   if (!isDeepStrictEqual(JSON.parse(result), expected)) throw new PackageJsonError('could not add the scripts without changing something else; add them by hand');
   return { text: result, added: missing.map(([name]) => name), present };
+}
+
+// Strict JSON first: jsonc-parser would accept comments and trailing commas, npm does not.
+function parseObject(text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new PackageJsonError(`it is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new PackageJsonError('it is not a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+type Layout = { readonly eol: string; readonly unit: string };
+
+function fileLayout(text: string): Layout {
+  return { eol: text.includes('\r\n') ? '\r\n' : '\n', unit: /\n([ \t]+)"/.exec(text)?.[1] ?? '  ' };
+}
+
+/** `text` with the member at `path` (its object exists, the member does not) appended, in the file's style. */
+function addMember(text: string, path: JSONPath, value: unknown, layout: Layout): string {
+  const root = parseTree(text);
+  const object = root && findNodeAtLocation(root, path.slice(0, -1));
+  const [edit] = modify(text, path, value, {});
+  if (object?.type !== 'object' || edit === undefined) throw new PackageJsonError('could not find where to add the scripts; add them by hand');
+  return applyEdits(text, [styled(text, edit, object, layout)]);
+}
+
+// modify() without formatting inserts `,"name": value` after the last member, or `"name": value`
+// into an empty object. An empty object is opened onto lines below the line it starts on; a
+// non-empty one keeps its layout: one member per line at its members' indent, or inline.
+function styled(text: string, edit: Edit, object: Node, layout: Layout): Edit {
+  const firstMember = object.children?.[0];
+  if (firstMember === undefined) {
+    const indent = /([ \t]*)[^\n]*$/.exec(text.slice(0, object.offset))?.[1] ?? '';
+    const content = `${layout.eol}${indent}${layout.unit}${edit.content}${layout.eol}${indent}`;
+    return { offset: object.offset + 1, length: object.length - 2, content };
+  }
+  const member = edit.content.slice(1);
+  const between = text.slice(object.offset + 1, firstMember.offset);
+  if (!between.includes('\n')) return { ...edit, content: `, ${member}` };
+  return { ...edit, content: `,${layout.eol}${/\n([ \t]*)$/.exec(between)?.[1] ?? ''}${member}` };
 }

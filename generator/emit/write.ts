@@ -50,7 +50,7 @@ export class OutputWriteError extends Error {
   }
 }
 
-type Journal = { readonly staging: string; readonly files: readonly string[] };
+type Journal = { readonly staging: string; readonly files: readonly string[]; readonly remove?: readonly string[] };
 
 const CAUSES: Record<string, string> = {
   EACCES: 'permission denied',
@@ -193,6 +193,7 @@ export function recoverOutputs(directory: string): void {
     for (const file of journal.files) {
       if (existsSync(join(staged, file))) renameSync(join(staged, file), join(directory, file));
     }
+    for (const file of journal.remove ?? []) rmSync(join(directory, file), { force: true });
     syncDirectory(directory);
     unlinkSync(journalPath);
   }
@@ -228,7 +229,7 @@ function backup(target: string, copy: string): void {
 }
 
 /** Writes every file or none (see the top of this file); throws OutputWriteError naming the path. */
-export function writeOutputs(directory: string, files: readonly OutputFile[]): void {
+export function writeOutputs(directory: string, files: readonly OutputFile[], remove: readonly string[] = []): void {
   const created = ensureDirectory(directory);
   let release: () => void;
   try {
@@ -243,8 +244,8 @@ export function writeOutputs(directory: string, files: readonly OutputFile[]): v
     const stagingName = `${PREFIX}${process.pid}-${Date.now().toString(36)}.staging`;
     const staging = join(directory, stagingName);
     try {
-      stage(directory, staging, files);
-      commit(directory, stagingName, files);
+      stage(directory, staging, files, remove);
+      commit(directory, stagingName, files, remove);
     } finally {
       rmSync(staging, { recursive: true, force: true });
     }
@@ -256,7 +257,7 @@ export function writeOutputs(directory: string, files: readonly OutputFile[]): v
   release();
 }
 
-function stage(directory: string, staging: string, files: readonly OutputFile[]): void {
+function stage(directory: string, staging: string, files: readonly OutputFile[], remove: readonly string[]): void {
   attempt(directory, () => {
     mkdirSync(join(staging, 'new'), { recursive: true });
     mkdirSync(join(staging, 'old'));
@@ -266,11 +267,12 @@ function stage(directory: string, staging: string, files: readonly OutputFile[])
     attempt(target, () => writeDurably(join(staging, 'new', file.path), file.content));
     attempt(target, () => backup(target, join(staging, 'old', file.path)));
   }
+  for (const path of remove) attempt(join(directory, path), () => backup(join(directory, path), join(staging, 'old', path)));
 }
 
-function commit(directory: string, stagingName: string, files: readonly OutputFile[]): void {
+function commit(directory: string, stagingName: string, files: readonly OutputFile[], remove: readonly string[]): void {
   const journalPath = join(directory, JOURNAL);
-  const journal: Journal = { staging: stagingName, files: files.map((file) => file.path) };
+  const journal: Journal = { staging: stagingName, files: files.map((file) => file.path), remove };
   const temporary = `${journalPath}.${process.pid}.tmp`;
   attempt(journalPath, () => {
     try {
@@ -288,10 +290,14 @@ function commit(directory: string, stagingName: string, files: readonly OutputFi
       renameSync(join(directory, stagingName, 'new', file.path), join(directory, file.path));
       committed.push(file.path);
     }
+    for (const path of remove) {
+      rmSync(join(directory, path), { force: true });
+      committed.push(path);
+    }
   } catch (error) {
     rollBack(directory, stagingName, committed);
     rmSync(journalPath, { force: true });
-    throw new OutputWriteError(join(directory, files[committed.length]?.path ?? ''), describeFsError(error));
+    throw new OutputWriteError(join(directory, files[committed.length]?.path ?? remove[committed.length - files.length] ?? ''), describeFsError(error));
   }
   syncDirectory(directory);
   rmSync(journalPath, { force: true });

@@ -10,4 +10,6 @@ export const SPEC_DEFAULTS = {
   runtimeFunctionArn: '${RuntimeFunctionArn}',
   /** The Data API ends any statement after 24 hours. */
   maxTimeoutSeconds: 86_400,
+  /** WaitTimeSeconds of a long-polled Data API call: Valid Range 1–30 (Data API Reference). */
+  maxLongPollSeconds: 30,
 } as const;

@@ -7,7 +7,7 @@ export type RawTarget = {
   secretArn?: string;
 };
 export type RawDuration = string | number;
-export type RawPoll = { initial?: RawDuration; max?: RawDuration; factor?: number };
+export type RawPoll = { initial?: RawDuration; max?: RawDuration; factor?: number; longPoll?: RawDuration };
 export type RawRetry = { attempts?: number; interval?: RawDuration; factor?: number };
 export type Mode = 'poll' | 'callback';
 
@@ -45,7 +45,8 @@ export type Target =
   | { readonly kind: 'cluster'; readonly cluster: string; readonly database: string; readonly dbUser?: string; readonly secretArn?: string }
   | { readonly kind: 'workgroup'; readonly workgroup: string; readonly database: string; readonly secretArn?: string };
 
-export type PollSchedule = { readonly initialSeconds: number; readonly maxSeconds: number; readonly factor: number };
+/** `longPollSeconds` (1–30): the loop waits in long-polled Data API calls instead of Wait states. */
+export type PollSchedule = { readonly initialSeconds: number; readonly maxSeconds: number; readonly factor: number; readonly longPollSeconds?: number };
 export type RetryPolicy = { readonly attempts: number; readonly intervalSeconds: number; readonly backoffRate: number };
 
 export type ParameterValue = { readonly kind: 'path'; readonly path: string } | { readonly kind: 'literal'; readonly value: string };

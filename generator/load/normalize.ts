@@ -112,10 +112,15 @@ function override(
   if (overrides.timeout !== undefined && timeoutSeconds > SPEC_DEFAULTS.maxTimeoutSeconds) {
     context.errors.push(context.source.error('invalid-duration', [...path, 'timeout'], `${formatDuration(timeoutSeconds)} is too long; the Data API ends every statement after 24h, so use at most 24h`, 'value'));
   }
+  const longPollSeconds = overrides.poll?.longPoll === undefined ? parent.poll.longPollSeconds : seconds(overrides.poll.longPoll);
+  if (overrides.poll?.longPoll !== undefined && longPollSeconds !== undefined && longPollSeconds > SPEC_DEFAULTS.maxLongPollSeconds) {
+    context.errors.push(context.source.error('invalid-duration', [...path, 'poll', 'longPoll'], `${formatDuration(longPollSeconds)} is too long; a Data API call waits at most 30s (WaitTimeSeconds 1–30), so use 1s to 30s`, 'value'));
+  }
   const poll: PollSchedule = {
     initialSeconds: overrides.poll?.initial === undefined ? parent.poll.initialSeconds : seconds(overrides.poll.initial),
     maxSeconds: overrides.poll?.max === undefined ? parent.poll.maxSeconds : seconds(overrides.poll.max),
     factor: overrides.poll?.factor ?? parent.poll.factor,
+    ...(longPollSeconds === undefined ? {} : { longPollSeconds }),
   };
   if (overrides.poll && poll.maxSeconds < poll.initialSeconds) {
     context.errors.push(context.source.error('invalid-value', [...path, 'poll'], `max (${formatDuration(poll.maxSeconds)}) is shorter than initial (${formatDuration(poll.initialSeconds)}); max must be at least initial`));

@@ -51,13 +51,13 @@ export function walkSteps(steps: readonly RawStep[], path: FieldPath, visit: (st
   steps.forEach((step, index) => {
     const stepPath = [...path, index];
     visit(step, stepPath);
-    step.parallel?.forEach((branch, branchIndex) => walkSteps(branch.steps, [...stepPath, 'parallel', branchIndex, 'steps'], visit));
+    for (const [branchIndex, branch] of (step.parallel ?? []).entries()) walkSteps(branch.steps, [...stepPath, 'parallel', branchIndex, 'steps'], visit);
   });
 }
 
 function walkStrings(value: unknown, path: FieldPath, visit: (text: string, path: FieldPath) => void): void {
   if (typeof value === 'string') visit(value, path);
-  else if (Array.isArray(value)) value.forEach((item, index) => walkStrings(item, [...path, index], visit));
+  else if (Array.isArray(value)) for (const [index, item] of value.entries()) walkStrings(item, [...path, index], visit);
   else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
   }

@@ -10,8 +10,11 @@ import { isJsonObject } from './json.ts';
 import { DefinitionError, type Json, type JsonObject, type TaskStateInfo } from './definition.ts';
 import { checkParameters, fromSdkOutput, operationSchemas, toSdkInput, UnsupportedFieldError } from './shapes.ts';
 import type { ExecutorClients, TaskCall, TaskHandler } from './types.ts';
+import { LONG_POLL_CAP_HEADER } from '../redshift-data/long-poll.ts';
 
 type Sendable = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> };
+type BuildArgs = { request: unknown };
+type MiddlewareStack = { add(middleware: (next: (args: BuildArgs) => Promise<unknown>) => (args: BuildArgs) => Promise<unknown>, options: { step: 'build' }): void };
 type CommandConstructor = new (input: unknown) => unknown;
 
 type ServiceSpec = {
@@ -110,12 +113,28 @@ async function call(client: Sendable, op: Operation, callInput: TaskCall, naming
     throw error;
   }
   let response: unknown;
+  const sdkCommand = new op.Command(input);
+  if (callInput.longPollMs !== undefined && isJsonObject(callInput.input) && callInput.input.WaitTimeSeconds !== undefined) {
+    capLongPoll(sdkCommand as { middlewareStack: MiddlewareStack }, callInput.longPollMs);
+  }
   try {
-    response = await client.send(new op.Command(input), { abortSignal: callInput.signal });
+    response = await client.send(sdkCommand, { abortSignal: callInput.signal });
   } catch (error) {
     throw serviceTaskFailure(error, naming);
   }
   return { response, output: fromSdkOutput(response, op.output) };
+}
+
+/** Compressed time: the local Data API holds this long-polled call at most `ms` real milliseconds. */
+function capLongPoll(command: { middlewareStack: MiddlewareStack }, ms: number): void {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[LONG_POLL_CAP_HEADER] = String(ms);
+      return next(args);
+    },
+    { step: 'build' },
+  );
 }
 
 /**

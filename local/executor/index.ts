@@ -17,6 +17,8 @@ import { FunctionRegistry } from './lambda.ts';
 import { taskHandler } from './dispatch.ts';
 import { jsonRoundTrip } from './json.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws.ts';
+import { DATA_LIMIT_EXCEEDED, payloadOverLimit } from './data-limit.ts';
+import { TaskFailure } from './errors.ts';
 import type { ExecutorClients, LambdaHandler, TaskHandler } from './types.ts';
 
 export { ExecutionRegistry } from './registry.ts';
@@ -45,6 +47,11 @@ export type ExecuteOptions = {
   waitMs?: number;
   /** Every Retry interval takes this many ms instead of IntervalSeconds × BackoffRate^n. */
   retryIntervalMs?: number;
+  /**
+   * A long-polled Data API call (WaitTimeSeconds) waits at most this many ms of real time, still
+   * woken at once by its statement's end (default: `waitMs` when that is given, else real time).
+   */
+  longPollMs?: number;
   /** Multiplies Task TimeoutSeconds/HeartbeatSeconds and the machine's TimeoutSeconds (default 1). */
   timeoutScale?: number;
   /** `${Name}` placeholders, as CloudFormation DefinitionSubstitutions. */
@@ -142,22 +149,39 @@ export class Executor {
     const { registry } = this;
 
     let abortRun: (() => void) | undefined;
-    let stopRequest: { error?: string; cause?: string } | undefined;
-    const stop = (error?: string, cause?: string): void => {
+    let stopRequest: { error?: string; cause?: string; terminal?: boolean } | undefined;
+    const stop = (error?: string, cause?: string, terminal = false): void => {
       if (stopRequest) return;
-      stopRequest = {};
+      stopRequest = terminal ? { terminal } : {};
       if (error !== undefined) stopRequest.error = error;
       if (cause !== undefined) stopRequest.cause = cause;
       abortRun?.();
     };
     registry.startExecution({ executionArn, stateMachineArn, name, startDate, input: JSON.stringify(executionInput) }, stop);
 
+    // States.DataLimitExceeded ends the execution (no Catch sees it). A Task's input after
+    // Parameters and its connector output are checked here, before and after the call; a state's
+    // output after ResultSelector/ResultPath is checked from the event log, which each Task call
+    // lets catch up first: the engine may have entered the next state, but no further Task runs.
+    const overLimit = (problem: string | undefined): void => {
+      if (problem === undefined) return;
+      stop(DATA_LIMIT_EXCEEDED, problem, true);
+      throw new TaskFailure(DATA_LIMIT_EXCEEDED, problem);
+    };
     const taskResourceLocalHandlers: Record<string, EngineHandler> = {};
+    const longPollMs = options.longPollMs ?? options.waitMs;
+    const longPoll = longPollMs === undefined ? {} : { longPollMs };
     for (const [stateName, handler] of prepared.handlers) {
       const task = prepared.definition.tasks.get(stateName);
       if (!task) continue;
-      taskResourceLocalHandlers[stateName] = ((taskInput: Json) =>
-        handler({ executionArn, stateName, task, input: taskInput, signal: controller.signal, staticToken, registry })) as unknown as EngineHandler;
+      taskResourceLocalHandlers[stateName] = (async (taskInput: Json) => {
+        await new Promise((resolve) => setImmediate(resolve)); // the event log catches up first
+        if (stopRequest?.terminal) throw new TaskFailure(DATA_LIMIT_EXCEEDED, stopRequest.cause ?? '');
+        overLimit(payloadOverLimit('input after Parameters', stateName, taskInput));
+        const output = await handler({ executionArn, stateName, task, input: taskInput, signal: controller.signal, staticToken, registry, ...longPoll });
+        overLimit(payloadOverLimit('result', stateName, output));
+        return output;
+      }) as unknown as EngineHandler;
     }
     const overrides: RunOverrides = { taskResourceLocalHandlers };
     if (options.waitMs !== undefined) {
@@ -193,7 +217,14 @@ export class Executor {
 
     const consuming = (async () => {
       for await (const event of run.eventLogs) {
-        const produced = builder.push(event);
+        if (event.type === 'StateEntered' || event.type === 'StateExited') {
+          const problem = event.type === 'StateEntered' ? payloadOverLimit('input', event.state.name, event.state.input) : payloadOverLimit('output', event.state.name, event.state.output);
+          if (problem !== undefined) stop(DATA_LIMIT_EXCEEDED, problem, true);
+        }
+        // A terminal error stops the engine (abort) but the execution FAILED, as its history says.
+        const logged: typeof event =
+          event.type === 'ExecutionAborted' && stopRequest?.terminal ? { type: 'ExecutionFailed', timestamp: event.timestamp, Error: stopRequest.error ?? DATA_LIMIT_EXCEEDED, Cause: stopRequest.cause ?? '' } : event;
+        const produced = builder.push(logged);
         if (event.type === 'StateFailed' && (event.state.type === 'Parallel' || event.state.type === 'Map')) {
           // Its branches/iterations were stopped: their callback tokens are void now.
           const nested = prepared.definition.nestedTasks.get(event.state.name);
@@ -217,7 +248,11 @@ export class Executor {
       details.output = (await run.result) as Json;
       status = 'SUCCEEDED';
     } catch (error) {
-      if (error instanceof ExecutionAbortedError) {
+      if (error instanceof ExecutionAbortedError && stopRequest?.terminal) {
+        status = 'FAILED';
+        details.error = stopRequest.error ?? DATA_LIMIT_EXCEEDED;
+        if (stopRequest.cause !== undefined) details.cause = stopRequest.cause;
+      } else if (error instanceof ExecutionAbortedError) {
         status = 'ABORTED';
         if (stopRequest?.error !== undefined) details.error = stopRequest.error;
         if (stopRequest?.cause !== undefined) details.cause = stopRequest.cause;

@@ -202,7 +202,7 @@ export class ExecutionRegistry {
   /** The Task behind `token` timed out / was stopped: later calls answer TaskTimedOut. */
   expireToken(token: string, reason?: Error): void {
     const entry = this.tokens.get(token);
-    if (!entry || entry.state !== 'PENDING') return;
+    if (entry?.state !== 'PENDING') return;
     entry.state = 'TIMED_OUT';
     entry.reject(reason ?? new TaskFailure('States.Timeout', 'task token expired'));
   }

@@ -150,7 +150,7 @@ export function checkParameters(template: Json | undefined, schema: unknown, pat
       if (!dynamic) checkParameters(inner as Json, shape.members.get(member), `${path}.${key}`);
     }
   } else if (shape.kind === 'list' && Array.isArray(template)) {
-    template.forEach((item, i) => checkParameters(item, shape.member, `${path}[${i}]`));
+    for (const [i, item] of template.entries()) checkParameters(item, shape.member, `${path}[${i}]`);
   } else if (shape.kind === 'map' && isObject(template)) {
     for (const [rawKey, inner] of Object.entries(template)) {
       if (!rawKey.endsWith('.$')) checkParameters(inner as Json, shape.value, `${path}.${rawKey}`);

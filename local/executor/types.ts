@@ -38,6 +38,8 @@ export type TaskCall = {
   /** The run's static `$$.Task.Token`, to be replaced by a fresh token per call. */
   staticToken: string;
   registry: ExecutionRegistry;
+  /** Compressed time: a long-polled Data API call (WaitTimeSeconds) waits at most this many ms. */
+  longPollMs?: number;
 };
 
 export type TaskHandler = (call: TaskCall) => Promise<Json>;

@@ -11,42 +11,52 @@ import {
   type Input,
 } from './input.ts';
 import { allStatuses, epochSeconds, type SqlParameter, type Target } from './model.ts';
+import { LongPolls, readWaitTimeSeconds, type RequestContext } from './long-poll.ts';
 import { pageOf } from './results.ts';
 import { parameterNames } from '../../generator/load/sql-tokens.ts';
 import { prepareSql } from './sql.ts';
-import { batchTotals, isTerminal, type Statement, type StatementRegistry, type Unit } from './statements.ts';
+import { batchTotals, isTerminal, type NewStatement, type Statement, type StatementRegistry, type Unit } from './statements.ts';
 import { decodeToken, encodeToken } from './tokens.ts';
 
 export type Output = Record<string, unknown>;
 
+
 export type OperationsConfig = {
   pageSize: number;
   maxActiveStatements: number;
+  /** Long-polled requests (WaitTimeSeconds) allowed to wait on one statement id at once. */
+  maxWaitingRequestsPerStatement: number;
   /** Issues pg_cancel_backend(pid) for a running statement's session. */
   cancelBackend: (pid: number) => Promise<void>;
 };
 
 const noResult = 'Query does not have result. Please check query status with DescribeStatement.';
 
+export type Handler = (input: Input, request: RequestContext) => Promise<Output>;
+
 export class Operations {
+  private readonly longPolls: LongPolls;
+
   constructor(
     private readonly registry: StatementRegistry,
     private readonly context: ExecutionContext,
     private readonly config: OperationsConfig,
-  ) {}
+  ) {
+    this.longPolls = new LongPolls(config.maxWaitingRequestsPerStatement);
+  }
 
-  readonly handlers: Readonly<Record<string, (input: Input) => Promise<Output>>> = {
-    ExecuteStatement: async (input) => {
+  readonly handlers: Readonly<Record<string, Handler>> = {
+    ExecuteStatement: async (input, request) => {
       const sql = requiredString(input, 'Sql', { min: 1, max: 100_000 });
-      return this.submit(input, 'ExecuteStatement', [sql], false);
+      return this.submit(input, request, 'ExecuteStatement', [sql], false);
     },
-    BatchExecuteStatement: async (input) => {
+    BatchExecuteStatement: async (input, request) => {
       const sqls = requiredStringList(input, 'Sqls', 1, 40);
       for (const sql of sqls) if (sql.length === 0) throw validation('Sqls must not contain empty SQL statements');
-      return this.submit(input, 'BatchExecuteStatement', sqls, true);
+      return this.submit(input, request, 'BatchExecuteStatement', sqls, true);
     },
-    DescribeStatement: async (input) => {
-      const { statement, unit } = this.registry.find(requiredString(input, 'Id'));
+    DescribeStatement: async (input, request) => {
+      const { statement, unit } = await this.waitOn(input, request);
       return unit === undefined ? describe(statement) : describeUnit(statement, unit);
     },
     CancelStatement: async (input) => {
@@ -56,9 +66,21 @@ export class Operations {
       await this.cancel(statement);
       return { Status: true };
     },
-    GetStatementResult: async (input) => this.result(input),
+    GetStatementResult: async (input, request) => this.result(input, await this.waitOn(input, request)),
+    // CSV results (ResultFormat CSV) are not supported locally, so after its wait V2 refuses as
+    // the service does for a statement that was not run with ResultFormat CSV.
+    GetStatementResultV2: async (input, request) => {
+      optionalString(input, 'NextToken');
+      const { statement, unit } = await this.waitOn(input, request);
+      this.resultUnit(requiredString(input, 'Id'), statement, unit);
+      throw validation('The query result format is JSON: GetStatementResultV2 needs a statement run with ResultFormat CSV. Use GetStatementResult.');
+    },
     ListStatements: async (input) => this.listStatements(input),
   };
+
+  get waitingRequests(): number {
+    return this.longPolls.size;
+  }
 
   /** Cancels every statement that is still running (the endpoint is stopping). */
   async cancelAll(): Promise<void> {
@@ -66,26 +88,45 @@ export class Operations {
     await Promise.all(running.map((statement) => this.cancel(statement).catch(() => {})));
   }
 
-  private async submit(input: Input, operation: string, sqls: string[], isBatch: boolean): Promise<Output> {
+  /** Resolves the Id, then holds a long-polled request until that statement or sub-statement ends. */
+  private async waitOn(input: Input, request: RequestContext): Promise<{ statement: Statement; unit?: Unit }> {
+    const id = requiredString(input, 'Id');
+    const seconds = readWaitTimeSeconds(input);
+    const found = this.registry.find(id);
+    const { statement, unit } = found;
+    if (seconds !== undefined) this.longPolls.admit(id);
+    const ended = unit === undefined ? { done: statement.done, status: statement.status } : { done: unit.ended, status: unit.status };
+    await this.longPolls.wait(id, seconds, ended.done, isTerminal(ended.status), request);
+    return found;
+  }
+
+  private async submit(input: Input, request: RequestContext, operation: string, sqls: string[], isBatch: boolean): Promise<Output> {
     const target = readTarget(input);
     const statementName = optionalString(input, 'StatementName', { max: 500 });
     const withEvent = optionalBoolean(input, 'WithEvent') ?? false;
     const parameters = optionalParameters(input, 'Parameters');
     const clientToken = optionalString(input, 'ClientToken', { min: 1, max: 64 });
+    const waitSeconds = readWaitTimeSeconds(input);
     rejectUnsupported(input);
     const prepared = sqls.map((sql) => ({ sql, prepared: prepareSql(sql, parameters, { allowUnused: isBatch }) }));
     if (isBatch) checkBatchParameters(sqls, parameters);
 
-    const tokenKey = clientToken === undefined ? undefined : `${operation}:${clientToken}`;
-    const previous = tokenKey === undefined ? undefined : this.registry.byToken(tokenKey);
-    if (previous !== undefined) return submitted(previous);
-    if (this.registry.activeCount() >= this.config.maxActiveStatements) throw activeStatementsExceeded(this.config.maxActiveStatements);
-
     const spec = { isBatch, sqls: prepared, target, withEvent, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) };
+    const tokenKey = clientToken === undefined ? undefined : `${operation}:${clientToken}`;
+    const fingerprint = JSON.stringify({ sqls, target, withEvent, statementName, parameters });
+    const previous = tokenKey === undefined ? undefined : this.registry.byToken(tokenKey, fingerprint);
+    const statement = previous ?? this.create(tokenKey, fingerprint, spec);
+    if (waitSeconds === undefined) return submitted(statement);
+    await this.longPolls.wait(statement.id, waitSeconds, statement.done, isTerminal(statement.status), request);
+    return waited(statement);
+  }
+
+  private create(tokenKey: string | undefined, fingerprint: string, spec: NewStatement): Statement {
+    if (this.registry.activeCount() >= this.config.maxActiveStatements) throw activeStatementsExceeded(this.config.maxActiveStatements);
     const statement = this.registry.create(spec);
-    if (tokenKey !== undefined) this.registry.rememberToken(tokenKey, statement);
+    if (tokenKey !== undefined) this.registry.rememberToken(tokenKey, statement, fingerprint);
     void runStatement(statement, this.context);
-    return submitted(statement);
+    return statement;
   }
 
   private async cancel(statement: Statement): Promise<void> {
@@ -106,17 +147,25 @@ export class Operations {
     }
   }
 
-  private async result(input: Input): Promise<Output> {
-    const id = requiredString(input, 'Id');
-    const nextToken = optionalString(input, 'NextToken');
-    const { statement, unit } = this.registry.find(id);
+  /** The unit whose result a GetStatementResult(V2) call asks for, once it has ended. */
+  private resultUnit(id: string, statement: Statement, unit: Unit | undefined): Unit {
     if (unit === undefined && statement.isBatch) {
       throw validation(`${noResult} For a batch, ask for a sub-statement's result with its id ${statement.id}:<n>.`);
     }
     const target = unit ?? statement.units[0];
+    // Also the answer of a long poll whose wait expired before the statement ended (Management
+    // Guide, long polling: "a ResourceNotFoundException is returned indicating no results are
+    // available yet").
     if (target === undefined || (!isTerminal(target.status) && !isTerminal(statement.status))) {
       throw new ApiError('ResourceNotFoundException', noResult, 400, { ResourceId: id });
     }
+    return target;
+  }
+
+  private async result(input: Input, { statement, unit }: { statement: Statement; unit?: Unit }): Promise<Output> {
+    const id = requiredString(input, 'Id');
+    const nextToken = optionalString(input, 'NextToken');
+    const target = this.resultUnit(id, statement, unit);
     const resultSet = target.status === 'FINISHED' ? target.result : undefined;
     if (resultSet === undefined) throw validation(noResult);
     const offset = nextToken === undefined ? 0 : readOffset(nextToken, target.id);
@@ -205,6 +254,18 @@ function targetMembers(target: Target): Output {
 
 function submitted(statement: Statement): Output {
   return { Id: statement.id, CreatedAt: epochSeconds(statement.createdAt), ...targetMembers(statement.target) };
+}
+
+/**
+ * A long-polled submit's answer: "the response returns the statement Status, RedshiftPid, and
+ * HasResultSet" (Management Guide, long polling); HasResultSet only once the statement has ended.
+ */
+function waited(statement: Statement): Output {
+  const output: Output = { ...submitted(statement), Status: statement.status, RedshiftPid: statement.pid };
+  if (isTerminal(statement.status)) {
+    output.HasResultSet = statement.isBatch ? batchTotals(statement).hasResultSet : (statement.units[0]?.hasResultSet ?? false);
+  }
+  return output;
 }
 
 function describe(statement: Statement): Output {

@@ -9,6 +9,7 @@ import { ApiError, internalError } from './errors.ts';
 import { EventDispatcher, statusChangeEvent, type RedshiftStatusChangeEvent, type TerminalStatement } from './events.ts';
 import type { ExecutionContext } from './execution.ts';
 import { parseBody } from './input.ts';
+import { LONG_POLL_CAP_HEADER, type RequestContext } from './long-poll.ts';
 import { Operations } from './operations.ts';
 import { batchTotals, StatementRegistry, type Statement } from './statements.ts';
 import { listenOnLoopback } from '../loopback.ts';
@@ -20,6 +21,12 @@ export type StartRedshiftDataApiOptions = {
   pageSize?: number;
   /** Non-terminal statements allowed at once; beyond, ActiveStatementsExceededException. Default 200. */
   maxActiveStatements?: number;
+  /**
+   * Long-polled calls (WaitTimeSeconds) waiting on one statement id at once; beyond,
+   * ActiveWaitingRequestsExceededException. AWS documents no number; the default, 1, is the
+   * strictest there can be, so whatever works here works with any limit AWS applies.
+   */
+  maxWaitingRequestsPerStatement?: number;
   /** Receives each WithEvent statement's completion event. */
   onEvent?: (event: RedshiftStatusChangeEvent) => void | Promise<void>;
   /** POSTs each completion event as JSON to this URL. */
@@ -47,6 +54,8 @@ export type RedshiftDataApi = {
   stop(): Promise<void>;
   /** The PostgreSQL backend pid running a statement (0 before it is PICKED); undefined if unknown. */
   statementPid(id: string): number | undefined;
+  /** Long-polled requests waiting right now, over all statements. */
+  waitingRequests(): number;
 };
 
 const jsonContentType = 'application/x-amz-json-1.1';
@@ -75,9 +84,14 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
       if (statement.withEvent) events.emit(statusChangeEvent(terminalOf(statement), { region, accountId, principal }));
     },
   };
+  const maxWaitingRequestsPerStatement = options.maxWaitingRequestsPerStatement ?? 1;
+  if (!Number.isInteger(maxWaitingRequestsPerStatement) || maxWaitingRequestsPerStatement < 1) {
+    throw new Error(`maxWaitingRequestsPerStatement must be a positive integer, got ${maxWaitingRequestsPerStatement}`);
+  }
   const operations = new Operations(registry, context, {
     pageSize,
     maxActiveStatements,
+    maxWaitingRequestsPerStatement,
     cancelBackend: (pid) => cancelBackend(options.databaseUrl, pid),
   });
 
@@ -96,6 +110,7 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
         await pool.close();
         await events.drain();
       })()),
+    waitingRequests: () => operations.waitingRequests,
     statementPid: (id) => {
       try {
         return registry.find(id).statement.pid;
@@ -115,11 +130,19 @@ async function handle(operations: Operations, request: IncomingMessage, response
     if (handler === undefined) {
       throw new ApiError('UnknownOperationException', `Unknown or unsupported operation: ${String(target)}`);
     }
-    send(response, 200, await handler(parseBody(body)));
+    send(response, 200, await handler(parseBody(body), requestContext(request, response)));
   } catch (error) {
     const apiError = error instanceof ApiError ? error : internalError(error instanceof Error ? error.message : String(error));
     send(response, apiError.httpStatus, { __type: apiError.type, message: apiError.message, ...apiError.fields }, apiError.type);
   }
+}
+
+/** The request's abort signal (the client left before the answer) and the local long-poll cap. */
+function requestContext(request: IncomingMessage, response: ServerResponse): RequestContext {
+  const left = new AbortController();
+  response.on('close', () => left.abort());
+  const cap = Number(request.headers[LONG_POLL_CAP_HEADER]);
+  return { signal: left.signal, ...(request.headers[LONG_POLL_CAP_HEADER] !== undefined && cap >= 0 ? { longPollCapMs: cap } : {}) };
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

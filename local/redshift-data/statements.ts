@@ -22,6 +22,9 @@ export type Unit = {
   resultSize: number;
   redshiftQueryId: number;
   result?: ResultSet;
+  /** Settles when the unit reaches a terminal status (wakes long polls on a sub-statement id). */
+  ended: Promise<void>;
+  settleEnded: () => void;
 };
 
 export type Statement = {
@@ -67,7 +70,8 @@ export const isTerminal = (status: StatementStatus): boolean => terminalStatuses
 
 export class StatementRegistry {
   private readonly byId = new Map<string, Statement>();
-  private readonly byClientToken = new Map<string, Statement>();
+  /** ClientToken → the statement it created and the request it came with, kept as long as the statement. */
+  private readonly byClientToken = new Map<string, { statement: Statement; request: string }>();
   private seq = 0;
 
   create(spec: NewStatement, now = Date.now()): Statement {
@@ -78,6 +82,7 @@ export class StatementRegistry {
       settle = resolve;
     });
     const units = spec.sqls.map(({ sql, prepared }, index): Unit => ({
+      ...settlement(),
       id: spec.isBatch ? `${id}:${index + 1}` : id,
       sql,
       prepared,
@@ -112,12 +117,23 @@ export class StatementRegistry {
     return statement;
   }
 
-  byToken(key: string): Statement | undefined {
-    return this.byClientToken.get(key);
+  /**
+   * The statement a ClientToken already created: the API reference gives ClientToken as "a unique,
+   * case-sensitive identifier that you provide to ensure the idempotency of the request", so a repeat
+   * answers with the first statement instead of running the SQL again. The Data API documents no
+   * error for a token reused with a different request; this endpoint refuses it (ValidationException)
+   * so that a token collision in what we generate cannot pass unnoticed.
+   */
+  byToken(key: string, request: string): Statement | undefined {
+    const known = this.byClientToken.get(key);
+    if (known !== undefined && known.request !== request) {
+      throw validation('ClientToken was already used with a different request; use a new ClientToken for a new statement.');
+    }
+    return known?.statement;
   }
 
-  rememberToken(key: string, statement: Statement): void {
-    this.byClientToken.set(key, statement);
+  rememberToken(key: string, statement: Statement, request: string): void {
+    this.byClientToken.set(key, { statement, request });
   }
 
   /** Resolves a statement or sub-statement id, with the service's errors for bad ones. */
@@ -143,7 +159,7 @@ export class StatementRegistry {
     for (const [id, statement] of this.byId) {
       if (isTerminal(statement.status) && statement.updatedAt < now - retentionMs) this.byId.delete(id);
     }
-    for (const [token, statement] of this.byClientToken) {
+    for (const [token, { statement }] of this.byClientToken) {
       if (!this.byId.has(statement.id)) this.byClientToken.delete(token);
     }
   }
@@ -155,9 +171,18 @@ export class StatementRegistry {
   }
 }
 
-export function setStatus(target: { status: StatementStatus; updatedAt: number }, status: StatementStatus): void {
+export function setStatus(target: { status: StatementStatus; updatedAt: number; settleEnded?: () => void }, status: StatementStatus): void {
   target.status = status;
   target.updatedAt = Date.now();
+  if (isTerminal(status)) target.settleEnded?.();
+}
+
+function settlement(): { ended: Promise<void>; settleEnded: () => void } {
+  let settleEnded!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    settleEnded = resolve;
+  });
+  return { ended, settleEnded };
 }
 
 export function elapsedNs(startedNs: bigint | undefined): number {

@@ -4,16 +4,20 @@
 //   conflict = GetItem (consistent) and judge the holder:
 //     - it has a StatementId: DescribeStatement SUBMITTED/PICKED/STARTED → ConcurrentExecution
 //       (Cause = that id); terminal → stale. A statement this role may not see → judge by its owner.
-//     - no StatementId yet (the holder is between lock and submit):
-//         owner is our own execution and step (a retried Task) → stale;
+//     - no StatementId yet (the holder is between lock and submit): its invocation's deadline,
+//       written as `expiresAt` until the id is registered, has passed → stale (that invocation is
+//       over without registering a statement: it never submitted one, or cancelled it);
 //         owner is an execution → DescribeExecution: RUNNING → ConcurrentExecution (Cause = owner),
 //           otherwise or not existing → stale;
 //         owner is not an execution (`lambda:<requestId>`, a caller without executionArn) → alive
-//           until its invocation's deadline, which the holder wrote as `expiresAt`, then stale.
+//           until that deadline.
+//       No holder is ever taken over for being "our own": Parallel branches of one execution share
+//       its ARN (and, in hand-written machines, no step id), so sameness proves nothing. A retried
+//       or redriven step gets the lock once its earlier attempt's statement ended or its deadline passed.
 //   stale    = UpdateItem conditional on Nonce = the nonce seen: new Owner/Nonce, StatementId removed
 //   register = UpdateItem SET StatementId conditional on Nonce = mine
 //   release  = DeleteItem conditional on Nonce = mine
-// Only the anonymous holder is judged by a clock, and only by the Lambda's own hard deadline.
+// A holder without a statement is judged by a clock only through the Lambda's own hard deadline.
 import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
@@ -25,7 +29,7 @@ import { isConditionFailed, nowSeconds, numberAttribute, retentionExpiry, string
 
 /** Owner prefix of a holder that is a Lambda invocation (no executionArn): never an execution. */
 export const INVOCATION_OWNER_PREFIX = 'lambda:';
-/** Added to an anonymous holder's deadline before others may take its lock over. */
+/** Added to a holder's invocation deadline before others may take over its lock without a statement. */
 export const DEADLINE_MARGIN_SECONDS = 30;
 const MAX_ROUNDS = 10;
 
@@ -34,7 +38,7 @@ export type LockRequest = {
   key: string;
   /** The caller's execution ARN, or `lambda:<awsRequestId>`. */
   owner: string;
-  /** Epoch seconds after which an anonymous holder is surely dead (its invocation's deadline + margin). */
+  /** Epoch seconds after which this invocation surely ended (its deadline + margin): until the statement is registered, others judge the lock by it. */
   deadline: number;
   pipeline?: string;
   stepId?: string;
@@ -42,7 +46,7 @@ export type LockRequest = {
 
 export type HeldLock = { table: string; key: string; nonce: string };
 
-type Holder = { owner?: string; nonce?: string; statementId?: string; stepId?: string; expiresAt?: number };
+type Holder = { owner?: string; nonce?: string; statementId?: string; expiresAt?: number };
 
 type Judgement = { stale: true } | { stale: false; cause: string };
 
@@ -57,19 +61,15 @@ function keyOf(key: string): Item {
   return { [A.partitionKey]: { S: key }, [A.sortKey]: { S: LOCK_SORT_KEY } };
 }
 
-function lockExpiry(request: LockRequest): number {
-  // An execution can be described, so its lock simply lives as long as any runtime item. An
-  // anonymous holder's expiresAt is its deadline until the statement id is registered.
-  return isInvocationOwner(request.owner) ? request.deadline : retentionExpiry();
-}
-
 function holderAttributes(request: LockRequest, nonce: string): Item {
   return {
     [A.owner]: { S: request.owner },
     [A.nonce]: { S: nonce },
     ...(request.pipeline !== undefined ? { [A.pipeline]: { S: request.pipeline } } : {}),
     ...(request.stepId !== undefined ? { [A.stepId]: { S: request.stepId } } : {}),
-    [A.expiresAt]: { N: String(lockExpiry(request)) },
+    // The invocation's deadline until the statement id is registered (which sets the retention):
+    // past it the holder can no longer submit anything.
+    [A.expiresAt]: { N: String(request.deadline) },
   };
 }
 
@@ -96,12 +96,10 @@ async function readHolder(table: string, key: string): Promise<Holder | undefine
   const owner = stringAttribute(item, A.owner);
   const nonce = stringAttribute(item, A.nonce);
   const statementId = stringAttribute(item, A.statementId);
-  const stepId = stringAttribute(item, A.stepId);
   const expiresAt = numberAttribute(item, A.expiresAt);
   if (owner !== undefined) holder.owner = owner;
   if (nonce !== undefined) holder.nonce = nonce;
   if (statementId !== undefined) holder.statementId = statementId;
-  if (stepId !== undefined) holder.stepId = stepId;
   if (expiresAt !== undefined) holder.expiresAt = expiresAt;
   return holder;
 }
@@ -118,7 +116,7 @@ async function executionRunning(executionArn: string): Promise<boolean | 'not-an
   }
 }
 
-async function judge(holder: Holder, request: LockRequest): Promise<Judgement> {
+async function judge(holder: Holder): Promise<Judgement> {
   if (holder.statementId !== undefined) {
     try {
       const { Status } = await describeStatement(holder.statementId);
@@ -131,12 +129,11 @@ async function judge(holder: Holder, request: LockRequest): Promise<Judgement> {
   }
   const owner = holder.owner;
   if (owner === undefined) return { stale: true };
-  if (owner === request.owner && !isInvocationOwner(owner) && holder.stepId === request.stepId) return { stale: true };
+  const beforeDeadline = holder.expiresAt !== undefined && holder.expiresAt > nowSeconds();
+  // A runtime holder between lock and submit (poll-mode holders write no expiresAt).
+  if (holder.statementId === undefined && holder.expiresAt !== undefined && !beforeDeadline) return { stale: true };
   const running = isInvocationOwner(owner) ? 'not-an-execution' : await executionRunning(owner);
-  if (running === 'not-an-execution') {
-    const alive = holder.expiresAt !== undefined && holder.expiresAt > nowSeconds();
-    return alive ? { stale: false, cause: holder.statementId ?? owner } : { stale: true };
-  }
+  if (running === 'not-an-execution') return beforeDeadline ? { stale: false, cause: holder.statementId ?? owner } : { stale: true };
   return running ? { stale: false, cause: holder.statementId ?? owner } : { stale: true };
 }
 
@@ -145,7 +142,7 @@ async function takeOver(request: LockRequest, seenNonce: string | undefined, non
   const values: Item = {
     ':owner': { S: request.owner },
     ':nonce': { S: nonce },
-    ':expires': { N: String(lockExpiry(request)) },
+    ':expires': { N: String(request.deadline) },
   };
   const set = ['#owner = :owner', '#nonce = :nonce', '#expires = :expires'];
   const remove = ['#statement'];
@@ -194,7 +191,7 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
     if (await put(request, nonce)) return { table: request.table, key: request.key, nonce };
     const holder = await readHolder(request.table, request.key);
     if (holder === undefined) continue; // released meanwhile: try again
-    const verdict = await judge(holder, request);
+    const verdict = await judge(holder);
     if (!verdict.stale) throw new ConcurrentExecution(verdict.cause);
     if (await takeOver(request, holder.nonce, nonce)) return { table: request.table, key: request.key, nonce };
     cause = holder.statementId ?? holder.owner ?? cause;

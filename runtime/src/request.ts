@@ -12,6 +12,7 @@ export const ACTIONS = [
   'describeStatement',
   'cancelStatement',
   'getStatementResult',
+  'timeoutStatement',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 export type ExecuteAction = 'executeStatement' | 'executeSingletonStatement' | 'batchExecuteStatement';
@@ -39,7 +40,8 @@ export type ExecuteRequest = {
 export type StatementRef = { kind: 'id'; id: string } | { kind: 'latest'; executionArn: string; stepId?: string };
 
 export type StatementRequest = {
-  action: 'describeStatement' | 'cancelStatement' | 'getStatementResult';
+  /** `timeoutStatement`: the step's Task timed out; settle its statement (completion.ts settleTimedOutStatement). */
+  action: 'describeStatement' | 'cancelStatement' | 'getStatementResult' | 'timeoutStatement';
   statement: StatementRef;
   nextToken?: string;
   /**
@@ -237,8 +239,10 @@ export function parseRequest(event: unknown): Request {
   for (const field of Object.keys(event)) {
     if (!KNOWN_FIELDS.has(field)) throw new InvalidRequest(field, `unknown field; known fields: ${[...KNOWN_FIELDS].join(', ')}`);
   }
-  const action = event.action;
-  if (action === undefined || action === null) throw new InvalidRequest('action', `required: one of ${ACTIONS.join(', ')}`);
+  // As in the original function: a statement without an action is executed.
+  const hasSqlStatement = event.sqlStatement !== undefined && event.sqlStatement !== null;
+  const action = event.action ?? (hasSqlStatement ? 'executeStatement' : undefined);
+  if (action === undefined || action === null) throw new InvalidRequest('action', `required without sqlStatement: one of ${ACTIONS.join(', ')}`);
   if (!isAction(action)) throw new InvalidRequest('action', `must be one of ${ACTIONS.join(', ')}, got ${describeType(action)}`);
   switch (action) {
     case 'executeStatement':
@@ -248,6 +252,7 @@ export function parseRequest(event: unknown): Request {
     case 'describeStatement':
     case 'cancelStatement':
     case 'getStatementResult':
+    case 'timeoutStatement':
       return parseStatementAction(event, action);
   }
 }

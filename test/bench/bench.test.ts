@@ -23,6 +23,7 @@ import { readPath, VirtualClock, waitSeconds } from '../../bench/lib/simulator.t
 import { largestFitting, linearFit, logUniform, marginalSlopes, median, quantile, seededRandom, summarize } from '../../bench/lib/stats.ts';
 import { scaleSpec, STEP_KINDS } from '../../bench/sections/generator.ts';
 import { scheduleLatencySeconds } from '../../bench/sections/latency.ts';
+import { judge } from '../../bench/report.ts';
 
 type State = { Type: string; [key: string]: unknown };
 type Machine = { StartAt: string; States: Record<string, State>; TimeoutSeconds?: number };
@@ -216,5 +217,14 @@ describe('specs the benchmark generates', () => {
       const pipeline = pipelineOf(scaleSpec(3, kind));
       expect(pipeline.steps, kind).toHaveLength(3);
     }
+  });
+});
+
+describe('targets moved here from unit tests', () => {
+  const meta = { date: '', quick: true, node: '', cpus: 2, cpuModel: '', loadAverage: { start: [], end: [] }, commit: '', wallSeconds: 0, sections: [] };
+  it('the local stack start-up is judged against 15 s', () => {
+    const target = (startupMs: number) => judge({ meta, stack: { startupMs } }).targets.find((candidate) => candidate.id === 'stack-startup');
+    expect(target(1_234)).toMatchObject({ target: 'local stack starts under 15 s', pass: true });
+    expect(target(15_000)?.pass).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
 // (dynalite), holders judged through the local Data API and the local Step Functions API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CancelStatementCommand } from '@aws-sdk/client-redshift-data';
+import { CancelStatementCommand, DescribeStatementCommand } from '@aws-sdk/client-redshift-data';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import type { PipelineRun } from '../../local/run-pipeline.ts';
 import { LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-key.ts';
@@ -34,6 +34,12 @@ async function putLock(text: string, attributes: Record<string, string>): Promis
     ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { S: value }])),
   };
   await stack.clients.dynamodb.send(new PutItemCommand({ TableName: stack.stateTableName, Item }));
+}
+
+async function waitTerminal(id: string): Promise<void> {
+  await expect
+    .poll(async () => (await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: id }))).Status, { timeout: 10_000, interval: 10 })
+    .toMatch(/^(FINISHED|FAILED|ABORTED)$/);
 }
 
 function singletonSpec(pipeline: string, text: string, extra = ''): string {
@@ -136,6 +142,29 @@ describe('singleton steps', () => {
     expect(await lockItem(text)).toBeUndefined();
   });
 
+  it('a redrive (this very execution and step) never takes over its lock while the statement runs; without a statement it does', async () => {
+    // The earlier attempt's lock, left behind when the execution stopped: the ARN is known up front.
+    const text = 'select 1 as redriven';
+    const name = `redrive-${Date.now()}`;
+    const self = `arn:aws:states:us-east-1:123456789012:execution:redriven:${name}`;
+    const running = await statement(stack, 'select pg_sleep(30) as redrive_probe', ['STARTED']);
+    await putLock(text, { Owner: self, StepId: 'guarded', Nonce: 'earlier-attempt', StatementId: running });
+    const blocked = await run(stack, singletonSpec('redriven', text), { name });
+    expect(blocked.executionArn).toBe(self);
+    expect([blocked.status, blocked.error, blocked.cause]).toEqual(['FAILED', 'ConcurrentExecution', running]);
+    expect((await lockItem(text))?.Nonce?.S).toBe('earlier-attempt');
+    await stack.clients.redshiftData.send(new CancelStatementCommand({ Id: running }));
+
+    // No statement registered: the earlier attempt never submitted (a step never runs twice at once).
+    const unsubmitted = 'select 1 as redriven_unsubmitted';
+    const again = `redrive-again-${Date.now()}`;
+    await putLock(unsubmitted, { Owner: self.replace(name, again), StepId: 'guarded', Nonce: 'earlier-attempt' });
+    const taken = await run(stack, singletonSpec('redriven', unsubmitted), { name: again });
+    expect(taken.status).toBe('SUCCEEDED');
+    expect(statesEntered(taken)).toEqual(expect.arrayContaining(['guarded.HolderState', 'guarded.TakeOver']));
+    expect(statesEntered(taken)).not.toContain('guarded.HolderExecution');
+  });
+
   it('releases the lock after a SQL failure and after a timeout, raising the contract errors', async () => {
     const failing = 'select * from singleton_missing_table';
     const failed = await run(stack, singletonSpec('single-fail', failing));
@@ -154,6 +183,35 @@ describe('singleton steps', () => {
     const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%singleton_timeout_probe%' and pid <> pg_backend_pid()");
     expect(active).toEqual([]);
   });
+
+  it('two singleton steps of one machine, same SQL, racing in two Parallel branches: exactly one runs, 20 times', async () => {
+    const gateKey = 7100;
+    const text = `insert into race_log select 1 from (select pg_advisory_xact_lock_shared(${gateKey})) g`;
+    await sql(stack, 'create table if not exists race_log (n int)');
+    const branch = (id: string) => `      - steps:\n          - id: ${id}\n            sql: ${JSON.stringify(text)}\n            singleton: true\n`;
+    const pipeline = pipelineFrom(spec('race', `  - id: fan\n    parallel:\n${branch('left')}${branch('right')}`));
+    const busy = /^(left|right)\.Busy(Starting)?$/;
+    for (let iteration = 1; iteration <= 20; iteration++) {
+      const gate = await closedGate(stack, gateKey);
+      try {
+        // The winner blocks on the gate; it opens once the loser has failed, so the loser cannot
+        // find the lock free again after the winner's release.
+        const result = await run(stack, pipeline, { onEvent: (event) => void (event.type === 'FailStateEntered' && busy.test(event.stateName ?? '') && gate.open()) });
+        expect([iteration, result.status, result.error]).toEqual([iteration, 'FAILED', 'ConcurrentExecution']);
+        const submitted = result.history.filter((event) => event.type === 'TaskStateEntered' && /^(left|right)\.Execute$/.test(event.stateName ?? ''));
+        expect([iteration, submitted.length]).toEqual([iteration, 1]);
+        await gate.open();
+        // The next race must not meet this winner still running.
+        const winner = result.steps.find((step) => step.statementId !== undefined)?.statementId;
+        expect(winner).toBeDefined();
+        await waitTerminal(winner as string);
+        await expect.poll(async () => (await sql<{ n: number }>(stack, 'select count(*)::int as n from race_log'))[0]?.n, { timeout: 10_000, interval: 10 }).toBe(iteration);
+      } finally {
+        await gate.open();
+        await gate.close();
+      }
+    }
+  }, 120_000);
 
   it('works inside a parallel branch: records merge, the lock is released', async () => {
     const text = 'insert into singleton_log values (3)';

@@ -19,7 +19,7 @@ describe('sfn-redshift generate', () => {
     const before = files.map((file) => readFileSync(join(repo, 'asl', file)));
     expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
     const after = files.map((file) => readFileSync(join(repo, 'asl', file)));
-    after.forEach((content, index) => expect(content.equals(before[index] as Buffer)).toBe(true));
+    for (const [index, content] of after.entries()) expect(content.equals(before[index] as Buffer)).toBe(true);
     const text = before[0]?.toString() ?? '';
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.split('\n')[1]).toMatch(/^ {2}"Comment"/);

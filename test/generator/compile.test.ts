@@ -289,6 +289,8 @@ describe('compiler: singleton', () => {
     expect(machine.States['mv.HolderState']).toMatchObject({
       Choices: [
         { Not: { Variable: '$.steps.mv.Holder.Item', IsPresent: true }, Next: 'mv.Acquire' },
+        // A registered statement is judged first, whoever holds the lock (even this very step).
+        { Variable: '$.steps.mv.Holder.Item.StatementId.S', IsPresent: true, Next: 'mv.HolderStatement' },
         {
           And: [
             { Variable: '$.steps.mv.Holder.Item.Owner.S', StringEqualsPath: '$.steps.mv.Lock.Owner' },
@@ -296,7 +298,6 @@ describe('compiler: singleton', () => {
           ],
           Next: 'mv.TakeOver',
         },
-        { Variable: '$.steps.mv.Holder.Item.StatementId.S', IsPresent: true, Next: 'mv.HolderStatement' },
       ],
       Default: 'mv.HolderExecution',
     });

@@ -71,7 +71,7 @@ steps:
     expect(text).toContain('  j_fan --> n_end\n');
     expect(text).toContain('s_deep[["deep<br/>select 3<br/>callback · results"]]');
     expect(text).toContain('s_left["left<br/>select 2<br/>poll · singleton"]');
-    expect(text).toMatch(/subgraph p_fan \["fan: 3 branches in parallel"\][\s\S]*subgraph p_inner[\s\S]*end\n  end\n/);
+    expect(text).toMatch(/subgraph p_fan \["fan: 3 branches in parallel"\][\s\S]*subgraph p_inner[\s\S]*end\n {2}end\n/);
     expect(text).toContain('  class s_deep callback\n');
     expect(text).toContain('  class s_left singleton\n');
   });

@@ -108,6 +108,7 @@ describe('addScripts', () => {
     );
     expect(addScripts('{\n  "scripts": {}\n}\n', SCRIPTS).text).toBe('{\n  "scripts": {\n    "asl:generate": "sfn-redshift generate",\n    "asl:check": "sfn-redshift check"\n  }\n}\n');
     expect(addScripts('{}', SCRIPTS).text).toBe('{\n  "scripts": {\n    "asl:generate": "sfn-redshift generate",\n    "asl:check": "sfn-redshift check"\n  }\n}');
+    expect(addScripts('{ "scripts": { } }', SCRIPTS).text).toBe('{ "scripts": {\n  "asl:generate": "sfn-redshift generate",\n  "asl:check": "sfn-redshift check"\n} }');
     const tricky = '{ "a": "} \\" {", "scripts": { "x": "[1, {2}]" }, "z": [{ "scripts": 1 }] }';
     expect(JSON.parse(addScripts(tricky, SCRIPTS).text)).toEqual({ ...JSON.parse(tricky), scripts: { x: '[1, {2}]', ...SCRIPTS } });
   });

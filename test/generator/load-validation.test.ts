@@ -125,6 +125,22 @@ const cases: Case[] = [
     expected: [{ code: 'invalid-value', line: 9, column: 5, contains: 'steps[0].poll: max (5s) is shorter than initial (10s)' }],
   },
   {
+    name: 'long poll above the Data API maximum (WaitTimeSeconds 1–30)',
+    yaml: `${VALID_HEAD}defaults:\n  poll:\n    longPoll: 45s\nsteps:\n  - id: a\n    sql: select 1\n    poll: { longPoll: 1m }\n`,
+    expected: [
+      { code: 'invalid-duration', line: 8, column: 15, contains: 'defaults.poll.longPoll: 45s is too long; a Data API call waits at most 30s (WaitTimeSeconds 1–30), so use 1s to 30s' },
+      { code: 'invalid-duration', line: 12, column: 23, contains: 'steps[0].poll.longPoll: 1m is too long' },
+    ],
+  },
+  {
+    name: 'long poll that is not a duration, or zero',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    poll: { longPoll: soon }\n  - id: b\n    sql: select 1\n    poll: { longPoll: 0 }\n`,
+    expected: [
+      { code: 'invalid-duration', line: 9, column: 23, contains: "steps[0].poll.longPoll: 'soon' is not a duration" },
+      { code: 'invalid-duration', line: 12, column: 23, contains: 'steps[1].poll.longPoll: 0 is not a duration' },
+    ],
+  },
+  {
     name: 'several problems are all reported, in file order',
     yaml: `${VALID_HEAD}mode: fast\nsteps:\n  - id: a\n    sql: select 1\n    timeout: soon\n  - id: b\n    sqls: []\n`,
     expected: [
@@ -164,7 +180,7 @@ describe('spec validation', () => {
     const yaml = `version: 1
 pipeline: demo
 target: { cluster: analytics, database: dev, dbUser: etl }
-defaults: { timeout: 2h, poll: { initial: 10s } }
+defaults: { timeout: 2h, poll: { initial: 10s, longPoll: 30s } }
 steps:
   - id: a
     sqlFile: sql/load.sql
@@ -172,7 +188,7 @@ steps:
     sql: select :n
     parameters: { n: 42 }
     timeout: 1h30m
-    poll: { max: 2m, factor: 1.5 }
+    poll: { max: 2m, factor: 1.5, longPoll: 20s }
     retry: { attempts: 0 }
     target: { workgroup: wg, secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s" }
 `;
@@ -187,7 +203,7 @@ steps:
         results: false,
         singleton: false,
         timeoutSeconds: 7200,
-        poll: { initialSeconds: 10, maxSeconds: 60, factor: 2 },
+        poll: { initialSeconds: 10, maxSeconds: 60, factor: 2, longPollSeconds: 30 },
         retry: { attempts: 3, intervalSeconds: 5, backoffRate: 2 },
         mode: 'poll',
         target: { kind: 'cluster', cluster: 'analytics', database: 'dev', dbUser: 'etl' },
@@ -201,7 +217,7 @@ steps:
         results: false,
         singleton: false,
         timeoutSeconds: 5400,
-        poll: { initialSeconds: 10, maxSeconds: 120, factor: 1.5 },
+        poll: { initialSeconds: 10, maxSeconds: 120, factor: 1.5, longPollSeconds: 20 },
         retry: { attempts: 0, intervalSeconds: 5, backoffRate: 2 },
         mode: 'poll',
         target: { kind: 'workgroup', workgroup: 'wg', database: 'dev', secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:s' },

@@ -5,46 +5,8 @@ import type { Branch, State } from '../../generator/compile/asl.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { renderDefinition, successors } from '../../generator/emit/json.ts';
 import { aslProblems } from '../../generator/emit/validate-asl.ts';
+import { steps } from './arbitrary-pipelines.ts';
 import { pipelineFrom } from './helpers.ts';
-
-type RawStep = Record<string, unknown>;
-
-const duration = fc.oneof(fc.integer({ min: 1, max: 86_400 }), fc.constantFrom('30s', '5m', '2h', '1h30m', '24h'));
-let nextId = 0;
-const stepId = fc.constant(null).map(() => `s${(nextId += 1)}`);
-
-const statementStep: fc.Arbitrary<RawStep> = fc
-  .record({
-    id: stepId,
-    body: fc.oneof(
-      fc.constant({ sql: 'select 1' }),
-      fc.constant({ sql: 'insert into t values (:v)', parameters: { v: '$.input.v' } }),
-      fc.constant({ sqls: ['delete from t', "insert into t values ('a''b\\\\c {x}')"] }),
-    ),
-    results: fc.boolean(),
-    singleton: fc.boolean(),
-    timeout: fc.option(duration, { nil: undefined }),
-    poll: fc.option(
-      fc.record({ initial: fc.integer({ min: 1, max: 30 }), factor: fc.double({ min: 1, max: 4, noNaN: true }) }).map(({ initial, factor }) => ({ initial, max: initial * 4, factor })),
-      { nil: undefined },
-    ),
-    retry: fc.option(fc.record({ attempts: fc.integer({ min: 0, max: 5 }) }), { nil: undefined }),
-  })
-  .map(({ id, body, results, singleton, timeout, poll, retry }) => ({
-    id,
-    ...body,
-    ...(results ? { results } : {}),
-    ...(singleton ? { singleton } : {}),
-    ...(timeout !== undefined ? { timeout } : {}),
-    ...(poll ? { poll } : {}),
-    ...(retry ? { retry } : {}),
-  }));
-
-const parallelStep: fc.Arbitrary<RawStep> = fc.record({
-  id: stepId,
-  parallel: fc.array(fc.record({ steps: fc.array(statementStep, { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: 2 }),
-});
-const steps = fc.array(fc.oneof(statementStep, parallelStep), { minLength: 1, maxLength: 3 });
 
 function allStates(branch: Branch): [string, State][] {
   return Object.entries(branch.States).flatMap(([name, state]) => [
@@ -60,7 +22,7 @@ function reachable(branch: Branch): Set<string> {
     if (!state || seen.has(name)) return;
     seen.add(name);
     successors(state).forEach(visit);
-    if (state.Type === 'Parallel') state.Branches.forEach((inner) => reachable(inner).forEach((innerName) => seen.add(innerName)));
+    if (state.Type === 'Parallel') for (const inner of state.Branches) for (const innerName of reachable(inner)) seen.add(innerName);
   };
   visit(branch.StartAt);
   return seen;

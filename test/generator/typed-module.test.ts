@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { Project, SyntaxKind } from 'ts-morph';
+import { STEP_ERRORS } from '../../runtime/src/contract.ts';
 import { compileOutputs, allOutputFiles } from '../../generator/emit/outputs.ts';
+import { typedModuleFixedPart } from '../../generator/emit/typed-module.ts';
 import { pipelineFrom } from './helpers.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -93,7 +96,7 @@ export const input: NightlySalesInput = { rundate: '2024-01-31' };
     expect(good.output).toBe('');
     expect(good.code).toBe(0);
     expect(bad.code).not.toBe(0);
-    expect(bad.output).toContain("bad.ts(2,67): error TS2345: Argument of type '{ ClusterId: string; }' is not assignable to parameter of type 'Readonly<Record<NightlySalesSubstitutionKey, string>>'.");
+    expect(bad.output).toContain("bad.ts(2,67): error TS2345: Argument of type '{ ClusterId: string; }' is not assignable to parameter of type 'Readonly<Record<NightlySalesSubstitutionKey, SubstitutionValue>>'.");
     expect(bad.output).toContain("Property 'StateTableName' is missing");
     expect(bad.output).toMatch(/bad\.ts\(3,\d+\): error TS2561: Object literal may only specify known properties, but 'rundate' does not exist in type 'NightlySalesInput'\. Did you mean to write 'runDate'\?/);
 
@@ -126,7 +129,7 @@ export const input: NightlySalesInput = { rundate: '2024-01-31' };
     const module = (await import('../../examples/asl/index.ts')) as typeof import('../../examples/asl/index.ts');
     const values = { ClusterId: 'analytics', StateTableName: 'locks', Extra: 'dropped' };
     expect(module.nightlySales.definitionSubstitutions(values)).toEqual({ ClusterId: 'analytics', StateTableName: 'locks' });
-    expect(() => module.nightlySales.definitionSubstitutions({ ClusterId: 'analytics' } as never)).toThrow('nightly-sales: substitution StateTableName must be a string, got undefined');
+    expect(() => module.nightlySales.definitionSubstitutions({ ClusterId: 'analytics' } as never)).toThrow('nightly-sales: substitution StateTableName must be a string or a CDK token, got undefined');
     expect(Object.keys(module.pipelines)).toEqual(['archive-callback', 'data-quality', 'mv-refresh', 'nightly-sales', 'serverless-orders']);
     for (const pipeline of Object.values(module.pipelines)) {
       expect(readFileSync(join(root, pipeline.definitionFile), 'utf8')).toMatch(/^\{\n {2}"/);
@@ -138,5 +141,45 @@ export const input: NightlySalesInput = { rundate: '2024-01-31' };
       const fnSub = policyText.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, name: string) => (literal ? `\${${name}}` : `<${name}>`));
       expect(document).toEqual(JSON.parse(fnSub));
     }
+  });
+
+  it('accepts CDK tokens: token strings pass as they are, token objects (IResolvable) as their string form', async () => {
+    const module = (await import('../../examples/asl/index.ts')) as typeof import('../../examples/asl/index.ts');
+    // The shape of aws-cdk-lib's Intrinsic (what CfnInclude.getOutput(...).value and Fn.getAtt return);
+    // the CDK app under examples/cdk checks the real thing end to end.
+    const tokenObject = { resolve: () => ({ 'Fn::GetAtt': ['RuntimeFunction', 'Arn'] }), toString: () => '${Token[TOKEN.42]}' };
+    expect(module.archiveCallback.definitionSubstitutions({ ClusterId: '${Token[TOKEN.7]}', RuntimeFunctionArn: tokenObject })).toEqual({
+      ClusterId: '${Token[TOKEN.7]}',
+      RuntimeFunctionArn: '${Token[TOKEN.42]}',
+    });
+    const policy = module.archiveCallback.policyDocument({ 'AWS::Partition': '${Token[AWS.Partition.1]}', 'AWS::Region': 'r', 'AWS::AccountId': '1', ClusterId: 'c', RuntimeFunctionArn: tokenObject });
+    expect(JSON.stringify(policy)).toContain('"${Token[TOKEN.42]}"');
+    expect(JSON.stringify(policy)).toContain('arn:${Token[AWS.Partition.1]}:redshift:r:1:cluster:c');
+    expect(() => module.archiveCallback.definitionSubstitutions({ ClusterId: 'c', RuntimeFunctionArn: { 'Fn::GetAtt': ['F', 'Arn'] } as never })).toThrow(
+      'archive-callback: substitution RuntimeFunctionArn must be a string or a CDK token, got an object that is no CDK token',
+    );
+  });
+
+  it('its fixed part is templates/typed-module.ts, whose error names are the contract\'s', () => {
+    const fixed = typedModuleFixedPart();
+    expect(readFileSync(join(root, 'examples/asl/index.ts'), 'utf8')).toContain(fixed.trimEnd());
+    const project = new Project({ useInMemoryFileSystem: true });
+    const file = project.createSourceFile('fixed.ts', fixed);
+    const errorNames = file.getTypeAliasOrThrow('StepErrorName').getTypeNodeOrThrow().getDescendantsOfKind(SyntaxKind.StringLiteral).map((literal) => literal.getLiteralValue());
+    expect(errorNames).toEqual(Object.values(STEP_ERRORS));
+  });
+
+  it('declares per pipeline its key unions, input, output and module constant (read back with ts-morph)', () => {
+    const project = new Project({ useInMemoryFileSystem: true });
+    const file = project.createSourceFile('index.ts', readFileSync(join(root, 'examples/asl/index.ts'), 'utf8'));
+    expect(file.getImportDeclarations()).toEqual([]);
+    const keys = file.getTypeAliasOrThrow('NightlySalesSubstitutionKey').getTypeNodeOrThrow().getText();
+    expect(keys).toBe("'ClusterId' | 'StateTableName'");
+    const constant = file.getVariableDeclarationOrThrow('nightlySales');
+    expect(constant.getTypeNodeOrThrow().getText()).toBe('PipelineModule<NightlySalesSubstitutionKey, NightlySalesPolicySubstitutionKey>');
+    expect(file.getInterfaceOrThrow('NightlySalesInput').getProperties().map((property) => property.getName())).toEqual(['runDate']);
+    expect([...file.getExportedDeclarations().keys()]).toEqual(
+      expect.arrayContaining(['archiveCallback', 'dataQuality', 'mvRefresh', 'nightlySales', 'serverlessOrders', 'pipelines', 'SubstitutionValue', 'TokenObject']),
+    );
   });
 });

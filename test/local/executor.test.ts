@@ -241,11 +241,10 @@ describe('executor', () => {
       StartAt: 'Long',
       States: { Long: { Type: 'Wait', Seconds: 3600, Next: 'Again' }, Again: { Type: 'Wait', Seconds: 3600, End: true } },
     };
-    const started = Date.now();
+    // Uncompressed, the two 3600 s waits would outlast the test's timeout.
     const fast = await executor.execute(definition, { k: 1 }, { waitMs: 5 });
     expect(fast.status).toBe('SUCCEEDED');
     expect(fast.output).toEqual({ k: 1 });
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(fast.history.map((e) => e.type)).toEqual([
       'ExecutionStarted',
       'WaitStateEntered',
@@ -260,14 +259,22 @@ describe('executor', () => {
   });
 
   it('stops on an abort signal (ABORTED)', async () => {
-    const executor = createExecutor({ functions: { never: () => new Promise(() => undefined) } });
+    let called: () => void = () => undefined;
+    const hanging = new Promise<void>((resolve) => {
+      called = resolve;
+    });
+    const never = () => {
+      called();
+      return new Promise(() => undefined);
+    };
+    const executor = createExecutor({ functions: { never } });
     const controller = new AbortController();
     const running = executor.execute(
       { StartAt: 'Hang', States: { Hang: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'never' }, End: true } } },
       {},
       { signal: controller.signal, name: 'hang-1', stateMachineName: 'Hanging' },
     );
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await hanging;
     expect(executor.registry.getExecution('arn:aws:states:us-east-1:123456789012:execution:Hanging:hang-1')?.status).toBe('RUNNING');
     controller.abort();
     const result = await running;
@@ -298,6 +305,8 @@ describe('executor', () => {
           { StartAt: 'F', States: { F: failing } }, { StartAt: 'C2', States: { C2: callback } }, { StartAt: 'H2', States: { H2: hang } } ] } } }, {}),
       ]);
       console.log(JSON.stringify(statuses.map((r) => r.status)));
+      // What would keep the process alive: a timer left behind (the runs are settled by now).
+      setImmediate(() => console.log(JSON.stringify(process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout'))));
     `;
     await build({
       stdin: { contents: script, resolveDir: root, loader: 'ts' },
@@ -308,16 +317,15 @@ describe('executor', () => {
       outfile,
       logLevel: 'silent',
     });
-    const started = Date.now();
+    // The timeout only ends a child that hangs (the test then fails on its output and exit code).
     const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
-      const child = execFile(process.execPath, ['--no-warnings', outfile], { timeout: 20_000 }, (_error, out) =>
+      const child = execFile(process.execPath, ['--no-warnings', outfile], { timeout: 30_000 }, (_error, out) =>
         resolve({ stdout: String(out), code: child.exitCode }),
       );
     });
     await rm(outfile, { force: true });
-    expect(stdout.trim()).toBe('["ABORTED","TIMED_OUT","FAILED"]');
+    expect(stdout.trim().split('\n')).toEqual(['["ABORTED","TIMED_OUT","FAILED"]', '[]']);
     expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses unsupported resources before running', async () => {
@@ -333,9 +341,9 @@ describe('executor', () => {
   it('reuses the validated machine for the same definition', async () => {
     const executor = createExecutor();
     const definition = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
-    await executor.execute(definition, {});
-    const started = performance.now();
-    for (let i = 0; i < 20; i++) await executor.execute(definition, { i });
-    expect((performance.now() - started) / 20).toBeLessThan(50);
+    const prepared = executor.prepare(definition);
+    for (let i = 0; i < 3; i++) expect((await executor.execute(definition, { i })).output).toEqual({ i });
+    expect(executor.prepare(structuredClone(definition))).toBe(prepared);
+    expect(executor.prepare(definition, { timeoutScale: 0.5 })).not.toBe(prepared);
   });
 });

@@ -350,6 +350,26 @@ describe('ClientToken', () => {
     const listed = await client.send(new ListStatementsCommand({ MaxResults: 100 }));
     expect(listed.Statements?.filter((s) => s.Id === first.Id)).toHaveLength(1);
   });
+
+  it('is 1 to 64 characters (API model: ClientToken min 1, max 64), checked before anything runs', async () => {
+    const input = { Sql: 'select 1', ClusterIdentifier: 'c' };
+    await rejectsWith(client.send(new ExecuteStatementCommand({ ...input, ClientToken: 'x'.repeat(65) })), 'ValidationException', /'clientToken' failed to satisfy constraint/);
+    await rejectsWith(client.send(new BatchExecuteStatementCommand({ Sqls: ['select 1'], ClusterIdentifier: 'c', ClientToken: 'x'.repeat(65) })), 'ValidationException', /'clientToken' failed to satisfy constraint/);
+    const longest = await client.send(new ExecuteStatementCommand({ ...input, ClientToken: 'y'.repeat(64) }));
+    expect(longest.Id).toMatch(uuid);
+  });
+
+  it('a repeated BatchExecuteStatement returns the same batch; a token reused for another request is refused', async () => {
+    const batch = { Sqls: ['select 1', 'select 2'], ClusterIdentifier: 'c', ClientToken: 'batch-token' };
+    const first = await client.send(new BatchExecuteStatementCommand(batch));
+    expect((await client.send(new BatchExecuteStatementCommand(batch))).Id).toBe(first.Id);
+    await rejectsWith(client.send(new BatchExecuteStatementCommand({ ...batch, Sqls: ['select 3'] })), 'ValidationException', /ClientToken was already used/);
+    await rejectsWith(
+      client.send(new ExecuteStatementCommand({ Sql: 'select 42', ClusterIdentifier: 'c', StatementName: 'other', ClientToken: 'token-1' })),
+      'ValidationException',
+      /ClientToken was already used/,
+    );
+  });
 });
 
 describe('ListStatements', () => {

@@ -10,7 +10,7 @@ describe('StatementRegistry', () => {
     const old = registry.create(spec);
     const running = registry.create(spec);
     const recent = registry.create(spec);
-    registry.rememberToken('ExecuteStatement:t', old);
+    registry.rememberToken('ExecuteStatement:t', old, 'request');
     setStatus(old, 'FINISHED');
     setStatus(recent, 'FINISHED');
     old.updatedAt -= 25 * 3600 * 1000;
@@ -19,7 +19,7 @@ describe('StatementRegistry', () => {
     registry.forgetExpired();
 
     expect(() => registry.find(old.id)).toThrow(ApiError);
-    expect(registry.byToken('ExecuteStatement:t')).toBeUndefined();
+    expect(registry.byToken('ExecuteStatement:t', 'request')).toBeUndefined();
     expect(registry.find(running.id).statement).toBe(running);
     expect(registry.find(recent.id).statement).toBe(recent);
     expect(registry.list().map((s) => s.id)).toEqual([recent.id, running.id]);

@@ -51,12 +51,10 @@ const pollMachine = (sql: string) => ({
 
 describe('local stack', () => {
   let stack: LocalStack;
-  let startupMs = 0;
   const events: RedshiftStatusChangeEvent[] = [];
   const tokens = new Map<string, string>();
 
   beforeAll(async () => {
-    const started = performance.now();
     stack = await startLocalStack({
       initSql: 'create table numbers (n int); insert into numbers values (1), (2), (3);',
       functions: {
@@ -80,15 +78,14 @@ describe('local stack', () => {
       },
       redshiftEventTarget: 'onStatementEvent',
     });
-    startupMs = performance.now() - started;
   });
   afterAll(async () => {
     await stack?.stop();
     await stack?.stop();
   });
 
-  it('starts within seconds and exposes endpoints, clients and a Lambda environment', () => {
-    expect(startupMs).toBeLessThan(15_000);
+  // How fast it starts is a benchmark target (npm run bench: "local stack starts under 15 s").
+  it('starts and exposes endpoints, clients and a Lambda environment', () => {
     expect(stack.endpoints.redshiftData).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(stack.stateTableName).toBe('sfn-redshift-state');
     expect(stack.lambdaEnvironment).toMatchObject({
@@ -130,6 +127,35 @@ describe('local stack', () => {
     await expect(stack.execute(machine({ name: 'n', value: '2' }), {})).rejects.toThrow(
       /SCHEMA_VALIDATION_FAILED: The field "name" is not supported by Step Functions/,
     );
+  });
+
+  it('long-polled Tasks: the submit answers Status and HasResultSet; longPollMs compresses a wait the statement outlives', async () => {
+    const longPolled = (sql: string) => ({
+      StartAt: 'Execute',
+      States: {
+        Execute: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:redshiftdata:executeStatement',
+          Parameters: { ...target, Sql: sql, WaitTimeSeconds: 30 },
+          ResultSelector: { 'Id.$': '$.Id', 'Status.$': '$.Status' },
+          ResultPath: '$.submitted',
+          Next: 'Describe',
+        },
+        Describe: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
+          Parameters: { 'Id.$': '$.submitted.Id', WaitTimeSeconds: 30 },
+          ResultSelector: { 'Status.$': '$.Status' },
+          ResultPath: '$.described',
+          End: true,
+        },
+      },
+    });
+    const quick = await stack.execute(longPolled('select 1'), {});
+    expect(quick.output).toMatchObject({ submitted: { Status: 'FINISHED' }, described: { Status: 'FINISHED' } });
+    // 30 s + 30 s of waiting in 2 × 5 ms: the statement (1 s) outlives both compressed waits.
+    const slow = await stack.execute(longPolled('select pg_sleep(1)'), {}, { longPollMs: 5 });
+    expect(slow.output).toMatchObject({ submitted: { Status: expect.stringMatching(/^(SUBMITTED|PICKED|STARTED)$/) }, described: { Status: expect.stringMatching(/^(SUBMITTED|PICKED|STARTED)$/) } });
   });
 
   it('names Data API errors RedshiftData.<Exception>', async () => {
@@ -202,7 +228,15 @@ describe('local stack', () => {
 
 describe('local stack stop', () => {
   it('aborts running executions, refuses new ones, and is idempotent', async () => {
-    const stack = await startLocalStack({ functions: { never: () => new Promise(() => undefined) } });
+    let called: () => void = () => undefined;
+    const hanging = new Promise<void>((resolve) => {
+      called = resolve;
+    });
+    const never = () => {
+      called();
+      return new Promise(() => undefined);
+    };
+    const stack = await startLocalStack({ functions: { never } });
     const running = stack.execute(
       {
         StartAt: 'Hang',
@@ -210,7 +244,7 @@ describe('local stack stop', () => {
       },
       {},
     );
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await hanging;
     await Promise.all([stack.stop(), stack.stop()]);
     const result = await running;
     expect(result.status).toBe('ABORTED');
@@ -225,7 +259,9 @@ describe('local stack start-up failure', () => {
     const servers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
     const before = servers();
     await expect(startLocalStack({ databaseUrl: 'postgres://nobody:nothing@127.0.0.1:1/none' })).rejects.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A server's 'close' event comes before libuv releases its handle (the loop's close phase):
+    // wait a few event-loop turns, not a time, for the handles to go.
+    for (let turn = 0; turn < 10 && servers() !== before; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(servers()).toBe(before);
   });
 });

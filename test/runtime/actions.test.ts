@@ -53,7 +53,10 @@ describe('executeStatement', () => {
     expect(names.get(byStep)).toBe('sfn-redshift/runtime/load');
     expect(names.get(byAction)).toBe('sfn-redshift/runtime/executeStatement');
     // Not observed (no taskToken, not a singleton): run without WithEvent, so no completion event.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Events go out in the order statements end: once a later statement's event is here, any
+    // event of these three would be too.
+    const later = await h.stack.clients.redshiftData.send(new ExecuteStatementCommand({ ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl', Sql: 'select 1', WithEvent: true }));
+    await h.eventFor(later.Id ?? '');
     expect(h.events.some((event) => [own, byStep, byAction].includes(event.detail.statementId))).toBe(false);
   });
 
@@ -140,7 +143,7 @@ describe('describeStatement, cancelStatement, getStatementResult', () => {
 
   it('cancel by id: CancelStatement syntax, the statement ends ABORTED', async () => {
     const id = idOf(await answer({ action: 'executeStatement', sqlStatement: 'select pg_sleep(30)' }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await h.started(id);
     expect(await answer({ action: 'cancelStatement', statementId: id })).toEqual({ Status: true });
     expect(await h.settled(id)).toBe('ABORTED');
   });
@@ -199,7 +202,7 @@ describe('LATEST', () => {
     const run = executionArn('cancel');
     const slow = idOf(await answer({ action: 'executeStatement', sqlStatement: 'select pg_sleep(30)', executionArn: run, stepId: 'slow' }));
     const quick = idOf(await answer({ action: 'executeStatement', sqlStatement: 'select pg_sleep(30)', executionArn: run, stepId: 'quick' }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all([h.started(slow), h.started(quick)]);
     expect(await answer({ action: 'cancelStatement', statementId: 'LATEST', executionArn: run, stepId: 'slow' })).toEqual({ Status: true, Id: slow });
     expect(await h.settled(slow)).toBe('ABORTED');
     expect(await answer({ action: 'cancelStatement', statementId: 'LATEST', executionArn: run })).toEqual({ Status: true, Id: quick });

@@ -25,6 +25,8 @@ export type RuntimeHarness = {
   eventFor(statementId: string, timeoutMs?: number): Promise<RedshiftStatusChangeEvent>;
   /** Waits until DescribeStatement reports a terminal status; answers it. */
   settled(statementId: string, timeoutMs?: number): Promise<string>;
+  /** Waits until DescribeStatement reports STARTED (its SQL runs in PostgreSQL). */
+  started(statementId: string, timeoutMs?: number): Promise<void>;
   /** Every item of the state table. */
   items(): Promise<Record<string, AttributeValue>[]>;
   /**
@@ -83,6 +85,15 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
   setLogSink((line) => logs.push(JSON.parse(line) as LogRecord));
 
   const gateClients: pg.Client[] = [];
+  const statusOf = async (statementId: string, wanted: readonly string[], timeoutMs: number): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { Status = '' } = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: statementId }));
+      if (wanted.includes(Status)) return Status;
+      if (Date.now() > deadline) throw new Error(`statement ${statementId} still ${Status} after ${timeoutMs} ms`);
+      await sleep(10);
+    }
+  };
   const invoke = (event: unknown, context: LambdaContext = lambdaContext()) => handler(structuredClone(event), context);
   return {
     stack,
@@ -116,14 +127,10 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
         waiters.add(waiter);
       });
     },
-    async settled(statementId, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const { Status } = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: statementId }));
-        if (Status === 'FINISHED' || Status === 'FAILED' || Status === 'ABORTED') return Status;
-        if (Date.now() > deadline) throw new Error(`statement ${statementId} still ${Status} after ${timeoutMs} ms`);
-        await sleep(10);
-      }
+    settled: (statementId, timeoutMs = 10_000) => statusOf(statementId, ['FINISHED', 'FAILED', 'ABORTED'], timeoutMs),
+    async started(statementId, timeoutMs = 10_000) {
+      const status = await statusOf(statementId, ['STARTED', 'FINISHED', 'FAILED', 'ABORTED'], timeoutMs);
+      if (status !== 'STARTED') throw new Error(`statement ${statementId} ended ${status} before it was seen running`);
     },
     async items() {
       const items: Record<string, AttributeValue>[] = [];

@@ -104,21 +104,42 @@ describe('a holder that crashed between lock and execute', () => {
     }
   });
 
-  it('an execution still RUNNING without a statement: ConcurrentExecution naming it; its own retry takes over', async () => {
+  it('an execution still RUNNING without a statement: ConcurrentExecution naming it, even for its own retry, until its invocation deadline', async () => {
     const gate = await h.gate();
     const sql = `insert into runs (tag) select 'retry' from (select ${gate.sql}) as gated`;
     const holder = h.runningExecution('retrying');
-    await abandon(sql, holder, { stepId: 'load' });
+    const abandoned = await abandon(sql, holder, { stepId: 'load' });
     const other = await h.invokeError(singleton(sql, { executionArn: h.runningExecution('other'), stepId: 'load' }));
     expect([other.name, other.message]).toEqual(['ConcurrentExecution', holder]);
     // The same execution in another step (a parallel branch) is another contender.
     const branch = await h.invokeError(singleton(sql, { executionArn: holder, stepId: 'elsewhere' }));
     expect(branch.name).toBe('ConcurrentExecution');
-    // A Task retry of the same execution and step: the earlier attempt died before submitting.
-    const retry = (await h.invoke(singleton(sql, { executionArn: holder, stepId: 'load' }))) as { Id: string };
-    expect(s(await lockItem(sql), 'StatementId')).toBe(retry.Id);
+    // The same execution and step (a retried Task whose earlier invocation may still be about to
+    // submit): refused too while that invocation can still run.
+    const early = await h.invokeError(singleton(sql, { executionArn: holder, stepId: 'load' }));
+    expect([early.name, early.message]).toEqual(['ConcurrentExecution', holder]);
+    expect(s(await lockItem(sql), 'Nonce')).toBe(abandoned.nonce);
+
+    // Past its deadline that invocation is over without a statement: any caller takes over.
+    const expiredSql = `insert into runs (tag) select 'retry-expired' from (select ${gate.sql}) as gated`;
+    await abandon(expiredSql, holder, { stepId: 'load', deadline: Math.floor(Date.now() / 1000) - 1 });
+    const retry = (await h.invoke(singleton(expiredSql, { executionArn: holder, stepId: 'load' }))) as { Id: string };
+    expect(s(await lockItem(expiredSql), 'StatementId')).toBe(retry.Id);
     await gate.open();
     expect(await h.settled(retry.Id)).toBe('FINISHED');
+  });
+
+  it('Parallel branches of one execution without step ids (hand-written machines): exactly one runs', async () => {
+    const gate = await h.gate();
+    const sql = `insert into runs (tag) select 'branches' from (select ${gate.sql}) as gated`;
+    const run = h.runningExecution('branches');
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => h.invoke(singleton(sql, { executionArn: run }))));
+    const winners = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as Error).name] : []));
+    expect([winners.length, refused]).toEqual([1, Array.from({ length: 9 }, () => 'ConcurrentExecution')]);
+    await gate.open();
+    expect(await h.settled((winners[0] as PromiseFulfilledResult<{ Id: string }>).value.Id)).toBe('FINISHED');
+    expect(await runsTagged('branches')).toBe(1);
   });
 
   it('an anonymous holder (no executionArn) is alive until its invocation deadline, then stale', async () => {

@@ -62,7 +62,10 @@ function checkReferences(template: Obj): void {
   const pseudo = new Set(['AWS::AccountId', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix']);
   const problems: string[] = [];
   const walk = (value: Json, at: string, subVariables: Set<string> = new Set()): void => {
-    if (Array.isArray(value)) return value.forEach((item, index) => walk(item, `${at}[${index}]`, subVariables));
+    if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) walk(item, `${at}[${index}]`, subVariables);
+      return;
+    }
     if (value === null || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
       if (key === 'Ref' && typeof inner === 'string' && !parameters.has(inner) && !resources.has(inner) && !pseudo.has(inner)) problems.push(`${at}: Ref ${inner}`);

@@ -18,7 +18,10 @@ describe('InvalidRequest names the field', () => {
   const cases: [string, unknown, string][] = [
     ['not an object', 'executeStatement', 'event'],
     ['an array', [{ action: 'describeStatement' }], 'event'],
-    ['no action', { sqlStatement: 'select 1' }, 'action'],
+    ['no action and no sqlStatement', { statementId: 'x' }, 'action'],
+    ['no action with sqls only (a batch names its action)', { sqls: ['select 1'] }, 'action'],
+    ['no action with sqlStatement null', { sqlStatement: null }, 'action'],
+    ['no action with an empty sqlStatement', { sqlStatement: ' ' }, 'sqlStatement'],
     ['unknown action', { action: 'dropEverything' }, 'action'],
     ['action not a string', { action: 7 }, 'action'],
     ['unknown field (typo)', { action: 'describeStatement', statementId: 'x', stepID: 'a' }, 'stepID'],
@@ -73,6 +76,17 @@ describe('InvalidRequest names the field', () => {
   it('a statement-scoped field with an execute action is accepted and ignored (seed compatibility)', async () => {
     const answer = (await h.invoke({ action: 'executeStatement', sqlStatement: 'select 1', nextToken: 'unused' })) as { Id: string };
     expect(await h.settled(answer.Id)).toBe('FINISHED');
+  });
+});
+
+describe('action defaults to executeStatement with sqlStatement (as the original function)', () => {
+  it('runs the statement, registers it for LATEST and answers its token', async () => {
+    const fresh = executionArn('no-action');
+    const answer = (await h.invoke({ sqlStatement: 'select 1', executionArn: fresh })) as { Id: string };
+    expect(h.logs.at(-1)).toMatchObject({ action: 'executeStatement', outcome: expect.stringMatching(/^submitted/), statementId: answer.Id, singleton: false });
+    expect(await h.settled(answer.Id)).toBe('FINISHED');
+    const latest = (await h.invoke({ action: 'describeStatement', statementId: 'LATEST', executionArn: fresh })) as { Id: string; Status: string };
+    expect([latest.Id, latest.Status]).toEqual([answer.Id, 'FINISHED']);
   });
 });
 

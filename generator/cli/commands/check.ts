@@ -1,4 +1,5 @@
 import { shortDiff } from '../../emit/diff.ts';
+import { findStrays } from '../../emit/strays.ts';
 import { findDrift, leftoverReason, leftovers } from '../../emit/write.ts';
 import { defineCommand, EXIT } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
@@ -11,7 +12,8 @@ export const checkCommand = defineCommand({
   details: [
     'Names each stale or missing file and shows a short diff. Run it in CI so that committed outputs',
     '(definitions, role policies, diagrams, index.ts, the runtime template) never drift from their specs.',
-    'A fragment is checked when --fragment is given or when one is in the output directory.',
+    'A fragment is checked when --fragment is given or when one is in the output directory. Output files no',
+    'current spec writes (a deleted pipeline\'s, an unneeded runtime.template.yaml) fail the check too.',
   ].join('\n'),
   options: {
     out: { type: 'string', valueName: 'DIR', description: `Directory of the committed outputs (default ${DEFAULT_OUT_DIRECTORY}/)` },
@@ -26,12 +28,14 @@ export const checkCommand = defineCommand({
       io.err(`${file.kind}: ${shownOut}${file.path}`);
       if (file.current !== undefined) for (const line of shortDiff(file.current, file.expected)) io.err(`    ${line}`);
     }
-    const stray = leftovers(outDirectory);
-    for (const entry of stray) io.err(`leftover: ${shownOut}${entry} (${leftoverReason(entry)})`);
-    if (drift.length > 0 || stray.length > 0) {
-      const flags = `${options.out ? ` --out ${options.out}` : ''}${options.fragment ? ' --fragment' : ''}`;
-      const problems = [...(drift.length > 0 ? [`${plural(drift.length, 'file')} out of date`] : []), ...(stray.length > 0 ? [`${plural(stray.length, 'leftover')} of an interrupted generate`] : [])];
-      io.err(`${problems.join(' and ')}; run 'sfn-redshift generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${flags}' and commit the result.`);
+    const strays = findStrays(outDirectory, files);
+    for (const name of strays) io.err(`stray: ${shownOut}${name} (no current spec writes it)`);
+    const left = leftovers(outDirectory);
+    for (const entry of left) io.err(`leftover: ${shownOut}${entry} (${leftoverReason(entry)})`);
+    if (drift.length > 0 || strays.length > 0 || left.length > 0) {
+      const flags = `${options.out ? ` --out ${options.out}` : ''}${options.fragment ? ' --fragment' : ''}${strays.length > 0 ? ' --prune' : ''}`;
+      const problems = [...(drift.length > 0 ? [`${plural(drift.length, 'file')} out of date`] : []), ...(strays.length > 0 ? [`${plural(strays.length, 'stray file')}`] : []), ...(left.length > 0 ? [`${plural(left.length, 'leftover')} of an interrupted generate`] : [])];
+      io.err(`${problems.join(', ')}; run 'sfn-redshift generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${flags}' and commit the result.`);
       return EXIT.failed;
     }
     io.out(`${plural(compiled.length, 'pipeline')}, ${plural(files.length, 'file')} up to date in ${shownOut}`);

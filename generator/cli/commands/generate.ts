@@ -2,6 +2,7 @@ import { budgetFindings, budgetLine } from '../../emit/budgets.ts';
 import type { CompiledPipeline } from '../../emit/outputs.ts';
 import { RUNTIME_TEMPLATE_FILE } from '../../emit/runtime-template.ts';
 import { TYPED_MODULE_FILE } from '../../emit/typed-module.ts';
+import { findStrays } from '../../emit/strays.ts';
 import { OutputWriteError, writeOutputs } from '../../emit/write.ts';
 import { defineCommand, EXIT, type Io } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
@@ -11,11 +12,16 @@ import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
 export function reportBudgets(compiled: readonly CompiledPipeline[], io: Io, allowOverBudget: boolean): boolean {
   const width = Math.max(...compiled.map((result) => result.pipeline.name.length));
   for (const result of compiled) io.out(budgetLine(result.pipeline.name, result.budget, width));
+  return reportBudgetFindings(compiled, io, allowOverBudget, 'nothing was written. --allow-over-budget writes the outputs anyway.');
+}
+
+/** Warnings at 80 % of a Step Functions limit, errors at 100 %; false when a limit is reached and that is not allowed. */
+export function reportBudgetFindings(compiled: readonly CompiledPipeline[], io: Io, allowOverBudget: boolean, consequence: string): boolean {
   const findings = compiled.flatMap((result) => budgetFindings(result.pipeline.name, result.budget));
   const over = findings.filter((finding) => finding.level === 'over');
   for (const finding of findings) io.err(`${finding.level === 'over' && !allowOverBudget ? 'error' : 'warning'}: ${finding.message}`);
   if (over.length > 0 && !allowOverBudget) {
-    io.err(`${plural(over.length, 'limit')} of Step Functions reached; nothing was written. --allow-over-budget writes the outputs anyway.`);
+    io.err(`${plural(over.length, 'limit')} of Step Functions reached; ${consequence}`);
     return false;
   }
   return true;
@@ -37,19 +43,23 @@ export const generateCommand = defineCommand({
     out: { type: 'string', valueName: 'DIR', description: `Output directory (default ${DEFAULT_OUT_DIRECTORY}/)` },
     fragment: { type: 'boolean', description: 'Also write <pipeline>.fragment.json ({StartAt, States} to splice into your own machine)' },
     'allow-over-budget': { type: 'boolean', description: "Write even when a pipeline reaches a Step Functions limit" },
+    prune: { type: 'boolean', description: 'Remove output files that no current spec writes (only files named like outputs)' },
   },
   async run({ positionals, options }, io) {
     const plan = planOutputs(io, positionals, options);
     if (plan === EXIT.invalid) return plan;
     const { compiled, outDirectory, shownOut, files } = plan;
     if (!reportBudgets(compiled, io, options['allow-over-budget'] === true)) return EXIT.invalid;
+    const strays = findStrays(outDirectory, files);
     try {
-      writeOutputs(outDirectory, files);
+      // Pruning is part of the same all-or-nothing commit.
+      writeOutputs(outDirectory, files, options.prune === true ? strays : []);
     } catch (error) {
       if (!(error instanceof OutputWriteError)) throw error;
       io.err(`sfn-redshift generate: ${error.message}; nothing was written.`);
       return EXIT.invalid;
     }
+    for (const name of strays) io.err(options.prune === true ? `  removed ${shownOut}${name} (no current spec writes it)` : `warning: ${shownOut}${name}: no current spec writes it; --prune removes it (check fails while it is there)`);
     const written = files.filter((file) => file.path.endsWith('.fragment.json')).length;
     io.out(`  wrote ${shownOut}<pipeline>.asl.json, .iam.json (role policy), .md (diagram)${written > 0 ? `, ${plural(written, 'fragment')}` : ''}`);
     io.out(`  wrote ${shownOut}${TYPED_MODULE_FILE} (typed module)`);

@@ -1,4 +1,5 @@
 import { defineCommand, EXIT } from '../command.ts';
+import { reportBudgetFindings } from './generate.ts';
 import { compileSpecs, plural } from '../compile-specs.ts';
 import { findSpecFiles } from '../spec-files.ts';
 
@@ -6,10 +7,14 @@ export const validateCommand = defineCommand({
   name: 'validate',
   summary: 'Check specs without writing anything; print each problem as file:line:col: message.',
   positionals: '[specs…]',
-  options: {},
-  async run({ positionals }, io) {
+  details: "Applies generate's checks, Step Functions' limits included (a pipeline over one is invalid, exit 2).",
+  options: {
+    'allow-over-budget': { type: 'boolean', description: 'Accept a pipeline that reaches a Step Functions limit (as generate --allow-over-budget)' },
+  },
+  async run({ positionals, options }, io) {
     const compiled = compileSpecs(findSpecFiles(io.cwd, positionals), io);
     if (compiled === EXIT.invalid) return compiled;
+    if (!reportBudgetFindings(compiled, io, options['allow-over-budget'] === true, 'generate would refuse it.')) return EXIT.invalid;
     io.out(`${plural(compiled.length, 'pipeline')} valid`);
     return EXIT.ok;
   },

@@ -1,0 +1,54 @@
+/** Random pipeline specs for property tests (plain spec objects, stringified to YAML by the test). */
+import fc from 'fast-check';
+
+export type RawStep = Record<string, unknown>;
+
+const duration = fc.oneof(fc.integer({ min: 1, max: 86_400 }), fc.constantFrom('30s', '5m', '2h', '1h30m', '24h'));
+let nextId = 0;
+const stepId = fc.constant(null).map(() => `s${(nextId += 1)}`);
+
+const statementStep: fc.Arbitrary<RawStep> = fc
+  .record({
+    id: stepId,
+    body: fc.oneof(
+      fc.constant({ sql: 'select 1' }),
+      fc.constant({ sql: 'insert into t values (:v)', parameters: { v: '$.input.v' } }),
+      fc.constant({ sqls: ['delete from t', "insert into t values ('a''b\\\\c {x}')"] }),
+    ),
+    results: fc.boolean(),
+    singleton: fc.boolean(),
+    timeout: fc.option(duration, { nil: undefined }),
+    poll: fc.option(
+      fc.record({ initial: fc.integer({ min: 1, max: 30 }), factor: fc.double({ min: 1, max: 4, noNaN: true }) }).map(({ initial, factor }) => ({ initial, max: initial * 4, factor })),
+      { nil: undefined },
+    ),
+    retry: fc.option(fc.record({ attempts: fc.integer({ min: 0, max: 5 }) }), { nil: undefined }),
+  })
+  .map(({ id, body, results, singleton, timeout, poll, retry }) => ({
+    id,
+    ...body,
+    ...(results ? { results } : {}),
+    ...(singleton ? { singleton } : {}),
+    ...(timeout !== undefined ? { timeout } : {}),
+    ...(poll ? { poll } : {}),
+    ...(retry ? { retry } : {}),
+  }));
+
+const parallelStep: fc.Arbitrary<RawStep> = fc.record({
+  id: stepId,
+  parallel: fc.array(fc.record({ steps: fc.array(statementStep, { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: 2 }),
+});
+export const steps = fc.array(fc.oneof(statementStep, parallelStep), { minLength: 1, maxLength: 3 });
+
+/** A whole spec: random steps, mode and target kind (cluster with dbUser or a secret, workgroup). */
+export const pipelineSpecs: fc.Arbitrary<Record<string, unknown>> = fc
+  .record({
+    steps,
+    mode: fc.constantFrom('poll', 'callback'),
+    target: fc.constantFrom<Record<string, string>>(
+      { cluster: 'c1', database: 'dev' },
+      { cluster: '${ClusterId}', database: 'dev', dbUser: 'etl' },
+      { workgroup: 'wg', database: 'dev', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rs' },
+    ),
+  })
+  .map(({ steps: generated, mode, target }) => ({ version: 1, pipeline: 'prop', mode, target, steps: generated }));
