@@ -14,6 +14,7 @@ import {
   rmSync,
   statSync,
   unlinkSync,
+  type Stats,
   writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -93,7 +94,7 @@ export function ensureDirectory(directory: string): string[] {
   const missing: string[] = [];
   let current = resolve(directory);
   for (;;) {
-    let stats;
+    let stats: Stats;
     try {
       stats = statSync(current);
     } catch (error) {
@@ -208,7 +209,7 @@ export function recoverOutputs(directory: string): void {
 function checkTargets(directory: string, files: readonly OutputFile[]): void {
   for (const file of files) {
     const target = join(directory, file.path);
-    let stats;
+    let stats: Stats;
     try {
       stats = lstatSync(target);
     } catch {

@@ -88,7 +88,7 @@ describe('generate under SIGKILL', () => {
     let current: 'old' | 'new' = 'old';
     const out = join(directory, 'asl');
     for (let kill = 0; kill < KILLS; kill += 1) {
-      const target = current === 'old' ? 'new' : 'old';
+      const target: 'old' | 'new' = current === 'old' ? 'new' : 'old';
       setVariant(directory, target);
       const run = await generate(directory, { afterMs: Math.random() * writeMs * 1.2, atCommit: kill % 4 === 3 });
       const journal = existsSync(join(out, '.sfn-redshift-commit.json'));
