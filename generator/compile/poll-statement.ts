@@ -1,18 +1,22 @@
 import type { StatementStep } from '../load/model.ts';
-import type { Catcher, Transition } from './asl.ts';
+import type { Catcher, ChoiceRule, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
 import { DATA_API, dataApiRetry, submitParameters } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
 import { arrayItem, arrayOf, mathAdd } from './intrinsics.ts';
 import { stateName } from './registry.ts';
 import { renderResults } from './results.ts';
-import { pollPlan } from './schedule.ts';
+import { LONG_POLL_ROUND, longPollPlan, pollPlan } from './schedule.ts';
 import { lockHeldCatchers, renderLockAcquisition, renderRegisterStatement, renderRelease, renderReleaseAndRaise } from './singleton.ts';
 import { stepPaths } from './step-paths.ts';
 
+/** Where a poll's answer leads: the terminal statuses, and the cancel once the budget is spent. */
+type LoopExits = { readonly finished: string; readonly failed: string; readonly aborted: string; readonly cancel: string };
+
 /**
- * A statement in poll mode: submit → wait (capped exponential backoff, computed at compile time)
- * → describe → FINISHED | FAILED | ABORTED | budget spent (cancel, then fail) | wait again.
+ * A statement in poll mode: submit → wait → describe → FINISHED | FAILED | ABORTED | budget spent
+ * (cancel, then fail) | wait again. The wait is a Wait state (capped exponential backoff computed
+ * at compile time), or with `poll.longPoll` the DescribeStatement call itself (WaitTimeSeconds).
  * The budget is the sum of the waits, never a clock, so compressed time behaves the same.
  */
 export function renderPollStatement(ctx: CompileContext, step: StatementStep, exit: Transition): string {
@@ -44,6 +48,48 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
   const afterResults = step.results ? renderResults(ctx, step, record) : record;
   const finished = step.singleton ? renderRelease(ctx, step, next(afterResults)) : afterResults;
 
+  const exits: LoopExits = {
+    finished,
+    failed: failure('Failed', STEP_ERRORS.statementFailed, `${paths.statement}.Error`),
+    aborted: failure('Aborted', STEP_ERRORS.statementAborted, paths.statementId),
+    cancel: name('Cancel'),
+  };
+  const submit =
+    step.poll.longPollSeconds === undefined
+      ? renderBackoffLoop(ctx, step, exits, catchers)
+      : renderLongPollLoop(ctx, step, step.poll.longPollSeconds, exits, catchers);
+  const timedOut = failure('TimedOut', STEP_ERRORS.statementTimeout, paths.statementId);
+  registry.add(name('Cancel'), {
+    Type: 'Task',
+    Comment: 'Budget spent: cancel the statement so that nothing keeps running',
+    Resource: DATA_API.cancelStatement,
+    Parameters: { 'Id.$': paths.statementId },
+    ResultPath: null,
+    ...dataApiRetry(step.retry),
+    Catch: [
+      // It ended between the last poll and the cancel: nothing is left running.
+      { ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'], ResultPath: null, Next: timedOut },
+      ...(catchers.Catch ?? []),
+    ],
+    Next: timedOut,
+  });
+  return step.singleton ? renderLockAcquisition(ctx, step, submit) : submit;
+}
+
+function statusRules(step: StatementStep, exits: LoopExits): ChoiceRule[] {
+  const status = `${stepPaths(step.id).statement}.Status`;
+  return [
+    { Variable: status, StringEquals: 'FINISHED', Next: exits.finished },
+    { Variable: status, StringEquals: 'FAILED', Next: exits.failed },
+    { Variable: status, StringEquals: 'ABORTED', Next: exits.aborted },
+  ];
+}
+
+/** Execute → Wait → Describe → Status → Backoff | LastWait → Wait …; returns the submit state. */
+function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: LoopExits, catchers: { Catch?: Catcher[] }): string {
+  const { registry } = ctx;
+  const paths = stepPaths(step.id);
+  const name = (part: string) => stateName(step.id, part);
   const { intervals, successor } = pollPlan(step.poll);
   const budget = step.timeoutSeconds;
   const firstWait = Math.min(intervals[0] as number, budget);
@@ -74,14 +120,11 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     ...catchers,
     Next: name('Status'),
   });
-  const status = `${paths.statement}.Status`;
   registry.add(name('Status'), {
     Type: 'Choice',
     Choices: [
-      { Variable: status, StringEquals: 'FINISHED', Next: finished },
-      { Variable: status, StringEquals: 'FAILED', Next: failure('Failed', STEP_ERRORS.statementFailed, `${paths.statement}.Error`) },
-      { Variable: status, StringEquals: 'ABORTED', Next: failure('Aborted', STEP_ERRORS.statementAborted, paths.statementId) },
-      { Variable: `${run}.Remaining`, NumericLessThanEquals: 0, Next: name('Cancel') },
+      ...statusRules(step, exits),
+      { Variable: `${run}.Remaining`, NumericLessThanEquals: 0, Next: exits.cancel },
       { Variable: `${run}.Remaining`, NumericLessThanPath: `${run}.NextWait`, Next: name('LastWait') },
     ],
     Default: name('Backoff'),
@@ -107,20 +150,63 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     ResultPath: run,
     Next: wait,
   });
-  const timedOut = failure('TimedOut', STEP_ERRORS.statementTimeout, paths.statementId);
-  registry.add(name('Cancel'), {
+  return submit;
+}
+
+/**
+ * Long polling: Execute → Describe → Status → Describe2 → Status2 → Describe3 → Status3 →
+ * NextPolls → Describe …, each Describe waiting in the Data API (WaitTimeSeconds) until the
+ * statement ends or its window passes. A Describe that answers a running status has waited its
+ * whole window, so the budget is counted in windows without a clock; the counter is kept once per
+ * round of LONG_POLL_ROUND polls (one Pass per round instead of one per poll keeps a 1 h statement
+ * under 300 transitions and 24 h under 25,000 events), and each Status compares it with the
+ * windows already spent in the round. See schedule.ts longPollPlan for the first window.
+ */
+function renderLongPollLoop(ctx: CompileContext, step: StatementStep, longPollSeconds: number, exits: LoopExits, catchers: { Catch?: Catcher[] }): string {
+  const { registry } = ctx;
+  const paths = stepPaths(step.id);
+  const name = (part: string) => stateName(step.id, part);
+  const plan = longPollPlan(longPollSeconds, step.timeoutSeconds, !step.singleton);
+  const run = paths.run;
+  const describeName = (poll: number) => name(poll === 1 ? 'Describe' : `Describe${poll}`);
+  const statusName = (poll: number) => name(poll === 1 ? 'Status' : `Status${poll}`);
+
+  const { resource, parameters } = submitParameters(step);
+  const submit = registry.add(name('Execute'), {
     Type: 'Task',
-    Comment: 'Budget spent: cancel the statement so that nothing keeps running',
-    Resource: DATA_API.cancelStatement,
-    Parameters: { 'Id.$': paths.statementId },
-    ResultPath: null,
+    Resource: resource,
+    Parameters: { ...parameters, ...(plan.submitWait === undefined ? {} : { WaitTimeSeconds: plan.submitWait }) },
+    ResultSelector: { 'Id.$': '$.Id', Wait: plan.firstWait, Remaining: plan.remaining },
+    ResultPath: run,
     ...dataApiRetry(step.retry),
-    Catch: [
-      // It ended between the last poll and the cancel: nothing is left running.
-      { ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'], ResultPath: null, Next: timedOut },
-      ...(catchers.Catch ?? []),
-    ],
-    Next: timedOut,
+    ...catchers,
+    Next: step.singleton ? name('Register') : describeName(1),
   });
-  return step.singleton ? renderLockAcquisition(ctx, step, submit) : submit;
+  if (step.singleton) renderRegisterStatement(ctx, step, describeName(1));
+
+  for (let poll = 1; poll <= LONG_POLL_ROUND; poll += 1) {
+    registry.add(describeName(poll), {
+      Type: 'Task',
+      Comment: `Answers when the statement ends, or after ${poll === 1 ? 'its window' : `${plan.window} s`} with the status it has then`,
+      Resource: DATA_API.describeStatement,
+      Parameters: { 'Id.$': paths.statementId, ...(poll === 1 ? { 'WaitTimeSeconds.$': `${run}.Wait` } : { WaitTimeSeconds: plan.window }) },
+      ResultPath: paths.statement,
+      ...dataApiRetry(step.retry),
+      ...catchers,
+      Next: statusName(poll),
+    });
+    registry.add(statusName(poll), {
+      Type: 'Choice',
+      Choices: [...statusRules(step, exits), { Variable: `${run}.Remaining`, NumericLessThanEquals: (poll - 1) * plan.window, Next: exits.cancel }],
+      Default: poll < LONG_POLL_ROUND ? describeName(poll + 1) : name('NextPolls'),
+    });
+  }
+  registry.add(name('NextPolls'), {
+    Type: 'Pass',
+    Comment: `${LONG_POLL_ROUND} windows of ${plan.window} s spent: count them against the budget of ${step.timeoutSeconds} s`,
+    Parameters: { 'Id.$': paths.statementId, Wait: plan.window, 'Remaining.$': mathAdd(`${run}.Remaining`, String(-LONG_POLL_ROUND * plan.window)) },
+    ResultPath: run,
+    Next: describeName(1),
+  });
+  return submit;
 }

@@ -5,7 +5,7 @@
 // Step Functions writes history (see local/executor/history.ts, whose counts the tests
 // compare with these on the local stack).
 import type { Branch, State, StateMachine } from '../compile/asl.ts';
-import { pollSequence } from '../compile/schedule.ts';
+import { LONG_POLL_ROUND, longPollPlan, pollSequence } from '../compile/schedule.ts';
 import { stateName } from '../compile/registry.ts';
 import type { Pipeline, StatementStep, Step } from '../load/model.ts';
 import { successors } from './json.ts';
@@ -59,12 +59,30 @@ export function pollTransitions(step: Pick<StatementStep, 'poll' | 'timeoutSecon
 }
 
 /** DescribeStatement calls of a poll-mode statement that runs until its budget is spent. */
-export function maxPolls(step: Pick<StatementStep, 'poll' | 'timeoutSeconds'>): number {
+export function maxPolls(step: Pick<StatementStep, 'poll' | 'timeoutSeconds' | 'singleton'>): number {
+  const { longPollSeconds } = step.poll;
+  if (longPollSeconds !== undefined) return longPollPlan(longPollSeconds, step.timeoutSeconds, !step.singleton).polls;
   return pollTransitions(step).length + 1;
+}
+
+/** The long-poll loop: Describe(n) → Status(n) for n = 1…round, then NextPolls, over again. */
+function longPollSegments(step: StatementStep, polls: number): Segment[] {
+  const name = (part: string) => stateName(step.id, part);
+  const pair = (poll: number) => (poll === 1 ? [name('Describe'), name('Status')] : [name(`Describe${poll}`), name(`Status${poll}`)]);
+  const round = Array.from({ length: LONG_POLL_ROUND }, (_, index) => pair(index + 1)).flat();
+  const rounds = Math.floor((polls - 1) / LONG_POLL_ROUND);
+  const rest = Array.from({ length: polls - rounds * LONG_POLL_ROUND }, (_, index) => pair(index + 1)).flat();
+  return [...(rounds > 0 ? [{ visits: [...round, name('NextPolls')].map((state) => ({ name: state })), times: rounds }] : []), once(...rest)];
 }
 
 function pollSegments(step: StatementStep, polls: number): Segment[] {
   const name = (part: string) => stateName(step.id, part);
+  if (step.poll.longPollSeconds !== undefined) {
+    if (!Number.isInteger(polls) || polls < 1 || polls > maxPolls(step)) {
+      throw new RangeError(`step '${step.id}': ${polls} polls is not possible; between 1 and ${maxPolls(step)}`);
+    }
+    return longPollSegments(step, polls);
+  }
   const between = pollTransitions(step);
   if (!Number.isInteger(polls) || polls < 1 || polls > between.length + 1) {
     throw new RangeError(`step '${step.id}': ${polls} polls is not possible; between 1 and ${between.length + 1}`);
