@@ -38,6 +38,11 @@ export type LocalStackOptions = {
   redshiftEventTarget?: string;
   /** Also called with each WithEvent statement's completion event. */
   onRedshiftEvent?: (event: RedshiftStatusChangeEvent) => void | Promise<void>;
+  /**
+   * EventBridge delivers Redshift Data events best-effort (EventBridge user guide, "Events from AWS
+   * services"): an event for which this answers true is lost, reaching neither target above.
+   */
+  dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
 };
 
 export type LocalStack = {
@@ -93,6 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let executor: Executor | undefined;
 
   const deliver = async (event: RedshiftStatusChangeEvent): Promise<void> => {
+    if (options.dropRedshiftEvent?.(event) === true) return;
     const deliveries: Promise<unknown>[] = [];
     if (options.onRedshiftEvent) deliveries.push(Promise.resolve(options.onRedshiftEvent(event)));
     if (options.redshiftEventTarget !== undefined && executor) {

@@ -10,7 +10,7 @@ import { acquireLock, DEADLINE_MARGIN_SECONDS, INVOCATION_OWNER_PREFIX, register
 import { batchSqlText, lockKey } from './lock-key.ts';
 import { STATEMENT_NAME_PREFIX } from './contract.ts';
 import type { ExecuteRequest, StatementRef, StatementRequest } from './request.ts';
-import { completeStatement } from './completion.ts';
+import { completeStatement, settleTimedOutStatement } from './completion.ts';
 import { deleteStatement, findLatest, putStatement, registerLatest } from './state-table.ts';
 import { wireObject, type Wire } from './wire.ts';
 
@@ -159,6 +159,8 @@ export async function statementAction(request: StatementRequest, log: LogFields)
       return withId(await describeStatement(resolved.id));
     case 'cancelStatement':
       return withId(await cancelStatement(resolved.id));
+    case 'timeoutStatement':
+      return wireObject(await settleTimedOutStatement(stateTableName(), resolved.id));
     case 'getStatementResult': {
       const page = await getStatementResult(resolved.id, request.nextToken);
       if (request.format !== 'stepFunctions') return withId(page);

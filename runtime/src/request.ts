@@ -12,6 +12,7 @@ export const ACTIONS = [
   'describeStatement',
   'cancelStatement',
   'getStatementResult',
+  'timeoutStatement',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 export type ExecuteAction = 'executeStatement' | 'executeSingletonStatement' | 'batchExecuteStatement';
@@ -39,7 +40,8 @@ export type ExecuteRequest = {
 export type StatementRef = { kind: 'id'; id: string } | { kind: 'latest'; executionArn: string; stepId?: string };
 
 export type StatementRequest = {
-  action: 'describeStatement' | 'cancelStatement' | 'getStatementResult';
+  /** `timeoutStatement`: the step's Task timed out; settle its statement (completion.ts settleTimedOutStatement). */
+  action: 'describeStatement' | 'cancelStatement' | 'getStatementResult' | 'timeoutStatement';
   statement: StatementRef;
   nextToken?: string;
   /**
@@ -250,6 +252,7 @@ export function parseRequest(event: unknown): Request {
     case 'describeStatement':
     case 'cancelStatement':
     case 'getStatementResult':
+    case 'timeoutStatement':
       return parseStatementAction(event, action);
   }
 }

@@ -3,13 +3,24 @@ import fc from 'fast-check';
 
 export type RawStep = Record<string, unknown>;
 
+/**
+ * `steps` with unique ids s1, s2, … in document order, parallel branches included. Ids are given
+ * after generation, by position: a counter inside an arbitrary would make the values depend on
+ * what was generated before, so a failing seed (FC_SEED) would not replay the same pipeline.
+ */
+export function numberSteps(steps: readonly RawStep[], next = { id: 0 }): RawStep[] {
+  return steps.map((step) => {
+    const id = `s${(next.id += 1)}`;
+    const parallel = step.parallel as readonly { steps: readonly RawStep[] }[] | undefined;
+    if (parallel === undefined) return { id, ...step };
+    return { id, ...step, parallel: parallel.map((branch) => ({ ...branch, steps: numberSteps(branch.steps, next) })) };
+  });
+}
+
 const duration = fc.oneof(fc.integer({ min: 1, max: 86_400 }), fc.constantFrom('30s', '5m', '2h', '1h30m', '24h'));
-let nextId = 0;
-const stepId = fc.constant(null).map(() => `s${(nextId += 1)}`);
 
 const statementStep: fc.Arbitrary<RawStep> = fc
   .record({
-    id: stepId,
     body: fc.oneof(
       fc.constant({ sql: 'select 1' }),
       fc.constant({ sql: 'insert into t values (:v)', parameters: { v: '$.input.v' } }),
@@ -28,8 +39,7 @@ const statementStep: fc.Arbitrary<RawStep> = fc
     ),
     retry: fc.option(fc.record({ attempts: fc.integer({ min: 0, max: 5 }) }), { nil: undefined }),
   })
-  .map(({ id, body, results, singleton, timeout, poll, retry }) => ({
-    id,
+  .map(({ body, results, singleton, timeout, poll, retry }) => ({
     ...body,
     ...(results ? { results } : {}),
     ...(singleton ? { singleton } : {}),
@@ -39,10 +49,9 @@ const statementStep: fc.Arbitrary<RawStep> = fc
   }));
 
 const parallelStep: fc.Arbitrary<RawStep> = fc.record({
-  id: stepId,
   parallel: fc.array(fc.record({ steps: fc.array(statementStep, { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: 2 }),
 });
-export const steps = fc.array(fc.oneof(statementStep, parallelStep), { minLength: 1, maxLength: 3 });
+export const steps = fc.array(fc.oneof(statementStep, parallelStep), { minLength: 1, maxLength: 3 }).map((generated) => numberSteps(generated));
 
 /** A whole spec: random steps, mode and target kind (cluster with dbUser or a secret, workgroup). */
 export const pipelineSpecs: fc.Arbitrary<Record<string, unknown>> = fc

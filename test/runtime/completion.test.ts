@@ -237,3 +237,53 @@ describe('state table items', () => {
     expect(await lockItem(sql)).toBeUndefined();
   });
 });
+
+// EventBridge delivers Redshift Data events best-effort: a completion event may be lost. The
+// harness never hands an event to the runtime unless the test does, so not invoking it is the loss.
+describe('timeoutStatement: on a Task timeout the runtime looks before it cancels', () => {
+  async function timedOut(sql: string, stepId: string) {
+    const call = await startCallback(sql, { stepId });
+    return call;
+  }
+  const settle = (call: { run: string }, stepId: string) => ({ action: 'timeoutStatement', statementId: 'LATEST', executionArn: call.run, stepId });
+
+  it('FINISHED with its event lost → the step record; lock and statement item released', async () => {
+    const sql = "insert into loads select 'lost-event'";
+    const call = await timedOut(sql, 'lost_finished');
+    expect(await h.settled(call.statementId)).toBe('FINISHED');
+    h.stack.registry.markTimedOut(call.token);
+    expect(await h.invoke(settle(call, 'lost_finished'))).toEqual({ Id: call.statementId, Status: 'FINISHED', ResultRows: 1, HasResultSet: false });
+    expect(await lockItem(sql)).toBeUndefined();
+    expect((await h.items()).some((item) => s(item, 'pk') === `statement#${call.statementId}`)).toBe(false);
+  });
+
+  it('FAILED → Redshift.StatementFailed with Redshift’s text; ABORTED by someone else → Redshift.StatementAborted', async () => {
+    const failed = await timedOut('select * from no_such_table_lost', 'lost_failed');
+    expect(await h.settled(failed.statementId)).toBe('FAILED');
+    h.stack.registry.markTimedOut(failed.token);
+    const failure = await h.invokeError(settle(failed, 'lost_failed'));
+    expect(failure.name).toBe('Redshift.StatementFailed');
+    expect(failure.message).toMatch(/no_such_table_lost/);
+
+    const gate = await h.gate();
+    const aborted = await timedOut(`select ${gate.sql}`, 'lost_aborted');
+    await h.invoke({ action: 'cancelStatement', statementId: aborted.statementId });
+    expect(await h.settled(aborted.statementId)).toBe('ABORTED');
+    h.stack.registry.markTimedOut(aborted.token);
+    const abort = await h.invokeError(settle(aborted, 'lost_aborted'));
+    expect(abort).toMatchObject({ name: 'Redshift.StatementAborted', message: aborted.statementId });
+    await gate.open();
+  });
+
+  it('still running → cancelled, then Redshift.StatementTimeout with the statement id; the lock is released', async () => {
+    const gate = await h.gate();
+    const sql = `select 'long', ${gate.sql}`;
+    const call = await timedOut(sql, 'really_long');
+    h.stack.registry.markTimedOut(call.token);
+    const timeout = await h.invokeError(settle(call, 'really_long'));
+    expect(timeout).toMatchObject({ name: 'Redshift.StatementTimeout', message: call.statementId });
+    expect(await h.settled(call.statementId)).toBe('ABORTED');
+    expect(await lockItem(sql)).toBeUndefined();
+    await gate.open();
+  });
+});
