@@ -1,12 +1,13 @@
 import type { StatementStep } from '../load/model.ts';
 import type { Catcher, ChoiceRule, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
-import { DATA_API, dataApiRetry, submitParameters } from './data-api.ts';
+import { dataApiRetry, submitParameters } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
+import { DATA_API, dataApiPermissions } from './integrations.ts';
 import { arrayItem, arrayOf, mathAdd } from './intrinsics.ts';
-import { stateName } from './registry.ts';
+import type { StateRole } from './plan.ts';
 import { renderResults } from './results.ts';
-import { LONG_POLL_ROUND, longPollPlan, pollPlan } from './schedule.ts';
+import { LONG_POLL_PAIRS, LONG_POLL_ROUND, longPollPlan, pollPlan } from './schedule.ts';
 import { lockHeldCatchers, renderLockAcquisition, renderRegisterStatement, renderRelease, renderReleaseAndRaise } from './singleton.ts';
 import { stepPaths } from './step-paths.ts';
 
@@ -20,19 +21,19 @@ type LoopExits = { readonly finished: string; readonly failed: string; readonly 
  * The budget is the sum of the waits, never a clock, so compressed time behaves the same.
  */
 export function renderPollStatement(ctx: CompileContext, step: StatementStep, exit: Transition): string {
-  const { registry } = ctx;
+  const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  const name = (part: string) => stateName(step.id, part);
+  const name = states.name.bind(states);
   const releaseOnError = step.singleton ? renderReleaseAndRaise(ctx, step) : undefined;
   const catchers: { Catch?: Catcher[] } = releaseOnError ? { Catch: lockHeldCatchers(step, releaseOnError) } : {};
 
   /** A contract error: a Fail state, or for a singleton step an error record released then raised. */
-  const failure = (part: string, error: string, causePath: string): string =>
+  const failure = (role: StateRole, error: string, causePath: string): string =>
     releaseOnError
-      ? registry.add(name(part), { Type: 'Pass', Parameters: { Error: error, 'Cause.$': causePath }, ResultPath: paths.error, Next: releaseOnError })
-      : registry.add(name(part), { Type: 'Fail', Error: error, CausePath: causePath });
+      ? states.add(role, { Type: 'Pass', Parameters: { Error: error, 'Cause.$': causePath }, ResultPath: paths.error, Next: releaseOnError })
+      : states.add(role, { Type: 'Fail', Error: error, CausePath: causePath });
 
-  const record = registry.add(name('Record'), {
+  const record = states.add('Record', {
     Type: 'Pass',
     Comment: 'The step record of the contract replaces the working data',
     Parameters: {
@@ -59,10 +60,8 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
       ? renderBackoffLoop(ctx, step, exits, catchers)
       : renderLongPollLoop(ctx, step, step.poll.longPollSeconds, exits, catchers);
   const timedOut = failure('TimedOut', STEP_ERRORS.statementTimeout, paths.statementId);
-  registry.add(name('Cancel'), {
-    Type: 'Task',
+  states.task('Cancel', DATA_API.cancelStatement, {
     Comment: 'Budget spent: cancel the statement so that nothing keeps running',
-    Resource: DATA_API.cancelStatement,
     Parameters: { 'Id.$': paths.statementId },
     ResultPath: null,
     ...dataApiRetry(step.retry),
@@ -72,7 +71,7 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
       ...(catchers.Catch ?? []),
     ],
     Next: timedOut,
-  });
+  }, dataApiPermissions(DATA_API.cancelStatement, step.target));
   return step.singleton ? renderLockAcquisition(ctx, step, submit) : submit;
 }
 
@@ -87,9 +86,9 @@ function statusRules(step: StatementStep, exits: LoopExits): ChoiceRule[] {
 
 /** Execute → Wait → Describe → Status → Backoff | LastWait → Wait …; returns the submit state. */
 function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: LoopExits, catchers: { Catch?: Catcher[] }): string {
-  const { registry } = ctx;
+  const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  const name = (part: string) => stateName(step.id, part);
+  const name = states.name.bind(states);
   const { intervals, successor } = pollPlan(step.poll);
   const budget = step.timeoutSeconds;
   const firstWait = Math.min(intervals[0] as number, budget);
@@ -97,30 +96,26 @@ function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: Loop
   const run = paths.run;
 
   const wait = name('Wait');
-  const { resource, parameters } = submitParameters(step);
-  const submit = registry.add(name('Execute'), {
-    Type: 'Task',
-    Resource: resource,
+  const { call, parameters } = submitParameters(step);
+  const submit = states.task('Execute', call, {
     Parameters: parameters,
     ResultSelector: { 'Id.$': '$.Id', Interval: firstWait, Remaining: budget - firstWait, NextWait: intervals[secondIndex] as number, Poll: secondIndex },
     ResultPath: run,
     ...dataApiRetry(step.retry),
     ...catchers,
     Next: step.singleton ? name('Register') : wait,
-  });
+  }, dataApiPermissions(call, step.target));
   if (step.singleton) renderRegisterStatement(ctx, step, wait);
 
-  registry.add(wait, { Type: 'Wait', SecondsPath: `${run}.Interval`, Next: name('Describe') });
-  registry.add(name('Describe'), {
-    Type: 'Task',
-    Resource: DATA_API.describeStatement,
+  states.add('Wait', { Type: 'Wait', SecondsPath: `${run}.Interval`, Next: name('Describe') });
+  states.task('Describe', DATA_API.describeStatement, {
     Parameters: { 'Id.$': paths.statementId },
     ResultPath: paths.statement,
     ...dataApiRetry(step.retry),
     ...catchers,
     Next: name('Status'),
-  });
-  registry.add(name('Status'), {
+  }, dataApiPermissions(DATA_API.describeStatement, step.target));
+  states.add('Status', {
     Type: 'Choice',
     Choices: [
       ...statusRules(step, exits),
@@ -130,7 +125,7 @@ function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: Loop
     Default: name('Backoff'),
   });
   const index = `${run}.Poll`;
-  registry.add(name('Backoff'), {
+  states.add('Backoff', {
     Type: 'Pass',
     Comment: `Waits ${intervals.join(', ')}… seconds, then ${intervals.at(-1)} until the budget of ${budget} s is spent`,
     Parameters: {
@@ -143,7 +138,7 @@ function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: Loop
     ResultPath: run,
     Next: wait,
   });
-  registry.add(name('LastWait'), {
+  states.add('LastWait', {
     Type: 'Pass',
     Comment: 'The last wait is shortened so that the waits add up to the budget exactly',
     Parameters: { 'Id.$': paths.statementId, 'Interval.$': `${run}.Remaining`, Remaining: 0, 'NextWait.$': `${run}.NextWait`, 'Poll.$': index },
@@ -163,50 +158,46 @@ function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: Loop
  * windows already spent in the round. See schedule.ts longPollPlan for the first window.
  */
 function renderLongPollLoop(ctx: CompileContext, step: StatementStep, longPollSeconds: number, exits: LoopExits, catchers: { Catch?: Catcher[] }): string {
-  const { registry } = ctx;
+  const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  const name = (part: string) => stateName(step.id, part);
+  const name = states.name.bind(states);
   const plan = longPollPlan(longPollSeconds, step.timeoutSeconds, !step.singleton);
   const run = paths.run;
-  const describeName = (poll: number) => name(poll === 1 ? 'Describe' : `Describe${poll}`);
-  const statusName = (poll: number) => name(poll === 1 ? 'Status' : `Status${poll}`);
+  const [first] = LONG_POLL_PAIRS;
 
-  const { resource, parameters } = submitParameters(step);
-  const submit = registry.add(name('Execute'), {
-    Type: 'Task',
-    Resource: resource,
+  const { call, parameters } = submitParameters(step);
+  const submit = states.task('Execute', call, {
     Parameters: { ...parameters, ...(plan.submitWait === undefined ? {} : { WaitTimeSeconds: plan.submitWait }) },
     ResultSelector: { 'Id.$': '$.Id', Wait: plan.firstWait, Remaining: plan.remaining },
     ResultPath: run,
     ...dataApiRetry(step.retry),
     ...catchers,
-    Next: step.singleton ? name('Register') : describeName(1),
-  });
-  if (step.singleton) renderRegisterStatement(ctx, step, describeName(1));
+    Next: step.singleton ? name('Register') : name(first[0]),
+  }, dataApiPermissions(call, step.target));
+  if (step.singleton) renderRegisterStatement(ctx, step, name(first[0]));
 
-  for (let poll = 1; poll <= LONG_POLL_ROUND; poll += 1) {
-    registry.add(describeName(poll), {
-      Type: 'Task',
-      Comment: `Answers when the statement ends, or after ${poll === 1 ? 'its window' : `${plan.window} s`} with the status it has then`,
-      Resource: DATA_API.describeStatement,
-      Parameters: { 'Id.$': paths.statementId, ...(poll === 1 ? { 'WaitTimeSeconds.$': `${run}.Wait` } : { WaitTimeSeconds: plan.window }) },
+  LONG_POLL_PAIRS.forEach(([describe, status], index) => {
+    const following = LONG_POLL_PAIRS[index + 1];
+    states.task(describe, DATA_API.describeStatement, {
+      Comment: `Answers when the statement ends, or after ${index === 0 ? 'its window' : `${plan.window} s`} with the status it has then`,
+      Parameters: { 'Id.$': paths.statementId, ...(index === 0 ? { 'WaitTimeSeconds.$': `${run}.Wait` } : { WaitTimeSeconds: plan.window }) },
       ResultPath: paths.statement,
       ...dataApiRetry(step.retry),
       ...catchers,
-      Next: statusName(poll),
-    });
-    registry.add(statusName(poll), {
+      Next: name(status),
+    }, dataApiPermissions(DATA_API.describeStatement, step.target));
+    states.add(status, {
       Type: 'Choice',
-      Choices: [...statusRules(step, exits), { Variable: `${run}.Remaining`, NumericLessThanEquals: (poll - 1) * plan.window, Next: exits.cancel }],
-      Default: poll < LONG_POLL_ROUND ? describeName(poll + 1) : name('NextPolls'),
+      Choices: [...statusRules(step, exits), { Variable: `${run}.Remaining`, NumericLessThanEquals: index * plan.window, Next: exits.cancel }],
+      Default: following === undefined ? name('NextPolls') : name(following[0]),
     });
-  }
-  registry.add(name('NextPolls'), {
+  });
+  states.add('NextPolls', {
     Type: 'Pass',
     Comment: `${LONG_POLL_ROUND} windows of ${plan.window} s spent: count them against the budget of ${step.timeoutSeconds} s`,
     Parameters: { 'Id.$': paths.statementId, Wait: plan.window, 'Remaining.$': mathAdd(`${run}.Remaining`, String(-LONG_POLL_ROUND * plan.window)) },
     ResultPath: run,
-    Next: describeName(1),
+    Next: name(first[0]),
   });
   return submit;
 }

@@ -1,4 +1,5 @@
 import type { PollSchedule } from '../load/model.ts';
+import type { StateRole } from './plan.ts';
 
 /**
  * The poll waits of a step, computed at compile time because ASL has no multiplication:
@@ -64,8 +65,15 @@ export function pollWaits(poll: PollSchedule, budgetSeconds: number, runSeconds 
   return waits;
 }
 
-/** Long polls per round of the long-poll loop: the budget counter is updated once per round. */
-export const LONG_POLL_ROUND = 3;
+/** The Describe and Status states of one round of long polls, in order; the budget counter is updated once per round. */
+export const LONG_POLL_PAIRS = [
+  ['Describe', 'Status'],
+  ['Describe2', 'Status2'],
+  ['Describe3', 'Status3'],
+] as const satisfies readonly (readonly [StateRole, StateRole])[];
+
+/** Long polls per round of the long-poll loop. */
+export const LONG_POLL_ROUND = LONG_POLL_PAIRS.length;
 
 /**
  * The windows of a long-polled statement, in whole seconds. The budget is cut into windows of

@@ -6,7 +6,7 @@
 import { CancelStatementCommand, DescribeStatementCommand, ListStatementsCommand } from '@aws-sdk/client-redshift-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { executionCost, maxPolls, type StepScenario } from '../../generator/emit/budgets.ts';
+import { executionCost, maxPolls, type StepScenario } from '../../generator/emit/limits.ts';
 import type { HistoryEvent } from '../../local/executor/index.ts';
 import { startLocalStack, type ExecutionResult, type LocalStack } from '../../local/stack.ts';
 import type { Pipeline, StatementStep } from '../../generator/load/model.ts';
@@ -38,7 +38,7 @@ ${steps}`);
 type RunOptions = { longPollMs?: number; onEvent?: (event: HistoryEvent) => void };
 
 function run(pipeline: Pipeline, options: RunOptions = {}): Promise<ExecutionResult> {
-  return stack.execute(compilePipeline(pipeline), {}, { retryIntervalMs: 2, ...options });
+  return stack.execute(compilePipeline(pipeline).machine, {}, { retryIntervalMs: 2, ...options });
 }
 
 const entered = (result: ExecutionResult, prefix: string): string[] =>
@@ -70,7 +70,7 @@ const taskStarted = (state: string, nth = 1) => {
 const observedCost = (result: ExecutionResult) => ({ transitions: result.stateTransitions, events: result.historyEventCount });
 
 function predicted(pipeline: Pipeline, result: ExecutionResult, scenario: (step: StatementStep) => StepScenario) {
-  return executionCost(compilePipeline(pipeline), pipeline, scenario);
+  return executionCost(compilePipeline(pipeline), scenario);
 }
 
 describe('long polling on the local stack', () => {
@@ -124,7 +124,7 @@ describe('long polling on the local stack', () => {
     const result = await run(pipeline, { longPollMs: 5 });
     expect([result.status, result.error]).toEqual(['FAILED', 'Redshift.StatementTimeout']);
     // The submit waits 1 s, then three Describe calls of 2 s: 7 s.
-    expect(compilePipeline(pipeline).States['slow.Execute']).toMatchObject({ Parameters: { WaitTimeSeconds: 1 } });
+    expect(compilePipeline(pipeline).machine.States['slow.Execute']).toMatchObject({ Parameters: { WaitTimeSeconds: 1 } });
     expect(maxPolls(slow)).toBe(3);
     expect(describes(result, 'slow')).toBe(3);
     const statement = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: result.cause }));
