@@ -72,7 +72,8 @@ describe('examples/cdk', () => {
     const [[, runtimeFunction] = []] = ofType('AWS::Lambda::Function');
     expect(JSON.stringify(runtimeFunction?.Properties.Code)).toContain('Fn::Sub');
     const archive = ofType('AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('ArchiveCallback'))?.[1];
-    const getAtt = (archive?.Properties.DefinitionSubstitutions as Record<string, { 'Fn::GetAtt'?: unknown }>).RuntimeFunctionArn?.['Fn::GetAtt'];
+    const substitutions = archive?.Properties.DefinitionSubstitutions as Record<string, { 'Fn::GetAtt'?: unknown }> | undefined;
+    const getAtt = substitutions?.RuntimeFunctionArn?.['Fn::GetAtt'];
     expect([getAtt].flat().join('.')).toBe('RuntimeFunction.Arn');
   });
 
