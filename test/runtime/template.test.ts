@@ -167,7 +167,10 @@ describe('structure', () => {
       REDSHIFT_DATABASE: { Ref: 'Database' },
       REDSHIFT_DB_USER: { Ref: 'DbUser' },
       REDSHIFT_SECRET_ARN: { Ref: 'SecretArn' },
+      CALLBACK_COMPAT: { Ref: 'CallbackCompat' },
     });
+    // Unset by default (this project's answers); the original function's payloads on request.
+    expect(obj(obj(templates.parameters?.Parameters).CallbackCompat)).toMatchObject({ Type: 'String', Default: '', AllowedValues: ['', 'cdk-stepfunctions-redshift'] });
     expect(obj(obj(templates.localPath?.Parameters).ClusterIdentifier).Default).toBe('analytics');
     expect(obj(obj(templates.s3?.Parameters).WorkgroupName).Default).toBe('wg');
   });
@@ -187,6 +190,19 @@ describe('structure', () => {
     expect(matches(rule.EventPattern as Json, event(undefined))).toBe(false);
     expect(matches(rule.EventPattern as Json, { ...obj(event('sfn-redshift/x/y')), source: 'aws.s3' })).toBe(false);
     expect(rule.Targets).toEqual([{ Id: 'runtime-queue', Arn: { 'Fn::GetAtt': ['EventQueue', 'Arn'] } }]);
+  });
+
+  it('a schedule invokes the runtime sweep for lost completion events every 5 minutes, allowed for that rule only', () => {
+    expect(props('ReconcileSchedule')).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [{ Id: 'runtime-reconcile', Arn: { 'Fn::GetAtt': ['RuntimeFunction', 'Arn'] }, Input: '{"action":"reconcileStatements"}' }],
+    });
+    expect(props('ReconcilePermission')).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { Ref: 'RuntimeFunction' },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': ['ReconcileSchedule', 'Arn'] },
+    });
   });
 
   it('SQS between the rule and the Lambda: dead-letter queue, queue policy for the rule only, partial batch failures', () => {
@@ -216,7 +232,7 @@ describe('structure', () => {
     const actions = all.flatMap((statement) => list(statement.Action)).sort();
     expect(actions).toEqual(
       [
-        'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem',
         'logs:CreateLogStream', 'logs:PutLogEvents',
         'redshift-data:BatchExecuteStatement', 'redshift-data:CancelStatement', 'redshift-data:DescribeStatement', 'redshift-data:ExecuteStatement', 'redshift-data:GetStatementResult',
         'redshift-serverless:GetCredentials', 'redshift:GetClusterCredentials', 'redshift:GetClusterCredentialsWithIAM',
