@@ -45,7 +45,7 @@ describe('examples/sam/template.yaml', () => {
 
   it("carries the generated role policy exactly, each ARN under !Sub and IAM's ${aws:userid} escaped", () => {
     const role = template.Resources.NightlySalesRole;
-    const [policy] = role?.Properties.Policies as { PolicyDocument: Json }[];
+    const [policy] = (role?.Properties.Policies ?? []) as { PolicyDocument: Json }[];
     const generated = JSON.parse(readFileSync(join(ROOT, 'examples/asl/nightly-sales.iam.json'), 'utf8')) as Json;
     // The generated file is written for Fn::Sub as a whole: read it the same way.
     expect(asDeployed(policy?.PolicyDocument as Json)).toEqual(asDeployed({ 'Fn::Sub': generated } as unknown as Json));
