@@ -351,6 +351,12 @@ const archiveCallbackPolicy: PolicyDocumentJson = {
       Action: ['lambda:InvokeFunction'],
       Resource: ['${RuntimeFunctionArn}'],
     },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Resource: ['*'],
+    },
   ],
 };
 
@@ -382,6 +388,12 @@ const dataQualityPolicy: PolicyDocumentJson = {
         'arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:dbname:${ClusterId}/analytics',
         'arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:dbuser:${ClusterId}/dq_reader',
       ],
+    },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Resource: ['*'],
     },
   ],
 };
@@ -423,6 +435,12 @@ const mvRefreshPolicy: PolicyDocumentJson = {
       Effect: 'Allow',
       Action: ['states:DescribeExecution'],
       Resource: ['arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:*'],
+    },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Resource: ['*'],
     },
   ],
 };
@@ -468,6 +486,12 @@ const nightlySalesPolicy: PolicyDocumentJson = {
       Action: ['states:DescribeExecution'],
       Resource: ['arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:*'],
     },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Resource: ['*'],
+    },
   ],
 };
 
@@ -496,6 +520,12 @@ const serverlessOrdersPolicy: PolicyDocumentJson = {
       Effect: 'Allow',
       Action: ['secretsmanager:GetSecretValue'],
       Resource: ['${DatabaseSecretArn}'],
+    },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Resource: ['*'],
     },
   ],
 };

@@ -1,6 +1,7 @@
 import type { RetryPolicy, SqlParameter, StatementStep, Target } from '../load/model.ts';
 import type { JsonObject, Retrier } from './asl.ts';
 import { TRANSIENT_DATA_API_ERRORS } from './errors.ts';
+import { format } from './intrinsics.ts';
 import { DATA_API, type ServiceCall } from './integrations.ts';
 
 /** Statuses of a statement that has not ended yet. */
@@ -26,12 +27,23 @@ export function sqlParameters(parameters: readonly SqlParameter[]): JsonObject[]
   );
 }
 
+/**
+ * The StatementName member. With cleanup the name ends with the execution that submits it,
+ * `<name>/<stateMachineName>:<executionName>` (runtime/src/contract.ts executionSuffix), at most
+ * 64 + 64 + 161 + 15 characters, far below the Data API's 500.
+ */
+export function statementNameParameter(step: StatementStep): JsonObject {
+  return step.cleanup === 'cancel-on-stop'
+    ? { 'StatementName.$': format(`${step.statementName}/{}:{}`, '$$.StateMachine.Name', '$$.Execution.Name') }
+    : { StatementName: step.statementName };
+}
+
 /** Parameters of ExecuteStatement or BatchExecuteStatement for a step. */
 export function submitParameters(step: StatementStep): { call: ServiceCall; parameters: JsonObject } {
   const common = {
     ...targetParameters(step.target),
     ...(step.statement.kind === 'batch' ? { Sqls: step.statement.sqls } : { Sql: step.statement.sql }),
-    StatementName: step.statementName,
+    ...statementNameParameter(step),
     ...(step.parameters.length > 0 ? { Parameters: sqlParameters(step.parameters) } : {}),
   };
   return {

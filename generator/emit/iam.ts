@@ -27,6 +27,7 @@ const ACTION_ORDER = [
   'redshift-data:DescribeStatement',
   'redshift-data:CancelStatement',
   'redshift-data:GetStatementResult',
+  'redshift-data:ListStatements',
   'redshift:GetClusterCredentials',
   'redshift:GetClusterCredentialsWithIAM',
   'redshift-serverless:GetCredentials',
@@ -51,6 +52,9 @@ const GROUPS: readonly { readonly group: PermissionPurpose; readonly sid: (actio
   { group: 'table', sid: () => 'StateTable' },
   { group: 'executions', sid: () => 'JudgeStaleLocks' },
   { group: 'lambda', sid: () => 'InvokeRuntime' },
+  // The reaper acts in its own execution's session: statements of this role, any session (the
+  // Data API lists and cancels only the caller role's statements).
+  { group: 'reaper', sid: () => 'ReapStoppedExecutions' },
 ];
 
 /** Resources per `purpose:action`, in the order the Tasks need them. */

@@ -10,6 +10,8 @@ export type RawDuration = string | number;
 export type RawPoll = { initial?: RawDuration; max?: RawDuration; factor?: number; longPoll?: RawDuration };
 export type RawRetry = { attempts?: number; interval?: RawDuration; factor?: number };
 export type Mode = 'poll' | 'callback';
+/** What happens to an execution's running statements when it stops, times out or fails. */
+export type Cleanup = 'cancel-on-stop' | 'none';
 
 export type RawStep = {
   id: string;
@@ -33,6 +35,7 @@ export type RawPipeline = {
   pipeline: string;
   description?: string;
   mode?: Mode;
+  cleanup?: Cleanup;
   stateTable?: string;
   runtimeFunctionArn?: string;
   target: RawTarget;
@@ -69,6 +72,8 @@ export type StatementStep = {
   readonly target: Target;
   /** Data API StatementName: `sfn-redshift/<pipeline>/<stepId>`. */
   readonly statementName: string;
+  /** The pipeline's cleanup: with `cancel-on-stop` the StatementName also names the execution. */
+  readonly cleanup: Cleanup;
 };
 
 export type ParallelStep = {
@@ -87,5 +92,6 @@ export type Pipeline = {
   readonly description?: string;
   readonly stateTable: string;
   readonly runtimeFunctionArn: string;
+  readonly cleanup: Cleanup;
   readonly steps: readonly Step[];
 };

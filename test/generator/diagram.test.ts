@@ -97,6 +97,7 @@ function statement(id: string, sql: string, flags: { callback: boolean; singleto
     mode: flags.callback ? 'callback' : 'poll',
     target: { kind: 'cluster', cluster: 'c', database: 'd' },
     statementName: `sfn-redshift/p/${id}`,
+    cleanup: 'cancel-on-stop',
   };
 }
 
@@ -121,7 +122,7 @@ function numbered(steps: readonly Step[], next = { id: 0 }): Step[] {
   });
 }
 const pipelineArb = fc.tuple(fc.array(stepArb, { minLength: 1, maxLength: 4 }), fc.option(hostile, { nil: undefined })).map(
-  ([steps, description]): Pipeline => ({ file: 'p.yaml', name: 'hostile', ...(description !== undefined ? { description } : {}), stateTable: 't', runtimeFunctionArn: 'f', steps: numbered(steps) }),
+  ([steps, description]): Pipeline => ({ file: 'p.yaml', name: 'hostile', ...(description !== undefined ? { description } : {}), stateTable: 't', runtimeFunctionArn: 'f', cleanup: 'cancel-on-stop', steps: numbered(steps) }),
 );
 
 describe('labels', () => {
