@@ -355,7 +355,7 @@ const archiveCallbackPolicy: PolicyDocumentJson = {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
       Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
-      Resource: ['*'],
+      Resource: '*',
     },
   ],
 };
@@ -393,7 +393,7 @@ const dataQualityPolicy: PolicyDocumentJson = {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
       Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
-      Resource: ['*'],
+      Resource: '*',
     },
   ],
 };
@@ -440,7 +440,7 @@ const mvRefreshPolicy: PolicyDocumentJson = {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
       Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
-      Resource: ['*'],
+      Resource: '*',
     },
   ],
 };
@@ -490,7 +490,7 @@ const nightlySalesPolicy: PolicyDocumentJson = {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
       Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
-      Resource: ['*'],
+      Resource: '*',
     },
   ],
 };
@@ -525,7 +525,7 @@ const serverlessOrdersPolicy: PolicyDocumentJson = {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
       Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
-      Resource: ['*'],
+      Resource: '*',
     },
   ],
 };

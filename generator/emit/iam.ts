@@ -94,6 +94,9 @@ export function machinePolicy(plan: Pick<PipelinePlan, 'permissions'>): PolicyDo
       if (group === 'owned') {
         // These take no resource: only the statements this role submitted.
         statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: '*', Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': OWNER_USERID } } });
+      } else if (group === 'reaper') {
+        // The Data API lists and cancels only the caller role's statements; any session of it.
+        statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: '*' });
       } else {
         statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: resources });
       }

@@ -37,7 +37,7 @@ describe('cleanup', () => {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
       Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
-      Resource: ['*'],
+      Resource: '*',
     });
   });
 

@@ -208,6 +208,7 @@ steps:
         mode: 'poll',
         target: { kind: 'cluster', cluster: 'analytics', database: 'dev', dbUser: 'etl' },
         statementName: 'sfn-redshift/demo/a',
+        cleanup: 'cancel-on-stop',
       },
       {
         kind: 'statement',
@@ -222,6 +223,7 @@ steps:
         mode: 'poll',
         target: { kind: 'workgroup', workgroup: 'wg', database: 'dev', secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:s' },
         statementName: 'sfn-redshift/demo/b',
+        cleanup: 'cancel-on-stop',
       },
     ]);
     expect(pipeline?.stateTable).toBe('${StateTableName}');
