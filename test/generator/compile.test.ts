@@ -246,7 +246,6 @@ describe('compiler: singleton', () => {
     {
       ErrorEquals: [
         'DynamoDB.ProvisionedThroughputExceededException',
-        'DynamoDB.RequestLimitExceeded',
         'DynamoDB.RequestLimitExceededException',
         'DynamoDB.ThrottlingException',
         'DynamoDB.InternalServerErrorException',
