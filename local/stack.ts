@@ -43,6 +43,8 @@ export type LocalStackOptions = {
    * services"): an event for which this answers true is lost, reaching neither target above.
    */
   dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
+  /** Data API requests whose answer is lost after the work was done (see StartRedshiftDataApiOptions). */
+  loseDataApiAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
 };
 
 export type LocalStack = {
@@ -139,6 +141,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dataApiOptions: Parameters<typeof startRedshiftDataApi>[0] = { databaseUrl: db.url, onEvent: deliver };
     if (options.pageSize !== undefined) dataApiOptions.pageSize = options.pageSize;
     if (options.maxActiveStatements !== undefined) dataApiOptions.maxActiveStatements = options.maxActiveStatements;
+    if (options.loseDataApiAnswer !== undefined) dataApiOptions.loseAnswer = options.loseDataApiAnswer;
     const dataApi: RedshiftDataApi = await startRedshiftDataApi(dataApiOptions);
     started.push({ name: 'redshift-data', stop: () => dataApi.stop() });
     const dataClient = createRedshiftDataClient(dataApi.endpoint);
