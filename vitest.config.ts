@@ -13,6 +13,7 @@ const INTEGRATION = [
   'test/local/redshift-data-lifecycle.test.ts',
   'test/local/redshift-data-long-poll.test.ts',
   'test/local/stack.test.ts',
+  'test/package/**/*.test.ts',
 ];
 
 export default defineConfig({
@@ -24,11 +25,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION, globalSetup: ['test/global-setup.ts'] },
       },
       {
         extends: true,
-        test: { name: 'integration', include: INTEGRATION, globalSetup: ['test/support/global-postgres.ts'] },
+        test: { name: 'integration', include: INTEGRATION, globalSetup: ['test/global-setup.ts', 'test/support/global-postgres.ts'] },
       },
     ],
   },

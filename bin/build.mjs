@@ -1,19 +1,86 @@
-// Builds dist/cli.mjs (the CLI, dependencies left external) and runtime/dist/index.mjs (the
-// runtime Lambda, one self-contained file) from the TypeScript sources.
+// Builds dist/cli.mjs (the CLI) and runtime/dist/index.mjs (the runtime Lambda, one self-contained
+// file) from the TypeScript sources. Runs at pack time (`prepack`, with --clean) and in the repo
+// (`npm run build`, the tests' global setup); an installed package never builds.
+//   node bin/build.mjs [--clean] [--cli]   --clean: empty dist/ first; --cli: the CLI only
 import { build } from 'esbuild';
-import { statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readdir, rm, stat as statFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const manifest = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
 
-export async function buildCli() {
-  // Code splitting keeps what `run` imports dynamically (the local stack: pg, the AWS SDK, dynalite,
-  // aws-local-stepfunctions) in its own chunk: without it esbuild hoists those packages' imports to
-  // the top of cli.mjs and every command pays ~0.2 s of cold start for them (0.33 s instead of
-  // 0.22 s for `validate` on the examples, measured on Node 20).
-  const { metafile } = await build({
+/**
+ * Packages the CLI imports but does not bundle: the optional peer dependencies (the local stack
+ * that only `run` loads, from its own chunk) and what only the repository's tests and tools use.
+ * Everything else (yaml, ajv, handlebars, jsonc-parser) is bundled, so that a generate-only install
+ * is this package alone.
+ */
+const EXTERNAL = [...Object.keys(manifest.peerDependencies ?? {}), '@aws-sdk/*', '@smithy/*', 'asl-validator', 'ts-morph', 'typescript', 'esbuild'];
+
+/** esbuild's outputs written each to a temporary file and renamed into place, so a reader never sees half a file. */
+function writeAtomically(outputFiles) {
+  for (const file of outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
+}
+
+/** generator/load/schema-validator.ts as the CLI carries it: the schema's validator precompiled by ajv. */
+const SCHEMA_VALIDATOR = resolve(root, 'generator/load/schema-validator.ts');
+
+/** The sources' schema-validator module (bundled on its own, then imported) tells its replacement. */
+async function precompiledValidatorModule() {
+  const cache = resolve(root, 'node_modules/.cache/sfn-redshift-build');
+  mkdirSync(cache, { recursive: true });
+  const outfile = resolve(cache, `schema-validator.${process.pid}.mjs`);
+  await build({ absWorkingDir: root, entryPoints: [SCHEMA_VALIDATOR], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', logLevel: 'warning' });
+  try {
+    return (await import(pathToFileURL(outfile).href)).precompiledValidatorModule();
+  } finally {
+    rmSync(outfile, { force: true });
+  }
+}
+
+const precompiledSchemaValidator = {
+  name: 'precompiled-schema-validator',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /schema-validator\.ts$/ }, async (args) =>
+      args.path === SCHEMA_VALIDATOR ? { contents: await precompiledValidatorModule(), loader: 'js', resolveDir: dirname(SCHEMA_VALIDATOR) } : undefined,
+    );
+  },
+};
+
+/**
+ * The license texts of the packages a bundle contains (esbuild drops their comments), written
+ * beside it: bundled code keeps its notices.
+ */
+function writeNotices(metafile, outfile) {
+  const packages = new Map();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const input of Object.keys(output.inputs)) {
+      const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+      if (match) packages.set(match[1], true);
+    }
+  }
+  const sections = [...packages.keys()].sort().flatMap((directory) => {
+    const manifest = JSON.parse(readFileSync(resolve(root, directory, 'package.json'), 'utf8'));
+    const license = readdirSync(resolve(root, directory)).find((name) => /^(licen[cs]e|copying)/i.test(name));
+    const text = license ? readFileSync(resolve(root, directory, license), 'utf8').trim() : `License: ${manifest.license ?? 'see the package'}`;
+    return [`${manifest.name}@${manifest.version}\n${'-'.repeat(72)}\n${text}\n`];
+  });
+  writeAtomically([{ path: resolve(root, outfile), contents: Buffer.from(`Third-party software bundled in this file's directory, with its licenses.\n\n${sections.join('\n')}`) }]);
+}
+
+export async function buildCli(options = {}) {
+  if (options.clean) rmSync(resolve(root, 'dist'), { recursive: true, force: true });
+  // Code splitting keeps what `run` imports dynamically (the local stack) in its own chunk: without
+  // it esbuild hoists those packages' imports to the top of cli.mjs and every command pays for them
+  // (or fails when the optional peers are not installed).
+  const { metafile, outputFiles } = await build({
     absWorkingDir: root,
     entryPoints: { cli: 'generator/cli/main.ts' },
     outdir: 'dist',
@@ -21,15 +88,24 @@ export async function buildCli() {
     chunkNames: 'chunks/[name]-[hash]',
     splitting: true,
     metafile: true,
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
+    external: EXTERNAL,
+    plugins: [precompiledSchemaValidator],
+    // ES module builds where packages have them (jsonc-parser's UMD build requires files by computed paths).
+    mainFields: ['module', 'main'],
+    // Bundled CommonJS packages (handlebars, ajv) call require() for Node's built-ins.
+    banner: { js: "import { createRequire as __sfnRedshiftCreateRequire } from 'node:module'; const require = __sfnRedshiftCreateRequire(import.meta.url);" },
     logLevel: 'warning',
     legalComments: 'none',
   });
+  writeAtomically(outputFiles);
+  writeNotices(metafile, 'dist/THIRD-PARTY-NOTICES.txt');
   await pruneChunks(new Set(Object.keys(metafile.outputs).map((path) => resolve(root, path))));
+  return metafile;
 }
 
 /**
@@ -67,10 +143,12 @@ export const RUNTIME_BUNDLE = 'runtime/dist/index.mjs';
  */
 export async function buildRuntime(options = {}) {
   const outfile = options.outfile ?? RUNTIME_BUNDLE;
-  await build({
+  const { outputFiles, metafile } = await build({
     absWorkingDir: root,
     entryPoints: ['runtime/src/index.ts'],
     outfile,
+    write: false,
+    metafile: true,
     bundle: true,
     minify: true,
     platform: 'node',
@@ -80,9 +158,12 @@ export async function buildRuntime(options = {}) {
     logLevel: 'warning',
     legalComments: 'none',
   });
+  writeAtomically(outputFiles);
+  writeNotices(metafile, `${dirname(outfile)}/THIRD-PARTY-NOTICES.txt`);
   return { outfile, bytes: statSync(resolve(root, outfile)).size };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await Promise.all([buildCli(), buildRuntime()]);
+  const flags = new Set(process.argv.slice(2));
+  await Promise.all([buildCli({ clean: flags.has('--clean') }), ...(flags.has('--cli') ? [] : [buildRuntime()])]);
 }

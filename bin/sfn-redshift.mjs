@@ -1,41 +1,16 @@
 #!/usr/bin/env node
-// Runs dist/cli.mjs, rebuilding it first when it is missing or older than the sources
-// (a fresh clone has no dist/ until the first run).
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// The sfn-redshift command: runs the CLI that `npm pack` built into dist/ (prepack). It never builds
+// or writes anything inside its own package, so any number of runs may start at once, from a
+// read-only node_modules too.
+import { pathToFileURL } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bundle = join(root, 'dist', 'cli.mjs');
-const sources = ['generator', 'local', 'runtime/src', 'schemas', 'templates'].map((dir) => join(root, dir));
-
-function newestSource(path) {
-  let newest = 0;
-  let entries;
-  try {
-    entries = readdirSync(path, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const child = join(path, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(child) : statSync(child).mtimeMs);
-  }
-  return newest;
+const bundle = new URL('../dist/cli.mjs', import.meta.url);
+let cli;
+try {
+  cli = await import(bundle.href);
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(pathToFileURL(bundle.pathname).pathname)) throw error;
+  process.stderr.write('sfn-redshift: dist/cli.mjs is missing. In a clone of the repository, run `npm run build` first (a published package ships it).\n');
+  process.exit(2);
 }
-
-function isStale() {
-  try {
-    const built = statSync(bundle).mtimeMs;
-    return sources.some((dir) => newestSource(dir) > built);
-  } catch {
-    return true;
-  }
-}
-
-if (isStale()) {
-  const { buildCli } = await import('./build.mjs');
-  await buildCli();
-}
-const { main } = await import(pathToFileURL(bundle).href);
-await main();
+await cli.main();

@@ -3,13 +3,14 @@ import { generateCommand } from './commands/generate.ts';
 import { graphCommand } from './commands/graph.ts';
 import { initCommand } from './commands/init.ts';
 import { runPipelineCommand } from './commands/run.ts';
+import { runtimeCommand } from './commands/runtime.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT, runCommand, type Command, type ExitCode, type Io } from './command.ts';
 import { ownPackage } from './own-package.ts';
 
 export const PROGRAM = 'sfn-redshift';
 
-const commands: readonly Command[] = [generateCommand, checkCommand, validateCommand, graphCommand, initCommand, runPipelineCommand] as unknown as Command[];
+const commands: readonly Command[] = [generateCommand, checkCommand, validateCommand, graphCommand, initCommand, runtimeCommand, runPipelineCommand] as unknown as Command[];
 
 export function programHelp(): string {
   return [

@@ -32,3 +32,22 @@ export function ownPackage(): OwnPackage {
   }
   throw new Error(`${PACKAGE_NAME}'s package.json not found above ${fileURLToPath(import.meta.url)}`);
 }
+
+/** True when Node would find package `name` from this package's directory (node_modules up the tree). */
+function resolvable(name: string, from: string): boolean {
+  for (let directory = from; ; directory = dirname(directory)) {
+    if (existsSync(join(directory, 'node_modules', name, 'package.json'))) return true;
+    if (dirname(directory) === directory) return false;
+  }
+}
+
+/**
+ * The optional peer dependencies (the local stack of `run`) that are not installed, each as the
+ * `name@range` to install; none in a full install or in the repository.
+ */
+export function missingPeers(): string[] {
+  const { root, peerDependencies } = ownPackage();
+  return Object.entries(peerDependencies)
+    .filter(([name]) => !resolvable(name, root))
+    .map(([name, range]) => `${name}@${range}`);
+}

@@ -3,6 +3,7 @@
 // give the same bytes.
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
+import { CALLBACK_COMPAT_VALUES } from '../../runtime/src/config.ts';
 import { templatePath } from './templates.ts';
 
 export const RUNTIME_TEMPLATE_FILE = 'runtime.template.yaml';
@@ -105,6 +106,7 @@ export function renderRuntimeTemplate(options: RuntimeTemplateOptions = {}): str
     visibilityTimeoutSeconds: Math.min(43_200, timeoutSeconds * 6),
     logRetentionDays,
     architecture,
+    callbackCompatValues: CALLBACK_COMPAT_VALUES,
     ...codeSource(options.codeUri),
   });
   return `${text.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;

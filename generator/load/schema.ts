@@ -1,20 +1,13 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import pipelineSchema from '../../schemas/pipeline.schema.json' with { type: 'json' };
+import type { ErrorObject } from 'ajv';
 import type { SpecError } from './errors.ts';
+import { pipelineValidator } from './schema-validator.ts';
 import type { FieldPath, SpecSource } from './source.ts';
 
 type SchemaNode = { description?: string; properties?: Record<string, unknown>; enum?: unknown[]; const?: unknown };
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).compile(pipelineSchema);
-  return compiled;
-}
-
 /** Schema errors of one spec, one per offending field, each pointing at its line and column. */
 export function schemaErrors(source: SpecSource): SpecError[] {
-  const validate = validator();
+  const validate = pipelineValidator();
   if (validate(source.data)) return [];
   const errors = validate.errors ?? [];
   const oneOfPaths = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));

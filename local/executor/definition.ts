@@ -126,6 +126,19 @@ function rewritePaths(value: Json, key?: string): Json {
   return value;
 }
 
+/**
+ * In Step Functions "States.Timeout" also matches a missed heartbeat ("A Task state either ran
+ * longer than the TimeoutSeconds value, or failed to send a heartbeat for a period longer than the
+ * HeartbeatSeconds value": error names in the Step Functions guide's error handling page); the
+ * engine matches names exactly, so such a Catcher or Retrier also names States.HeartbeatTimeout.
+ */
+function timeoutCoversHeartbeat(handler: Json): Json {
+  if (!isObject(handler) || !Array.isArray(handler.ErrorEquals)) return handler;
+  const names = handler.ErrorEquals;
+  if (!names.includes('States.Timeout') || names.includes('States.HeartbeatTimeout')) return handler;
+  return { ...handler, ErrorEquals: [...names, 'States.HeartbeatTimeout'] };
+}
+
 function positive(value: Json | undefined): number | undefined {
   return typeof value === 'number' && value > 0 ? value : undefined;
 }
@@ -141,7 +154,9 @@ function positive(value: Json | undefined): number | undefined {
  *   fresh start time);
  * - Task `TimeoutSeconds` scaled by `timeoutScale`, and set to the longest timer Node allows when
  *   absent (the engine's default is 60 s; Step Functions' is 99999999 s);
- * - the machine's own `TimeoutSeconds` scaled by `timeoutScale`.
+ * - the machine's own `TimeoutSeconds` scaled by `timeoutScale`;
+ * - a heartbeating Task's Catchers and Retriers of `States.Timeout` also naming
+ *   `States.HeartbeatTimeout` (see timeoutCoversHeartbeat).
  */
 export function prepareDefinition(definition: Json, options: { timeoutScale?: number } = {}): PreparedDefinition {
   const scale = options.timeoutScale ?? 1;
@@ -192,7 +207,13 @@ export function prepareDefinition(definition: Json, options: { timeoutScale?: nu
           info.timeoutSeconds = MAX_TASK_TIMEOUT_SECONDS;
         }
         const heartbeat = positive(state.HeartbeatSeconds);
-        if (heartbeat !== undefined) info.heartbeatSeconds = Math.min(heartbeat * scale, MAX_TASK_TIMEOUT_SECONDS);
+        if (heartbeat !== undefined) {
+          info.heartbeatSeconds = Math.min(heartbeat * scale, MAX_TASK_TIMEOUT_SECONDS);
+          for (const field of ['Catch', 'Retry'] as const) {
+            const handlers = state[field];
+            if (Array.isArray(handlers)) state[field] = handlers.map(timeoutCoversHeartbeat);
+          }
+        }
         tasks.set(name, info);
         for (const set of enclosing) set.add(name);
       }

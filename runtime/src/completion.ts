@@ -3,21 +3,28 @@
 // through SQS) and, right after submit, from the runtime itself (the event may have come before
 // the statement item was written). Both may run for one statement: every step is idempotent.
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { answerFor, stepRecord, terminalError, type StepRecord, type TaskAnswer, type TerminalStatus } from './answers.ts';
 import { sfnClient } from './clients.ts';
-import type { DescribeStatementResponse } from '@aws-sdk/client-redshift-data';
-import { cancelStatement, describeStatement, failureText, isDataApiError, TERMINAL_STATUSES } from './data-api.ts';
+import { callbackCompat } from './config.ts';
 import { STEP_ERRORS } from './contract.ts';
-import { ERROR_NAMES, RuntimeError } from './errors.ts';
+import { cancelStatement, describeStatement, isDataApiError, TERMINAL_STATUSES } from './data-api.ts';
+import { RuntimeError } from './errors.ts';
 import { releaseLock } from './lock.ts';
-import { deleteStatement, getStatement, type StatementItem } from './state-table.ts';
+import { deleteCompletionEvent, deleteStatement, getCompletionEvent, getStatement, putCompletionEvent, type StatementItem } from './state-table.ts';
+
+/** Read at cold start: an invalid value fails the function's initialization, naming the variable. */
+const COMPAT = callbackCompat();
 
 /** Step Functions' answers to a token it no longer waits for: the completion is then done. */
 const GONE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
-const MAX_CAUSE_CHARS = 32_768;
+
+type CompletionEvent = Readonly<Record<string, unknown>>;
 
 export type CompletionOutcome =
   | 'unknown-statement'
   | 'still-running'
+  /** CALLBACK_COMPAT: terminal, but the answer is the completion event, which has not come yet. */
+  | 'awaiting-event'
   | 'succeeded'
   | 'failed'
   | 'aborted'
@@ -32,9 +39,14 @@ export class StatementNotTerminal extends RuntimeError {
   }
 }
 
-async function answer(send: () => Promise<unknown>): Promise<'sent' | 'token-gone'> {
+function isTerminal(status: string): status is TerminalStatus {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+async function send(taskToken: string, answer: TaskAnswer): Promise<'sent' | 'token-gone'> {
   try {
-    await send();
+    if (answer.kind === 'success') await sfnClient().send(new SendTaskSuccessCommand({ taskToken, output: answer.output }));
+    else await sfnClient().send(new SendTaskFailureCommand({ taskToken, error: answer.error, cause: answer.cause }));
     return 'sent';
   } catch (error) {
     if (error instanceof Error && GONE_TOKEN_ERRORS.has(error.name)) return 'token-gone';
@@ -42,27 +54,10 @@ async function answer(send: () => Promise<unknown>): Promise<'sent' | 'token-gon
   }
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** The step record of the contract: exactly these four fields, as DescribeStatement reports them. */
-export type StepRecord = { Id: string; Status: string; ResultRows: number | null; HasResultSet: boolean | null };
-
-function stepRecord(statement: DescribeStatementResponse, statementId: string): StepRecord {
-  return { Id: statement.Id ?? statementId, Status: statement.Status ?? 'FINISHED', ResultRows: statement.ResultRows ?? null, HasResultSet: statement.HasResultSet ?? null };
-}
-
-/** The contract's error for a FAILED or ABORTED statement: name and Cause. */
-function terminalError(statement: DescribeStatementResponse, statementId: string): { error: string; cause: string } {
-  return statement.Status === 'FAILED'
-    ? { error: ERROR_NAMES.statementFailed, cause: truncate(failureText(statement), MAX_CAUSE_CHARS) }
-    : { error: ERROR_NAMES.statementAborted, cause: statementId };
-}
-
 /**
  * Completes `statementId` if the state table knows it. `whenRunning`: `'retry'` (an event claimed
  * completion: throw so that it is redelivered) or `'skip'` (the runtime's own look after submit).
+ * `event`: the completion event received (EventBridge's, or an SQS record's body).
  */
 export async function completeStatement(
   table: string,
@@ -70,13 +65,14 @@ export async function completeStatement(
   whenRunning: 'retry' | 'skip',
   /** Told the statement's item once read (its execution and step, for the log line). */
   onItem?: (item: StatementItem) => void,
+  event?: CompletionEvent,
 ): Promise<CompletionOutcome> {
   const item = await getStatement(table, statementId);
   if (item === undefined) return 'unknown-statement';
   onItem?.(item);
   const statement = await describeStatement(statementId);
   const status = statement.Status ?? 'UNKNOWN';
-  if (!TERMINAL_STATUSES.includes(status)) {
+  if (!isTerminal(status)) {
     if (whenRunning === 'skip') return 'still-running';
     throw new StatementNotTerminal(statementId, status);
   }
@@ -84,20 +80,43 @@ export async function completeStatement(
   if (item.lockKey !== undefined && item.lockNonce !== undefined) {
     await releaseLock({ table, key: item.lockKey, nonce: item.lockNonce });
   }
-  let outcome: 'succeeded' | 'failed' | 'aborted';
-  let sent: 'sent' | 'token-gone' | undefined;
+  const outcome = status === 'FINISHED' ? 'succeeded' : status === 'FAILED' ? 'failed' : 'aborted';
   const token = item.taskToken;
-  if (status === 'FINISHED') {
-    outcome = 'succeeded';
-    const record = stepRecord(statement, statementId);
-    if (token !== undefined) sent = await answer(() => sfnClient().send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(record) })));
-  } else {
-    outcome = status === 'FAILED' ? 'failed' : 'aborted';
-    const { error, cause } = terminalError(statement, statementId);
-    if (token !== undefined) sent = await answer(() => sfnClient().send(new SendTaskFailureCommand({ taskToken: token, error, cause })));
+  let sent: 'sent' | 'token-gone' | undefined;
+  let keptEvent = false;
+  if (token !== undefined) {
+    let received = event;
+    if (received === undefined && COMPAT !== undefined) {
+      received = await getCompletionEvent(table, statementId);
+      keptEvent = received !== undefined;
+    }
+    const answer = answerFor(COMPAT, statement, statementId, status, received);
+    // Its event answers when it comes (the statement item stays for it).
+    if (answer === undefined) return 'awaiting-event';
+    sent = await send(token, answer);
   }
   await deleteStatement(table, statementId);
+  if (keptEvent) await deleteCompletionEvent(table, statementId);
   return sent === 'token-gone' ? `${outcome}-token-gone` : outcome;
+}
+
+/**
+ * Completes the statement of a completion event. With CALLBACK_COMPAT, an event that came before
+ * its statement item was written is kept for the runtime's own look after submit, which answers
+ * with it; looking again after keeping it closes the race with that look.
+ */
+export async function completeFromEvent(
+  table: string,
+  statementId: string,
+  event: CompletionEvent,
+  onItem?: (item: StatementItem) => void,
+): Promise<CompletionOutcome> {
+  const outcome = await completeStatement(table, statementId, 'retry', onItem, event);
+  if (outcome !== 'unknown-statement' || COMPAT === undefined) return outcome;
+  await putCompletionEvent(table, statementId, event);
+  const again = await completeStatement(table, statementId, 'retry', onItem, event);
+  if (again !== 'unknown-statement') await deleteCompletionEvent(table, statementId);
+  return again;
 }
 
 /**

@@ -22,6 +22,25 @@ function envValue(env: Env, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** Values of CALLBACK_COMPAT: whose completion payloads the runtime answers task tokens with. */
+export const CALLBACK_COMPAT_VALUES = ['cdk-stepfunctions-redshift'] as const;
+export type CallbackCompat = (typeof CALLBACK_COMPAT_VALUES)[number];
+
+/**
+ * `CALLBACK_COMPAT`: unset (the contract's step record and error names) or
+ * `cdk-stepfunctions-redshift` (the original function's payloads). Anything else is an
+ * InvalidConfiguration naming the variable and the valid values; read once, at cold start.
+ */
+export function callbackCompat(env: Env = process.env): CallbackCompat | undefined {
+  const value = envValue(env, 'CALLBACK_COMPAT');
+  if (value === undefined) return undefined;
+  const valid: readonly string[] = CALLBACK_COMPAT_VALUES;
+  if (!valid.includes(value)) {
+    throw new InvalidConfiguration('CALLBACK_COMPAT', `must be unset or one of: ${CALLBACK_COMPAT_VALUES.join(', ')}; got ${JSON.stringify(value)}`);
+  }
+  return value as CallbackCompat;
+}
+
 /** The state table's name, or an InvalidConfiguration naming STATE_TABLE. */
 export function stateTableName(env: Env = process.env): string {
   const table = envValue(env, 'STATE_TABLE');

@@ -1,7 +1,7 @@
 // The runtime Lambda: one handler for invocation events (actions), Redshift Data completion
 // events from EventBridge, and SQS batches of them.
 import { execute, statementAction, type Invocation, type LogFields } from './actions.ts';
-import { completeStatement, type CompletionOutcome } from './completion.ts';
+import { completeFromEvent, type CompletionOutcome } from './completion.ts';
 import { stateTableName } from './config.ts';
 import { errorMessage, errorName, ERROR_NAMES } from './errors.ts';
 import { completionOf, isEventBridgeEvent, isSqsEvent, type SqsRecord } from './events.ts';
@@ -48,7 +48,7 @@ function emit(started: number, invocation: Invocation, fields: LogFields, level:
   writeLog(record);
 }
 
-async function handleCompletion(event: unknown, log: LogFields): Promise<CompletionOutcome | 'ignored'> {
+async function handleCompletion(event: Record<string, unknown>, log: LogFields): Promise<CompletionOutcome | 'ignored'> {
   const completion = completionOf(event);
   if ('ignored' in completion) {
     log.message = `ignored: ${completion.ignored}`;
@@ -56,7 +56,7 @@ async function handleCompletion(event: unknown, log: LogFields): Promise<Complet
   }
   log.statementId = completion.statementId;
   log.statementName = completion.statementName;
-  return completeStatement(stateTableName(), completion.statementId, 'retry', (item) => {
+  return completeFromEvent(stateTableName(), completion.statementId, event, (item) => {
     if (item.executionArn !== undefined) log.executionArn = item.executionArn;
     if (item.stepId !== undefined) log.stepId = item.stepId;
   });
@@ -74,10 +74,10 @@ async function handleSqs(records: SqsRecord[], log: LogFields): Promise<SqsBatch
         return { entry, failed: false };
       }
       const completion = completionOf(body);
-      if ('ignored' in completion) return { entry, failed: false };
+      if ('ignored' in completion || !isObject(body)) return { entry, failed: false };
       entry.statementId = completion.statementId;
       try {
-        entry.outcome = await completeStatement(stateTableName(), completion.statementId, 'retry', (item) => {
+        entry.outcome = await completeFromEvent(stateTableName(), completion.statementId, body, (item) => {
           if (item.executionArn !== undefined) entry.executionArn = item.executionArn;
           if (item.stepId !== undefined) entry.stepId = item.stepId;
         });

@@ -5,12 +5,15 @@
 //   lock       lock#<sha256>  (lock-key.ts)    lock                  Owner, Nonce, StatementId?, Pipeline?, StepId?, expiresAt
 //   statement  statement#<statementId>         statement             TaskToken?, ExecutionArn?, StepId?, StatementName,
 //                                                                    LockKey?, LockNonce?, expiresAt
+//   event      statement#<statementId>         event                 Event (JSON), expiresAt
 //   latest     execution#<executionArn>        latest                StatementId, CreatedAt, Batch, StepId?, expiresAt
 //   latest     execution#<executionArn>        latest#step#<stepId>  StatementId, CreatedAt, Batch, StepId, expiresAt
 //
 // - lock: shared with poll-mode machines (see lock-key.ts and lock.ts).
 // - statement: what a completion event needs: the task token to answer, the lock to release. Written
 //   only for statements run with a taskToken or as singletons; deleted once the completion is handled.
+// - event: with CALLBACK_COMPAT only, a completion event that arrived before its statement item was
+//   written (the answer carries the event itself); the runtime's own look after submit uses it.
 // - latest: the LATEST registry, per execution and per (execution, step), so that parallel branches
 //   never see each other's statements. `CreatedAt` is the Data API's own submit time (ISO-8601);
 //   an entry is only ever replaced by a statement created at the same time or later.
@@ -111,6 +114,28 @@ export async function getStatement(table: string, statementId: string): Promise<
 
 export async function deleteStatement(table: string, statementId: string): Promise<void> {
   await dynamoClient().send(new DeleteItemCommand({ TableName: table, Key: statementKey(statementId) }));
+}
+
+// ---- completion events kept for CALLBACK_COMPAT -----------------------------------------------
+
+function eventKey(statementId: string): Item {
+  return { pk: { S: `statement#${statementId}` }, sk: { S: 'event' } };
+}
+
+export async function putCompletionEvent(table: string, statementId: string, event: Readonly<Record<string, unknown>>): Promise<void> {
+  await dynamoClient().send(
+    new PutItemCommand({ TableName: table, Item: { ...eventKey(statementId), Event: { S: JSON.stringify(event) }, expiresAt: { N: String(retentionExpiry()) } } }),
+  );
+}
+
+export async function getCompletionEvent(table: string, statementId: string): Promise<Record<string, unknown> | undefined> {
+  const { Item: item } = await dynamoClient().send(new GetItemCommand({ TableName: table, Key: eventKey(statementId), ConsistentRead: true }));
+  const json = stringAttribute(item, 'Event');
+  return json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>);
+}
+
+export async function deleteCompletionEvent(table: string, statementId: string): Promise<void> {
+  await dynamoClient().send(new DeleteItemCommand({ TableName: table, Key: eventKey(statementId) }));
 }
 
 // ---- LATEST registry ------------------------------------------------------------------------

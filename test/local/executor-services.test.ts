@@ -285,5 +285,14 @@ describe('executor with dynalite and the local SFN API', () => {
       expect((result.output as { error: { Error: string } }).error.Error).toBe('States.HeartbeatTimeout');
       expect(result.history.map((e) => e.type)).toContain('TaskTimedOut');
     });
+
+    it('a missed heartbeat is caught by a Catch on States.Timeout, as in Step Functions (error handling: States.Timeout)', async () => {
+      const machine = callbackMachine('ignore', 3600) as { States: { Wait: Record<string, unknown> } };
+      machine.States.Wait.HeartbeatSeconds = 600;
+      machine.States.Wait.Catch = [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Failed' }];
+      const result = await executor.execute(machine, { value: 1 }, { timeoutScale: 0.0001 });
+      expect(result.status).toBe('SUCCEEDED');
+      expect((result.output as { error: { Error: string } }).error.Error).toBe('States.HeartbeatTimeout');
+    });
   });
 });

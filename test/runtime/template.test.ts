@@ -167,7 +167,10 @@ describe('structure', () => {
       REDSHIFT_DATABASE: { Ref: 'Database' },
       REDSHIFT_DB_USER: { Ref: 'DbUser' },
       REDSHIFT_SECRET_ARN: { Ref: 'SecretArn' },
+      CALLBACK_COMPAT: { Ref: 'CallbackCompat' },
     });
+    // Unset by default (this project's answers); the original function's payloads on request.
+    expect(obj(obj(templates.parameters?.Parameters).CallbackCompat)).toMatchObject({ Type: 'String', Default: '', AllowedValues: ['', 'cdk-stepfunctions-redshift'] });
     expect(obj(obj(templates.localPath?.Parameters).ClusterIdentifier).Default).toBe('analytics');
     expect(obj(obj(templates.s3?.Parameters).WorkgroupName).Default).toBe('wg');
   });

@@ -6,6 +6,7 @@ import { loadPipelines } from '../../load/load.ts';
 import type { Pipeline } from '../../load/model.ts';
 import type { PipelineRun, RunPipelineOptions, StepProgress } from '../../../local/run-pipeline.ts';
 import { defineCommand, EXIT, UsageError, type ExitCode, type Io } from '../command.ts';
+import { missingPeers } from '../own-package.ts';
 import { statementSteps } from '../../load/steps.ts';
 
 /** A step's line is repeated while its status stays the same after this long, so long polls show life. */
@@ -53,6 +54,13 @@ export const runPipelineCommand = defineCommand({
 
     const pipeline = loadOne(io, specPath, specArgument);
     if (pipeline === EXIT.invalid) return pipeline;
+    // A generate-only install leaves the local stack out (optional peer dependencies): say what to install.
+    const missing = missingPeers();
+    if (missing.length > 0) {
+      io.err(`sfn-redshift run: the local stack needs packages that are not installed (optional peer dependencies of sfn-redshift, left out of a generate-only install). Install them with:`);
+      io.err(`  npm install -D ${missing.map((spec) => `'${spec}'`).join(' ')}`);
+      return EXIT.invalid;
+    }
 
     // The AWS SDK's notice that its 2027 releases need Node 22 says nothing about this run; a user
     // who wants it back sets the variable to false.
