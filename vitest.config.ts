@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Test files that need PostgreSQL (the local stack or the Data API emulator). They run in the
-// `integration` project, which starts ONE PostgreSQL server for all of them (global setup) and
-// gives each file a database of its own (test/support/shared-postgres.ts). Everything else is
-// the `unit` project. `npm test` runs both; `npm run test:unit` only the unit project.
+// Test files that need PostgreSQL (the local stack or the Data API emulator), or that drive the
+// packed package or the IaC tools (npm pack, CDK, cfn-lint). They run in the `integration`
+// project, which starts ONE PostgreSQL server for all of them (global setup) and gives each file
+// a database of its own (test/support/shared-postgres.ts: testDatabase, startTestStack).
+// Everything else is the `unit` project. `npm test` runs both; `npm run test:unit` the unit one.
 const INTEGRATION = [
   'test/e2e/**/*.test.ts',
   'test/runtime/**/*.test.ts',
@@ -12,8 +13,10 @@ const INTEGRATION = [
   'test/local/redshift-data-api.test.ts',
   'test/local/redshift-data-lifecycle.test.ts',
   'test/local/redshift-data-long-poll.test.ts',
+  'test/local/redshift-data-principals.test.ts',
   'test/local/stack.test.ts',
   'test/package/**/*.test.ts',
+  'test/examples/**/*.test.ts',
 ];
 
 export default defineConfig({
