@@ -11,6 +11,7 @@ export const ACTIONS = [
   'cancelStatement',
   'getStatementResult',
   'timeoutStatement',
+  'reconcileStatements',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -31,6 +32,8 @@ export type InvocationEvent = {
   readonly format?: 'dataApi' | 'stepFunctions';
   readonly stepId?: string;
   readonly statementName?: string;
+  /** Data API ClientToken (1-64 characters): a repeated submit answers the first one's statement. */
+  readonly clientToken?: string;
   readonly clusterIdentifier?: string;
   readonly workgroupName?: string;
   readonly database?: string;
@@ -52,6 +55,7 @@ export const INVOCATION_FIELDS = [
   'format',
   'stepId',
   'statementName',
+  'clientToken',
   'clusterIdentifier',
   'workgroupName',
   'database',

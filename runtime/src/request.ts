@@ -24,6 +24,8 @@ export type ExecuteRequest = {
   taskToken?: string;
   stepId?: string;
   statementName?: string;
+  /** Data API ClientToken (1-64 characters): a repeated submit answers the first one's statement. */
+  clientToken?: string;
   target: TargetOverrides;
 };
 
@@ -46,7 +48,10 @@ export type StatementRequest = {
   stepId?: string;
 };
 
-export type Request = ExecuteRequest | StatementRequest;
+/** The scheduled sweep: complete every observed statement that ended with its event lost. */
+export type ReconcileRequest = { action: 'reconcileStatements' };
+
+export type Request = ExecuteRequest | StatementRequest | ReconcileRequest;
 
 const EXECUTE_ACTIONS: readonly string[] = ['executeStatement', 'executeSingletonStatement', 'batchExecuteStatement'] satisfies ExecuteAction[];
 
@@ -57,7 +62,7 @@ export function isExecuteRequest(request: Request): request is ExecuteRequest {
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(INVOCATION_FIELDS);
 
 // Service limits, so that a bad value fails here with the field's name rather than deep in an API.
-const MAX = { sql: 100_000, token: 2048, arn: 2048, id: 256, stepId: 128, statementName: 500, name: 2048, sqls: 40, parameters: 128 } as const;
+const MAX = { sql: 100_000, token: 2048, arn: 2048, id: 256, stepId: 128, statementName: 500, clientToken: 64, name: 2048, sqls: 40, parameters: 128 } as const;
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function isAction(value: unknown): value is Action {
@@ -172,6 +177,8 @@ function parseExecute(event: UncheckedInvocation, action: ExecuteAction): Execut
   if (executionArn !== undefined) request.executionArn = executionArn;
   if (taskToken !== undefined) request.taskToken = taskToken;
   if (stepId !== undefined) request.stepId = stepId;
+  const clientToken = optionalString(event, 'clientToken', MAX.clientToken);
+  if (clientToken !== undefined) request.clientToken = clientToken;
   if (statementName !== undefined) {
     // Completion events reach the runtime only for names under the prefix (the event rule's filter).
     if (taskToken !== undefined && !statementName.startsWith(STATEMENT_NAME_PREFIX)) {
@@ -228,5 +235,7 @@ export function parseRequest(event: unknown): Request {
     case 'getStatementResult':
     case 'timeoutStatement':
       return parseStatementAction(event, action);
+    case 'reconcileStatements':
+      return { action };
   }
 }

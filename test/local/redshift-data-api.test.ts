@@ -448,7 +448,12 @@ describe('AWS JSON 1.1 protocol', () => {
   const post = (target: string | undefined, body: string) =>
     fetch(api.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', ...(target === undefined ? {} : { 'x-amz-target': target }) },
+      // Signed as the SDK signs (the local Data API reads only the access key id of the Credential).
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/redshift-data/aws4_request, SignedHeaders=host, Signature=0',
+        ...(target === undefined ? {} : { 'x-amz-target': target }),
+      },
       body,
     });
 

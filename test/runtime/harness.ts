@@ -88,7 +88,7 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
   const statusOf = async (statementId: string, wanted: readonly string[], timeoutMs: number): Promise<string> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { Status = '' } = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: statementId }));
+      const { Status = '' } = await stack.clients.runtimeRedshiftData.send(new DescribeStatementCommand({ Id: statementId }));
       if (wanted.includes(Status)) return Status;
       if (Date.now() > deadline) throw new Error(`statement ${statementId} still ${Status} after ${timeoutMs} ms`);
       await sleep(10);

@@ -2,8 +2,8 @@ import type { PipelineOutputs } from '../../emit/outputs.ts';
 import { limitFindings, limitsLine } from '../limits-report.ts';
 import { RUNTIME_TEMPLATE_FILE } from '../../emit/runtime-template.ts';
 import { TYPED_MODULE_FILE } from '../../emit/typed-module.ts';
-import { findStrays, removeStrays } from '../../emit/strays.ts';
-import { writeOutputs } from '../../emit/write.ts';
+import { findStrays } from '../../emit/strays.ts';
+import { OutputWriteError, writeOutputs } from '../../emit/write.ts';
 import { defineCommand, EXIT, type Io } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
 import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
@@ -50,9 +50,15 @@ export const generateCommand = defineCommand({
     if (plan === EXIT.invalid) return plan;
     const { compiled, outDirectory, shownOut, files } = plan;
     if (!reportLimits(compiled, io, options['allow-over-budget'] === true)) return EXIT.invalid;
-    writeOutputs(outDirectory, files);
     const strays = findStrays(outDirectory, files);
-    if (options.prune === true) removeStrays(outDirectory, strays);
+    try {
+      // Pruning is part of the same all-or-nothing commit.
+      writeOutputs(outDirectory, files, options.prune === true ? strays : []);
+    } catch (error) {
+      if (!(error instanceof OutputWriteError)) throw error;
+      io.err(`sfn-redshift generate: ${error.message}; nothing was written.`);
+      return EXIT.invalid;
+    }
     for (const name of strays) io.err(options.prune === true ? `  removed ${shownOut}${name} (no current spec writes it)` : `warning: ${shownOut}${name}: no current spec writes it; --prune removes it (check fails while it is there)`);
     const written = files.filter((file) => file.path.endsWith('.fragment.json')).length;
     io.out(`  wrote ${shownOut}<pipeline>.asl.json, .iam.json (role policy), .md (diagram)${written > 0 ? `, ${plural(written, 'fragment')}` : ''}`);
