@@ -11,6 +11,7 @@ import type { ExecutionContext } from './execution.ts';
 import { parseBody } from './input.ts';
 import { LONG_POLL_CAP_HEADER, type RequestContext } from './long-poll.ts';
 import { Operations } from './operations.ts';
+import { callerOf } from './principals.ts';
 import { batchTotals, StatementRegistry, type Statement } from './statements.ts';
 import { listenOnLoopback } from '../loopback.ts';
 
@@ -51,6 +52,11 @@ export type StartRedshiftDataApiOptions = {
    * Default: maxActiveStatements, capped by what the server's max_connections leaves free.
    */
   maxConnections?: number;
+  /**
+   * Access key id → IAM role ARN of every caller: a statement is seen only by its submitter's role,
+   * and an access key not listed is refused. Default: every access key is a role of its own.
+   */
+  principals?: Readonly<Record<string, string>>;
 };
 
 export type RedshiftDataApi = {
@@ -101,7 +107,7 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
     cancelBackend: (pid) => cancelBackend(options.databaseUrl, pid),
   });
 
-  const server = createServer((request, response) => void handle(operations, request, response, options.loseAnswer));
+  const server = createServer((request, response) => void handle(operations, request, response, options.principals, options.loseAnswer));
   const port = await listenOnLoopback(server, options.port);
 
   let stopping: Promise<void> | undefined;
@@ -127,7 +133,13 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
   };
 }
 
-async function handle(operations: Operations, request: IncomingMessage, response: ServerResponse, loseAnswer?: StartRedshiftDataApiOptions['loseAnswer']): Promise<void> {
+async function handle(
+  operations: Operations,
+  request: IncomingMessage,
+  response: ServerResponse,
+  principals: StartRedshiftDataApiOptions['principals'],
+  loseAnswer?: StartRedshiftDataApiOptions['loseAnswer'],
+): Promise<void> {
   try {
     const body = await readBody(request);
     const target = request.headers['x-amz-target'];
@@ -137,7 +149,7 @@ async function handle(operations: Operations, request: IncomingMessage, response
       throw new ApiError('UnknownOperationException', `Unknown or unsupported operation: ${String(target)}`);
     }
     const input = parseBody(body);
-    const answer = await handler(input, requestContext(request, response));
+    const answer = await handler(input, { ...requestContext(request, response), caller: callerOf(request.headers, principals) });
     if (loseAnswer?.(operation as string, input) === true) throw internalError(`${String(operation)} was carried out, its answer lost`);
     send(response, 200, answer);
   } catch (error) {
