@@ -47,7 +47,7 @@ describe('executeStatement', () => {
     const byStep = idOf(await answer({ action: 'executeStatement', sqlStatement: 'select 2', stepId: 'load' }));
     const byAction = idOf(await answer({ action: 'executeStatement', sqlStatement: 'select 3' }));
     await Promise.all([own, byStep, byAction].map((id) => h.settled(id)));
-    const { Statements } = await h.stack.clients.redshiftData.send(new ListStatementsCommand({ RoleLevel: true, MaxResults: 100 }));
+    const { Statements } = await h.stack.clients.runtimeRedshiftData.send(new ListStatementsCommand({ RoleLevel: true, MaxResults: 100 }));
     const names = new Map((Statements ?? []).map((statement) => [statement.Id, statement.StatementName]));
     expect(names.get(own)).toBe('sfn-redshift/nightly/load');
     expect(names.get(byStep)).toBe('sfn-redshift/runtime/load');
@@ -68,6 +68,18 @@ describe('executeStatement', () => {
     const cluster = await answer({ action: 'executeStatement', sqlStatement: 'select 1', clusterIdentifier: 'other', database: 'dev', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rs' });
     expect(cluster).toMatchObject({ ClusterIdentifier: 'other', SecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rs' });
     expect(cluster.DbUser).toBeUndefined();
+  });
+
+  it('passes clientToken as the Data API ClientToken: a repeated submit (a Lambda retry) answers the first statement', async () => {
+    const event = { action: 'executeStatement', sqlStatement: "insert into audit values ('once')", clientToken: 'exec-1/step/0' };
+    const first = idOf(await answer(event));
+    expect(idOf(await answer(event))).toBe(first);
+    await h.settled(first);
+    const counted = await answer({ action: 'executeStatement', sqlStatement: "select count(*) from audit where tag = 'once'" });
+    await h.settled(idOf(counted));
+    expect((await answer({ action: 'getStatementResult', statementId: idOf(counted) })).Records).toEqual([[{ longValue: 1 }]]);
+    const tooLong = await h.invokeError({ ...event, clientToken: 'x'.repeat(65) });
+    expect(tooLong).toMatchObject({ name: 'InvalidRequest', message: 'clientToken: must be at most 64 characters, got 65' });
   });
 
   it('passes Data API errors on as RedshiftData.<Name>', async () => {
