@@ -31,6 +31,10 @@ if (process.argv[2] === '--validation') {
   const { main } = await import(pathToFileURL(join(outdir, 'validation-scale.mjs')).href);
   process.exitCode = main(root);
 } else {
+  // The CLI as `npm run build` makes it (the generator section runs bin/sfn-redshift.mjs).
+  const { buildCli } = await import('./../bin/build.mjs');
+  await buildCli();
+
   const { main } = await import(pathToFileURL(join(outdir, 'main.mjs')).href);
   process.exitCode = await main(process.argv.slice(2), { root, outdir });
 }
