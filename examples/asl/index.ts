@@ -326,15 +326,10 @@ const archiveCallbackPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:cluster:${ClusterId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'ClusterCredentials',
@@ -349,12 +344,12 @@ const archiveCallbackPolicy: PolicyDocumentJson = {
       Sid: 'InvokeRuntime',
       Effect: 'Allow',
       Action: ['lambda:InvokeFunction'],
-      Resource: ['${RuntimeFunctionArn}'],
+      Resource: ['${RuntimeFunctionArn}', '${RuntimeFunctionArn}:*'],
     },
     {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
-      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Action: ['redshift-data:ListStatements'],
       Resource: '*',
     },
   ],
@@ -370,15 +365,10 @@ const dataQualityPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:cluster:${ClusterId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'ClusterCredentials',
@@ -392,7 +382,7 @@ const dataQualityPolicy: PolicyDocumentJson = {
     {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
-      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Action: ['redshift-data:ListStatements'],
       Resource: '*',
     },
   ],
@@ -408,15 +398,10 @@ const mvRefreshPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:cluster:${ClusterId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'DatabaseSecrets',
@@ -439,7 +424,7 @@ const mvRefreshPolicy: PolicyDocumentJson = {
     {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
-      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Action: ['redshift-data:ListStatements'],
       Resource: '*',
     },
   ],
@@ -455,15 +440,10 @@ const nightlySalesPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:cluster:${ClusterId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'ClusterCredentials',
@@ -489,7 +469,7 @@ const nightlySalesPolicy: PolicyDocumentJson = {
     {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
-      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Action: ['redshift-data:ListStatements'],
       Resource: '*',
     },
   ],
@@ -505,15 +485,10 @@ const serverlessOrdersPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift-serverless:${AWS::Region}:${AWS::AccountId}:workgroup/${WorkgroupId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'DatabaseSecrets',
@@ -524,7 +499,7 @@ const serverlessOrdersPolicy: PolicyDocumentJson = {
     {
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
-      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Action: ['redshift-data:ListStatements'],
       Resource: '*',
     },
   ],

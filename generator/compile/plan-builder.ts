@@ -32,12 +32,13 @@ export function planOf(pipeline: Pipeline, machine: StateMachine, scope: StateSc
 
 /**
  * The reaper machine (compile/reaper.ts) runs as this role to cancel the poll-mode statements of a
- * stopped execution: it lists the role's statements and cancels them, in any session of the role.
+ * stopped execution: it lists the role's running statements and cancels them.
  */
 function reaperPermissions(pipeline: Pipeline): Permission[] {
   const reaped = pipeline.cleanup === 'cancel-on-stop' && statementSteps(pipeline.steps).some((step) => step.mode === 'poll');
   if (!reaped) return [];
-  return [DATA_API.listStatements, DATA_API.cancelStatement].map((call) => ({ purpose: 'reaper', action: call.action, resource: '*' }));
+  // CancelStatement comes with every poll step's own Cancel task (OwnStatements).
+  return [{ purpose: 'reaper', action: DATA_API.listStatements.action, resource: '*' }];
 }
 
 function allTasks(steps: readonly StepPlan[]): StepPlan['tasks'] {

@@ -1,52 +1,20 @@
-/** The spec as it stands in YAML after schema validation (every field optional where the schema allows). */
-export type RawTarget = {
-  cluster?: string;
-  workgroup?: string;
-  database?: string;
-  dbUser?: string;
-  secretArn?: string;
-};
-export type RawDuration = string | number;
-export type RawPoll = { initial?: RawDuration; max?: RawDuration; factor?: number; longPoll?: RawDuration };
-export type RawRetry = { attempts?: number; interval?: RawDuration; factor?: number };
-export type Mode = 'poll' | 'callback';
+import type { RawPipeline, Step as RawStep } from './raw-spec.generated.ts';
+
+/** The spec as it stands in YAML after schema validation: the types are the schema's (generated). */
+export type { RawPipeline, RawStep };
+/** A target as a step may write it (every field optional; the pipeline's own requires `database`). */
+export type RawTarget = NonNullable<RawStep['target']>;
+export type RawPoll = NonNullable<RawStep['poll']>;
+export type RawRetry = NonNullable<RawStep['retry']>;
+export type RawDuration = NonNullable<RawStep['timeout']>;
+export type Mode = NonNullable<RawStep['mode']>;
 /** What happens to an execution's running statements when it stops, times out or fails. */
-export type Cleanup = 'cancel-on-stop' | 'none';
-
-export type RawStep = {
-  id: string;
-  description?: string;
-  sql?: string;
-  sqlFile?: string;
-  sqls?: string[];
-  parallel?: { steps: RawStep[] }[];
-  parameters?: Record<string, string | number | boolean>;
-  results?: boolean;
-  singleton?: boolean;
-  timeout?: RawDuration;
-  poll?: RawPoll;
-  retry?: RawRetry;
-  mode?: Mode;
-  target?: RawTarget;
-};
-
-export type RawPipeline = {
-  version: 1;
-  pipeline: string;
-  description?: string;
-  mode?: Mode;
-  cleanup?: Cleanup;
-  stateTable?: string;
-  runtimeFunctionArn?: string;
-  target: RawTarget;
-  defaults?: { timeout?: RawDuration; poll?: RawPoll; retry?: RawRetry };
-  steps: RawStep[];
-};
+export type Cleanup = NonNullable<RawPipeline['cleanup']>;
 
 /** Everything below is the normalized pipeline: every default filled, durations in seconds. */
 export type Target =
-  | { readonly kind: 'cluster'; readonly cluster: string; readonly database: string; readonly dbUser?: string; readonly secretArn?: string }
-  | { readonly kind: 'workgroup'; readonly workgroup: string; readonly database: string; readonly secretArn?: string };
+  | { readonly kind: 'cluster'; readonly cluster: string; readonly database: string; readonly dbUser?: string; readonly secretArn?: string; readonly secretKmsKeyArn?: string }
+  | { readonly kind: 'workgroup'; readonly workgroup: string; readonly database: string; readonly secretArn?: string; readonly secretKmsKeyArn?: string };
 
 /** `longPollSeconds` (1–30): the loop waits in long-polled Data API calls instead of Wait states. */
 export type PollSchedule = { readonly initialSeconds: number; readonly maxSeconds: number; readonly factor: number; readonly longPollSeconds?: number };

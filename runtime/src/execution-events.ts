@@ -33,7 +33,7 @@ function isOurs(stateMachineArn: string, filter: MachineFilter | undefined): boo
   const unqualified = stateMachineArn.split(':').slice(0, 7).join(':');
   if (filter.arns.includes(stateMachineArn) || filter.arns.includes(unqualified)) return true;
   const name = STATE_MACHINE_ARN.exec(stateMachineArn)?.[1];
-  return filter.namePrefix !== undefined && name !== undefined && name.startsWith(filter.namePrefix);
+  return filter.namePrefix !== undefined && name?.startsWith(filter.namePrefix) === true;
 }
 
 export function isExecutionEvent(event: unknown): boolean {

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { executionCost, maxPolls, type StepScenario } from '../../generator/emit/limits.ts';
 import type { HistoryEvent } from '../../local/executor/index.ts';
-import { startLocalStack, type ExecutionResult, type LocalStack } from '../../local/stack.ts';
+import type { ExecutionResult, LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import type { Pipeline, StatementStep } from '../../generator/load/model.ts';
 import { closedGate, pipelineFrom } from './helpers.ts';
 
@@ -16,7 +17,7 @@ let stack: LocalStack;
 let gateKey = 7_130_000;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ initSql: 'create table long_poll_rows (n int); insert into long_poll_rows values (1), (2), (3);' });
+  stack = await startTestStack({ initSql: 'create table long_poll_rows (n int); insert into long_poll_rows values (1), (2), (3);' });
 });
 
 afterAll(async () => {
@@ -69,7 +70,7 @@ const taskStarted = (state: string, nth = 1) => {
 
 const observedCost = (result: ExecutionResult) => ({ transitions: result.stateTransitions, events: result.historyEventCount });
 
-function predicted(pipeline: Pipeline, result: ExecutionResult, scenario: (step: StatementStep) => StepScenario) {
+function predicted(pipeline: Pipeline, scenario: (step: StatementStep) => StepScenario) {
   return executionCost(compilePipeline(pipeline), scenario);
 }
 
@@ -80,7 +81,7 @@ describe('long polling on the local stack', () => {
     expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
     expect(entered(result, 'quick.')).toEqual(['quick.Execute', 'quick.Describe', 'quick.Status', 'quick.Record']);
     expect(stepRecord(result, 'quick')).toMatchObject({ Status: 'FINISHED', ResultRows: 3, HasResultSet: true });
-    expect(observedCost(result)).toEqual(predicted(pipeline, result, () => ({ outcome: { kind: 'finished', polls: 1 } })));
+    expect(observedCost(result)).toEqual(predicted(pipeline, () => ({ outcome: { kind: 'finished', polls: 1 } })));
   });
 
   it('a statement that ends while the submit waits leaves the loop on that very answer', async () => {
@@ -112,7 +113,7 @@ describe('long polling on the local stack', () => {
       expect(stepRecord(result, 'long')).toMatchObject({ Status: 'FINISHED', Result: { TotalNumRows: 1 } });
       const polls = describes(result, 'long');
       expect(polls).toBeGreaterThanOrEqual(7);
-      expect(observedCost(result)).toEqual(predicted(pipeline, result, () => ({ outcome: { kind: 'finished', polls, hasResult: true } })));
+      expect(observedCost(result)).toEqual(predicted(pipeline, () => ({ outcome: { kind: 'finished', polls, hasResult: true } })));
     } finally {
       await gate.close();
     }
@@ -129,7 +130,7 @@ describe('long polling on the local stack', () => {
     expect(describes(result, 'slow')).toBe(3);
     const statement = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: result.cause }));
     expect(statement.Status).toBe('ABORTED');
-    expect(observedCost(result)).toEqual(predicted(pipeline, result, () => ({ outcome: { kind: 'timeout' } })));
+    expect(observedCost(result)).toEqual(predicted(pipeline, () => ({ outcome: { kind: 'timeout' } })));
   });
 
   it('FAILED during a long poll: Redshift.StatementFailed with the database error', async () => {
@@ -191,7 +192,7 @@ describe('long polling on the local stack', () => {
       expect(stepRecord(result, 'rows')).toMatchObject({ Status: 'FINISHED', Result: { TotalNumRows: 3 } });
       expect(entered(result, 'only_one.')).toContain('only_one.Release');
       expect(observedCost(result)).toEqual(
-        predicted(pipeline, result, (step) => ({ outcome: { kind: 'finished', polls: describes(result, step.id), hasResult: true } })),
+        predicted(pipeline, (step) => ({ outcome: { kind: 'finished', polls: describes(result, step.id), hasResult: true } })),
       );
     }
   });

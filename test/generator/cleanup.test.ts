@@ -36,7 +36,7 @@ describe('cleanup', () => {
     expect(policy.Statement.find((statement) => statement.Sid === 'ReapStoppedExecutions')).toEqual({
       Sid: 'ReapStoppedExecutions',
       Effect: 'Allow',
-      Action: ['redshift-data:CancelStatement', 'redshift-data:ListStatements'],
+      Action: ['redshift-data:ListStatements'],
       Resource: '*',
     });
   });

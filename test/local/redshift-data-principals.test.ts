@@ -10,14 +10,14 @@ import {
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresServer } from '../../local/postgres.ts';
+import { testDatabase, type TestDatabase } from '../support/shared-postgres.ts';
 import { startRedshiftDataApi, type RedshiftDataApi } from '../../local/redshift-data/index.ts';
 import { rejectsWith, waitFor } from './redshift-data-helpers.ts';
 
 const MACHINE_ROLE = 'arn:aws:iam::123456789012:role/pipeline';
 const RUNTIME_ROLE = 'arn:aws:iam::123456789012:role/runtime';
 
-let postgres: PostgresServer;
+let postgres: TestDatabase;
 let api: RedshiftDataApi;
 const clients: RedshiftDataClient[] = [];
 
@@ -28,7 +28,7 @@ function clientAs(accessKeyId: string): RedshiftDataClient {
 }
 
 beforeAll(async () => {
-  postgres = await startPostgres();
+  postgres = await testDatabase();
   // Two sessions of the pipeline role, one of the runtime role.
   api = await startRedshiftDataApi({ databaseUrl: postgres.url, principals: { AKIAMACHINE1: MACHINE_ROLE, AKIAMACHINE2: MACHINE_ROLE, AKIARUNTIME: RUNTIME_ROLE } });
 });
@@ -36,7 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const client of clients) client.destroy();
   await api?.stop();
-  await postgres?.stop();
+  await postgres?.drop();
 });
 
 const submit = async (client: RedshiftDataClient, sql: string, name: string): Promise<string> =>
