@@ -139,10 +139,10 @@ const TEMPLATE_PREFIX = 'sfn-redshift-pg-template-';
  * Removes this user's cluster templates (about 31 MB each, one per PostgreSQL build, kept in
  * /dev/shm or the temp directory between runs); the next run builds one again. Returns what went.
  */
-export async function clearPostgresTemplates(): Promise<{ path: string; bytes: number }[]> {
+export async function clearPostgresTemplates(parents: readonly string[] = ['/dev/shm', tmpdir()]): Promise<{ path: string; bytes: number }[]> {
   const owner = process.getuid?.() ?? 0;
   const removed: { path: string; bytes: number }[] = [];
-  for (const parent of new Set(['/dev/shm', tmpdir()])) {
+  for (const parent of new Set(parents)) {
     let entries: string[];
     try {
       entries = await readdir(parent);
