@@ -26,5 +26,9 @@ await build({
   legalComments: 'none',
 });
 
+// The CLI as `npm run build` makes it (the generator section runs bin/sfn-redshift.mjs).
+const { buildCli } = await import('./../bin/build.mjs');
+await buildCli();
+
 const { main } = await import(pathToFileURL(join(outdir, 'main.mjs')).href);
 process.exitCode = await main(process.argv.slice(2), { root, outdir });
