@@ -146,7 +146,7 @@ describe('random pipelines', () => {
 
   it('escape a description of pipes, which would otherwise start a table (seed -1448601972: "| ")', () => {
     const steps = numbered([statement('a', 'select 1', { callback: false, singleton: false, results: false, batch: false })]);
-    const pipeline: Pipeline = { file: 'p.yaml', name: 'hostile', description: '| a | b |\n|---|---|', stateTable: 't', runtimeFunctionArn: 'f', steps };
+    const pipeline: Pipeline = { file: 'p.yaml', name: 'hostile', description: '| a | b |\n|---|---|', stateTable: 't', runtimeFunctionArn: 'f', cleanup: 'cancel-on-stop', steps };
     const budget = { states: 1, definitionBytes: 1, worstCase: { transitions: 1, events: 1, ends: 'succeeds' as const } };
     const markdown = renderMarkdown(pipeline, budget, { spec: 'p.yaml', definition: 'p.asl.json', policy: 'p.iam.json' });
     expect(markdown).toContain('\\| a \\| b \\|\n\\|---\\|---\\|');
