@@ -45,6 +45,8 @@ export type LocalStackOptions = {
    * services"): an event for which this answers true is lost, reaching neither target above.
    */
   dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
+  /** Data API requests whose answer is lost after the work was done (see StartRedshiftDataApiOptions). */
+  loseDataApiAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
   /**
    * EventBridge rules on "Step Functions Execution Status Change" events: the stack emits one for
    * every status an execution takes and delivers it to each matching rule's target (the runtime
@@ -203,6 +205,7 @@ async function startDataApiAndClients(
   const dataApiOptions: Parameters<typeof startRedshiftDataApi>[0] = { databaseUrl, onEvent, principals: PRINCIPALS };
   if (options.pageSize !== undefined) dataApiOptions.pageSize = options.pageSize;
   if (options.maxActiveStatements !== undefined) dataApiOptions.maxActiveStatements = options.maxActiveStatements;
+  if (options.loseDataApiAnswer !== undefined) dataApiOptions.loseAnswer = options.loseDataApiAnswer;
   const dataApi = await startRedshiftDataApi(dataApiOptions);
   started.push({ name: 'redshift-data', stop: () => dataApi.stop() });
   const dataClient = createRedshiftDataClient(dataApi.endpoint);

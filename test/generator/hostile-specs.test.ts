@@ -107,3 +107,39 @@ describe('hostile specs', () => {
     expect(existsSync(join(repo, 'asl', 'p.asl.json'))).toBe(true);
   });
 });
+
+describe('check: item 8, a diff never floods the terminal', () => {
+  // Any control character but the newlines between lines.
+  const controlBytes = /(?!\n)\p{Cc}/u;
+  const cases = [
+    { name: 'a 100 MB one-line file', content: () => `${'x'.repeat(50_000_000)}\x1b[2J${'y'.repeat(50_000_000)}` },
+    { name: 'control bytes in a short change', content: (old: string) => old.replace('"Comment"', '"Comm\x1b[31ment\x07"') },
+    { name: 'every line changed', content: (old: string) => old.replace(/"/g, "'") },
+  ];
+  it.each(cases)('$name: escaped, at most a few KB, exit 1, the file left as it was', async ({ content }) => {
+    const repo = scratch({ 'pipelines/p.yaml': step('    sql: select 1\n') });
+    expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
+    const file = join(repo, 'asl', 'p.asl.json');
+    const stale = content(readFileSync(file, 'utf8'));
+    writeFileSync(file, stale);
+    const run = await cli(repo, 'check');
+    expect(run.code).toBe(1);
+    expect(run.err.split('\n')[0]).toBe('stale: asl/p.asl.json');
+    expect(run.err).not.toMatch(controlBytes);
+    expect(Buffer.byteLength(run.err)).toBeLessThan(6 * 1024);
+    expect(run.err).toMatch(/^1 file out of date; run 'sfn-redshift generate' and commit the result\.$/m);
+    expect(readFileSync(file, 'utf8') === stale).toBe(true);
+  });
+
+  it('the 100 MB line says how many bytes it left out, and escapes what it shows', async () => {
+    const { shortDiff, MAX_DIFF_BYTES } = await import('../../generator/emit/diff.ts');
+    const lines = shortDiff(`${'\x1b'.repeat(10)}${'x'.repeat(10_000)}\n`, 'y\n');
+    expect(lines[0]).toBe('@@ line 1 @@');
+    expect(lines[1]).toMatch(/^- (\\x1b){10}x+… [\d,]+ more bytes$/);
+    const shownBytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+    expect(shownBytes).toBeLessThan(MAX_DIFF_BYTES + 100);
+    const left = Number(/… ([\d,]+) more bytes/.exec(lines[1] as string)?.[1]?.replace(/,/g, ''));
+    const shownX = ((lines[1] as string).replace(/\\x1b/g, '').match(/x/g) ?? []).length;
+    expect(left).toBe(10_000 - shownX + Buffer.byteLength('+ y') + 1);
+  });
+});
