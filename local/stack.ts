@@ -1,6 +1,7 @@
 // The whole local stack on one machine, no AWS account: PostgreSQL + the Redshift Data API on it,
 // DynamoDB (dynalite, state table created), the Step Functions API endpoint, and the executor that
 // runs generated ASL against them through real SDK clients.
+import { Agent } from 'node:http';
 import pg from 'pg';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -63,7 +64,10 @@ export type LocalStack = {
 };
 
 export function createRedshiftDataClient(endpoint: string): RedshiftDataClient {
-  return new RedshiftDataClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  // Long-polled calls (WaitTimeSeconds) hold their connection for up to 30 s: the SDK's default of
+  // 50 sockets would queue every other execution's calls behind them, which Step Functions does not.
+  const httpAgent = new Agent({ keepAlive: true, maxSockets: 1000 });
+  return new RedshiftDataClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, requestHandler: { httpAgent } });
 }
 
 async function runSql(databaseUrl: string, sql: string): Promise<void> {
