@@ -243,7 +243,8 @@ function callsTable(cost: CostResults): string[] {
       const run = simulated(cost, design, seconds);
       if (!run) return ['–', '–'];
       const calls = run.crossedLimit && run.projected ? undefined : run.polls + 1;
-      return calls === undefined ? ['(stopped at the quota)', '–'] : [formatInt(calls), (calls / (seconds / 3600)).toFixed(1)];
+      const perHour = calls === undefined ? 0 : calls / (seconds / 3600);
+      return calls === undefined ? ['(stopped at the quota)', '–'] : [formatInt(calls), perHour < 1 ? perHour.toFixed(2) : perHour.toFixed(1)];
     });
     lines.push(`| ${DESIGNS[design].label} | ${cells.flat().join(' | ')} |`);
   }
@@ -258,7 +259,7 @@ function longPollCurve(cost: CostResults): string[] {
   ];
   for (const point of cost.longPollCurve ?? []) {
     lines.push(
-      `| ${point.longPollSeconds} s | ${formatInt(point.hour.stateTransitions)}${point.hour.stateTransitions > 300 ? ' (over 300)' : ''} | ${formatInt(point.hourCalls)} | ${formatInt(point.day.historyEvents)}${point.day.historyEvents >= HISTORY_EVENT_LIMIT ? ' (**over the limit**)' : ''} | the wait is cut short by the statement's end: independent of the window |`,
+      `| ${point.longPollSeconds} s | ${formatInt(point.hour.stateTransitions)}${point.hour.stateTransitions > 300 ? ' (over 300)' : ''} | ${formatInt(point.hourCalls)} | ${formatInt(point.day.historyEvents)}${point.day.historyEvents >= HISTORY_EVENT_LIMIT ? ' (**over the limit**)' : ''} | the same |`,
     );
   }
   return lines;
@@ -367,8 +368,9 @@ export function renderReport(results: BenchResults): string {
         '',
         ...callsTable(cost),
         '',
-        'The window (`longPoll`) trades state transitions and history against nothing but the budget\'s granularity: a long poll ends when the statement does, ' +
-          'so detection latency does not depend on it. From the cost model, which every long-poll run above matches:',
+        'The window (`longPoll`) sets how often a long statement costs a Describe and a Choice; detection latency does not depend on it (a long poll ends when ' +
+          'the statement does), and the budget is exact at any window (the first window takes the remainder). A shorter window only holds each request ' +
+          'open for less time. From the cost model, which every long-poll run above matches:',
         '',
         ...longPollCurve(cost),
         '',

@@ -24,7 +24,8 @@ export const runPipelineCommand = defineCommand({
     'also on Ctrl-C or SIGTERM (the execution is aborted, its statements cancelled; exit 130).',
     '',
     'Waits are real by default: a step polls on its own schedule (poll.initial, 5 s unless set). With',
-    '--wait-ms N every Wait state and every retry interval lasts N ms instead. A step\'s timeout is',
+    '--wait-ms N every Wait state, every retry interval and every long poll (poll.longPoll) the statement',
+    'outlives lasts N ms instead (a long poll still ends when its statement does). A step\'s timeout is',
     'counted in the waits its poll loop makes, not on a clock, so it shrinks in proportion: with',
     '--wait-ms 10, timeout 3s and poll 1s, the statement is cancelled after 3 polls, about 30 ms.',
     '',
@@ -35,7 +36,7 @@ export const runPipelineCommand = defineCommand({
     input: { type: 'string', valueName: 'JSON|@FILE', description: 'Execution input: a JSON object, or @path to a file holding one (default {})' },
     'init-sql': { type: 'string', valueName: 'FILE', description: 'SQL run once before the pipeline (schema, seed data)' },
     'database-url': { type: 'string', valueName: 'URL', description: 'Use this PostgreSQL server instead of starting a private one' },
-    'wait-ms': { type: 'string', valueName: 'N', description: 'Compress time: every Wait and retry interval lasts N ms (default: real waits)' },
+    'wait-ms': { type: 'string', valueName: 'N', description: 'Compress time: every Wait, retry interval and long poll lasts N ms (default: real waits)' },
     substitutions: { type: 'string', valueName: 'JSON|@FILE', description: 'Values for ${Name} placeholders: a JSON object of strings, or @path' },
   },
   async run({ positionals, options }, io) {
