@@ -4,7 +4,7 @@
 // Options: --quick, --out DIR, --only cost,latency,generator,runtime, --render-only (REPORT.md from results.json).
 import '../local/polyfills.ts';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,9 +24,12 @@ type Section = (typeof SECTIONS)[number];
 
 type BuildRuntime = (options: { outfile: string }) => Promise<{ outfile: string; bytes: number }>;
 
-function parseArgs(argv: readonly string[]): { quick: boolean; renderOnly: boolean; out?: string; only: Section[] } | string {
+type Args = { quick: boolean; renderOnly: boolean; keepOthers: boolean; out?: string; only: Section[] };
+
+function parseArgs(argv: readonly string[]): Args | string {
   let quick = false;
   let renderOnly = false;
+  let keepOthers = false;
   let out: string | undefined;
   let only: Section[] = [...SECTIONS];
   for (let index = 0; index < argv.length; index++) {
@@ -35,15 +38,16 @@ function parseArgs(argv: readonly string[]): { quick: boolean; renderOnly: boole
     const value = () => inline ?? argv[++index];
     if (flag === '--quick') quick = true;
     else if (flag === '--render-only') renderOnly = true;
+    else if (flag === '--keep-others') keepOthers = true;
     else if (flag === '--out') out = value();
     else if (flag === '--only') {
       const names = (value() ?? '').split(',').filter((name) => name !== '');
       const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
       if (unknown.length > 0) return `unknown section(s) ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}`;
       only = names as Section[];
-    } else return `unknown option ${arg}; options: --quick, --out DIR, --only ${SECTIONS.join(',')}, --render-only`;
+    } else return `unknown option ${arg}; options: --quick, --out DIR, --only ${SECTIONS.join(',')} [--keep-others], --render-only`;
   }
-  return out !== undefined ? { quick, renderOnly, out, only } : { quick, renderOnly, only };
+  return out !== undefined ? { quick, renderOnly, keepOthers, out, only } : { quick, renderOnly, keepOthers, only };
 }
 
 function commit(root: string): string {
@@ -54,6 +58,22 @@ function commit(root: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * `--only … --keep-others`: the sections not measured now are taken from the results.json already
+ * in the output directory, and the report says from which run.
+ */
+function carryOver(results: Omit<BenchResults, 'targets' | 'checks'>, file: string, measured: readonly Section[]): void {
+  if (!existsSync(file)) return;
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  const kept: Section[] = [];
+  for (const name of SECTIONS.filter((section) => !measured.includes(section))) {
+    if (previous[name] === undefined) continue;
+    Object.assign(results, { [name]: previous[name] });
+    kept.push(name);
+  }
+  if (kept.length > 0) results.meta.carriedOver = { sections: kept, commit: previous.meta.carriedOver?.commit ?? previous.meta.commit, date: previous.meta.carriedOver?.date ?? previous.meta.date };
 }
 
 export async function main(argv: readonly string[], paths: { root: string; outdir: string }): Promise<number> {
@@ -135,6 +155,7 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
 
   meta.loadAverage.end = loadavg();
   meta.wallSeconds = (Date.now() - started) / 1000;
+  if (args.keepOthers) carryOver(results, join(outDirectory, 'results.json'), args.only);
   const { targets, checks } = judge(results);
   const full: BenchResults = { ...results, targets, checks };
   mkdirSync(outDirectory, { recursive: true });

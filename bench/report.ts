@@ -17,6 +17,8 @@ export type Meta = {
   commit: string;
   wallSeconds: number;
   sections: string[];
+  /** Sections taken unchanged from an earlier run (`--keep-others`): which, and from which run. */
+  carriedOver?: { sections: string[]; commit: string; date: string };
 };
 
 export type BenchResults = {
@@ -332,6 +334,12 @@ export function renderReport(results: BenchResults): string {
     '',
   );
   if (meta.quick) out.push('> Quick variant: fewer sizes, samples and repetitions than `npm run bench`.', '');
+  if (meta.carriedOver) {
+    out.push(
+      `> Measured in this run: ${meta.sections.join(', ')}. Taken unchanged from the run of ${meta.carriedOver.date} (commit \`${meta.carriedOver.commit}\`): ${meta.carriedOver.sections.join(', ')}.`,
+      '',
+    );
+  }
 
   out.push('## Targets', '', '| target | measured | result |', '|---|---|:-:|');
   for (const target of targets) out.push(`| ${target.target} | ${target.measured}${target.note ? ` (${target.note})` : ''} | ${yes(target.pass)} |`);
