@@ -69,7 +69,7 @@ const taskStarted = (state: string, nth = 1) => {
 
 const observedCost = (result: ExecutionResult) => ({ transitions: result.stateTransitions, events: result.historyEventCount });
 
-function predicted(pipeline: Pipeline, result: ExecutionResult, scenario: (step: StatementStep) => StepScenario) {
+function predicted(pipeline: Pipeline, scenario: (step: StatementStep) => StepScenario) {
   return executionCost(compilePipeline(pipeline), scenario);
 }
 
@@ -80,7 +80,7 @@ describe('long polling on the local stack', () => {
     expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
     expect(entered(result, 'quick.')).toEqual(['quick.Execute', 'quick.Describe', 'quick.Status', 'quick.Record']);
     expect(stepRecord(result, 'quick')).toMatchObject({ Status: 'FINISHED', ResultRows: 3, HasResultSet: true });
-    expect(observedCost(result)).toEqual(predicted(pipeline, result, () => ({ outcome: { kind: 'finished', polls: 1 } })));
+    expect(observedCost(result)).toEqual(predicted(pipeline, () => ({ outcome: { kind: 'finished', polls: 1 } })));
   });
 
   it('a statement that ends while the submit waits leaves the loop on that very answer', async () => {
@@ -112,7 +112,7 @@ describe('long polling on the local stack', () => {
       expect(stepRecord(result, 'long')).toMatchObject({ Status: 'FINISHED', Result: { TotalNumRows: 1 } });
       const polls = describes(result, 'long');
       expect(polls).toBeGreaterThanOrEqual(7);
-      expect(observedCost(result)).toEqual(predicted(pipeline, result, () => ({ outcome: { kind: 'finished', polls, hasResult: true } })));
+      expect(observedCost(result)).toEqual(predicted(pipeline, () => ({ outcome: { kind: 'finished', polls, hasResult: true } })));
     } finally {
       await gate.close();
     }
@@ -129,7 +129,7 @@ describe('long polling on the local stack', () => {
     expect(describes(result, 'slow')).toBe(3);
     const statement = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: result.cause }));
     expect(statement.Status).toBe('ABORTED');
-    expect(observedCost(result)).toEqual(predicted(pipeline, result, () => ({ outcome: { kind: 'timeout' } })));
+    expect(observedCost(result)).toEqual(predicted(pipeline, () => ({ outcome: { kind: 'timeout' } })));
   });
 
   it('FAILED during a long poll: Redshift.StatementFailed with the database error', async () => {
@@ -191,7 +191,7 @@ describe('long polling on the local stack', () => {
       expect(stepRecord(result, 'rows')).toMatchObject({ Status: 'FINISHED', Result: { TotalNumRows: 3 } });
       expect(entered(result, 'only_one.')).toContain('only_one.Release');
       expect(observedCost(result)).toEqual(
-        predicted(pipeline, result, (step) => ({ outcome: { kind: 'finished', polls: describes(result, step.id), hasResult: true } })),
+        predicted(pipeline, (step) => ({ outcome: { kind: 'finished', polls: describes(result, step.id), hasResult: true } })),
       );
     }
   });
