@@ -59,6 +59,8 @@ export type LocalStack = {
   /** Runs a definition; `${StateTableName}` is substituted with the stack's table unless overridden. */
   execute(definition: unknown, input?: unknown, options?: ExecuteOptions): Promise<ExecutionResult>;
   registerFunction(nameOrArn: string, handler: LambdaHandler): void;
+  /** Long-polled Data API requests (WaitTimeSeconds) waiting right now. */
+  waitingRequests(): number;
   /** Stops running executions and everything the stack started. Idempotent. */
   stop(): Promise<void>;
 };
@@ -173,6 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       executor: exec,
       registry,
+      waitingRequests: () => dataApi.waitingRequests(),
       execute(definition, input = {}, executeOptions = {}) {
         if (stopping) return Promise.reject(new Error('the local stack is stopped'));
         const run = exec.execute(definition, input, {
