@@ -4,7 +4,7 @@
 // Options: --quick, --out DIR, --only cost,latency,generator,runtime, --render-only (REPORT.md from results.json).
 import '../local/polyfills.ts';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,19 +17,17 @@ import type { BenchContext, BenchOptions, RuntimeModule } from './sections/conte
 import { runCost } from './sections/cost.ts';
 import { runGeneratorScale } from './sections/generator.ts';
 import { runLatency } from './sections/latency.ts';
+import { runPackage } from './sections/package.ts';
 import { runRuntime } from './sections/runtime.ts';
 
-const SECTIONS = ['generator', 'cost', 'latency', 'runtime'] as const;
+const SECTIONS = ['generator', 'package', 'cost', 'latency', 'runtime'] as const;
 type Section = (typeof SECTIONS)[number];
 
 type BuildRuntime = (options: { outfile: string }) => Promise<{ outfile: string; bytes: number }>;
 
-type Args = { quick: boolean; renderOnly: boolean; keepOthers: boolean; out?: string; only: Section[] };
-
-function parseArgs(argv: readonly string[]): Args | string {
+function parseArgs(argv: readonly string[]): { quick: boolean; renderOnly: boolean; out?: string; only: Section[] } | string {
   let quick = false;
   let renderOnly = false;
-  let keepOthers = false;
   let out: string | undefined;
   let only: Section[] = [...SECTIONS];
   for (let index = 0; index < argv.length; index++) {
@@ -38,16 +36,15 @@ function parseArgs(argv: readonly string[]): Args | string {
     const value = () => inline ?? argv[++index];
     if (flag === '--quick') quick = true;
     else if (flag === '--render-only') renderOnly = true;
-    else if (flag === '--keep-others') keepOthers = true;
     else if (flag === '--out') out = value();
     else if (flag === '--only') {
       const names = (value() ?? '').split(',').filter((name) => name !== '');
       const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
       if (unknown.length > 0) return `unknown section(s) ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}`;
       only = names as Section[];
-    } else return `unknown option ${arg}; options: --quick, --out DIR, --only ${SECTIONS.join(',')} [--keep-others], --render-only`;
+    } else return `unknown option ${arg}; options: --quick, --out DIR, --only ${SECTIONS.join(',')}, --render-only`;
   }
-  return out !== undefined ? { quick, renderOnly, keepOthers, out, only } : { quick, renderOnly, keepOthers, only };
+  return out !== undefined ? { quick, renderOnly, out, only } : { quick, renderOnly, only };
 }
 
 function commit(root: string): string {
@@ -58,22 +55,6 @@ function commit(root: string): string {
   } catch {
     return 'unknown';
   }
-}
-
-/**
- * `--only … --keep-others`: the sections not measured now are taken from the results.json already
- * in the output directory, and the report says from which run.
- */
-function carryOver(results: Omit<BenchResults, 'targets' | 'checks'>, file: string, measured: readonly Section[]): void {
-  if (!existsSync(file)) return;
-  const previous = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
-  const kept: Section[] = [];
-  for (const name of SECTIONS.filter((section) => !measured.includes(section))) {
-    if (previous[name] === undefined) continue;
-    Object.assign(results, { [name]: previous[name] });
-    kept.push(name);
-  }
-  if (kept.length > 0) results.meta.carriedOver = { sections: kept, commit: previous.meta.carriedOver?.commit ?? previous.meta.commit, date: previous.meta.carriedOver?.date ?? previous.meta.date };
 }
 
 export async function main(argv: readonly string[], paths: { root: string; outdir: string }): Promise<number> {
@@ -116,7 +97,12 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
     results.generator = await runGeneratorScale(options);
   }
 
-  const needsStack = args.only.some((section) => section !== 'generator');
+  if (args.only.includes('package')) {
+    section('package: pack, generate-only install, CLI cold start');
+    results.package = await runPackage(options);
+  }
+
+  const needsStack = args.only.some((section) => section !== 'generator' && section !== 'package');
   let stack: LocalStack | undefined;
   let simulator: Simulator | undefined;
   const runtimeDir = mkdtempSync(join(tmpdir(), 'sfn-redshift-bench-runtime-'));
@@ -155,7 +141,17 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
 
   meta.loadAverage.end = loadavg();
   meta.wallSeconds = (Date.now() - started) / 1000;
-  if (args.keepOthers) carryOver(results, join(outDirectory, 'results.json'), args.only);
+  // --only re-measures some sections: the others keep their figures from the previous results.json.
+  if (args.only.length < SECTIONS.length) {
+    try {
+      const previous = JSON.parse(readFileSync(join(outDirectory, 'results.json'), 'utf8')) as BenchResults;
+      for (const name of SECTIONS) if (!args.only.includes(name) && previous[name] !== undefined) Object.assign(results, { [name]: previous[name] });
+      if (!args.only.includes('cost') && previous.stack !== undefined && results.stack === undefined) results.stack = previous.stack;
+      meta.sections = SECTIONS.filter((name) => results[name] !== undefined);
+    } catch {
+      // No previous results: the report holds the sections measured now.
+    }
+  }
   const { targets, checks } = judge(results);
   const full: BenchResults = { ...results, targets, checks };
   mkdirSync(outDirectory, { recursive: true });

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { executionCost, maxPolls, type StepScenario } from '../../generator/emit/limits.ts';
 import type { HistoryEvent } from '../../local/executor/index.ts';
-import { startLocalStack, type ExecutionResult, type LocalStack } from '../../local/stack.ts';
+import type { ExecutionResult, LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import type { Pipeline, StatementStep } from '../../generator/load/model.ts';
 import { closedGate, pipelineFrom } from './helpers.ts';
 
@@ -16,7 +17,7 @@ let stack: LocalStack;
 let gateKey = 7_130_000;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ initSql: 'create table long_poll_rows (n int); insert into long_poll_rows values (1), (2), (3);' });
+  stack = await startTestStack({ initSql: 'create table long_poll_rows (n int); insert into long_poll_rows values (1), (2), (3);' });
 });
 
 afterAll(async () => {
