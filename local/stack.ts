@@ -46,6 +46,8 @@ export type LocalStackOptions = {
    * services"): an event for which this answers true is lost, reaching neither target above.
    */
   dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
+  /** Data API requests whose answer is lost after the work was done (see StartRedshiftDataApiOptions). */
+  loseDataApiAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
   /**
    * EventBridge rules on "Step Functions Execution Status Change" events: the stack emits one for
    * every status an execution takes and delivers it to each matching rule's target (the runtime
@@ -94,12 +96,29 @@ const PRINCIPALS: Readonly<Record<string, string>> = {
   [LOCAL_RUNTIME_CREDENTIALS.accessKeyId]: LOCAL_RUNTIME_ROLE,
 };
 
+/** The init SQL failed: PostgreSQL's message, and the line and column it points at (1-based). */
+export class InitSqlError extends Error {
+  override readonly name = 'InitSqlError';
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(message);
+  }
+}
+
 async function runSql(databaseUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query(sql);
+  } catch (error) {
+    // PostgreSQL's `position` is a 1-based character offset into the query text.
+    const position = Number((error as { position?: string }).position ?? 1);
+    const before = sql.slice(0, Math.max(0, position - 1)).split('\n');
+    throw new InitSqlError(error instanceof Error ? error.message : String(error), before.length, (before.at(-1)?.length ?? 0) + 1);
   } finally {
     await client.end();
   }
@@ -210,6 +229,7 @@ async function startDataApiAndClients(
   const dataApiOptions: Parameters<typeof startRedshiftDataApi>[0] = { databaseUrl, onEvent, principals: PRINCIPALS };
   if (options.pageSize !== undefined) dataApiOptions.pageSize = options.pageSize;
   if (options.maxActiveStatements !== undefined) dataApiOptions.maxActiveStatements = options.maxActiveStatements;
+  if (options.loseDataApiAnswer !== undefined) dataApiOptions.loseAnswer = options.loseDataApiAnswer;
   const dataApi = await startRedshiftDataApi(dataApiOptions);
   started.push({ name: 'redshift-data', stop: () => dataApi.stop() });
   const dataClient = createRedshiftDataClient(dataApi.endpoint);

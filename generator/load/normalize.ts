@@ -170,7 +170,11 @@ export function mergeTarget(base: RawTarget, overrides: RawTarget): RawTarget {
     delete merged.cluster;
     delete merged.dbUser;
   }
-  if (overrides.dbUser !== undefined) delete merged.secretArn;
+  if (overrides.dbUser !== undefined) {
+    delete merged.secretArn;
+    delete merged.secretKmsKeyArn;
+  }
+  if (overrides.secretArn !== undefined && overrides.secretKmsKeyArn === undefined) delete merged.secretKmsKeyArn;
   if (overrides.secretArn !== undefined) delete merged.dbUser;
   return { ...merged, ...overrides };
 }
@@ -189,11 +193,17 @@ function checkTarget(context: Context, target: RawTarget, path: FieldPath, isPip
   if (target.dbUser !== undefined && target.secretArn !== undefined) {
     errors.push(source.error('target-conflict', [...path, 'secretArn'], `give either dbUser or secretArn, not both`));
   }
+  if (target.secretKmsKeyArn !== undefined && target.secretArn === undefined) {
+    errors.push(source.error('target-conflict', [...path, 'secretKmsKeyArn'], `secretKmsKeyArn is the key of the secret's encryption: give secretArn too, or drop it`));
+  }
 }
 
 function toTarget(raw: RawTarget): Target {
   const database = raw.database ?? '';
-  const secretArn = raw.secretArn !== undefined ? { secretArn: raw.secretArn } : {};
+  const secretArn = {
+    ...(raw.secretArn !== undefined ? { secretArn: raw.secretArn } : {}),
+    ...(raw.secretKmsKeyArn !== undefined ? { secretKmsKeyArn: raw.secretKmsKeyArn } : {}),
+  };
   if (raw.workgroup !== undefined) return { kind: 'workgroup', workgroup: raw.workgroup, database, ...secretArn };
   return {
     kind: 'cluster',
