@@ -2,7 +2,7 @@
 // real AWS SDK clients on the local endpoints, every execution registered for the local SFN API.
 import '../polyfills.ts';
 import { randomUUID } from 'node:crypto';
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from './engine.ts';
 import {
   prepareDefinition,
   ROOT_INPUT_FIELD,

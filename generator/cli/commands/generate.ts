@@ -6,7 +6,7 @@ import { findStrays } from '../../emit/strays.ts';
 import { findDrift, leftovers, OutputWriteError, writeOutputs } from '../../emit/write.ts';
 import { defineCommand, EXIT, type Io } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
-import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
+import { ALLOW_SQL_OUTSIDE, DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
 
 /** The limits table, warnings at 80 %; false when a limit is reached and that is not allowed. */
 export function reportLimits(compiled: readonly PipelineOutputs[], io: Io, allowOverBudget: boolean): boolean {
@@ -40,6 +40,7 @@ export const generateCommand = defineCommand({
     `Nothing is written unless every spec is valid and within the limits.`,
   ].join('\n'),
   options: {
+    ...ALLOW_SQL_OUTSIDE,
     out: { type: 'string', valueName: 'DIR', description: `Output directory (default ${DEFAULT_OUT_DIRECTORY}/)` },
     fragment: { type: 'boolean', description: 'Also write <pipeline>.fragment.json ({StartAt, States} to splice into your own machine)' },
     'allow-over-budget': { type: 'boolean', description: "Write even when a pipeline reaches a Step Functions limit" },
