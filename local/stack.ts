@@ -90,12 +90,29 @@ const PRINCIPALS: Readonly<Record<string, string>> = {
   [LOCAL_RUNTIME_CREDENTIALS.accessKeyId]: LOCAL_RUNTIME_ROLE,
 };
 
+/** The init SQL failed: PostgreSQL's message, and the line and column it points at (1-based). */
+export class InitSqlError extends Error {
+  override readonly name = 'InitSqlError';
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(message);
+  }
+}
+
 async function runSql(databaseUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query(sql);
+  } catch (error) {
+    // PostgreSQL's `position` is a 1-based character offset into the query text.
+    const position = Number((error as { position?: string }).position ?? 1);
+    const before = sql.slice(0, Math.max(0, position - 1)).split('\n');
+    throw new InitSqlError(error instanceof Error ? error.message : String(error), before.length, (before.at(-1)?.length ?? 0) + 1);
   } finally {
     await client.end();
   }
