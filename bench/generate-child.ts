@@ -1,5 +1,5 @@
 // Child process of the generator-scale benchmark: in a fresh process, generate one spec in memory
-// `reps` times — load (read, parse, schema, rules, normalize) → compileOutputs (definition, role
+// `reps` times — load (read, parse, schema, rules, normalize) → compilePipeline + renderPipelineOutputs (definition, role
 // policy, budget) → allOutputFiles (diagram, typed module, …): everything `generate` does except
 // writing the files — and print timings and memory as one JSON line. A fresh process per size keeps
 // the peak memory of one size from hiding the next.
@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadPipelines } from '../generator/load/load.ts';
-import { allOutputFiles, compileOutputs } from '../generator/emit/outputs.ts';
+import { compilePipeline } from '../generator/compile/pipeline.ts';
+import { allOutputFiles, renderPipelineOutputs } from '../generator/emit/outputs.ts';
 
 /** Process start-up and module loading, before anything is generated. */
 const startupMs = performance.now();
@@ -42,14 +43,14 @@ function generate(path: string) {
 }
 
 // Primed: generate a small spec first, so that every module (ts-morph is loaded lazily) is in.
-if (primeSpec !== undefined) allOutputFiles([compileOutputs(generate(primeSpec))], { cwd: dirname(primeSpec), outDirectory: join(dirname(primeSpec), 'asl') });
+if (primeSpec !== undefined) allOutputFiles([renderPipelineOutputs(compilePipeline(generate(primeSpec)))], { cwd: dirname(primeSpec), outDirectory: join(dirname(primeSpec), 'asl') });
 const baselineRssBytes = process.memoryUsage().rss;
 const report: ChildReport = { totalMs: [], loadMs: [], compileMs: [], outputsMs: [], startupMs, outputBytes: 0, aslBytes: 0, stateCount: 0, baselineRssBytes, peakRssBytes: 0, heapUsedAfterBytes: 0 };
 for (let rep = 0; rep < reps; rep++) {
   const start = performance.now();
   const pipeline = generate(specPath);
   const loaded = performance.now();
-  const compiled = compileOutputs(pipeline);
+  const compiled = renderPipelineOutputs(compilePipeline(pipeline));
   const compiledAt = performance.now();
   const files = allOutputFiles([compiled], { cwd: dirname(specPath), outDirectory: join(dirname(specPath), 'asl') });
   const end = performance.now();
@@ -60,7 +61,7 @@ for (let rep = 0; rep < reps; rep++) {
   report.outputBytes = files.reduce((sum, file) => sum + Buffer.byteLength(file.content, 'utf8'), 0);
   const asl = files.find((file) => file.path.endsWith('.asl.json'));
   report.aslBytes = Buffer.byteLength(asl?.content ?? '', 'utf8');
-  report.stateCount = compiled.stateCount;
+  report.stateCount = compiled.limits.states;
 }
 report.peakRssBytes = process.resourceUsage().maxRSS * 1024;
 report.heapUsedAfterBytes = process.memoryUsage().heapUsed;

@@ -31,9 +31,9 @@ export type BenchResults = {
   checks: Check[];
 };
 
-export type Target = { id: string; target: string; measured: string; pass: boolean | null; note?: string };
+export type Target = { id: string; target: string; measured: string; pass: boolean | null; note?: string | undefined };
 /** Correctness of the benchmark itself (its figures are only worth reporting when these hold). */
-export type Check = { id: string; description: string; pass: boolean; detail?: string };
+export type Check = { id: string; description: string; pass: boolean; detail?: string | undefined };
 
 function simulated(cost: CostResults, design: DesignId, durationSeconds: number | null): CostRun | undefined {
   return cost.runs.find((run) => run.design === design && run.timing === 'simulated' && run.durationSeconds === durationSeconds);

@@ -16,7 +16,8 @@ import { CancelStatementCommand, type RedshiftDataClient } from '@aws-sdk/client
 import type { StateMachine } from '../generator/compile/asl.ts';
 import { STEP_ERRORS } from '../generator/compile/errors.ts';
 import { compilePipeline } from '../generator/compile/pipeline.ts';
-import type { Pipeline, StatementStep } from '../generator/load/model.ts';
+import { statementStepPlans, type PipelinePlan, type StateRole, type StatementStepPlan } from '../generator/compile/plan.ts';
+import type { Pipeline } from '../generator/load/model.ts';
 import { statementSteps } from '../generator/load/steps.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './executor/aws.ts';
 import { placeholderNames, replacePlaceholders } from './executor/definition.ts';
@@ -125,8 +126,8 @@ export class RunAbortedError extends Error {
 
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'ABORTED']);
 
-/** State-name part (after `<stepId>.`) of each Fail-like state → the contract error it raises. */
-const FAILURE_STATES: Readonly<Record<string, string>> = {
+/** The role of each Fail-like state (or Pass recording a failure before a release) → the contract error it raises. */
+const FAILURE_ROLES: { readonly [R in StateRole]?: string } = {
   Failed: STEP_ERRORS.statementFailed,
   Aborted: STEP_ERRORS.statementAborted,
   TimedOut: STEP_ERRORS.statementTimeout,
@@ -199,14 +200,17 @@ function field(value: unknown, key: string): unknown {
 class ProgressTracker implements RunObserver {
   private readonly steps = new Map<string, MutableProgress>();
   private readonly byStatement = new Map<string, MutableProgress>();
-  private readonly statementSteps: Map<string, StatementStep>;
+  private readonly statementSteps: Map<string, StatementStepPlan>;
+  /** Data API StatementName → step id. */
+  private readonly stepsByStatementName: Map<string, string>;
 
   constructor(
-    pipeline: Pipeline,
-    private readonly statementPrefix: string,
+    private readonly plan: PipelinePlan,
     private readonly emit: (progress: StepProgress) => void,
   ) {
-    this.statementSteps = new Map(statementSteps(pipeline.steps).map((step) => [step.id, step]));
+    const steps = statementStepPlans(plan.steps);
+    this.statementSteps = new Map(steps.map((step) => [step.step.id, step]));
+    this.stepsByStatementName = new Map(steps.map((step) => [step.step.statementName, step.step.id]));
   }
 
   /** Statement ids of the run not known to have ended. */
@@ -220,7 +224,7 @@ class ProgressTracker implements RunObserver {
     const info = this.statementSteps.get(stepId);
     if (!info) return undefined;
     // A callback step's lock is taken by the runtime, inside its submit.
-    const locking = info.singleton && info.mode === 'poll';
+    const locking = info.lock?.takenBy === 'machine';
     const created: MutableProgress = { stepId, phase: locking ? 'locking' : 'running', polls: 0, elapsedMs: 0, startedAt: at };
     this.steps.set(stepId, created);
     return created;
@@ -240,8 +244,9 @@ class ProgressTracker implements RunObserver {
     if (command === 'ExecuteStatementCommand' || command === 'BatchExecuteStatementCommand') {
       const name = field(input, 'StatementName');
       const id = field(output, 'Id');
-      if (typeof name !== 'string' || !name.startsWith(this.statementPrefix) || typeof id !== 'string') return;
-      const step = this.step(name.slice(this.statementPrefix.length), now);
+      const stepId = typeof name === 'string' ? this.stepsByStatementName.get(name) : undefined;
+      if (stepId === undefined || typeof id !== 'string') return;
+      const step = this.step(stepId, now);
       if (!step || this.settled(step)) return;
       step.phase = 'running';
       step.statementId = id;
@@ -265,10 +270,9 @@ class ProgressTracker implements RunObserver {
   }
 
   onEvent(event: HistoryEvent): void {
-    if (event.stateName === undefined) return;
-    const dot = event.stateName.indexOf('.');
-    const stepId = dot === -1 ? event.stateName : event.stateName.slice(0, dot);
-    const part = dot === -1 ? '' : event.stateName.slice(dot + 1);
+    const located = event.stateName !== undefined ? this.plan.stateRoles.get(event.stateName) : undefined;
+    if (!located) return;
+    const { stepId, role } = located;
     const at = Date.parse(event.timestamp);
     const known = this.steps.has(stepId);
     const step = this.step(stepId, at);
@@ -278,7 +282,7 @@ class ProgressTracker implements RunObserver {
       case 'TaskFailed':
       case 'TaskTimedOut':
         // Final unless a Retry or Catch takes it; then the step's own states say what follows.
-        step.pendingError = { error: event.error ?? 'States.TaskFailed', ...(event.cause !== undefined ? { cause: event.cause } : {}), state: event.stateName };
+        step.pendingError = { error: event.error ?? 'States.TaskFailed', ...(event.cause !== undefined ? { cause: event.cause } : {}), ...(event.stateName !== undefined ? { state: event.stateName } : {}) };
         break;
       case 'TaskScheduled':
         // A retry of the Task that failed: that failure was not final.
@@ -286,25 +290,25 @@ class ProgressTracker implements RunObserver {
         break;
       case 'PassStateEntered': {
         // A singleton step records its contract error in a Pass state before releasing the lock.
-        const error = FAILURE_STATES[part];
+        const error = FAILURE_ROLES[role];
         if (error !== undefined) step.pendingError = this.contractError(step, error);
         break;
       }
       case 'FailStateEntered': {
-        const error = FAILURE_STATES[part];
+        const error = FAILURE_ROLES[role];
         const failure = error !== undefined ? this.contractError(step, error) : step.pendingError;
         this.fail(step, failure, at);
         break;
       }
       case 'PassStateExited':
-        if (part === 'Record') this.succeed(step, at);
+        if (role === 'Record') this.succeed(step, at);
         break;
-      case 'TaskStateExited':
+      case 'TaskStateExited': {
         // A callback step without results ends with its Execute Task (the token's answer).
-        if (part === 'Execute' && !step.pendingError && this.statementSteps.get(stepId)?.mode === 'callback' && !this.statementSteps.get(stepId)?.results) {
-          this.succeed(step, at);
-        }
+        const info = this.statementSteps.get(stepId)?.step;
+        if (role === 'Execute' && !step.pendingError && info?.mode === 'callback' && !info.results) this.succeed(step, at);
         break;
+      }
       default:
         break;
     }
@@ -376,7 +380,8 @@ async function cancelStatements(client: RedshiftDataClient, ids: readonly string
  * a `${Name}` has no value, RunAbortedError when aborted before the execution started.
  */
 export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<PipelineRun> {
-  const definition = compilePipeline(pipeline);
+  const plan = compilePipeline(pipeline);
+  const definition = plan.machine;
   const stateTableName = options.stack?.stateTableName ?? options.stackOptions?.stateTableName ?? DEFAULT_STATE_TABLE_NAME;
   const substitutions = runSubstitutions(definition, stateTableName, options.substitutions);
   if (options.signal?.aborted) throw new RunAbortedError();
@@ -402,7 +407,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     observeDataApi(stack.clients.redshiftData);
 
     const outside = <T>(fn: () => T): T => runContext.exit(fn);
-    const progress = new ProgressTracker(pipeline, `sfn-redshift/${pipeline.name}/`, (progress) => {
+    const progress = new ProgressTracker(plan, (progress) => {
       if (options.onProgress) outside(() => options.onProgress?.(progress));
     });
     tracker = progress;

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import type { PipelinePlan } from '../../generator/compile/plan.ts';
 import type { StateMachine } from '../../generator/compile/asl.ts';
 import { loadPipeline } from '../../generator/load/load.ts';
 import type { Pipeline } from '../../generator/load/model.ts';
@@ -75,6 +76,10 @@ export function ourSpec(options: OurOptions): string {
   ].join('\n');
 }
 
-export function ourMachine(options: OurOptions): StateMachine {
+export function ourPlan(options: OurOptions): PipelinePlan {
   return compilePipeline(pipelineOf(ourSpec(options)));
+}
+
+export function ourMachine(options: OurOptions): StateMachine {
+  return ourPlan(options).machine;
 }

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { compileOutputs } from '../../generator/emit/outputs.ts';
+import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import { renderPipelineOutputs } from '../../generator/emit/outputs.ts';
 import { pipelineOf } from '../lib/designs.ts';
 import { largestFitting, linearFit, marginalSlopes, median, type LinearFit } from '../lib/stats.ts';
 import type { ChildReport } from '../generate-child.ts';
@@ -58,7 +59,7 @@ export type ScaleRow = {
     /** The first generate of this size in a process that generated a 1-step spec before (every module loaded). */
     primedMs: number;
     warmMedianMs: number;
-    /** Warm medians of the phases: load, compileOutputs, allOutputFiles. */
+    /** Warm medians of the phases: load, compile + renderPipelineOutputs, allOutputFiles. */
     loadMs: number;
     compileMs: number;
     outputsMs: number;
@@ -116,9 +117,9 @@ export function byteBreakdown(definitionText: string): ByteBreakdown {
 }
 
 function compiledBytes(steps: number, kind: StepKind): { pretty: number; minified: number; states: number; text: string } {
-  const compiled = compileOutputs(pipelineOf(scaleSpec(steps, kind)));
-  const asl = compiled.files.find((file) => file.path.endsWith('.asl.json'))?.content ?? '';
-  return { pretty: Buffer.byteLength(asl), minified: Buffer.byteLength(JSON.stringify(JSON.parse(asl) as unknown)), states: compiled.stateCount, text: asl };
+  const compiled = renderPipelineOutputs(compilePipeline(pipelineOf(scaleSpec(steps, kind))));
+  const asl = compiled.definition.content;
+  return { pretty: Buffer.byteLength(asl), minified: Buffer.byteLength(JSON.stringify(JSON.parse(asl) as unknown)), states: compiled.limits.states, text: asl };
 }
 
 export async function runGeneratorScale(ctx: BenchOptions): Promise<GeneratorResults> {

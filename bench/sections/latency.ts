@@ -9,7 +9,8 @@
 // adds a smaller sample with the real default schedule, unscaled.
 import type { HistoryEvent } from '../../local/executor/index.ts';
 import { pollWaits } from '../../generator/compile/schedule.ts';
-import { ourMachine } from '../lib/designs.ts';
+import { stateOf, type PipelinePlan } from '../../generator/compile/plan.ts';
+import { ourPlan } from '../lib/designs.ts';
 import { logUniform, seededRandom, summarize, type Summary } from '../lib/stats.ts';
 import { execute, executionName, type BenchContext } from './context.ts';
 
@@ -44,8 +45,10 @@ type GroupPlan = {
   poll?: { initialSeconds: number; maxSeconds: number; factor: number };
 };
 
-function exitEvent(history: readonly HistoryEvent[], mode: 'poll' | 'callback'): HistoryEvent | undefined {
-  const wanted = mode === 'poll' ? { type: 'ChoiceStateExited', stateName: 'statement.Status' } : { type: 'TaskStateExited', stateName: 'statement.Execute' };
+/** The event at which the machine learns that its statement ended: the Status Choice (poll), the Execute Task (callback). */
+function exitEvent(history: readonly HistoryEvent[], plan: PipelinePlan, mode: 'poll' | 'callback'): HistoryEvent | undefined {
+  const step = plan.steps[0] as PipelinePlan['steps'][number];
+  const wanted = mode === 'poll' ? { type: 'ChoiceStateExited', stateName: stateOf(step, 'Status') } : { type: 'TaskStateExited', stateName: stateOf(step, 'Execute') };
   return history.filter((event) => event.type === wanted.type && event.stateName === wanted.stateName).at(-1);
 }
 
@@ -72,10 +75,11 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResults> {
 
   const runs = plans.map(async (plan) => {
     const mode = plan.id === 'callback' ? 'callback' : 'poll';
-    const definition =
+    const compiled =
       mode === 'poll'
-        ? ourMachine({ mode, poll: `{ initial: ${plan.poll?.initialSeconds}s, max: ${plan.poll?.maxSeconds}s, factor: ${plan.poll?.factor} }` })
-        : ourMachine({ mode });
+        ? ourPlan({ mode, poll: `{ initial: ${plan.poll?.initialSeconds}s, max: ${plan.poll?.maxSeconds}s, factor: ${plan.poll?.factor} }` })
+        : ourPlan({ mode });
+    const definition = compiled.machine;
     const lengths = Array.from({ length: plan.count }, () => logUniform(random(), plan.range[0], plan.range[1]));
     const delays = lengths.map(() => random() * staggerMs);
     let failures = 0;
@@ -86,7 +90,7 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResults> {
         const release = ctx.simulator.releaseAfter(statement, lengthSeconds * 1000);
         const result = await execute(ctx, definition, { key: String(statement.key) }, executionName(`latency-${plan.id}`));
         await release;
-        const exit = exitEvent(result.history, mode);
+        const exit = exitEvent(result.history, compiled, mode);
         if (result.status !== 'SUCCEEDED' || !exit || statement.releasedAtMs === undefined) {
           failures += 1;
           ctx.log(`  latency ${plan.id}: execution ${result.status} ${result.error ?? ''} ${result.cause ?? ''}`);

@@ -8,7 +8,8 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/executor/aws.ts';
-import { ourMachine } from '../lib/designs.ts';
+import { stateOf } from '../../generator/compile/plan.ts';
+import { ourPlan } from '../lib/designs.ts';
 import { median, summarize, type Summary } from '../lib/stats.ts';
 import { execute, executionName, type BenchContext } from './context.ts';
 
@@ -102,7 +103,9 @@ async function runtimeStorm(ctx: BenchContext, contenders: number): Promise<Stor
 async function pollStorm(ctx: BenchContext, contenders: number): Promise<StormResult> {
   const gate = await ctx.simulator.statement(Number.POSITIVE_INFINITY, 'timer');
   // One definition for all: the SQL (hence the lock key) is the same, the gate's key a literal.
-  const singleton = ourMachine({ mode: 'poll', sql: `select ${gate.sql} as poll_storm`, singleton: true });
+  const plan = ourPlan({ mode: 'poll', sql: `select ${gate.sql} as poll_storm`, singleton: true });
+  const singleton = plan.machine;
+  const submitState = stateOf(plan.steps[0] as (typeof plan.steps)[number], 'Execute');
   ctx.stack.executor.prepare(singleton, { substitutions: { StateTableName: ctx.stack.stateTableName } });
   const started = performance.now();
   let decided = 0;
@@ -114,7 +117,7 @@ async function pollStorm(ctx: BenchContext, contenders: number): Promise<StormRe
         waitMs: 20,
         onEvent(event) {
           // The winner: its statement is submitted (the lock is held). A loser: the execution fails.
-          if (decidedMs === undefined && event.type === 'TaskStateEntered' && event.stateName === 'statement.Execute') {
+          if (decidedMs === undefined && event.type === 'TaskStateEntered' && event.stateName === submitState) {
             decidedMs = performance.now() - begin;
             decided += 1;
             if (decided === contenders) void ctx.simulator.release(gate);

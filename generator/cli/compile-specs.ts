@@ -3,16 +3,17 @@ import { SpecErrors } from '../load/errors.ts';
 import { CompileError } from '../compile/errors.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { allOutputFiles, compileOutputs, type CompiledPipeline, type OutputFile } from '../emit/outputs.ts';
+import { compilePipeline } from '../compile/pipeline.ts';
+import { allOutputFiles, renderPipelineOutputs, type OutputFile, type PipelineOutputs } from '../emit/outputs.ts';
 import { EXIT, type Io } from './command.ts';
 import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from './spec-files.ts';
 
 /** Load, validate and compile every spec; on any problem print them all and give the exit code. */
-export function compileSpecs(inputs: readonly SpecInput[], io: Io): CompiledPipeline[] | typeof EXIT.invalid {
+export function compileSpecs(inputs: readonly SpecInput[], io: Io): PipelineOutputs[] | typeof EXIT.invalid {
   try {
     return loadPipelines(inputs).map((pipeline) => {
       try {
-        return compileOutputs(pipeline);
+        return renderPipelineOutputs(compilePipeline(pipeline));
       } catch (error) {
         if (error instanceof CompileError) throw new CompileError(error.code, `${pipeline.file}: ${error.message}`);
         throw error;
@@ -41,14 +42,14 @@ export function plural(count: number, word: string): string {
  * Fragments are written for every pipeline with --fragment, and kept up to date for pipelines
  * whose fragment is already in the output directory (so that `check` never finds one stale).
  */
-function fragmentSelector(outDirectory: string, compiled: readonly CompiledPipeline[], requested: boolean): (name: string) => boolean {
+function fragmentSelector(outDirectory: string, compiled: readonly PipelineOutputs[], requested: boolean): (name: string) => boolean {
   const existing = new Set(compiled.filter((result) => existsSync(join(outDirectory, result.fragmentPath))).map((result) => result.pipeline.name));
   return (name) => requested || existing.has(name);
 }
 
 /** What generate writes and check compares: the compiled specs and every output file. */
 export type OutputPlan = {
-  readonly compiled: readonly CompiledPipeline[];
+  readonly compiled: readonly PipelineOutputs[];
   readonly outDirectory: string;
   /** The output directory as the user sees it, relative to the working directory. */
   readonly shownOut: string;

@@ -1,11 +1,21 @@
 /**
  * Our own Amazon States Language model (JSONPath query language), immutable plain data.
- * A state either continues (`Next`) or ends (`End: true`), never both: the types enforce it.
+ * Fields ASL makes mutually exclusive are unions whose other members are `?: never`, so an
+ * impossible state does not type-check: a state continues (`Next`) or ends (`End: true`), a Wait
+ * has one of Seconds/SecondsPath/Timestamp/TimestampPath, a Fail at most one of Error/ErrorPath and
+ * of Cause/CausePath, a Choice rule one comparison operator or one of And/Or/Not.
  */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 export type JsonObject = { readonly [key: string]: JsonValue };
 
-export type Transition = { readonly Next: string; readonly End?: never } | { readonly End: true; readonly Next?: never };
+/** Exactly one of the keys of T, the others absent: `OneOf<{ A: string; B: number }>` is `{ A } | { B }`. */
+export type OneOf<T> = { [K in keyof T]: { readonly [P in K]: T[K] } & { readonly [P in Exclude<keyof T, K>]?: never } }[keyof T];
+/** None of the keys K. */
+type Without<K extends PropertyKey> = { readonly [P in K]?: never };
+/** At most one of the keys of T. */
+type AtMostOne<T> = OneOf<T> | Without<keyof T>;
+
+export type Transition = OneOf<{ Next: string; End: true }>;
 
 export type Retrier = {
   readonly ErrorEquals: readonly string[];
@@ -42,20 +52,23 @@ export type PassState = Common &
   };
 
 export type WaitState = Common &
-  Transition &
-  ({ readonly Type: 'Wait'; readonly Seconds: number } | { readonly Type: 'Wait'; readonly SecondsPath: string });
+  Transition & { readonly Type: 'Wait' } & OneOf<{ Seconds: number; SecondsPath: string; Timestamp: string; TimestampPath: string }>;
 
+/** The comparison operators the compiler uses (ASL has more; add one here when a state needs it). */
+type ComparisonOperators = {
+  StringEquals: string;
+  StringEqualsPath: string;
+  BooleanEquals: boolean;
+  NumericLessThanEquals: number;
+  NumericLessThanPath: string;
+  IsPresent: boolean;
+};
+type Combinators = { And: readonly ChoiceCondition[]; Or: readonly ChoiceCondition[]; Not: ChoiceCondition };
+
+export type ChoiceComparison = { readonly Variable: string } & OneOf<ComparisonOperators> & Without<keyof Combinators>;
+export type ChoiceCombination = OneOf<Combinators> & Without<'Variable' | keyof ComparisonOperators>;
+export type ChoiceCondition = ChoiceComparison | ChoiceCombination;
 export type ChoiceRule = { readonly Next: string } & ChoiceCondition;
-export type ChoiceCondition =
-  | { readonly Variable: string; readonly StringEquals: string }
-  | { readonly Variable: string; readonly StringEqualsPath: string }
-  | { readonly Variable: string; readonly BooleanEquals: boolean }
-  | { readonly Variable: string; readonly NumericLessThanEquals: number }
-  | { readonly Variable: string; readonly NumericLessThanPath: string }
-  | { readonly Variable: string; readonly IsPresent: boolean }
-  | { readonly Or: readonly ChoiceCondition[] }
-  | { readonly And: readonly ChoiceCondition[] }
-  | { readonly Not: ChoiceCondition };
 
 export type ChoiceState = Common & {
   readonly Type: 'Choice';
@@ -66,8 +79,8 @@ export type ChoiceState = Common & {
 export type FailState = {
   readonly Type: 'Fail';
   readonly Comment?: string;
-} & ({ readonly Error: string } | { readonly ErrorPath: string }) &
-  ({ readonly Cause?: string } | { readonly CausePath: string });
+} & AtMostOne<{ Error: string; ErrorPath: string }> &
+  AtMostOne<{ Cause: string; CausePath: string }>;
 
 export type SucceedState = Common & { readonly Type: 'Succeed' };
 
@@ -100,6 +113,8 @@ export const STATE_KEY_ORDER = [
   'OutputPath',
   'Seconds',
   'SecondsPath',
+  'Timestamp',
+  'TimestampPath',
   'TimeoutSeconds',
   'HeartbeatSeconds',
   'Branches',

@@ -3,13 +3,8 @@ import type { JsonObject, Transition } from './asl.ts';
 import type { CompileContext } from './context.ts';
 import { retryField } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
-import { stateName } from './registry.ts';
+import { invokePermissions, LAMBDA } from './integrations.ts';
 import { stepPaths } from './step-paths.ts';
-
-const LAMBDA = {
-  invoke: 'arn:aws:states:::lambda:invoke',
-  invokeWaitForTaskToken: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-} as const;
 
 /** Lambda service errors worth retrying (not function errors). */
 export const TRANSIENT_LAMBDA_ERRORS = [
@@ -61,16 +56,16 @@ function latestPayload(step: StatementStep, action: 'cancelStatement' | 'getStat
  * cancels the step's latest statement and the step fails Redshift.StatementTimeout.
  */
 export function renderCallbackStatement(ctx: CompileContext, step: StatementStep, exit: Transition): string {
-  const { registry, pipeline } = ctx;
+  const { pipeline } = ctx;
+  const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  const name = (part: string) => stateName(step.id, part);
+  const name = states.name.bind(states);
   const lambdaRetry = retryField(TRANSIENT_LAMBDA_ERRORS, step.retry);
+  if (step.singleton) states.lock({ takenBy: 'runtime' });
 
   const done = step.results ? renderCallbackResults(ctx, step, exit) : undefined;
-  registry.add(name('Execute'), {
-    Type: 'Task',
+  states.task('Execute', LAMBDA.invokeWaitForTaskToken, {
     Comment: 'The runtime submits the statement; its completion event answers the task token',
-    Resource: LAMBDA.invokeWaitForTaskToken,
     Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: submitPayload(step) },
     ResultPath: paths.record,
     TimeoutSeconds: step.timeoutSeconds,
@@ -80,11 +75,9 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
       { ErrorEquals: [STEP_ERRORS.concurrentExecution], ResultPath: paths.error, Next: name('Busy') },
     ],
     ...(done !== undefined ? { Next: done } : exit),
-  });
-  registry.add(name('Cancel'), {
-    Type: 'Task',
+  }, invokePermissions(LAMBDA.invokeWaitForTaskToken, pipeline.runtimeFunctionArn));
+  states.task('Cancel', LAMBDA.invoke, {
     Comment: 'Budget spent: the runtime cancels the statement so that nothing keeps running',
-    Resource: LAMBDA.invoke,
     Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'cancelStatement') },
     ResultSelector: { 'Id.$': '$.Payload.Id' },
     ResultPath: `${paths.error}.Statement`,
@@ -92,9 +85,9 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
     // It ended (or never started) meanwhile: nothing is left running; the budget is still spent.
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: `${paths.error}.Cancel`, Next: name('TimedOutEarly') }],
     Next: name('TimedOut'),
-  });
-  registry.add(name('TimedOut'), { Type: 'Fail', Error: STEP_ERRORS.statementTimeout, CausePath: `${paths.error}.Statement.Id` });
-  registry.add(name('TimedOutEarly'), {
+  }, invokePermissions(LAMBDA.invoke, pipeline.runtimeFunctionArn));
+  states.add('TimedOut', { Type: 'Fail', Error: STEP_ERRORS.statementTimeout, CausePath: `${paths.error}.Statement.Id` });
+  states.add('TimedOutEarly', {
     Type: 'Fail',
     Comment: 'The budget was spent but there was nothing to cancel; Cause is why',
     Error: STEP_ERRORS.statementTimeout,
@@ -102,22 +95,23 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
   });
   // A function error's Cause is Lambda's JSON ({errorMessage, errorType, trace}); the contract's Cause
   // for ConcurrentExecution is the holder's statement id, which is the message.
-  registry.add(name('Busy'), {
+  states.add('Busy', {
     Type: 'Pass',
     Parameters: { 'Lambda.$': `States.StringToJson(${paths.error}.Cause)` },
     ResultPath: paths.error,
     Next: name('Concurrent'),
   });
-  registry.add(name('Concurrent'), { Type: 'Fail', Error: STEP_ERRORS.concurrentExecution, CausePath: `${paths.error}.Lambda.errorMessage` });
+  states.add('Concurrent', { Type: 'Fail', Error: STEP_ERRORS.concurrentExecution, CausePath: `${paths.error}.Lambda.errorMessage` });
   return name('Execute');
 }
 
 /** `results: true`: the first page through the runtime, in Step Functions' casing like poll mode. */
 function renderCallbackResults(ctx: CompileContext, step: StatementStep, exit: Transition): string {
-  const { registry, pipeline } = ctx;
+  const { pipeline } = ctx;
+  const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  const name = (part: string) => stateName(step.id, part);
-  const record = registry.add(name('Record'), {
+  const name = states.name.bind(states);
+  const record = states.add('Record', {
     Type: 'Pass',
     Comment: 'The step record of the contract with the first result page',
     Parameters: {
@@ -130,25 +124,23 @@ function renderCallbackResults(ctx: CompileContext, step: StatementStep, exit: T
     ResultPath: paths.record,
     ...exit,
   });
-  registry.add(name('FetchResult'), {
-    Type: 'Task',
-    Resource: LAMBDA.invoke,
+  states.task('FetchResult', LAMBDA.invoke, {
     Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'getStatementResult') },
     ResultSelector: { 'Result.$': '$.Payload' },
     ResultPath: `${paths.record}.Page`,
     ...retryField(TRANSIENT_LAMBDA_ERRORS, step.retry),
     Next: record,
-  });
+  }, invokePermissions(LAMBDA.invoke, pipeline.runtimeFunctionArn));
   // A batch's own HasResultSet does not tell whether a sub-statement returned rows: the runtime
   // picks the last one that did.
   if (step.statement.kind === 'batch') return name('FetchResult');
-  registry.add(name('NoResult'), {
+  states.add('NoResult', {
     Type: 'Pass',
     Result: { Result: { Records: [], ColumnMetadata: [], TotalNumRows: 0 } },
     ResultPath: `${paths.record}.Page`,
     Next: record,
   });
-  return registry.add(name('HasResult'), {
+  return states.add('HasResult', {
     Type: 'Choice',
     Choices: [{ Variable: `${paths.record}.HasResultSet`, BooleanEquals: true, Next: name('FetchResult') }],
     Default: name('NoResult'),

@@ -1,14 +1,7 @@
 import type { RetryPolicy, SqlParameter, StatementStep, Target } from '../load/model.ts';
 import type { JsonObject, Retrier } from './asl.ts';
 import { TRANSIENT_DATA_API_ERRORS } from './errors.ts';
-
-export const DATA_API = {
-  executeStatement: 'arn:aws:states:::aws-sdk:redshiftdata:executeStatement',
-  batchExecuteStatement: 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement',
-  describeStatement: 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
-  cancelStatement: 'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement',
-  getStatementResult: 'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult',
-} as const;
+import { DATA_API, type ServiceCall } from './integrations.ts';
 
 /** Statuses of a statement that has not ended yet. */
 export const RUNNING_STATUSES = ['SUBMITTED', 'PICKED', 'STARTED'] as const;
@@ -34,7 +27,7 @@ export function sqlParameters(parameters: readonly SqlParameter[]): JsonObject[]
 }
 
 /** Parameters of ExecuteStatement or BatchExecuteStatement for a step. */
-export function submitParameters(step: StatementStep): { resource: string; parameters: JsonObject } {
+export function submitParameters(step: StatementStep): { call: ServiceCall; parameters: JsonObject } {
   const common = {
     ...targetParameters(step.target),
     ...(step.statement.kind === 'batch' ? { Sqls: step.statement.sqls } : { Sql: step.statement.sql }),
@@ -42,7 +35,7 @@ export function submitParameters(step: StatementStep): { resource: string; param
     ...(step.parameters.length > 0 ? { Parameters: sqlParameters(step.parameters) } : {}),
   };
   return {
-    resource: step.statement.kind === 'batch' ? DATA_API.batchExecuteStatement : DATA_API.executeStatement,
+    call: step.statement.kind === 'batch' ? DATA_API.batchExecuteStatement : DATA_API.executeStatement,
     parameters: common,
   };
 }

@@ -3,7 +3,6 @@ import type { Transition } from './asl.ts';
 import { END, type CompileContext } from './context.ts';
 import { jsonMerge } from './intrinsics.ts';
 import type { StepRenderer } from './pipeline.ts';
-import { stateName } from './registry.ts';
 
 /**
  * Branches run concurrently on copies of the state; each adds its records under `$.steps`. The
@@ -12,18 +11,19 @@ import { stateName } from './registry.ts';
  */
 export function renderParallel(ctx: CompileContext, step: ParallelStep, exit: Transition, renderSteps: StepRenderer): string {
   const branches = step.branches.map((steps) => {
-    const registry = ctx.registry.scope();
-    const startAt = renderSteps({ ...ctx, registry }, steps, END);
-    return registry.branch(startAt);
+    const scope = ctx.scope.scope();
+    const startAt = renderSteps({ ...ctx, scope }, steps, END);
+    return scope.branch(startAt);
   });
-  const merge = ctx.registry.add(stateName(step.id, 'Merge'), {
+  const states = ctx.scope.step(step.id);
+  const merge = states.add('Merge', {
     Type: 'Pass',
     Comment: 'The state as it was, with every branch record under steps',
     Parameters: { 'State.$': jsonMerge('$.Base', '$.Patch') },
     OutputPath: '$.State',
     ...exit,
   });
-  return ctx.registry.add(step.id, {
+  return states.parallel({
     Type: 'Parallel',
     ...(step.description !== undefined ? { Comment: step.description } : {}),
     Branches: branches,

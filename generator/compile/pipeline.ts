@@ -5,8 +5,10 @@ import { CompileError } from './errors.ts';
 import { renderCallbackStatement } from './callback-statement.ts';
 import { renderParallel } from './parallel.ts';
 import { renderPollStatement } from './poll-statement.ts';
-import { StateRegistry } from './registry.ts';
-import { pipelineBudgetSeconds } from './budget.ts';
+import { planOf } from './plan-builder.ts';
+import type { PipelinePlan } from './plan.ts';
+import { StateScope } from './state-scope.ts';
+import { pipelineTimeoutSeconds } from './time-budget.ts';
 
 export type StepRenderer = (ctx: CompileContext, steps: readonly Step[], exit: Transition) => string;
 
@@ -25,15 +27,16 @@ function renderStep(ctx: CompileContext, step: Step, exit: Transition): string {
   return step.mode === 'callback' ? renderCallbackStatement(ctx, step, exit) : renderPollStatement(ctx, step, exit);
 }
 
-/** The whole state machine of a pipeline. */
-export function compilePipeline(pipeline: Pipeline): StateMachine {
-  const registry = new StateRegistry();
-  const startAt = renderSteps({ pipeline, registry }, pipeline.steps, END);
-  const { StartAt, States } = registry.branch(startAt);
-  return {
+/** The whole state machine of a pipeline, with what the compiler knows about it. */
+export function compilePipeline(pipeline: Pipeline): PipelinePlan {
+  const scope = new StateScope();
+  const startAt = renderSteps({ pipeline, scope }, pipeline.steps, END);
+  const { StartAt, States } = scope.branch(startAt);
+  const machine: StateMachine = {
     ...(pipeline.description !== undefined ? { Comment: pipeline.description } : {}),
     StartAt,
     States,
-    TimeoutSeconds: pipelineBudgetSeconds(pipeline),
+    TimeoutSeconds: pipelineTimeoutSeconds(pipeline),
   };
+  return planOf(pipeline, machine, scope);
 }

@@ -1,10 +1,11 @@
 import type { StatementStep } from '../load/model.ts';
 import type { Catcher, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
-import { DATA_API, dataApiRetry, submitParameters } from './data-api.ts';
+import { dataApiRetry, submitParameters } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
+import { DATA_API, dataApiPermissions } from './integrations.ts';
 import { arrayItem, arrayOf, mathAdd } from './intrinsics.ts';
-import { stateName } from './registry.ts';
+import type { StateRole } from './plan.ts';
 import { renderResults } from './results.ts';
 import { pollPlan } from './schedule.ts';
 import { lockHeldCatchers, renderLockAcquisition, renderRegisterStatement, renderRelease, renderReleaseAndRaise } from './singleton.ts';
@@ -16,19 +17,19 @@ import { stepPaths } from './step-paths.ts';
  * The budget is the sum of the waits, never a clock, so compressed time behaves the same.
  */
 export function renderPollStatement(ctx: CompileContext, step: StatementStep, exit: Transition): string {
-  const { registry } = ctx;
+  const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  const name = (part: string) => stateName(step.id, part);
+  const name = states.name.bind(states);
   const releaseOnError = step.singleton ? renderReleaseAndRaise(ctx, step) : undefined;
   const catchers: { Catch?: Catcher[] } = releaseOnError ? { Catch: lockHeldCatchers(step, releaseOnError) } : {};
 
   /** A contract error: a Fail state, or for a singleton step an error record released then raised. */
-  const failure = (part: string, error: string, causePath: string): string =>
+  const failure = (role: StateRole, error: string, causePath: string): string =>
     releaseOnError
-      ? registry.add(name(part), { Type: 'Pass', Parameters: { Error: error, 'Cause.$': causePath }, ResultPath: paths.error, Next: releaseOnError })
-      : registry.add(name(part), { Type: 'Fail', Error: error, CausePath: causePath });
+      ? states.add(role, { Type: 'Pass', Parameters: { Error: error, 'Cause.$': causePath }, ResultPath: paths.error, Next: releaseOnError })
+      : states.add(role, { Type: 'Fail', Error: error, CausePath: causePath });
 
-  const record = registry.add(name('Record'), {
+  const record = states.add('Record', {
     Type: 'Pass',
     Comment: 'The step record of the contract replaces the working data',
     Parameters: {
@@ -51,31 +52,27 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
   const run = paths.run;
 
   const wait = name('Wait');
-  const { resource, parameters } = submitParameters(step);
-  const submit = registry.add(name('Execute'), {
-    Type: 'Task',
-    Resource: resource,
+  const { call, parameters } = submitParameters(step);
+  const submit = states.task('Execute', call, {
     Parameters: parameters,
     ResultSelector: { 'Id.$': '$.Id', Interval: firstWait, Remaining: budget - firstWait, NextWait: intervals[secondIndex] as number, Poll: secondIndex },
     ResultPath: run,
     ...dataApiRetry(step.retry),
     ...catchers,
     Next: step.singleton ? name('Register') : wait,
-  });
+  }, dataApiPermissions(call, step.target));
   if (step.singleton) renderRegisterStatement(ctx, step, wait);
 
-  registry.add(wait, { Type: 'Wait', SecondsPath: `${run}.Interval`, Next: name('Describe') });
-  registry.add(name('Describe'), {
-    Type: 'Task',
-    Resource: DATA_API.describeStatement,
+  states.add('Wait', { Type: 'Wait', SecondsPath: `${run}.Interval`, Next: name('Describe') });
+  states.task('Describe', DATA_API.describeStatement, {
     Parameters: { 'Id.$': paths.statementId },
     ResultPath: paths.statement,
     ...dataApiRetry(step.retry),
     ...catchers,
     Next: name('Status'),
-  });
+  }, dataApiPermissions(DATA_API.describeStatement, step.target));
   const status = `${paths.statement}.Status`;
-  registry.add(name('Status'), {
+  states.add('Status', {
     Type: 'Choice',
     Choices: [
       { Variable: status, StringEquals: 'FINISHED', Next: finished },
@@ -87,7 +84,7 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     Default: name('Backoff'),
   });
   const index = `${run}.Poll`;
-  registry.add(name('Backoff'), {
+  states.add('Backoff', {
     Type: 'Pass',
     Comment: `Waits ${intervals.join(', ')}… seconds, then ${intervals.at(-1)} until the budget of ${budget} s is spent`,
     Parameters: {
@@ -100,7 +97,7 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     ResultPath: run,
     Next: wait,
   });
-  registry.add(name('LastWait'), {
+  states.add('LastWait', {
     Type: 'Pass',
     Comment: 'The last wait is shortened so that the waits add up to the budget exactly',
     Parameters: { 'Id.$': paths.statementId, 'Interval.$': `${run}.Remaining`, Remaining: 0, 'NextWait.$': `${run}.NextWait`, 'Poll.$': index },
@@ -108,10 +105,8 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     Next: wait,
   });
   const timedOut = failure('TimedOut', STEP_ERRORS.statementTimeout, paths.statementId);
-  registry.add(name('Cancel'), {
-    Type: 'Task',
+  states.task('Cancel', DATA_API.cancelStatement, {
     Comment: 'Budget spent: cancel the statement so that nothing keeps running',
-    Resource: DATA_API.cancelStatement,
     Parameters: { 'Id.$': paths.statementId },
     ResultPath: null,
     ...dataApiRetry(step.retry),
@@ -121,6 +116,6 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
       ...(catchers.Catch ?? []),
     ],
     Next: timedOut,
-  });
+  }, dataApiPermissions(DATA_API.cancelStatement, step.target));
   return step.singleton ? renderLockAcquisition(ctx, step, submit) : submit;
 }

@@ -1,8 +1,8 @@
 import type { StatementStep } from '../load/model.ts';
 import type { CompileContext } from './context.ts';
-import { DATA_API, dataApiRetry } from './data-api.ts';
+import { dataApiRetry } from './data-api.ts';
+import { DATA_API, dataApiPermissions } from './integrations.ts';
 import { arrayItem, mathAdd } from './intrinsics.ts';
-import { stateName } from './registry.ts';
 import { stepPaths } from './step-paths.ts';
 
 const EMPTY_RESULT = { Records: [], ColumnMetadata: [], TotalNumRows: 0 };
@@ -12,22 +12,20 @@ const EMPTY_RESULT = { Records: [], ColumnMetadata: [], TotalNumRows: 0 };
  * result set gets an empty result; a batch fetches its last sub-statement that has one.
  */
 export function renderResults(ctx: CompileContext, step: StatementStep, then: string): string {
-  const { registry } = ctx;
+  const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  const name = (part: string) => stateName(step.id, part);
+  const name = states.name.bind(states);
   const ids = `${paths.resultIds}.Ids`;
   const isBatch = step.statement.kind === 'batch';
 
-  registry.add(name('FetchResult'), {
-    Type: 'Task',
-    Resource: DATA_API.getStatementResult,
+  states.task('FetchResult', DATA_API.getStatementResult, {
     Parameters: { 'Id.$': isBatch ? arrayItem(ids, mathAdd(`States.ArrayLength(${ids})`, '-1')) : paths.statementId },
     ResultPath: paths.result,
     ...dataApiRetry(step.retry),
     Next: then,
-  });
-  registry.add(name('NoResult'), { Type: 'Pass', Result: EMPTY_RESULT, ResultPath: paths.result, Next: then });
-  registry.add(name('HasResult'), {
+  }, dataApiPermissions(DATA_API.getStatementResult, step.target));
+  states.add('NoResult', { Type: 'Pass', Result: EMPTY_RESULT, ResultPath: paths.result, Next: then });
+  states.add('HasResult', {
     Type: 'Choice',
     Choices: [
       isBatch
@@ -37,7 +35,7 @@ export function renderResults(ctx: CompileContext, step: StatementStep, then: st
     Default: name('NoResult'),
   });
   if (!isBatch) return name('HasResult');
-  return registry.add(name('PickResult'), {
+  return states.add('PickResult', {
     Type: 'Pass',
     Comment: 'Sub-statements that returned rows; the last one is fetched',
     Parameters: { 'Ids.$': `${paths.statement}.SubStatements[?(@.HasResultSet == true)].Id` },

@@ -2,10 +2,10 @@ import { LOCK_ATTRIBUTES, LOCK_SORT_KEY, lockTargetText, sqlDigest, batchSqlText
 import type { StatementStep } from '../load/model.ts';
 import type { Catcher, JsonObject, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
-import { DATA_API, RUNNING_STATUSES, retryField } from './data-api.ts';
+import { RUNNING_STATUSES, retryField } from './data-api.ts';
 import { STEP_ERRORS, TRANSIENT_DATA_API_ERRORS, TRANSIENT_DYNAMODB_ERRORS, TRANSIENT_SFN_ERRORS } from './errors.ts';
+import { DATA_API, DESCRIBE_EXECUTION, DYNAMODB, dataApiPermissions, describeExecutionPermissions, tablePermissions } from './integrations.ts';
 import { format } from './intrinsics.ts';
-import { stateName } from './registry.ts';
 import { stepPaths } from './step-paths.ts';
 
 /**
@@ -14,13 +14,6 @@ import { stepPaths } from './step-paths.ts';
  * running → ConcurrentExecution; terminal, or its execution no longer RUNNING → stale, taken
  * over conditionally on the holder's nonce); released on every exit of the step.
  */
-const DYNAMODB = {
-  putItem: 'arn:aws:states:::dynamodb:putItem',
-  getItem: 'arn:aws:states:::dynamodb:getItem',
-  updateItem: 'arn:aws:states:::dynamodb:updateItem',
-  deleteItem: 'arn:aws:states:::dynamodb:deleteItem',
-} as const;
-const DESCRIBE_EXECUTION = 'arn:aws:states:::aws-sdk:sfn:describeExecution';
 const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
 const A = LOCK_ATTRIBUTES;
 
@@ -43,29 +36,31 @@ function dynamoRetry(step: StatementStep) {
 
 /** Lock → Acquire (→ holder checks → TakeOver) → `execute`. Returns the first state. */
 export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, execute: string): string {
-  const { registry, pipeline } = ctx;
+  const { pipeline } = ctx;
+  const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  const name = (part: string) => stateName(step.id, part);
+  const name = states.name.bind(states);
   const target = step.target.kind === 'cluster' ? { kind: 'cluster' as const, name: step.target.cluster } : { kind: 'workgroup' as const, name: step.target.workgroup };
   const table = pipeline.stateTable;
   const retry = dynamoRetry(step);
 
-  registry.add(name('Lock'), {
+  const lockTarget = lockTargetText({ ...target, database: step.target.database });
+  const digest = sqlDigest(lockSubject(step));
+  states.lock({ takenBy: 'machine', table, target: lockTarget, database: step.target.database, sqlDigest: digest });
+  states.add('Lock', {
     Type: 'Pass',
     Comment: 'Lock subject: the target and the SQL text (as its digest), plus who asks',
     Parameters: {
-      Target: lockTargetText({ ...target, database: step.target.database }),
+      Target: lockTarget,
       Database: step.target.database,
-      SqlDigest: sqlDigest(lockSubject(step)),
+      SqlDigest: digest,
       'Owner.$': '$$.Execution.Id',
       'Nonce.$': 'States.UUID()',
     },
     ResultPath: paths.lock,
     Next: name('Acquire'),
   });
-  registry.add(name('Acquire'), {
-    Type: 'Task',
-    Resource: DYNAMODB.putItem,
+  states.task('Acquire', DYNAMODB.putItem, {
     Parameters: {
       TableName: table,
       Item: {
@@ -81,17 +76,15 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
     ...retry,
     Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
     Next: execute,
-  });
-  registry.add(name('Holder'), {
-    Type: 'Task',
-    Resource: DYNAMODB.getItem,
+  }, tablePermissions(DYNAMODB.putItem, table));
+  states.task('Holder', DYNAMODB.getItem, {
     Parameters: { TableName: table, Key: itemKey(step), ConsistentRead: true },
     ResultPath: paths.holder,
     ...retry,
     Next: name('HolderState'),
-  });
+  }, tablePermissions(DYNAMODB.getItem, table));
   const holderItem = `${paths.holder}.Item`;
-  registry.add(name('HolderState'), {
+  states.add('HolderState', {
     Type: 'Choice',
     Comment:
       'Released meanwhile: try again. A registered statement: judge it, whoever holds the lock. None yet and held by this very step of this execution: an earlier attempt (a redrive or a retried Acquire) that never registered one: take over. Else judge the holder execution.',
@@ -108,9 +101,7 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
     ],
     Default: name('HolderExecution'),
   });
-  registry.add(name('HolderStatement'), {
-    Type: 'Task',
-    Resource: DATA_API.describeStatement,
+  states.task('HolderStatement', DATA_API.describeStatement, {
     Parameters: { 'Id.$': `${holderItem}.${A.statementId}.S` },
     ResultSelector: { 'Status.$': '$.Status' },
     ResultPath: paths.holderStatus,
@@ -124,21 +115,19 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
       },
     ],
     Next: name('HolderRunning'),
-  });
-  registry.add(name('HolderRunning'), {
+  }, dataApiPermissions(DATA_API.describeStatement, step.target));
+  states.add('HolderRunning', {
     Type: 'Choice',
     Choices: [{ Or: RUNNING_STATUSES.map((status) => ({ Variable: `${paths.holderStatus}.Status`, StringEquals: status })), Next: name('Busy') }],
     Default: name('TakeOver'),
   });
-  registry.add(name('Busy'), {
+  states.add('Busy', {
     Type: 'Fail',
     Comment: "The same SQL is still running on this target; Cause is the holder's statement id",
     Error: STEP_ERRORS.concurrentExecution,
     CausePath: `${holderItem}.${A.statementId}.S`,
   });
-  registry.add(name('HolderExecution'), {
-    Type: 'Task',
-    Resource: DESCRIBE_EXECUTION,
+  states.task('HolderExecution', DESCRIBE_EXECUTION, {
     Parameters: { 'ExecutionArn.$': `${holderItem}.${A.owner}.S` },
     ResultSelector: { 'Status.$': '$.Status' },
     ResultPath: paths.holderStatus,
@@ -148,22 +137,20 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
       { ErrorEquals: ['Sfn.InvalidArnException'], ResultPath: null, Next: name('BusyStarting') },
     ],
     Next: name('HolderAlive'),
-  });
-  registry.add(name('HolderAlive'), {
+  }, describeExecutionPermissions());
+  states.add('HolderAlive', {
     Type: 'Choice',
     Choices: [{ Variable: `${paths.holderStatus}.Status`, StringEquals: 'RUNNING', Next: name('BusyStarting') }],
     Default: name('TakeOver'),
   });
-  registry.add(name('BusyStarting'), {
+  states.add('BusyStarting', {
     Type: 'Fail',
     Comment: 'The holder is starting the same SQL and has no statement id yet; Cause is its execution',
     Error: STEP_ERRORS.concurrentExecution,
     CausePath: `${holderItem}.${A.owner}.S`,
   });
-  registry.add(name('TakeOver'), {
-    Type: 'Task',
+  states.task('TakeOver', DYNAMODB.updateItem, {
     Comment: 'Replace the stale holder, only if it is still the one we examined',
-    Resource: DYNAMODB.updateItem,
     Parameters: {
       TableName: table,
       Key: itemKey(step),
@@ -189,16 +176,14 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
     ...retry,
     Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
     Next: execute,
-  });
+  }, tablePermissions(DYNAMODB.updateItem, table));
   return name('Lock');
 }
 
 /** Records the statement id on the lock so that contenders can judge it; best effort. */
 export function renderRegisterStatement(ctx: CompileContext, step: StatementStep, then: string): string {
   const paths = stepPaths(step.id);
-  return ctx.registry.add(stateName(step.id, 'Register'), {
-    Type: 'Task',
-    Resource: DYNAMODB.updateItem,
+  return ctx.scope.step(step.id).task('Register', DYNAMODB.updateItem, {
     Parameters: {
       TableName: ctx.pipeline.stateTable,
       Key: itemKey(step),
@@ -212,7 +197,7 @@ export function renderRegisterStatement(ctx: CompileContext, step: StatementStep
     // Without a registered id the lock still holds: contenders then judge by our execution.
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: then }],
     Next: then,
-  });
+  }, tablePermissions(DYNAMODB.updateItem, ctx.pipeline.stateTable));
 }
 
 function releaseParameters(ctx: CompileContext, step: StatementStep): JsonObject {
@@ -227,35 +212,31 @@ function releaseParameters(ctx: CompileContext, step: StatementStep): JsonObject
 
 /** Release after success; a lock already taken over by someone else is left to them. */
 export function renderRelease(ctx: CompileContext, step: StatementStep, then: Transition): string {
-  const name = stateName(step.id, 'Release');
-  return ctx.registry.add(name, {
-    Type: 'Task',
-    Resource: DYNAMODB.deleteItem,
+  return ctx.scope.step(step.id).task('Release', DYNAMODB.deleteItem, {
     Parameters: releaseParameters(ctx, step),
     ResultPath: null,
     ...dynamoRetry(step),
     ...(then.Next !== undefined ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: then.Next }] } : {}),
     ...then,
-  });
+  }, tablePermissions(DYNAMODB.deleteItem, ctx.pipeline.stateTable));
 }
 
 /** Release on failure, then raise the original error and cause. Returns the release state. */
 export function renderReleaseAndRaise(ctx: CompileContext, step: StatementStep): string {
   const paths = stepPaths(step.id);
-  const raise = ctx.registry.add(stateName(step.id, 'Raise'), {
+  const states = ctx.scope.step(step.id);
+  const raise = states.add('Raise', {
     Type: 'Fail',
     ErrorPath: `${paths.error}.Error`,
     CausePath: `${paths.error}.Cause`,
   });
-  return ctx.registry.add(stateName(step.id, 'ReleaseOnError'), {
-    Type: 'Task',
-    Resource: DYNAMODB.deleteItem,
+  return states.task('ReleaseOnError', DYNAMODB.deleteItem, {
     Parameters: releaseParameters(ctx, step),
     ResultPath: null,
     ...dynamoRetry(step),
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: raise }],
     ...next(raise),
-  });
+  }, tablePermissions(DYNAMODB.deleteItem, ctx.pipeline.stateTable));
 }
 
 /** Catch-all of the Tasks that run while the lock is held: release, then re-raise. */

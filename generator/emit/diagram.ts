@@ -3,7 +3,8 @@
 // steps and the pipeline's budgets. Pure: the same pipeline gives the same bytes.
 import { formatDuration } from '../load/durations.ts';
 import type { Pipeline, StatementStep, Step } from '../load/model.ts';
-import { formatBytes, level, LIMITS, percent, thousands, type PipelineBudget } from './budgets.ts';
+import { limitLevel, LIMITS, type LimitUsage } from './limits.ts';
+import { formatBytes, percent, thousands } from './numbers.ts';
 import { textTemplate } from './templates.ts';
 
 export const DIAGRAM_FILE_SUFFIX = '.md';
@@ -253,7 +254,7 @@ export type MarkdownLinks = {
   readonly policy: string;
 };
 
-export function renderMarkdown(pipeline: Pipeline, budget: PipelineBudget, links: MarkdownLinks): string {
+export function renderMarkdown(pipeline: Pipeline, limits: LimitUsage, links: MarkdownLinks): string {
   const mermaid = renderMermaid(pipeline);
   const tooLarge = mermaid.length > MERMAID_LIMITS.textSize || edgeCount(mermaid) > MERMAID_LIMITS.edges;
   const text = textTemplate('pipeline.md.hbs')({
@@ -265,14 +266,14 @@ export function renderMarkdown(pipeline: Pipeline, budget: PipelineBudget, links
     mermaidLimits: { textSize: thousands(MERMAID_LIMITS.textSize), edges: MERMAID_LIMITS.edges },
     rows: rows(pipeline.steps, ''),
     budget: {
-      states: thousands(budget.states),
-      bytes: formatBytes(budget.definitionBytes),
-      bytesShare: percent(budget.definitionBytes, LIMITS.definitionBytes),
-      bytesNote: LIMIT_NOTES[level(budget.definitionBytes, LIMITS.definitionBytes)],
-      events: thousands(budget.worstCase.events),
-      eventsShare: percent(budget.worstCase.events, LIMITS.historyEvents),
-      eventsNote: LIMIT_NOTES[level(budget.worstCase.events, LIMITS.historyEvents)],
-      transitions: thousands(budget.worstCase.transitions),
+      states: thousands(limits.states),
+      bytes: formatBytes(limits.definitionBytes),
+      bytesShare: percent(limits.definitionBytes, LIMITS.definitionBytes),
+      bytesNote: LIMIT_NOTES[limitLevel(limits.definitionBytes, LIMITS.definitionBytes)],
+      events: thousands(limits.worstCase.events),
+      eventsShare: percent(limits.worstCase.events, LIMITS.historyEvents),
+      eventsNote: LIMIT_NOTES[limitLevel(limits.worstCase.events, LIMITS.historyEvents)],
+      transitions: thousands(limits.worstCase.transitions),
     },
   });
   return `${text.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;

@@ -214,10 +214,8 @@ function readTarget(input: Input): Target {
   if (clusterIdentifier !== undefined && workgroupName !== undefined) {
     throw validation('Specify either ClusterIdentifier or WorkgroupName, not both.');
   }
-  if (clusterIdentifier === undefined && workgroupName === undefined) {
-    throw validation('Either ClusterIdentifier or WorkgroupName must be specified.');
-  }
-  const target: Target = clusterIdentifier === undefined ? { workgroupName } : { clusterIdentifier };
+  const target: Target | undefined = clusterIdentifier !== undefined ? { clusterIdentifier } : workgroupName !== undefined ? { workgroupName } : undefined;
+  if (target === undefined) throw validation('Either ClusterIdentifier or WorkgroupName must be specified.');
   for (const [key, field] of [['Database', 'database'], ['DbUser', 'dbUser'], ['SecretArn', 'secretArn']] as const) {
     const value = optionalString(input, key);
     if (value !== undefined) target[field] = value;

@@ -78,6 +78,7 @@ export async function execute(request: ExecuteRequest, invocation: Invocation, l
       statementName,
       // The completion event answers the task token and releases the lock.
       withEvent: request.taskToken !== undefined || lock !== undefined,
+      ...(request.clientToken !== undefined ? { clientToken: request.clientToken } : {}),
     });
   } catch (error) {
     if (lock !== undefined) {

@@ -10,7 +10,7 @@ import { STEP_ERRORS } from './contract.ts';
 import { cancelStatement, describeStatement, isDataApiError, TERMINAL_STATUSES } from './data-api.ts';
 import { RuntimeError } from './errors.ts';
 import { releaseLock } from './lock.ts';
-import { deleteCompletionEvent, deleteStatement, getCompletionEvent, getStatement, putCompletionEvent, type StatementItem } from './state-table.ts';
+import { deleteCompletionEvent, deleteStatement, getCompletionEvent, getStatement, putCompletionEvent, statementIds, type StatementItem } from './state-table.ts';
 
 /** Read at cold start: an invalid value fails the function's initialization, naming the variable. */
 const COMPAT = callbackCompat();
@@ -147,4 +147,31 @@ export async function settleTimedOutStatement(table: string, statementId: string
   if (statement.Status === 'FINISHED') return stepRecord(statement, statementId);
   const { error, cause } = terminalError(statement, statementId);
   throw new RuntimeError(error, cause);
+}
+
+export type ReconcileReport = { checked: number; completed: number; remaining: boolean };
+
+/**
+ * The sweep the runtime template schedules every few minutes: every statement the runtime observes
+ * (a task token to answer, a lock to release) whose completion event was lost is completed as the
+ * event would have (EventBridge delivers Redshift Data events best-effort). A lost event then costs
+ * at most the schedule's interval instead of the step's whole budget. Stops early when the
+ * invocation's time runs short; the next sweep goes on.
+ */
+export async function reconcileStatements(table: string, hasTime: () => boolean): Promise<ReconcileReport> {
+  const report: ReconcileReport = { checked: 0, completed: 0, remaining: false };
+  for await (const ids of statementIds(table)) {
+    for (const id of ids) {
+      if (!hasTime()) return { ...report, remaining: true };
+      report.checked += 1;
+      const outcome = await completeStatement(table, id, 'skip').catch((error: unknown) => {
+        // Forgotten by the Data API (over 24 h): nothing will ever complete it; its item expires.
+        if (isDataApiError(error, 'ResourceNotFoundException', 'ValidationException')) return 'unknown-statement' as const;
+        throw error;
+      });
+      // With CALLBACK_COMPAT the answer is the event itself: a lost one cannot be made up ('awaiting-event').
+      if (outcome !== 'still-running' && outcome !== 'unknown-statement' && outcome !== 'awaiting-event') report.completed += 1;
+    }
+  }
+  return report;
 }

@@ -44,7 +44,7 @@ function targetFields(target: Target) {
     : { WorkgroupName: target.workgroupName, Database: target.database, SecretArn: target.secretArn };
 }
 
-export type Submission = { statement: Sql; parameters: SqlParameter[]; target: Target; statementName: string; withEvent: boolean };
+export type Submission = { statement: Sql; parameters: SqlParameter[]; target: Target; statementName: string; withEvent: boolean; clientToken?: string };
 
 /** ExecuteStatement or BatchExecuteStatement; answers the Data API's response (Id, CreatedAt, …). */
 export function submit(submission: Submission) {
@@ -52,6 +52,8 @@ export function submit(submission: Submission) {
     ...targetFields(submission.target),
     StatementName: submission.statementName,
     WithEvent: submission.withEvent,
+    // Without one the SDK generates a fresh token per call (an idempotency token member).
+    ...(submission.clientToken !== undefined ? { ClientToken: submission.clientToken } : {}),
     ...(submission.parameters.length > 0 ? { Parameters: submission.parameters } : {}),
   };
   const { statement } = submission;

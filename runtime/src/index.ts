@@ -1,7 +1,7 @@
 // The runtime Lambda: one handler for invocation events (actions), Redshift Data completion
 // events from EventBridge, and SQS batches of them.
 import { execute, statementAction, type Invocation, type LogFields } from './actions.ts';
-import { completeFromEvent, type CompletionOutcome } from './completion.ts';
+import { completeFromEvent, reconcileStatements, type CompletionOutcome } from './completion.ts';
 import { stateTableName } from './config.ts';
 import { errorMessage, errorName, ERROR_NAMES } from './errors.ts';
 import { completionOf, isEventBridgeEvent, isSqsEvent, type SqsRecord } from './events.ts';
@@ -15,6 +15,9 @@ export { setLogSink } from './log.ts';
 export type LambdaContext = { awsRequestId?: string; getRemainingTimeInMillis?: () => number };
 
 export type SqsBatchResponse = { batchItemFailures: { itemIdentifier: string }[] };
+
+/** Time a sweep leaves itself to finish the statement at hand and answer. */
+const RECONCILE_MARGIN_MS = 10_000;
 
 /** Lambda's maximum timeout: the deadline assumed when no context tells the real one. */
 const DEFAULT_REMAINING_MS = 15 * 60 * 1000;
@@ -115,9 +118,16 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
     } else {
       const request = parseRequest(event);
       log.action = request.action;
-      if (request.executionArn !== undefined) log.executionArn = request.executionArn;
-      if (request.stepId !== undefined) log.stepId = request.stepId;
-      answer = isExecuteRequest(request) ? await execute(request, invocation, log) : await statementAction(request, log);
+      if (request.action === 'reconcileStatements') {
+        const deadline = started + invocation.remainingMs - RECONCILE_MARGIN_MS;
+        const report = await reconcileStatements(stateTableName(), () => Date.now() < deadline);
+        log.outcome = `checked ${report.checked}, completed ${report.completed}${report.remaining ? ', more left' : ''}`;
+        answer = report;
+      } else {
+        if (request.executionArn !== undefined) log.executionArn = request.executionArn;
+        if (request.stepId !== undefined) log.stepId = request.stepId;
+        answer = isExecuteRequest(request) ? await execute(request, invocation, log) : await statementAction(request, log);
+      }
     }
     emit(started, invocation, log, 'INFO');
     return answer;

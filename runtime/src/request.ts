@@ -13,6 +13,7 @@ export const ACTIONS = [
   'cancelStatement',
   'getStatementResult',
   'timeoutStatement',
+  'reconcileStatements',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 export type ExecuteAction = 'executeStatement' | 'executeSingletonStatement' | 'batchExecuteStatement';
@@ -33,6 +34,8 @@ export type ExecuteRequest = {
   taskToken?: string;
   stepId?: string;
   statementName?: string;
+  /** Data API ClientToken (1-64 characters): a repeated submit answers the first one's statement. */
+  clientToken?: string;
   target: TargetOverrides;
 };
 
@@ -55,7 +58,10 @@ export type StatementRequest = {
   stepId?: string;
 };
 
-export type Request = ExecuteRequest | StatementRequest;
+/** The scheduled sweep: complete every observed statement that ended with its event lost. */
+export type ReconcileRequest = { action: 'reconcileStatements' };
+
+export type Request = ExecuteRequest | StatementRequest | ReconcileRequest;
 
 const EXECUTE_ACTIONS: readonly string[] = ['executeStatement', 'executeSingletonStatement', 'batchExecuteStatement'] satisfies ExecuteAction[];
 
@@ -75,6 +81,7 @@ const KNOWN_FIELDS = new Set([
   'format',
   'stepId',
   'statementName',
+  'clientToken',
   'clusterIdentifier',
   'workgroupName',
   'database',
@@ -83,7 +90,7 @@ const KNOWN_FIELDS = new Set([
 ]);
 
 // Service limits, so that a bad value fails here with the field's name rather than deep in an API.
-const MAX = { sql: 100_000, token: 2048, arn: 2048, id: 256, stepId: 128, statementName: 500, name: 2048, sqls: 40, parameters: 128 } as const;
+const MAX = { sql: 100_000, token: 2048, arn: 2048, id: 256, stepId: 128, statementName: 500, clientToken: 64, name: 2048, sqls: 40, parameters: 128 } as const;
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function isAction(value: unknown): value is Action {
@@ -198,6 +205,8 @@ function parseExecute(event: Record<string, unknown>, action: ExecuteAction): Ex
   if (executionArn !== undefined) request.executionArn = executionArn;
   if (taskToken !== undefined) request.taskToken = taskToken;
   if (stepId !== undefined) request.stepId = stepId;
+  const clientToken = optionalString(event, 'clientToken', MAX.clientToken);
+  if (clientToken !== undefined) request.clientToken = clientToken;
   if (statementName !== undefined) {
     // Completion events reach the runtime only for names under the prefix (the event rule's filter).
     if (taskToken !== undefined && !statementName.startsWith(STATEMENT_NAME_PREFIX)) {
@@ -254,5 +263,7 @@ export function parseRequest(event: unknown): Request {
     case 'getStatementResult':
     case 'timeoutStatement':
       return parseStatementAction(event, action);
+    case 'reconcileStatements':
+      return { action };
   }
 }

@@ -21,6 +21,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  ScanCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from './clients.ts';
@@ -110,6 +111,30 @@ export async function getStatement(table: string, statementId: string): Promise<
     if (value !== undefined) found[field] = value;
   }
   return found;
+}
+
+/**
+ * Ids of every statement item, a page at a time (a Scan filtered on the sort key: the table holds
+ * only locks, LATEST entries and statements, all expiring within 25 hours).
+ */
+export async function* statementIds(table: string): AsyncGenerator<string[]> {
+  let start: Item | undefined;
+  do {
+    const page = await dynamoClient().send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: 'sk = :statement',
+        ExpressionAttributeValues: { ':statement': { S: STATEMENT_SK } },
+        ProjectionExpression: 'pk',
+        ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    yield (page.Items ?? []).flatMap((item) => {
+      const pk = stringAttribute(item, 'pk');
+      return pk?.startsWith('statement#') === true ? [pk.slice('statement#'.length)] : [];
+    });
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
 }
 
 export async function deleteStatement(table: string, statementId: string): Promise<void> {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_ATTRIBUTES, LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-key.ts';
 import { handler, setLogSink } from '../../runtime/src/index.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { executionCost, maxPolls, type StepScenario } from '../../generator/emit/budgets.ts';
+import { executionCost, maxPolls, type StepScenario } from '../../generator/emit/limits.ts';
 import { startLocalStack, type ExecutionResult, type LocalStack } from '../../local/stack.ts';
 import type { Pipeline, StatementStep } from '../../generator/load/model.ts';
 import { pipelineFrom } from '../generator/helpers.ts';
@@ -41,7 +41,7 @@ ${steps}`);
 }
 
 function run(pipeline: Pipeline, options: { timeoutScale?: number } = {}): Promise<ExecutionResult> {
-  return stack.execute(compilePipeline(pipeline), { day: '2024-01-31' }, { waitMs: 2, retryIntervalMs: 2, substitutions: { RuntimeFunctionArn: RUNTIME_ARN }, ...options });
+  return stack.execute(compilePipeline(pipeline).machine, { day: '2024-01-31' }, { waitMs: 2, retryIntervalMs: 2, substitutions: { RuntimeFunctionArn: RUNTIME_ARN }, ...options });
 }
 
 /** DescribeStatement calls the execution made for a step (poll mode). */
@@ -55,7 +55,7 @@ function record(result: ExecutionResult, stepId: string): { HasResultSet?: boole
 
 /** What the arithmetic says of this execution, with each step's polls and result as observed. */
 function predicted(pipeline: Pipeline, result: ExecutionResult, outcome: (step: StatementStep) => StepScenario | undefined = () => undefined) {
-  return executionCost(compilePipeline(pipeline), pipeline, (step) => {
+  return executionCost(compilePipeline(pipeline), (step) => {
     const chosen = outcome(step);
     if (chosen) return chosen;
     const hasResult = record(result, step.id).HasResultSet;

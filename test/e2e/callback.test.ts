@@ -30,7 +30,7 @@ afterAll(async () => {
 function machineOf(yaml: string) {
   const { pipeline, errors } = loadPipeline({ path: 'callback.yaml', text: yaml });
   if (!pipeline) throw new Error(errors.map((error) => error.message).join('\n'));
-  return compilePipeline(pipeline);
+  return compilePipeline(pipeline).machine;
 }
 
 const spec = (mode: 'poll' | 'callback', body: string) => `version: 1

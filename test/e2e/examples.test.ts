@@ -38,7 +38,7 @@ describe('the example pipelines', () => {
     expect(files.length).toBeGreaterThanOrEqual(4);
     expect([...pipelines.keys()].sort()).toEqual(files.map((name) => name.replace(/\.yaml$/, '')).sort());
     for (const pipeline of pipelines.values()) {
-      const machine = compilePipeline(pipeline);
+      const machine = compilePipeline(pipeline).machine;
       const substitutions = runSubstitutions(machine, stack.stateTableName);
       expect(() => stack.executor.prepare(machine, { substitutions }), pipeline.name).not.toThrow();
     }

@@ -10,19 +10,12 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { StateMachine } from '../../generator/compile/asl.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import type { PipelinePlan } from '../../generator/compile/plan.ts';
 import { pollWaits } from '../../generator/compile/schedule.ts';
-import {
-  budgetFindings,
-  BudgetModelError,
-  executionCost,
-  level,
-  maxPolls,
-  percent,
-  pollTransitions,
-  worstCaseCost,
-  type StepScenario,
-} from '../../generator/emit/budgets.ts';
-import type { Pipeline, StatementStep, Step } from '../../generator/load/model.ts';
+import { limitFindings } from '../../generator/cli/limits-report.ts';
+import { CostModelError, executionCost, limitLevel as level, maxPolls, pollTransitions, worstCaseCost, type StepScenario } from '../../generator/emit/limits.ts';
+import { percent } from '../../generator/emit/numbers.ts';
+import type { StatementStep, Step } from '../../generator/load/model.ts';
 import { cli } from './cli-harness.ts';
 import { pipelineFrom } from './helpers.ts';
 import { numberSteps } from './arbitrary-pipelines.ts';
@@ -53,9 +46,9 @@ describe('poll loop arithmetic', () => {
     const hour = one('    sql: select 1\n');
     expect(maxPolls(hour.steps[0] as StatementStep)).toBe(63);
     // Times out at the 63rd poll: Execute, 63 × (Wait, Describe, Status), 62 × Backoff|LastWait, Cancel, TimedOut.
-    expect(worstCaseCost(compilePipeline(hour), hour)).toEqual({ transitions: 254, events: 5 + 63 * 9 + 62 * 2 + 5 + 1 + 2, ends: 'fails' });
+    expect(worstCaseCost(compilePipeline(hour))).toEqual({ transitions: 254, events: 5 + 63 * 9 + 62 * 2 + 5 + 1 + 2, ends: 'fails' });
     const day = one('    sql: select 1\n    timeout: 24h\n');
-    const worst = worstCaseCost(compilePipeline(day), day);
+    const worst = worstCaseCost(compilePipeline(day));
     expect(worst.events).toBe(15_884);
     expect(worst.events).toBeLessThan(16_000);
   });
@@ -63,7 +56,7 @@ describe('poll loop arithmetic', () => {
   it('a callback statement costs the same whatever its timeout', () => {
     const cost = (timeout: string) => {
       const pipeline = one(`    sql: select 1\n    timeout: ${timeout}\n`, 'mode: callback\n');
-      return worstCaseCost(compilePipeline(pipeline), pipeline);
+      return worstCaseCost(compilePipeline(pipeline));
     };
     // Timeout: Execute (6, with TaskSubmitted), Cancel (5), TimedOut (1), and the execution's 2.
     expect(cost('1m')).toEqual({ transitions: 3, events: 14, ends: 'fails' });
@@ -84,12 +77,12 @@ function statementSteps(steps: readonly Step[]): StatementStep[] {
 }
 
 /** The most expensive execution over every combination of step outcomes. */
-function bruteForce(machine: StateMachine, pipeline: Pipeline): number {
-  const steps = statementSteps(pipeline.steps);
+function bruteForce(plan: PipelinePlan): number {
+  const steps = statementSteps(plan.pipeline.steps);
   let best = 0;
   const choose = (index: number, chosen: Map<string, StepScenario>): void => {
     if (index === steps.length) {
-      best = Math.max(best, executionCost(machine, pipeline, (step) => chosen.get(step.id) as StepScenario).events);
+      best = Math.max(best, executionCost(plan, (step) => chosen.get(step.id) as StepScenario).events);
       return;
     }
     const step = steps[index] as StatementStep;
@@ -132,8 +125,8 @@ describe('the worst case', () => {
       fc.property(fc.array(stepArb, { minLength: 1, maxLength: 3 }).map((generated) => numberSteps(generated)), (steps) => {
         const pipeline = pipelineFrom(stringify({ version: 1, pipeline: 'p', target: { cluster: 'c', database: 'd' }, steps }));
         if (statementSteps(pipeline.steps).length > 5) return;
-        const machine = compilePipeline(pipeline);
-        expect(worstCaseCost(machine, pipeline).events).toBe(bruteForce(machine, pipeline));
+        const plan = compilePipeline(pipeline);
+        expect(worstCaseCost(plan).events).toBe(bruteForce(plan));
       }),
       { numRuns: 60 },
     );
@@ -141,12 +134,13 @@ describe('the worst case', () => {
 
   it('fails loudly when the machine is not what the model expects', () => {
     const pipeline = one('    sql: select 1\n    results: true\n');
-    const machine = compilePipeline(pipeline);
-    const { ['s.HasResult']: removed, ...rest } = machine.States;
+    const plan = compilePipeline(pipeline);
+    const { machine } = plan;
+    const { 's.HasResult': removed, ...rest } = machine.States;
     expect(removed).toBeDefined();
-    expect(() => worstCaseCost({ ...machine, States: rest }, pipeline)).toThrow(BudgetModelError);
+    expect(() => worstCaseCost({ ...plan, machine: { ...machine, States: rest } })).toThrow(CostModelError);
     const rewired = { ...machine, States: { ...machine.States, 's.Execute': { ...machine.States['s.Execute'], Next: 's.Record' } } } as StateMachine;
-    expect(() => worstCaseCost(rewired, pipeline)).toThrow(/no transition from 's.Execute' to 's.Wait'/);
+    expect(() => worstCaseCost({ ...plan, machine: rewired })).toThrow(/no transition from 's.Execute' to 's.Wait'/);
   });
 });
 
@@ -154,7 +148,7 @@ describe('limits', () => {
   it('warn at 80 % and are over at 100 %', () => {
     expect([level(19_999, 25_000), level(20_000, 25_000), level(24_999, 25_000), level(25_000, 25_000)]).toEqual(['ok', 'warn', 'warn', 'over']);
     expect([percent(1, 3), percent(20_911, 25_000), percent(90_000, 25_000)]).toEqual(['33%', '84%', '360%']);
-    const findings = budgetFindings('p', { states: 3, definitionBytes: 900_000, worstCase: { transitions: 1, events: 26_000, ends: 'fails' } });
+    const findings = limitFindings('p', { states: 3, definitionBytes: 900_000, worstCase: { transitions: 1, events: 26_000, ends: 'fails' } });
     expect(findings.map((finding) => [finding.limit, finding.level])).toEqual([
       ['definition', 'warn'],
       ['history', 'over'],

@@ -19,7 +19,7 @@ const RETRY = [{ ErrorEquals: TRANSIENT, IntervalSeconds: 5, MaxAttempts: 3, Bac
 describe('compiler: single statement in poll mode', () => {
   const machine = compilePipeline(
     pipelineFrom(`${HEAD}description: Demo\nsteps:\n  - id: load\n    sql: "call load(:day)"\n    parameters: { day: "$.runDate", limit: 10 }\n    timeout: 100s\n`.replace('call load(:day)', 'call load(:day, :limit)')),
-  );
+  ).machine;
 
   it('renders every state of the loop', () => {
     expect(machine.Comment).toBe('Demo');
@@ -135,7 +135,7 @@ steps:
     results: true
     retry: { attempts: 0 }
 `),
-  );
+  ).machine;
 
   it('submits with BatchExecuteStatement and no Retry when attempts is 0', () => {
     expect(machine.States['check.Execute']).toMatchObject({
@@ -188,7 +188,7 @@ describe('compiler: parallel', () => {
   - id: after
     sql: select 5
 `),
-  );
+  ).machine;
 
   it('renders one Parallel state whose branches end, merging every branch record into $.steps', () => {
     const parallel = machine.States.dims;
@@ -230,7 +230,7 @@ describe('compiler: scale', () => {
         ? `  - id: p${index}\n    parallel:\n      - steps: [{ id: a${index}, sql: select 1 }]\n      - steps: [{ id: b${index}, sql: select 2 }]\n`
         : `  - id: s${index}\n    sql: select ${index}\n`,
     ).join('');
-    const machine = compilePipeline(pipelineFrom(`${HEAD}steps:\n${steps}`));
+    const machine = compilePipeline(pipelineFrom(`${HEAD}steps:\n${steps}`)).machine;
     const text = renderDefinition(machine);
     const states = Object.keys((JSON.parse(text) as { States: object }).States);
     expect(states[0]).toBe('p0');
@@ -239,7 +239,7 @@ describe('compiler: scale', () => {
 });
 
 describe('compiler: singleton', () => {
-  const machine = compilePipeline(pipelineFrom(`${HEAD}stateTable: locks\nsteps:\n  - id: mv\n    sql: "refresh   materialized view\n      mv_sales"\n    singleton: true\n`));
+  const machine = compilePipeline(pipelineFrom(`${HEAD}stateTable: locks\nsteps:\n  - id: mv\n    sql: "refresh   materialized view\n      mv_sales"\n    singleton: true\n`)).machine;
   const key = "States.Format('lock#{}|{}|{}', $.steps.mv.Lock.Target, $.steps.mv.Lock.Database, $.steps.mv.Lock.SqlDigest)";
   const itemKey = { pk: { 'S.$': key }, sk: { S: 'lock' } };
   const dynamoRetry = [
@@ -339,7 +339,7 @@ describe('compiler: singleton', () => {
 describe('compiler: callback mode', () => {
   const machine = compilePipeline(
     pipelineFrom(`${HEAD}steps:\n  - id: archive\n    sql: "call archive_day(:run_date)"\n    parameters: { run_date: "$.runDate" }\n    mode: callback\n    timeout: 30m\n    target: { database: archive }\n`),
-  );
+  ).machine;
   const lambdaRetry = [
     { ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 },
   ];
@@ -389,13 +389,13 @@ describe('compiler: callback mode', () => {
   });
 
   it('a batch with results is a valid machine (no unreachable NoResult)', () => {
-    const batch = compilePipeline(pipelineFrom(`${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    results: true\n`));
+    const batch = compilePipeline(pipelineFrom(`${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    results: true\n`)).machine;
     expect(batch.States).not.toHaveProperty('b.NoResult');
     expect(aslProblems(JSON.parse(renderDefinition(batch)))).toBe('');
   });
 
   it('a singleton batch with results asks the runtime for a singleton batch and the page in Step Functions casing', () => {
-    const batch = compilePipeline(pipelineFrom(`${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    singleton: true\n    results: true\n`));
+    const batch = compilePipeline(pipelineFrom(`${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    singleton: true\n    results: true\n`)).machine;
     expect(batch.States['b.Execute']).toMatchObject({ Parameters: { Payload: { action: 'executeSingletonStatement', sqls: ['delete from t', 'select 1'] } }, Next: 'b.FetchResult' });
     expect(batch.States['b.FetchResult']).toMatchObject({
       Parameters: { Payload: { action: 'getStatementResult', statementId: 'LATEST', stepId: 'b', format: 'stepFunctions' } },

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pipelineBudget } from '../../generator/emit/budgets.ts';
+import { limitUsage } from '../../generator/emit/limits.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { renderDot, renderMarkdown, renderMermaid, sqlFirstLine } from '../../generator/emit/diagram.ts';
 import { renderDefinition } from '../../generator/emit/json.ts';
@@ -199,8 +199,8 @@ describe('sfn-redshift graph', () => {
     expect(dot.out).toMatch(/^digraph "nightly-sales" \{\n[\s\S]*\}$/);
     const markdown = await cli(repo, 'graph', 'pipelines/nightly-sales.yaml', '--format', 'markdown');
     const pipeline = pipelineFrom(readFileSync(join(repo, 'pipelines/nightly-sales.yaml'), 'utf8'), join(repo, 'pipelines/nightly-sales.yaml'));
-    const machine = compilePipeline(pipeline);
-    expect(markdown.out).toContain(mermaidBlock(renderMarkdown(pipeline, pipelineBudget(machine, pipeline, renderDefinition(machine)), { spec: 'x', definition: 'y', policy: 'z' })).trimEnd());
+    const plan = compilePipeline(pipeline);
+    expect(markdown.out).toContain(mermaidBlock(renderMarkdown(pipeline, limitUsage(plan, renderDefinition(plan.machine)), { spec: 'x', definition: 'y', policy: 'z' })).trimEnd());
   });
 
   it('wants exactly one pipeline and a known format', async () => {

@@ -34,7 +34,7 @@ steps:
     sql: "select 1"
     singleton: true
 `);
-const fragmentOf = (sql: string): Fragment => JSON.parse(renderFragment(compilePipeline(pipeline(sql)))) as Fragment;
+const fragmentOf = (sql: string): Fragment => JSON.parse(renderFragment(compilePipeline(pipeline(sql)).machine)) as Fragment;
 const GOOD = 'select count(*) as n from fragment_days where day = :day::date';
 const BAD = 'select count(*) from no_such_fragment_table where day = :day::date';
 
@@ -64,7 +64,7 @@ function asBranch(fragment: Fragment) {
 
 describe('a fragment in a user’s machine (local stack)', () => {
   it('has the states of the definition, no Comment or TimeoutSeconds, and the pipeline’s exits', () => {
-    const machine = compilePipeline(pipeline(GOOD));
+    const machine = compilePipeline(pipeline(GOOD)).machine;
     const fragment = fragmentOf(GOOD);
     expect(Object.keys(fragment)).toEqual(['StartAt', 'States']);
     expect(fragment.StartAt).toBe(machine.StartAt);
@@ -101,7 +101,7 @@ describe('a fragment in a user’s machine (local stack)', () => {
         Report: { Type: 'Pass', Parameters: { 'rows.$': '$.steps.count_days.Result.TotalNumRows' }, End: true },
       },
     });
-    const exits = fragmentExits(compilePipeline(pipeline(GOOD)));
+    const exits = fragmentExits(compilePipeline(pipeline(GOOD)).machine);
     const ok = await stack.execute(splice(fragmentOf(GOOD), exits), {}, { waitMs: 2 });
     expect([ok.status, ok.output]).toEqual(['SUCCEEDED', { rows: 1 }]);
     const failed = await stack.execute(splice(fragmentOf(BAD), exits), {}, { waitMs: 2 });

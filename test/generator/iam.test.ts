@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Branch, State, StateMachine } from '../../generator/compile/asl.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { machinePolicy, PolicyModelError, policySubstitutionKeys, renderPolicy, workgroupIdKey, type PolicyDocument } from '../../generator/emit/iam.ts';
+import { workgroupIdKey } from '../../generator/compile/integrations.ts';
+import { statementStepPlans } from '../../generator/compile/plan.ts';
+import { machinePolicy, policySubstitutionKeys, type PolicyDocument } from '../../generator/emit/iam.ts';
 import { pipelineFrom } from './helpers.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -31,6 +33,13 @@ function taskResources(branch: Branch): string[] {
   return Object.values(branch.States).flatMap((state: State) => [
     ...(state.Type === 'Task' ? [state.Resource] : []),
     ...(state.Type === 'Parallel' ? state.Branches.flatMap(taskResources) : []),
+  ]);
+}
+
+function taskNames(branch: Branch): string[] {
+  return Object.entries(branch.States).flatMap(([name, state]: [string, State]) => [
+    ...(state.Type === 'Task' ? [name] : []),
+    ...(state.Type === 'Parallel' ? state.Branches.flatMap(taskNames) : []),
   ]);
 }
 
@@ -76,7 +85,7 @@ describe('role policies of the examples', () => {
         for (const resource of item.Resource) expect(resource).not.toBe('*');
       }
     }
-    const keys = policySubstitutionKeys(text);
+    const keys = policySubstitutionKeys(policy);
     const values = Object.fromEntries(keys.map((key) => [key, key in PSEUDO ? PSEUDO[key as keyof typeof PSEUDO] : `v-${key}`]));
     const deployed = JSON.parse(fnSub(text, values)) as PolicyDocument;
     expect(JSON.stringify(deployed)).toContain('"${aws:userid}"');
@@ -124,7 +133,7 @@ describe('credentials by target', () => {
     const workgroup = ARN('redshift-serverless', 'workgroup/${WorkgroupId}');
     expect(statement(policy, 'BatchExecuteStatements')?.Resource).toEqual([workgroup]);
     expect(statement(policy, 'WorkgroupCredentials')).toMatchObject({ Action: ['redshift-serverless:GetCredentials'], Resource: [workgroup] });
-    expect(policySubstitutionKeys(renderPolicy(policy))).toEqual(['AWS::Partition', 'AWS::Region', 'AWS::AccountId', 'WorkgroupId']);
+    expect(policySubstitutionKeys(policy)).toEqual(['AWS::Partition', 'AWS::Region', 'AWS::AccountId', 'WorkgroupId']);
   });
 
   it('steps on other targets add their resources; actions needing the same resources share a statement', () => {
@@ -160,10 +169,11 @@ describe('by step kind', () => {
     expect(statement(named, 'InvokeRuntime')?.Resource).toEqual([ARN('lambda', 'function:sfn-redshift-runtime')]);
   });
 
-  it('refuses a Task it has no mapping for', () => {
-    const machine = compilePipeline(pipelineFrom(`${head('{ cluster: c, database: d }')}  - { id: a, sql: select 1 }\n`));
-    const odd = { ...machine, States: { ...machine.States, 'a.Execute': { ...machine.States['a.Execute'], Resource: 'arn:aws:states:::sqs:sendMessage' } } } as StateMachine;
-    expect(() => machinePolicy(odd)).toThrow(PolicyModelError);
+  it("every Task of the machine carries its permissions in the plan (CDK: a Task state's policyStatements)", () => {
+    const plan = compilePipeline(pipelineFrom(`${head('{ cluster: c, database: d }', 'stateTable: locks\n')}  - { id: a, sql: select 1, singleton: true, results: true }\n`));
+    const tasks = statementStepPlans(plan.steps).flatMap((step) => step.tasks);
+    expect(tasks.map((task) => task.state).sort()).toEqual(taskNames(plan.machine).sort());
+    for (const task of tasks) expect(task.permissions.length).toBeGreaterThan(0);
   });
 });
 

@@ -52,7 +52,7 @@ describe('property: any valid spec compiles to a valid, fully connected machine'
     fc.assert(
       fc.property(steps, (generated) => {
         const yaml = stringify({ version: 1, pipeline: 'prop', target: { cluster: 'c1', database: 'dev' }, steps: generated });
-        const machine = compilePipeline(pipelineFrom(yaml));
+        const machine = compilePipeline(pipelineFrom(yaml)).machine;
         const definition: unknown = JSON.parse(renderDefinition(machine));
         expect(aslProblems(definition)).toBe('');
 
@@ -71,7 +71,7 @@ describe('property: any valid spec compiles to a valid, fully connected machine'
   });
 
   it('the leak check itself finds a missing release', () => {
-    const machine = compilePipeline(pipelineFrom(`version: 1\npipeline: p\ntarget: { cluster: c, database: d }\nsteps:\n  - id: a\n    sql: select 1\n    singleton: true\n`));
+    const machine = compilePipeline(pipelineFrom(`version: 1\npipeline: p\ntarget: { cluster: c, database: d }\nsteps:\n  - id: a\n    sql: select 1\n    singleton: true\n`)).machine;
     expect(leaksLock(machine, 'a')).toBeUndefined();
     const skipsRelease: Branch = { StartAt: machine.StartAt, States: { ...machine.States, 'a.Status': { ...(machine.States['a.Status'] as State & { Type: 'Choice' }), Default: 'a.Record' } } };
     expect(leaksLock(skipsRelease, 'a')).toBe('ends at a.Record without releasing');

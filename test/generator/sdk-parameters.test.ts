@@ -24,7 +24,7 @@ describe('Task Parameters agree with the AWS API models in the SDK clients', () 
   it('every Task of random pipelines (both modes, every target kind)', () => {
     fc.assert(
       fc.property(pipelineSpecs, (spec) => {
-        const definition: unknown = JSON.parse(renderDefinition(compilePipeline(pipelineFrom(stringify(spec)))));
+        const definition: unknown = JSON.parse(renderDefinition(compilePipeline(pipelineFrom(stringify(spec))).machine));
         expect(machineParameterProblems(definition as never)).toEqual([]);
       }),
       { numRuns: 40 },

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Project, SyntaxKind } from 'ts-morph';
 import { STEP_ERRORS } from '../../runtime/src/contract.ts';
-import { compileOutputs, allOutputFiles } from '../../generator/emit/outputs.ts';
+import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import { allOutputFiles, renderPipelineOutputs } from '../../generator/emit/outputs.ts';
 import { typedModuleFixedPart } from '../../generator/emit/typed-module.ts';
 import { pipelineFrom } from './helpers.ts';
 
@@ -53,7 +54,7 @@ function oddModule(): string {
     spec('a-b', '  - { id: a, sql: "select 1" }\n'),
     spec('aB', '  - { id: a, sql: "select 1", target: { cluster: "${Other}" } }\n'),
     spec('pipelines', '  - { id: a, sql: "select 1" }\n'),
-  ].map(compileOutputs);
+  ].map((pipeline) => renderPipelineOutputs(compilePipeline(pipeline)));
   const index = allOutputFiles(compiled, { cwd: '/repo', outDirectory: '/repo/asl' }).find((file) => file.path === 'index.ts');
   return index?.content ?? '';
 }

@@ -70,6 +70,18 @@ describe('executeStatement', () => {
     expect(cluster.DbUser).toBeUndefined();
   });
 
+  it('passes clientToken as the Data API ClientToken: a repeated submit (a Lambda retry) answers the first statement', async () => {
+    const event = { action: 'executeStatement', sqlStatement: "insert into audit values ('once')", clientToken: 'exec-1/step/0' };
+    const first = idOf(await answer(event));
+    expect(idOf(await answer(event))).toBe(first);
+    await h.settled(first);
+    const counted = await answer({ action: 'executeStatement', sqlStatement: "select count(*) from audit where tag = 'once'" });
+    await h.settled(idOf(counted));
+    expect((await answer({ action: 'getStatementResult', statementId: idOf(counted) })).Records).toEqual([[{ longValue: 1 }]]);
+    const tooLong = await h.invokeError({ ...event, clientToken: 'x'.repeat(65) });
+    expect(tooLong).toMatchObject({ name: 'InvalidRequest', message: 'clientToken: must be at most 64 characters, got 65' });
+  });
+
   it('passes Data API errors on as RedshiftData.<Name>', async () => {
     const error = await h.invokeError({ action: 'describeStatement', statementId: '00000000-0000-0000-0000-000000000000' });
     expect(error.name).toBe('RedshiftData.ResourceNotFoundException');

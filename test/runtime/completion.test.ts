@@ -287,3 +287,26 @@ describe('timeoutStatement: on a Task timeout the runtime looks before it cancel
     await gate.open();
   });
 });
+
+describe('reconcileStatements: the scheduled sweep completes statements whose event was lost', () => {
+  it('answers the token of a statement that ended unheard, leaves a running one waiting', async () => {
+    const finished = await startCallback("insert into loads select 'swept'", { stepId: 'swept' });
+    expect(await h.settled(finished.statementId)).toBe('FINISHED');
+    const gate = await h.gate();
+    const running = await startCallback(`select 'still', ${gate.sql}`, { stepId: 'still_running' });
+
+    const report = (await h.invoke({ action: 'reconcileStatements' })) as { checked: number; completed: number; remaining: boolean };
+    expect(report.completed).toBeGreaterThanOrEqual(1);
+    expect(report.remaining).toBe(false);
+    expect(await finished.outcome).toEqual({ Id: finished.statementId, Status: 'FINISHED', ResultRows: 1, HasResultSet: false });
+    const items = await h.items();
+    expect(items.some((item) => s(item, 'pk') === `statement#${finished.statementId}`)).toBe(false);
+    expect(items.some((item) => s(item, 'pk') === `statement#${running.statementId}`)).toBe(true);
+    expect(h.stack.registry.pendingTokenCount(running.run)).toBe(1);
+
+    await gate.open();
+    expect(await h.settled(running.statementId)).toBe('FINISHED');
+    await h.invoke({ action: 'reconcileStatements' });
+    expect(await running.outcome).toMatchObject({ Id: running.statementId, Status: 'FINISHED' });
+  });
+});

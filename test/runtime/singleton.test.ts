@@ -184,7 +184,7 @@ steps:
     singleton: true
 `;
   const loaded = loadPipeline({ path: 'interop.yaml', text: spec });
-  const compiled = loaded.pipeline ? compilePipeline(loaded.pipeline) : undefined;
+  const compiled = loaded.pipeline ? compilePipeline(loaded.pipeline).machine : undefined;
   const machine: unknown = compiled;
 
   async function sleepFor(seconds: number): Promise<void> {

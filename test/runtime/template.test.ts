@@ -192,6 +192,19 @@ describe('structure', () => {
     expect(rule.Targets).toEqual([{ Id: 'runtime-queue', Arn: { 'Fn::GetAtt': ['EventQueue', 'Arn'] } }]);
   });
 
+  it('a schedule invokes the runtime sweep for lost completion events every 5 minutes, allowed for that rule only', () => {
+    expect(props('ReconcileSchedule')).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [{ Id: 'runtime-reconcile', Arn: { 'Fn::GetAtt': ['RuntimeFunction', 'Arn'] }, Input: '{"action":"reconcileStatements"}' }],
+    });
+    expect(props('ReconcilePermission')).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { Ref: 'RuntimeFunction' },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': ['ReconcileSchedule', 'Arn'] },
+    });
+  });
+
   it('SQS between the rule and the Lambda: dead-letter queue, queue policy for the rule only, partial batch failures', () => {
     expect(obj(props('EventQueue').RedrivePolicy)).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
     expect(props('EventQueue').VisibilityTimeout).toBe(360);
@@ -219,7 +232,7 @@ describe('structure', () => {
     const actions = all.flatMap((statement) => list(statement.Action)).sort();
     expect(actions).toEqual(
       [
-        'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem',
         'logs:CreateLogStream', 'logs:PutLogEvents',
         'redshift-data:BatchExecuteStatement', 'redshift-data:CancelStatement', 'redshift-data:DescribeStatement', 'redshift-data:ExecuteStatement', 'redshift-data:GetStatementResult',
         'redshift-serverless:GetCredentials', 'redshift:GetClusterCredentials', 'redshift:GetClusterCredentialsWithIAM',

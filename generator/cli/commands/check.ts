@@ -1,6 +1,6 @@
 import { shortDiff } from '../../emit/diff.ts';
 import { findStrays } from '../../emit/strays.ts';
-import { findDrift } from '../../emit/write.ts';
+import { findDrift, leftoverReason, leftovers } from '../../emit/write.ts';
 import { defineCommand, EXIT } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
 import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
@@ -30,9 +30,11 @@ export const checkCommand = defineCommand({
     }
     const strays = findStrays(outDirectory, files);
     for (const name of strays) io.err(`stray: ${shownOut}${name} (no current spec writes it)`);
-    if (drift.length > 0 || strays.length > 0) {
+    const left = leftovers(outDirectory);
+    for (const entry of left) io.err(`leftover: ${shownOut}${entry} (${leftoverReason(entry)})`);
+    if (drift.length > 0 || strays.length > 0 || left.length > 0) {
       const flags = `${options.out ? ` --out ${options.out}` : ''}${options.fragment ? ' --fragment' : ''}${strays.length > 0 ? ' --prune' : ''}`;
-      const problems = [...(drift.length > 0 ? [`${plural(drift.length, 'file')} out of date`] : []), ...(strays.length > 0 ? [`${plural(strays.length, 'stray file')}`] : [])];
+      const problems = [...(drift.length > 0 ? [`${plural(drift.length, 'file')} out of date`] : []), ...(strays.length > 0 ? [`${plural(strays.length, 'stray file')}`] : []), ...(left.length > 0 ? [`${plural(left.length, 'leftover')} of an interrupted generate`] : [])];
       io.err(`${problems.join(', ')}; run 'sfn-redshift generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${flags}' and commit the result.`);
       return EXIT.failed;
     }

@@ -1,23 +1,23 @@
-import { budgetFindings, budgetLine } from '../../emit/budgets.ts';
-import type { CompiledPipeline } from '../../emit/outputs.ts';
+import type { PipelineOutputs } from '../../emit/outputs.ts';
+import { limitFindings, limitsLine } from '../limits-report.ts';
 import { RUNTIME_TEMPLATE_FILE } from '../../emit/runtime-template.ts';
 import { TYPED_MODULE_FILE } from '../../emit/typed-module.ts';
-import { findStrays, removeStrays } from '../../emit/strays.ts';
-import { writeOutputs } from '../../emit/write.ts';
+import { findStrays } from '../../emit/strays.ts';
+import { OutputWriteError, writeOutputs } from '../../emit/write.ts';
 import { defineCommand, EXIT, type Io } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
 import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
 
-/** The budget table, warnings at 80 %; false when a limit is reached and that is not allowed. */
-export function reportBudgets(compiled: readonly CompiledPipeline[], io: Io, allowOverBudget: boolean): boolean {
+/** The limits table, warnings at 80 %; false when a limit is reached and that is not allowed. */
+export function reportLimits(compiled: readonly PipelineOutputs[], io: Io, allowOverBudget: boolean): boolean {
   const width = Math.max(...compiled.map((result) => result.pipeline.name.length));
-  for (const result of compiled) io.out(budgetLine(result.pipeline.name, result.budget, width));
-  return reportBudgetFindings(compiled, io, allowOverBudget, 'nothing was written. --allow-over-budget writes the outputs anyway.');
+  for (const result of compiled) io.out(limitsLine(result.pipeline.name, result.limits, width));
+  return reportLimitFindings(compiled, io, allowOverBudget, 'nothing was written. --allow-over-budget writes the outputs anyway.');
 }
 
 /** Warnings at 80 % of a Step Functions limit, errors at 100 %; false when a limit is reached and that is not allowed. */
-export function reportBudgetFindings(compiled: readonly CompiledPipeline[], io: Io, allowOverBudget: boolean, consequence: string): boolean {
-  const findings = compiled.flatMap((result) => budgetFindings(result.pipeline.name, result.budget));
+export function reportLimitFindings(compiled: readonly PipelineOutputs[], io: Io, allowOverBudget: boolean, consequence: string): boolean {
+  const findings = compiled.flatMap((result) => limitFindings(result.pipeline.name, result.limits));
   const over = findings.filter((finding) => finding.level === 'over');
   for (const finding of findings) io.err(`${finding.level === 'over' && !allowOverBudget ? 'error' : 'warning'}: ${finding.message}`);
   if (over.length > 0 && !allowOverBudget) {
@@ -49,16 +49,22 @@ export const generateCommand = defineCommand({
     const plan = planOutputs(io, positionals, options);
     if (plan === EXIT.invalid) return plan;
     const { compiled, outDirectory, shownOut, files } = plan;
-    if (!reportBudgets(compiled, io, options['allow-over-budget'] === true)) return EXIT.invalid;
-    writeOutputs(outDirectory, files);
+    if (!reportLimits(compiled, io, options['allow-over-budget'] === true)) return EXIT.invalid;
     const strays = findStrays(outDirectory, files);
-    if (options.prune === true) removeStrays(outDirectory, strays);
+    try {
+      // Pruning is part of the same all-or-nothing commit.
+      writeOutputs(outDirectory, files, options.prune === true ? strays : []);
+    } catch (error) {
+      if (!(error instanceof OutputWriteError)) throw error;
+      io.err(`sfn-redshift generate: ${error.message}; nothing was written.`);
+      return EXIT.invalid;
+    }
     for (const name of strays) io.err(options.prune === true ? `  removed ${shownOut}${name} (no current spec writes it)` : `warning: ${shownOut}${name}: no current spec writes it; --prune removes it (check fails while it is there)`);
     const written = files.filter((file) => file.path.endsWith('.fragment.json')).length;
     io.out(`  wrote ${shownOut}<pipeline>.asl.json, .iam.json (role policy), .md (diagram)${written > 0 ? `, ${plural(written, 'fragment')}` : ''}`);
     io.out(`  wrote ${shownOut}${TYPED_MODULE_FILE} (typed module)`);
     if (files.some((file) => file.path === RUNTIME_TEMPLATE_FILE)) io.out(`  wrote ${shownOut}${RUNTIME_TEMPLATE_FILE} (state table and runtime for singleton and callback steps)`);
-    const states = compiled.reduce((sum, result) => sum + result.stateCount, 0);
+    const states = compiled.reduce((sum, result) => sum + result.limits.states, 0);
     io.out(`${plural(compiled.length, 'pipeline')}, ${plural(states, 'state')}, written to ${shownOut}`);
     return EXIT.ok;
   },

@@ -1,7 +1,5 @@
 import { relative, resolve, sep } from 'node:path';
 import { DIAGRAM_FORMATS, renderDot, renderMarkdown, renderMermaid, type DiagramFormat } from '../../emit/diagram.ts';
-import { DEFINITION_FILE_SUFFIX } from '../../emit/outputs.ts';
-import { IAM_FILE_SUFFIX } from '../../emit/iam.ts';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 import { compileSpecs, plural } from '../compile-specs.ts';
 import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from '../spec-files.ts';
@@ -40,7 +38,7 @@ export const graphCommand = defineCommand({
     else {
       const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
       const spec = relative(outDirectory, resolve(io.cwd, pipeline.file)).split(sep).join('/');
-      io.out(renderMarkdown(pipeline, result.budget, { spec, definition: `${pipeline.name}${DEFINITION_FILE_SUFFIX}`, policy: `${pipeline.name}${IAM_FILE_SUFFIX}` }).trimEnd());
+      io.out(renderMarkdown(pipeline, result.limits, { spec, definition: result.definition.path, policy: result.policyFile.path }).trimEnd());
     }
     return EXIT.ok;
   },

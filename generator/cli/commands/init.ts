@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { addScripts, PackageJsonError } from '../../emit/package-json.ts';
 import { textTemplate } from '../../emit/templates.ts';
+import { describeFsError, ensureDirectory, OutputWriteError } from '../../emit/write.ts';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 import { DEFAULT_OUT_DIRECTORY, DEFAULT_SPEC_DIRECTORY } from '../spec-files.ts';
 
@@ -54,8 +55,11 @@ export const initCommand = defineCommand({
     const schema = posix(relative(dirname(specPath), join(io.cwd, ...INSTALLED_SCHEMA)));
     const spec = textTemplate('example-pipeline.yaml.hbs')({ schema, specDirectory: posix(specDirectory), outDirectory: posix(outDirectory) });
 
-    mkdirSync(dirname(specPath), { recursive: true });
-    writeFileSync(specPath, spec, { flag: 'wx' });
+    const written = writeBoth(specPath, spec, packageChange?.added.length ? { path: packagePath, text: packageChange.text } : undefined);
+    if (written !== undefined) {
+      io.err(`sfn-redshift init: ${written.message}; nothing was changed.`);
+      return EXIT.invalid;
+    }
     io.out(`created ${shownSpec} (schema for editors: ${schema})`);
     if (!existsSync(join(io.cwd, ...INSTALLED_SCHEMA))) io.out(`  note: ${posix(join(...INSTALLED_SCHEMA))} is not there yet; npm install --save-dev sfn-redshift puts it there`);
     if (packageChange === undefined) {
@@ -63,7 +67,6 @@ export const initCommand = defineCommand({
       for (const [name, command] of Object.entries(scripts)) io.out(`  "${name}": "${command}"`);
     } else {
       if (packageChange.added.length > 0) {
-        writeFileSync(packagePath, packageChange.text);
         io.out(`added to package.json: ${packageChange.added.map((name) => `"${name}": "${scripts[name as keyof typeof scripts]}"`).join(', ')}`);
       }
       if (packageChange.present.length > 0) io.out(`already in package.json: ${packageChange.present.join(', ')}`);
@@ -72,3 +75,31 @@ export const initCommand = defineCommand({
     return EXIT.ok;
   },
 });
+
+/** Writes the example spec and package.json both or neither; the error names the path and cause. */
+function writeBoth(specPath: string, spec: string, packageJson: { path: string; text: string } | undefined): OutputWriteError | undefined {
+  let created: string[] = [];
+  let current = specPath;
+  try {
+    created = ensureDirectory(dirname(specPath));
+    writeFileSync(specPath, spec, { flag: 'wx' });
+    current = packageJson?.path ?? specPath;
+    if (packageJson) {
+      // Beside it, then renamed over it: a full disk never leaves a truncated package.json.
+      writeFileSync(`${packageJson.path}.${process.pid}.tmp`, packageJson.text);
+      renameSync(`${packageJson.path}.${process.pid}.tmp`, packageJson.path);
+    }
+    return undefined;
+  } catch (error) {
+    if (packageJson) rmSync(`${packageJson.path}.${process.pid}.tmp`, { force: true });
+    if (current !== specPath) rmSync(specPath, { force: true });
+    for (const directory of created.reverse()) {
+      try {
+        rmdirSync(directory);
+      } catch {
+        // not empty: leave it
+      }
+    }
+    return error instanceof OutputWriteError ? error : new OutputWriteError(posix(current), describeFsError(error));
+  }
+}

@@ -1,5 +1,5 @@
 import { defineCommand, EXIT } from '../command.ts';
-import { reportBudgetFindings } from './generate.ts';
+import { reportLimitFindings } from './generate.ts';
 import { compileSpecs, plural } from '../compile-specs.ts';
 import { findSpecFiles } from '../spec-files.ts';
 
@@ -14,7 +14,7 @@ export const validateCommand = defineCommand({
   async run({ positionals, options }, io) {
     const compiled = compileSpecs(findSpecFiles(io.cwd, positionals), io);
     if (compiled === EXIT.invalid) return compiled;
-    if (!reportBudgetFindings(compiled, io, options['allow-over-budget'] === true, 'generate would refuse it.')) return EXIT.invalid;
+    if (!reportLimitFindings(compiled, io, options['allow-over-budget'] === true, 'generate would refuse it.')) return EXIT.invalid;
     io.out(`${plural(compiled.length, 'pipeline')} valid`);
     return EXIT.ok;
   },

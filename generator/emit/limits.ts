@@ -5,9 +5,9 @@
 // Step Functions writes history (see local/executor/history.ts, whose counts the tests
 // compare with these on the local stack).
 import type { Branch, State, StateMachine } from '../compile/asl.ts';
+import { stateOf, type ParallelStepPlan, type StateRole, type PipelinePlan, type StatementStepPlan, type StepPlan } from '../compile/plan.ts';
 import { pollSequence } from '../compile/schedule.ts';
-import { stateName } from '../compile/registry.ts';
-import type { Pipeline, StatementStep, Step } from '../load/model.ts';
+import type { StatementStep } from '../load/model.ts';
 import { successors } from './json.ts';
 
 export const LIMITS = {
@@ -44,8 +44,8 @@ type Segment = { readonly visits: readonly Visit[]; readonly times: number };
 type Path = { readonly segments: readonly Segment[]; readonly nested: readonly Path[]; readonly ends: 'end' | 'fail' };
 
 /** The compiled machine disagrees with this model of it: a bug, never a user error. */
-export class BudgetModelError extends Error {
-  override readonly name = 'BudgetModelError';
+export class CostModelError extends Error {
+  override readonly name = 'CostModelError';
 }
 
 const once = (...names: string[]): Segment => ({ visits: names.map((name) => ({ name })), times: 1 });
@@ -63,8 +63,9 @@ export function maxPolls(step: Pick<StatementStep, 'poll' | 'timeoutSeconds'>): 
   return pollTransitions(step).length + 1;
 }
 
-function pollSegments(step: StatementStep, polls: number): Segment[] {
-  const name = (part: string) => stateName(step.id, part);
+function pollSegments(plan: StatementStepPlan, polls: number): Segment[] {
+  const { step } = plan;
+  const name = (role: StateRole) => stateOf(plan, role);
   const between = pollTransitions(step);
   if (!Number.isInteger(polls) || polls < 1 || polls > between.length + 1) {
     throw new RangeError(`step '${step.id}': ${polls} polls is not possible; between 1 and ${between.length + 1}`);
@@ -80,35 +81,36 @@ function pollSegments(step: StatementStep, polls: number): Segment[] {
   return segments;
 }
 
-function statementPath(step: StatementStep, scenario: StepScenario): Segment[] {
-  const name = (part: string) => stateName(step.id, part);
+function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment[] {
+  const { step } = plan;
+  const name = (role: StateRole) => stateOf(plan, role);
   const { outcome } = scenario;
-  const fetch = outcome.kind === 'finished' && outcome.hasResult === false ? name('NoResult') : name('FetchResult');
+  const fetch = (): string => (outcome.kind === 'finished' && outcome.hasResult === false ? name('NoResult') : name('FetchResult'));
   if (step.mode === 'callback') {
     if (outcome.kind === 'timeout') return [once(name('Execute'), name('Cancel'), name('TimedOut'))];
     if (outcome.kind === 'failed') return [{ visits: [{ name: name('Execute'), fails: true }], times: 1 }];
     if (!step.results) return [once(name('Execute'))];
-    const results = step.statement.kind === 'batch' ? [name('FetchResult')] : [name('HasResult'), fetch];
+    const results = step.statement.kind === 'batch' ? [name('FetchResult')] : [name('HasResult'), fetch()];
     return [once(name('Execute'), ...results, name('Record'))];
   }
-  const lock = step.singleton
+  const locked = plan.lock?.takenBy === 'machine';
+  const lock = locked
     ? scenario.lock === 'takeover'
       ? [name('Lock'), name('Acquire'), name('Holder'), name('HolderState'), name('HolderStatement'), name('HolderExecution'), name('HolderAlive'), name('TakeOver')]
       : [name('Lock'), name('Acquire')]
     : [];
-  const submit = once(...lock, name('Execute'), ...(step.singleton ? [name('Register')] : []));
-  const raise = (part: string) => (step.singleton ? [name(part), name('ReleaseOnError'), name('Raise')] : [name(part)]);
-  if (outcome.kind === 'timeout') return [submit, ...pollSegments(step, maxPolls(step)), once(name('Cancel'), ...raise('TimedOut'))];
-  const polls = pollSegments(step, outcome.polls);
+  const submit = once(...lock, name('Execute'), ...(locked ? [name('Register')] : []));
+  const raise = (role: StateRole) => (locked ? [name(role), name('ReleaseOnError'), name('Raise')] : [name(role)]);
+  if (outcome.kind === 'timeout') return [submit, ...pollSegments(plan, maxPolls(step)), once(name('Cancel'), ...raise('TimedOut'))];
+  const polls = pollSegments(plan, outcome.polls);
   if (outcome.kind === 'failed') return [submit, ...polls, once(...raise('Failed'))];
-  const results = step.results ? [...(step.statement.kind === 'batch' ? [name('PickResult')] : []), name('HasResult'), fetch] : [];
-  return [submit, ...polls, once(...(step.singleton ? [name('Release')] : []), ...results, name('Record'))];
+  const results = step.results ? [...(step.statement.kind === 'batch' ? [name('PickResult')] : []), name('HasResult'), fetch()] : [];
+  return [submit, ...polls, once(...(locked ? [name('Release')] : []), ...results, name('Record'))];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pricing, the way Step Functions writes history
 
-type Machine = Pick<StateMachine, 'StartAt' | 'States'>;
 
 function indexStates(branch: Branch, into = new Map<string, State>()): Map<string, State> {
   for (const [name, state] of Object.entries(branch.States)) {
@@ -145,7 +147,7 @@ function price(path: Path, states: Map<string, State>): Cost {
   for (const segment of path.segments) {
     for (const visit of segment.visits) {
       const state = states.get(visit.name);
-      if (!state) throw new BudgetModelError(`state '${visit.name}' is not in the machine`);
+      if (!state) throw new CostModelError(`state '${visit.name}' is not in the machine`);
       transitions += segment.times;
       events += segment.times * visitEvents(state, visit);
     }
@@ -170,20 +172,20 @@ function checkSegments(segments: readonly Segment[], ends: Path['ends'], states:
   const lastVisit = segments.at(-1)?.visits.at(-1);
   const last = lastVisit ? states.get(lastVisit.name) : undefined;
   const ok = ends === 'fail' ? last?.Type === 'Fail' || lastVisit?.fails === true : last !== undefined && 'End' in last && last.End === true;
-  if (!ok) throw new BudgetModelError(`path ends at '${lastVisit?.name}', which does not ${ends === 'fail' ? 'fail' : 'end'} its scope`);
+  if (!ok) throw new CostModelError(`path ends at '${lastVisit?.name}', which does not ${ends === 'fail' ? 'fail' : 'end'} its scope`);
 }
 
 /** A whole scope's path: it starts where the scope starts, and every transition exists. */
 function checkPath(path: Path, startAt: string, states: Map<string, State>): void {
   const first = path.segments[0]?.visits[0]?.name;
-  if (first !== startAt) throw new BudgetModelError(`path starts at '${first}', the scope at '${startAt}'`);
+  if (first !== startAt) throw new CostModelError(`path starts at '${first}', the scope at '${startAt}'`);
   checkSegments(path.segments, path.ends, states);
 }
 
 function checkEdge(from: string, to: string, states: Map<string, State>): void {
   const state = states.get(from);
-  if (!state) throw new BudgetModelError(`state '${from}' is not in the machine`);
-  if (!successors(state).includes(to)) throw new BudgetModelError(`no transition from '${from}' to '${to}'`);
+  if (!state) throw new CostModelError(`state '${from}' is not in the machine`);
+  if (!successors(state).includes(to)) throw new CostModelError(`no transition from '${from}' to '${to}'`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,43 +193,35 @@ function checkEdge(from: string, to: string, states: Map<string, State>): void {
 
 type Scenarios = (step: StatementStep) => StepScenario;
 
-/**
- * States the compiler puts after a Parallel for its step (named `<id>.<Part>`, such as a merge of
- * the branch outputs), followed along Next.
- */
-function parallelTail(stepId: string, states: Map<string, State>): string[] {
-  const tail: string[] = [];
-  let state = states.get(stepId);
-  while (state && 'Next' in state && typeof state.Next === 'string' && state.Next.startsWith(`${stepId}.`)) {
-    tail.push(state.Next);
-    state = states.get(state.Next);
-  }
-  return tail;
+/** States the compiler puts after a Parallel for its step: the merge of the branch outputs. */
+function parallelTail(plan: ParallelStepPlan): string[] {
+  return plan.states.Merge !== undefined ? [plan.states.Merge] : [];
 }
 
 /** The path of a list of steps under `scenarios`; stops at the first failing statement. */
-function scopePath(steps: readonly Step[], scenarios: Scenarios, states: Map<string, State>): Path {
+function scopePath(steps: readonly StepPlan[], scenarios: Scenarios, states: Map<string, State>): Path {
   const segments: Segment[] = [];
   const nested: Path[] = [];
-  for (const step of steps) {
-    if (step.kind === 'parallel') {
-      const parallel = states.get(step.id);
-      if (parallel?.Type !== 'Parallel') throw new BudgetModelError(`'${step.id}' is not a Parallel state`);
-      const branches = step.branches.map((branch, index) => {
+  for (const plan of steps) {
+    if (plan.kind === 'parallel') {
+      const parallelName = stateOf(plan, 'Parallel');
+      const parallel = states.get(parallelName);
+      if (parallel?.Type !== 'Parallel') throw new CostModelError(`'${parallelName}' is not a Parallel state`);
+      const branches = plan.branches.map((branch, index) => {
         const path = scopePath(branch, scenarios, states);
         checkPath(path, (parallel.Branches[index] as Branch).StartAt, states);
         return path;
       });
       nested.push(...branches);
       const fails = branches.some((branch) => branch.ends === 'fail');
-      segments.push({ visits: [{ name: step.id, ...(fails ? { fails } : {}) }], times: 1 });
+      segments.push({ visits: [{ name: parallelName, ...(fails ? { fails } : {}) }], times: 1 });
       if (fails) return { segments, nested, ends: 'fail' };
-      const tail = parallelTail(step.id, states);
+      const tail = parallelTail(plan);
       if (tail.length > 0) segments.push(once(...tail));
       continue;
     }
-    const scenario = scenarios(step);
-    segments.push(...statementPath(step, scenario));
+    const scenario = scenarios(plan.step);
+    segments.push(...statementPath(plan, scenario));
     if (scenario.outcome.kind !== 'finished') return { segments, nested, ends: 'fail' };
   }
   return { segments, nested, ends: 'end' };
@@ -241,9 +235,10 @@ const EXECUTION_EVENTS = 2;
  * scenario (retries of transient errors not counted: each adds a transition and 3 events). The
  * path is checked against the machine, so a compiler change this model does not know fails loudly.
  */
-export function executionCost(machine: Machine, pipeline: Pick<Pipeline, 'steps'>, scenarios: Scenarios): Cost {
+export function executionCost(plan: Pick<PipelinePlan, 'machine' | 'steps'>, scenarios: Scenarios): Cost {
+  const { machine } = plan;
   const states = indexStates(machine);
-  const path = scopePath(pipeline.steps, scenarios, states);
+  const path = scopePath(plan.steps, scenarios, states);
   checkPath(path, machine.StartAt, states);
   const cost = price(path, states);
   return { transitions: cost.transitions, events: cost.events + EXECUTION_EVENTS };
@@ -260,26 +255,28 @@ const more = (a: Cost | undefined, b: Cost | undefined): Cost | undefined =>
   a === undefined ? b : b === undefined ? a : b.events > a.events || (b.events === a.events && b.transitions > a.transitions) ? b : a;
 
 /** Most expensive way through one statement step that goes on, and one that fails. */
-function worstStatement(step: StatementStep, states: Map<string, State>): Worst {
+function worstStatement(plan: StatementStepPlan, states: Map<string, State>): Worst {
+  const { step } = plan;
   const lock: LockPath = 'takeover';
   const cost = (outcome: StatementOutcome): Cost => {
-    const segments = statementPath(step, { outcome, lock });
+    const segments = statementPath(plan, { outcome, lock });
     if (outcome.kind !== 'finished') checkSegments(segments, 'fail', states);
     return price({ segments, nested: [], ends: outcome.kind === 'finished' ? 'end' : 'fail' }, states);
   };
   const polls = step.mode === 'callback' ? 1 : maxPolls(step);
-  return { success: cost({ kind: 'finished', polls }), failure: more(cost({ kind: 'timeout' }), cost({ kind: 'failed', polls })) };
+  const failure = more(cost({ kind: 'timeout' }), cost({ kind: 'failed', polls }));
+  return { success: cost({ kind: 'finished', polls }), ...(failure !== undefined ? { failure } : {}) };
 }
 
 /**
  * A list of steps: all succeed, each as expensively as it can; or the first k−1 do and step k fails
  * as expensively as it can (which ends the execution).
  */
-function worstScope(steps: readonly Step[], states: Map<string, State>): Worst {
+function worstScope(steps: readonly StepPlan[], states: Map<string, State>): Worst {
   let success = ZERO;
   let failure: Cost | undefined;
-  for (const step of steps) {
-    const worst = step.kind === 'parallel' ? worstParallel(step.id, step.branches, states) : worstStatement(step, states);
+  for (const plan of steps) {
+    const worst = plan.kind === 'parallel' ? worstParallel(plan, states) : worstStatement(plan, states);
     if (worst.failure) failure = more(failure, add(success, worst.failure));
     success = add(success, worst.success);
   }
@@ -290,10 +287,10 @@ function worstScope(steps: readonly Step[], states: Map<string, State>): Worst {
  * A Parallel: every branch at its most expensive success; or at least one branch failing, each
  * branch at its most expensive end (an upper bound: Step Functions stops the other branches).
  */
-function worstParallel(stepId: string, branches: readonly (readonly Step[])[], states: Map<string, State>): Worst {
-  const worst = branches.map((branch) => worstScope(branch, states));
+function worstParallel(plan: ParallelStepPlan, states: Map<string, State>): Worst {
+  const worst = plan.branches.map((branch) => worstScope(branch, states));
   const allSucceed = worst.reduce((sum, branch) => add(sum, branch.success), ZERO);
-  const tail = parallelTail(stepId, states);
+  const tail = parallelTail(plan);
   const tailCost = tail.length > 0 ? price({ segments: [once(...tail)], nested: [], ends: 'end' }, states) : ZERO;
   const success = add(add(allSucceed, { transitions: 1, events: 4 }), tailCost);
   const failing = worst.filter((branch): branch is Required<Worst> => branch.failure !== undefined);
@@ -309,7 +306,8 @@ function worstParallel(stepId: string, branches: readonly (readonly Step[])[], s
   return { success, failure: add(failure, { transitions: 1, events: 3 }) };
 }
 
-export type PipelineBudget = {
+/** How much of Step Functions' limits one pipeline's machine uses. */
+export type LimitUsage = {
   readonly states: number;
   readonly definitionBytes: number;
   /** The most expensive single execution (retries aside). */
@@ -321,11 +319,11 @@ export type PipelineBudget = {
  * at the last poll before its timeout, or times out there; stale singleton locks are taken over the
  * long way; results are fetched), whichever path through the pipeline costs the most events.
  */
-export function worstCaseCost(machine: Machine, pipeline: Pick<Pipeline, 'steps'>): PipelineBudget['worstCase'] {
-  const states = indexStates(machine);
+export function worstCaseCost(plan: Pick<PipelinePlan, 'machine' | 'steps'>): LimitUsage['worstCase'] {
+  const states = indexStates(plan.machine);
   // The model is checked against the machine along the success path that is priced.
-  executionCost(machine, pipeline, (step) => ({ outcome: { kind: 'finished', polls: step.mode === 'callback' ? 1 : maxPolls(step) }, lock: 'takeover' }));
-  const { success, failure } = worstScope(pipeline.steps, states);
+  executionCost(plan, (step) => ({ outcome: { kind: 'finished', polls: step.mode === 'callback' ? 1 : maxPolls(step) }, lock: 'takeover' }));
+  const { success, failure } = worstScope(plan.steps, states);
   const worst = more(success, failure) as Cost;
   return { transitions: worst.transitions, events: worst.events + EXECUTION_EVENTS, ends: worst === success ? 'succeeds' : 'fails' };
 }
@@ -339,63 +337,17 @@ export function countStates(machine: { States: StateMachine['States'] }): number
   return count;
 }
 
-export function pipelineBudget(machine: StateMachine, pipeline: Pick<Pipeline, 'steps'>, definition: string): PipelineBudget {
-  return { states: countStates(machine), definitionBytes: Buffer.byteLength(definition, 'utf8'), worstCase: worstCaseCost(machine, pipeline) };
+/** `definition`: the definition as written (its bytes count against the limit). */
+export function limitUsage(plan: Pick<PipelinePlan, 'machine' | 'steps'>, definition: string): LimitUsage {
+  return { states: countStates(plan.machine), definitionBytes: Buffer.byteLength(definition, 'utf8'), worstCase: worstCaseCost(plan) };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Judging and telling
+// Judging
 
-export type BudgetLevel = 'ok' | 'warn' | 'over';
-export type BudgetFinding = { readonly limit: 'definition' | 'history'; readonly level: Exclude<BudgetLevel, 'ok'>; readonly message: string };
+export type LimitLevel = 'ok' | 'warn' | 'over';
 
-export function level(used: number, limit: number): BudgetLevel {
+export function limitLevel(used: number, limit: number): LimitLevel {
   if (used >= limit) return 'over';
   return used >= limit * WARN_RATIO ? 'warn' : 'ok';
-}
-
-export function percent(used: number, limit: number): string {
-  const share = (used / limit) * 100;
-  return `${share < 10 ? share.toFixed(1) : Math.round(share)}%`;
-}
-
-export function thousands(value: number): string {
-  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  return `${(bytes / 1024).toFixed(1)} KiB`;
-}
-
-/** What is at or above 80 % of a limit, with what would help. */
-export function budgetFindings(name: string, budget: PipelineBudget): BudgetFinding[] {
-  const findings: BudgetFinding[] = [];
-  const definition = level(budget.definitionBytes, LIMITS.definitionBytes);
-  if (definition !== 'ok') {
-    findings.push({
-      limit: 'definition',
-      level: definition,
-      message: `${name}: the definition is ${thousands(budget.definitionBytes)} bytes, ${percent(budget.definitionBytes, LIMITS.definitionBytes)} of Step Functions' 1 MiB limit; split the pipeline into machines that call each other (states:startExecution.sync)`,
-    });
-  }
-  const history = level(budget.worstCase.events, LIMITS.historyEvents);
-  if (history !== 'ok') {
-    findings.push({
-      limit: 'history',
-      level: history,
-      message: `${name}: one execution may write ${thousands(budget.worstCase.events)} history events in the worst case, ${percent(budget.worstCase.events, LIMITS.historyEvents)} of Step Functions' 25,000 limit; raise poll.max, shorten timeouts, or use mode: callback for long statements`,
-    });
-  }
-  return findings;
-}
-
-/** One line of `generate`'s budget table. */
-export function budgetLine(name: string, budget: PipelineBudget, nameWidth: number): string {
-  return [
-    `  ${name.padEnd(nameWidth)}`,
-    `${String(budget.states).padStart(5)} states`,
-    `${formatBytes(budget.definitionBytes).padStart(10)} ${`(${percent(budget.definitionBytes, LIMITS.definitionBytes)} of 1 MiB)`.padEnd(16)}`,
-    `worst case ${thousands(budget.worstCase.events).padStart(6)} history events (${percent(budget.worstCase.events, LIMITS.historyEvents)} of 25,000)`,
-  ].join('  ');
 }
