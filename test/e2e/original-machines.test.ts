@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRuntime } from '../../bin/build.mjs';
 import { startLocalStack, type ExecuteOptions, type LocalStack } from '../../local/stack.ts';
 import type { LambdaContext } from '../../runtime/src/index.ts';
-import { closedGate } from './helpers.ts';
+import { runPipeline } from '../../local/run-pipeline.ts';
+import { closedGate, pipelineFrom } from './helpers.ts';
 
 type Handler = (event: unknown, context?: LambdaContext) => Promise<unknown>;
 
@@ -140,7 +141,7 @@ describe('cdk-stepfunctions-redshift machines, unchanged, on the runtime bundle'
         const ran = branches.filter((branch) => 'executionDetails' in branch);
         const concurrent = branches.filter((branch) => branch.Error === 'ConcurrentExecution');
         expect([iteration, ran.length, concurrent.length]).toEqual([iteration, 1, 9]);
-        expect((ran[0]?.executionDetails as RedshiftEvent).detail.state).toBe('FINISHED');
+        expect(ran[0]).toMatchObject({ executionDetails: { source: 'aws.redshift-data', detail: { state: 'FINISHED' } } });
       } finally {
         onSubmitted = () => undefined;
         await gate.open();
@@ -148,6 +149,30 @@ describe('cdk-stepfunctions-redshift machines, unchanged, on the runtime bundle'
       }
     }
   }, 180_000);
+});
+
+describe('the same runtime deployment during a migration', () => {
+  it('serves a generated callback pipeline with the contract’s step record and errors', async () => {
+    const result = await runPipeline(
+      pipelineFrom(`version: 1
+pipeline: migrated
+mode: callback
+target: { cluster: analytics, database: dev, dbUser: etl }
+steps:
+  - id: first
+    sql: select getdate()
+  - id: invalid
+    sql: select get_date()
+`),
+      { stack, waitMs: 5, substitutions: { RuntimeFunctionArn: FUNCTION_ARN } },
+    );
+    expect([result.status, result.error]).toEqual(['FAILED', 'Redshift.StatementFailed']);
+    expect(result.cause).toMatch(/get_date/);
+    expect(result.steps.map((step) => [step.stepId, step.phase])).toEqual([
+      ['first', 'succeeded'],
+      ['invalid', 'failed'],
+    ]);
+  });
 });
 
 it('an invalid CALLBACK_COMPAT fails the cold start, naming the variable and the valid values', () => {
