@@ -74,8 +74,6 @@ function run(name: string, options: ExecuteOptions = {}) {
   return stack.execute(machine(name), {}, { waitMs: 5, retryIntervalMs: 5, ...options, substitutions: { RuntimeFunctionArn: FUNCTION_ARN } });
 }
 
-type RedshiftEvent = { source: string; 'detail-type': string; detail: { state: string; statementId: string; statementName: string } };
-
 describe('cdk-stepfunctions-redshift machines, unchanged, on the runtime bundle', () => {
   it('success_and_fail: a statement succeeds, then an invalid one is caught as FAILED with the event as cause', async () => {
     const result = await run('success_and_fail');
