@@ -22,6 +22,8 @@ export { installRedshiftCompat } from './redshift-data/compat.ts';
 export type StartPostgresOptions = {
   /** Use this existing server instead of starting one; stop() then leaves it alone. */
   databaseUrl?: string;
+  /** max_connections of a private server (300 by default): more when several stacks share it. */
+  maxConnections?: number;
 };
 
 export type PostgresServer = {
@@ -59,25 +61,25 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     await withClient(url, installRedshiftCompat);
     return { url, stop: async () => {} };
   }
-  return startPrivateServer();
+  return startPrivateServer(options.maxConnections ?? 300);
 }
 
-async function startPrivateServer(): Promise<PostgresServer> {
+async function startPrivateServer(maxConnections: number): Promise<PostgresServer> {
   const parent = await (dataParent ??= chooseDataParent());
   const binaries = await findBinaries();
   const runAs = await postgresUser();
   const templateRoot = templateDir(binaries, parent);
   try {
-    return await startFromTemplate(binaries, runAs, parent, await clusterTemplate(binaries, runAs, templateRoot));
+    return await startFromTemplate(binaries, runAs, parent, await clusterTemplate(binaries, runAs, templateRoot), maxConnections);
   } catch (error) {
     if (error instanceof PortInUseError) throw error;
     // A template damaged from outside (e.g. a /tmp cleaner) fails here: rebuild it once.
     await rm(templateRoot, { recursive: true, force: true });
-    return startFromTemplate(binaries, runAs, parent, await clusterTemplate(binaries, runAs, templateRoot));
+    return startFromTemplate(binaries, runAs, parent, await clusterTemplate(binaries, runAs, templateRoot), maxConnections);
   }
 }
 
-async function startFromTemplate(binaries: Binaries, runAs: RunAs, parent: string, template: Template): Promise<PostgresServer> {
+async function startFromTemplate(binaries: Binaries, runAs: RunAs, parent: string, template: Template, maxConnections: number): Promise<PostgresServer> {
   const rootDir = await mkdtemp(join(parent, 'sfn-redshift-pg-'));
   try {
     if (runAs) await chown(rootDir, runAs.uid, runAs.gid);
@@ -87,7 +89,7 @@ async function startFromTemplate(binaries: Binaries, runAs: RunAs, parent: strin
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const port = await freePort();
       try {
-        const server = await launch(binaries, rootDir, dataDir, port, runAs);
+        const server = await launch(binaries, rootDir, dataDir, port, runAs, maxConnections);
         const url = `postgres://${superuser}:${template.password}@127.0.0.1:${port}/postgres`;
         try {
           await withClient(url, installRedshiftCompat);
@@ -189,6 +191,7 @@ function launch(
   dataDir: string,
   port: number,
   runAs: RunAs,
+  maxConnections: number,
 ): Promise<{ stop(): Promise<void> }> {
   const settings = {
     listen_addresses: '127.0.0.1',
@@ -197,7 +200,7 @@ function launch(
     fsync: 'off',
     synchronous_commit: 'off',
     full_page_writes: 'off',
-    max_connections: '300',
+    max_connections: String(maxConnections),
     shared_buffers: '32MB',
     TimeZone: 'UTC',
     DateStyle: 'ISO, MDY',

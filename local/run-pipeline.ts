@@ -15,6 +15,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { StateMachine } from '../generator/compile/asl.ts';
 import { STEP_ERRORS } from '../generator/compile/errors.ts';
+import { parseStatementName, STATEMENT_NAME_PREFIX } from '../runtime/src/contract.ts';
 import { compilePipeline } from '../generator/compile/pipeline.ts';
 import { statementStepPlans, type PipelinePlan, type StateRole, type StatementStepPlan } from '../generator/compile/plan.ts';
 import type { Pipeline } from '../generator/load/model.ts';
@@ -244,7 +245,10 @@ class ProgressTracker implements RunObserver {
     if (command === 'ExecuteStatementCommand' || command === 'BatchExecuteStatementCommand') {
       const name = field(input, 'StatementName');
       const id = field(output, 'Id');
-      const stepId = typeof name === 'string' ? this.stepsByStatementName.get(name) : undefined;
+      // The name without the execution's suffix (contract: `sfn-redshift/<pipeline>/<stepId>[/<execution>]`).
+      const parts = typeof name === 'string' ? parseStatementName(name) : undefined;
+      const base = parts ? `${STATEMENT_NAME_PREFIX}${parts.pipeline}/${parts.stepId}` : name;
+      const stepId = typeof base === 'string' ? this.stepsByStatementName.get(base) : undefined;
       if (stepId === undefined || typeof id !== 'string') return;
       const step = this.step(stepId, now);
       if (!step || this.settled(step)) return;

@@ -11,10 +11,12 @@ import { createStateTable, startDynamo, type LocalDynamo } from './dynamodb.ts';
 import { createSfnClient, startSfnApi, type LocalSfnApi } from './sfn-api.ts';
 import { Executor, ExecutionRegistry, type ExecuteOptions, type ExecutionResult, type LambdaHandler } from './executor/index.ts';
 import { invoke } from './executor/lambda.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './executor/aws.ts';
+import { LOCAL_CREDENTIALS, LOCAL_MACHINE_ROLE, LOCAL_REGION, LOCAL_RUNTIME_CREDENTIALS, LOCAL_RUNTIME_ROLE } from './executor/aws.ts';
+import { executionStatusChangeEvent, ruleMatches, type ExecutionEventRule, type ExecutionStatusChangeEvent } from './sfn-events.ts';
 
 export type { ExecuteOptions, ExecutionResult, LambdaHandler } from './executor/index.ts';
 export type { RedshiftStatusChangeEvent } from './redshift-data/index.ts';
+export type { ExecutionEventRule, ExecutionStatusChangeEvent } from './sfn-events.ts';
 
 export const DEFAULT_STATE_TABLE_NAME = 'sfn-redshift-state';
 
@@ -43,14 +45,28 @@ export type LocalStackOptions = {
    * services"): an event for which this answers true is lost, reaching neither target above.
    */
   dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
+  /**
+   * EventBridge rules on "Step Functions Execution Status Change" events: the stack emits one for
+   * every status an execution takes and delivers it to each matching rule's target (the runtime
+   * Lambda, or a reaper state machine, which runs as the machines' role).
+   */
+  executionEventRules?: readonly ExecutionEventRule[];
+  /** Also called with each execution status change event. */
+  onExecutionEvent?: (event: ExecutionStatusChangeEvent) => void | Promise<void>;
 };
 
 export type LocalStack = {
   endpoints: { redshiftData: string; dynamodb: string; sfn: string };
   databaseUrl: string;
   stateTableName: string;
-  /** Real SDK clients on the local endpoints (dummy credentials, us-east-1). */
-  clients: { redshiftData: RedshiftDataClient; dynamodb: DynamoDBClient; sfn: SFNClient };
+  /**
+   * Real SDK clients on the local endpoints (dummy credentials, us-east-1). They sign as the state
+   * machines' role; `runtimeRedshiftData` signs as the runtime Lambda's role. The Data API shows a
+   * role only its own statements, as AWS does.
+   */
+  clients: { redshiftData: RedshiftDataClient; runtimeRedshiftData: RedshiftDataClient; dynamodb: DynamoDBClient; sfn: SFNClient };
+  /** Waits until every execution event delivered so far has been handled (its target done). */
+  drainExecutionEvents(): Promise<void>;
   /** Environment for running the runtime Lambda against this stack (endpoints, credentials, STATE_TABLE). */
   lambdaEnvironment: Record<string, string>;
   executor: Executor;
@@ -62,9 +78,15 @@ export type LocalStack = {
   stop(): Promise<void>;
 };
 
-export function createRedshiftDataClient(endpoint: string): RedshiftDataClient {
-  return new RedshiftDataClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+export function createRedshiftDataClient(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string } = LOCAL_CREDENTIALS): RedshiftDataClient {
+  return new RedshiftDataClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1 });
 }
+
+/** The IAM identities of the local account: the state machines' role and the runtime's. */
+const PRINCIPALS: Readonly<Record<string, string>> = {
+  [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_MACHINE_ROLE,
+  [LOCAL_RUNTIME_CREDENTIALS.accessKeyId]: LOCAL_RUNTIME_ROLE,
+};
 
 async function runSql(databaseUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -128,21 +150,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Stopped in reverse order: the Data API first (it drains event deliveries, which may still
     // call the SFN API through these clients), then the clients, then the servers.
     const sfn = createSfnClient(sfnServer.endpoint);
-    let redshiftData: RedshiftDataClient | undefined;
+    const dataClients: RedshiftDataClient[] = [];
     started.push({
       name: 'clients',
       stop: () => {
-        redshiftData?.destroy();
+        for (const client of dataClients) client.destroy();
         sfn.destroy();
       },
     });
-    const dataApiOptions: Parameters<typeof startRedshiftDataApi>[0] = { databaseUrl: db.url, onEvent: deliver };
+    const dataApiOptions: Parameters<typeof startRedshiftDataApi>[0] = { databaseUrl: db.url, onEvent: deliver, principals: PRINCIPALS };
     if (options.pageSize !== undefined) dataApiOptions.pageSize = options.pageSize;
     if (options.maxActiveStatements !== undefined) dataApiOptions.maxActiveStatements = options.maxActiveStatements;
     const dataApi: RedshiftDataApi = await startRedshiftDataApi(dataApiOptions);
     started.push({ name: 'redshift-data', stop: () => dataApi.stop() });
     const dataClient = createRedshiftDataClient(dataApi.endpoint);
-    redshiftData = dataClient;
+    const runtimeDataClient = createRedshiftDataClient(dataApi.endpoint, LOCAL_RUNTIME_CREDENTIALS);
+    dataClients.push(dataClient, runtimeDataClient);
 
     await createStateTable(ddb.client, stateTableName);
     if (options.initSql !== undefined && options.initSql.trim() !== '') await runSql(db.url, options.initSql);
@@ -151,17 +174,52 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     executor = exec;
     const inFlight = new Set<Promise<unknown>>();
     let stopping: Promise<void> | undefined;
+    const track = (run: Promise<unknown>): void => {
+      const tracked = run.catch(() => undefined);
+      inFlight.add(tracked);
+      void tracked.finally(() => inFlight.delete(tracked));
+    };
+    const eventDeliveries = new Set<Promise<unknown>>();
+    const deliverExecutionEvent = (event: ExecutionStatusChangeEvent): void => {
+      const deliveries: Promise<unknown>[] = [];
+      if (options.onExecutionEvent) deliveries.push(Promise.resolve().then(() => options.onExecutionEvent?.(event)));
+      for (const rule of options.executionEventRules ?? []) {
+        if (!ruleMatches(rule, event)) continue;
+        const { target } = rule;
+        if ('function' in target) {
+          deliveries.push(invoke(exec.functions, target.function, event as unknown as Parameters<typeof invoke>[2]));
+        } else if (!stopping) {
+          // The rule's StartExecution of the reaper machine, with the event as its input.
+          const run = exec.execute(target.stateMachine.definition, event, {
+            stateMachineName: target.stateMachine.name,
+            substitutions: { StateTableName: stateTableName },
+          });
+          track(run);
+          deliveries.push(run);
+        }
+      }
+      for (const delivery of deliveries) {
+        const tracked = delivery.catch((error: unknown) => console.error(`execution event for ${event.detail.executionArn}: delivery failed:`, error));
+        eventDeliveries.add(tracked);
+        void tracked.finally(() => eventDeliveries.delete(tracked));
+      }
+    };
+    const unsubscribe = registry.onStatusChange((record) => deliverExecutionEvent(executionStatusChangeEvent(record)));
+    started.push({ name: 'execution-events', stop: unsubscribe });
 
     return {
       endpoints: { redshiftData: dataApi.endpoint, dynamodb: ddb.endpoint, sfn: sfnServer.endpoint },
       databaseUrl: db.url,
       stateTableName,
-      clients: { redshiftData: dataClient, dynamodb: ddb.client, sfn },
+      clients: { redshiftData: dataClient, runtimeRedshiftData: runtimeDataClient, dynamodb: ddb.client, sfn },
+      async drainExecutionEvents() {
+        while (eventDeliveries.size > 0) await Promise.all([...eventDeliveries]);
+      },
       lambdaEnvironment: {
         AWS_REGION: LOCAL_REGION,
         AWS_DEFAULT_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ACCESS_KEY_ID: LOCAL_RUNTIME_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_RUNTIME_CREDENTIALS.secretAccessKey,
         AWS_ENDPOINT_URL_REDSHIFT_DATA: dataApi.endpoint,
         AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
         AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
@@ -175,9 +233,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ...executeOptions,
           substitutions: { StateTableName: stateTableName, ...executeOptions.substitutions },
         });
-        const tracked = run.catch(() => undefined);
-        inFlight.add(tracked);
-        void tracked.finally(() => inFlight.delete(tracked));
+        track(run);
         return run;
       },
       registerFunction(nameOrArn, handler) {

@@ -4,6 +4,11 @@
 // @ts-expect-error bin/build.mjs is plain JavaScript without declarations
 import { buildCli, buildRuntime } from '../bin/build.mjs';
 
+// Both vitest projects (unit, integration) list this setup; they run it in the same process, so
+// the build is shared through globalThis (each project may load its own copy of this module).
+const shared = globalThis as { sfnRedshiftTestBuild?: Promise<unknown> };
+
 export default async function setup(): Promise<void> {
-  await Promise.all([(buildCli as () => Promise<unknown>)(), (buildRuntime as () => Promise<unknown>)()]);
+  shared.sfnRedshiftTestBuild ??= Promise.all([(buildCli as () => Promise<unknown>)(), (buildRuntime as () => Promise<unknown>)()]);
+  await shared.sfnRedshiftTestBuild;
 }

@@ -1,5 +1,6 @@
 import type { StatementStep } from '../load/model.ts';
-import type { JsonObject, Transition } from './asl.ts';
+import type { InvocationPayload } from '../../runtime/src/invocation.ts';
+import type { Transition } from './asl.ts';
 import type { CompileContext } from './context.ts';
 import { retryField } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
@@ -14,39 +15,35 @@ export const TRANSIENT_LAMBDA_ERRORS = [
   'Lambda.TooManyRequestsException',
 ] as const;
 
+/** The parts of a payload in order, each an object literal checked against the runtime's event (a misspelt field is a compile error). */
+function payload(...parts: InvocationPayload[]): InvocationPayload {
+  return Object.assign({}, ...parts);
+}
+
 /** The runtime's event for submitting this step's statement (the seed's API plus our extensions). */
-function submitPayload(step: StatementStep): JsonObject {
+function submitPayload(step: StatementStep): InvocationPayload {
   const { statement, target } = step;
   const action = step.singleton ? 'executeSingletonStatement' : statement.kind === 'batch' ? 'batchExecuteStatement' : 'executeStatement';
-  return {
-    action,
-    ...(statement.kind === 'batch' ? { sqls: statement.sqls } : { sqlStatement: statement.sql }),
-    ...(step.parameters.length > 0
+  return payload(
+    { action },
+    statement.kind === 'batch' ? { sqls: statement.sqls } : { sqlStatement: statement.sql },
+    step.parameters.length > 0
       ? {
           parameters: Object.fromEntries(
             step.parameters.map(({ name, value }) => (value.kind === 'path' ? [`${name}.$`, `States.Format('{}', ${value.path})`] : [name, value.value])),
           ),
         }
-      : {}),
-    'taskToken.$': '$$.Task.Token',
-    'executionArn.$': '$$.Execution.Id',
-    stepId: step.id,
-    statementName: step.statementName,
-    ...(target.kind === 'cluster' ? { clusterIdentifier: target.cluster } : { workgroupName: target.workgroup }),
-    database: target.database,
-    ...(target.kind === 'cluster' && target.dbUser !== undefined ? { dbUser: target.dbUser } : {}),
-    ...(target.secretArn !== undefined ? { secretArn: target.secretArn } : {}),
-  };
+      : {},
+    { 'taskToken.$': '$$.Task.Token', 'executionArn.$': '$$.Execution.Id', stepId: step.id, statementName: step.statementName },
+    target.kind === 'cluster' ? { clusterIdentifier: target.cluster } : { workgroupName: target.workgroup },
+    { database: target.database },
+    target.kind === 'cluster' && target.dbUser !== undefined ? { dbUser: target.dbUser } : {},
+    target.secretArn !== undefined ? { secretArn: target.secretArn } : {},
+  );
 }
 
-function latestPayload(step: StatementStep, action: 'cancelStatement' | 'getStatementResult'): JsonObject {
-  return {
-    action,
-    statementId: 'LATEST',
-    'executionArn.$': '$$.Execution.Id',
-    stepId: step.id,
-    ...(action === 'getStatementResult' ? { format: 'stepFunctions' } : {}),
-  };
+function latestPayload(step: StatementStep, action: 'cancelStatement' | 'getStatementResult'): InvocationPayload {
+  return payload({ action, statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id', stepId: step.id }, action === 'getStatementResult' ? { format: 'stepFunctions' } : {});
 }
 
 /**

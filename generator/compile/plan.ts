@@ -21,6 +21,12 @@ export type StateRole =
   | 'Status'
   | 'Backoff'
   | 'LastWait'
+  // Poll mode with `poll.longPoll` (with Describe and Status: one round of long polls)
+  | 'Describe2'
+  | 'Status2'
+  | 'Describe3'
+  | 'Status3'
+  | 'NextPolls'
   | 'Failed'
   | 'Aborted'
   // Callback mode

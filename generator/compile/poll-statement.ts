@@ -1,5 +1,5 @@
 import type { StatementStep } from '../load/model.ts';
-import type { Catcher, Transition } from './asl.ts';
+import type { Catcher, ChoiceRule, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
 import { dataApiRetry, submitParameters } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
@@ -7,13 +7,17 @@ import { DATA_API, dataApiPermissions } from './integrations.ts';
 import { arrayItem, arrayOf, mathAdd } from './intrinsics.ts';
 import type { StateRole } from './plan.ts';
 import { renderResults } from './results.ts';
-import { pollPlan } from './schedule.ts';
+import { LONG_POLL_PAIRS, LONG_POLL_ROUND, longPollPlan, pollPlan } from './schedule.ts';
 import { lockHeldCatchers, renderLockAcquisition, renderRegisterStatement, renderRelease, renderReleaseAndRaise } from './singleton.ts';
 import { stepPaths } from './step-paths.ts';
 
+/** Where a poll's answer leads: the terminal statuses, and the cancel once the budget is spent. */
+type LoopExits = { readonly finished: string; readonly failed: string; readonly aborted: string; readonly cancel: string };
+
 /**
- * A statement in poll mode: submit → wait (capped exponential backoff, computed at compile time)
- * → describe → FINISHED | FAILED | ABORTED | budget spent (cancel, then fail) | wait again.
+ * A statement in poll mode: submit → wait → describe → FINISHED | FAILED | ABORTED | budget spent
+ * (cancel, then fail) | wait again. The wait is a Wait state (capped exponential backoff computed
+ * at compile time), or with `poll.longPoll` the DescribeStatement call itself (WaitTimeSeconds).
  * The budget is the sum of the waits, never a clock, so compressed time behaves the same.
  */
 export function renderPollStatement(ctx: CompileContext, step: StatementStep, exit: Transition): string {
@@ -45,6 +49,46 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
   const afterResults = step.results ? renderResults(ctx, step, record) : record;
   const finished = step.singleton ? renderRelease(ctx, step, next(afterResults)) : afterResults;
 
+  const exits: LoopExits = {
+    finished,
+    failed: failure('Failed', STEP_ERRORS.statementFailed, `${paths.statement}.Error`),
+    aborted: failure('Aborted', STEP_ERRORS.statementAborted, paths.statementId),
+    cancel: name('Cancel'),
+  };
+  const submit =
+    step.poll.longPollSeconds === undefined
+      ? renderBackoffLoop(ctx, step, exits, catchers)
+      : renderLongPollLoop(ctx, step, step.poll.longPollSeconds, exits, catchers);
+  const timedOut = failure('TimedOut', STEP_ERRORS.statementTimeout, paths.statementId);
+  states.task('Cancel', DATA_API.cancelStatement, {
+    Comment: 'Budget spent: cancel the statement so that nothing keeps running',
+    Parameters: { 'Id.$': paths.statementId },
+    ResultPath: null,
+    ...dataApiRetry(step.retry),
+    Catch: [
+      // It ended between the last poll and the cancel: nothing is left running.
+      { ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'], ResultPath: null, Next: timedOut },
+      ...(catchers.Catch ?? []),
+    ],
+    Next: timedOut,
+  }, dataApiPermissions(DATA_API.cancelStatement, step.target));
+  return step.singleton ? renderLockAcquisition(ctx, step, submit) : submit;
+}
+
+function statusRules(step: StatementStep, exits: LoopExits): ChoiceRule[] {
+  const status = `${stepPaths(step.id).statement}.Status`;
+  return [
+    { Variable: status, StringEquals: 'FINISHED', Next: exits.finished },
+    { Variable: status, StringEquals: 'FAILED', Next: exits.failed },
+    { Variable: status, StringEquals: 'ABORTED', Next: exits.aborted },
+  ];
+}
+
+/** Execute → Wait → Describe → Status → Backoff | LastWait → Wait …; returns the submit state. */
+function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: LoopExits, catchers: { Catch?: Catcher[] }): string {
+  const states = ctx.scope.step(step.id);
+  const paths = stepPaths(step.id);
+  const name = states.name.bind(states);
   const { intervals, successor } = pollPlan(step.poll);
   const budget = step.timeoutSeconds;
   const firstWait = Math.min(intervals[0] as number, budget);
@@ -71,14 +115,11 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     ...catchers,
     Next: name('Status'),
   }, dataApiPermissions(DATA_API.describeStatement, step.target));
-  const status = `${paths.statement}.Status`;
   states.add('Status', {
     Type: 'Choice',
     Choices: [
-      { Variable: status, StringEquals: 'FINISHED', Next: finished },
-      { Variable: status, StringEquals: 'FAILED', Next: failure('Failed', STEP_ERRORS.statementFailed, `${paths.statement}.Error`) },
-      { Variable: status, StringEquals: 'ABORTED', Next: failure('Aborted', STEP_ERRORS.statementAborted, paths.statementId) },
-      { Variable: `${run}.Remaining`, NumericLessThanEquals: 0, Next: name('Cancel') },
+      ...statusRules(step, exits),
+      { Variable: `${run}.Remaining`, NumericLessThanEquals: 0, Next: exits.cancel },
       { Variable: `${run}.Remaining`, NumericLessThanPath: `${run}.NextWait`, Next: name('LastWait') },
     ],
     Default: name('Backoff'),
@@ -104,18 +145,59 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     ResultPath: run,
     Next: wait,
   });
-  const timedOut = failure('TimedOut', STEP_ERRORS.statementTimeout, paths.statementId);
-  states.task('Cancel', DATA_API.cancelStatement, {
-    Comment: 'Budget spent: cancel the statement so that nothing keeps running',
-    Parameters: { 'Id.$': paths.statementId },
-    ResultPath: null,
+  return submit;
+}
+
+/**
+ * Long polling: Execute → Describe → Status → Describe2 → Status2 → Describe3 → Status3 →
+ * NextPolls → Describe …, each Describe waiting in the Data API (WaitTimeSeconds) until the
+ * statement ends or its window passes. A Describe that answers a running status has waited its
+ * whole window, so the budget is counted in windows without a clock; the counter is kept once per
+ * round of LONG_POLL_ROUND polls (one Pass per round instead of one per poll keeps a 1 h statement
+ * under 300 transitions and 24 h under 25,000 events), and each Status compares it with the
+ * windows already spent in the round. See schedule.ts longPollPlan for the first window.
+ */
+function renderLongPollLoop(ctx: CompileContext, step: StatementStep, longPollSeconds: number, exits: LoopExits, catchers: { Catch?: Catcher[] }): string {
+  const states = ctx.scope.step(step.id);
+  const paths = stepPaths(step.id);
+  const name = states.name.bind(states);
+  const plan = longPollPlan(longPollSeconds, step.timeoutSeconds, !step.singleton);
+  const run = paths.run;
+  const [first] = LONG_POLL_PAIRS;
+
+  const { call, parameters } = submitParameters(step);
+  const submit = states.task('Execute', call, {
+    Parameters: { ...parameters, ...(plan.submitWait === undefined ? {} : { WaitTimeSeconds: plan.submitWait }) },
+    ResultSelector: { 'Id.$': '$.Id', Wait: plan.firstWait, Remaining: plan.remaining },
+    ResultPath: run,
     ...dataApiRetry(step.retry),
-    Catch: [
-      // It ended between the last poll and the cancel: nothing is left running.
-      { ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'], ResultPath: null, Next: timedOut },
-      ...(catchers.Catch ?? []),
-    ],
-    Next: timedOut,
-  }, dataApiPermissions(DATA_API.cancelStatement, step.target));
-  return step.singleton ? renderLockAcquisition(ctx, step, submit) : submit;
+    ...catchers,
+    Next: step.singleton ? name('Register') : name(first[0]),
+  }, dataApiPermissions(call, step.target));
+  if (step.singleton) renderRegisterStatement(ctx, step, name(first[0]));
+
+  LONG_POLL_PAIRS.forEach(([describe, status], index) => {
+    const following = LONG_POLL_PAIRS[index + 1];
+    states.task(describe, DATA_API.describeStatement, {
+      Comment: `Answers when the statement ends, or after ${index === 0 ? 'its window' : `${plan.window} s`} with the status it has then`,
+      Parameters: { 'Id.$': paths.statementId, ...(index === 0 ? { 'WaitTimeSeconds.$': `${run}.Wait` } : { WaitTimeSeconds: plan.window }) },
+      ResultPath: paths.statement,
+      ...dataApiRetry(step.retry),
+      ...catchers,
+      Next: name(status),
+    }, dataApiPermissions(DATA_API.describeStatement, step.target));
+    states.add(status, {
+      Type: 'Choice',
+      Choices: [...statusRules(step, exits), { Variable: `${run}.Remaining`, NumericLessThanEquals: index * plan.window, Next: exits.cancel }],
+      Default: following === undefined ? name('NextPolls') : name(following[0]),
+    });
+  });
+  states.add('NextPolls', {
+    Type: 'Pass',
+    Comment: `${LONG_POLL_ROUND} windows of ${plan.window} s spent: count them against the budget of ${step.timeoutSeconds} s`,
+    Parameters: { 'Id.$': paths.statementId, Wait: plan.window, 'Remaining.$': mathAdd(`${run}.Remaining`, String(-LONG_POLL_ROUND * plan.window)) },
+    ResultPath: run,
+    Next: name(first[0]),
+  });
+  return submit;
 }

@@ -1,4 +1,5 @@
 import type { PollSchedule } from '../load/model.ts';
+import type { StateRole } from './plan.ts';
 
 /**
  * The poll waits of a step, computed at compile time because ASL has no multiplication:
@@ -62,4 +63,50 @@ export function pollWaits(poll: PollSchedule, budgetSeconds: number, runSeconds 
     if (waited >= runSeconds) break;
   }
   return waits;
+}
+
+/** The Describe and Status states of one round of long polls, in order; the budget counter is updated once per round. */
+export const LONG_POLL_PAIRS = [
+  ['Describe', 'Status'],
+  ['Describe2', 'Status2'],
+  ['Describe3', 'Status3'],
+] as const satisfies readonly (readonly [StateRole, StateRole])[];
+
+/** Long polls per round of the long-poll loop. */
+export const LONG_POLL_ROUND = LONG_POLL_PAIRS.length;
+
+/**
+ * The windows of a long-polled statement, in whole seconds. The budget is cut into windows of
+ * `window` (the long poll, at most the budget); the first window takes the remainder, so that the
+ * windows add up to the budget exactly. The submit waits out that first window itself when it may
+ * (not for a singleton step: its statement id must reach the lock at once); otherwise the first
+ * Describe does. `remaining`: the budget left once the first Describe's wait is over, as the
+ * Execute state's selector sets it. `polls`: Describe calls of a statement that outlives its budget.
+ */
+export type LongPollPlan = {
+  readonly window: number;
+  readonly submitWait?: number;
+  readonly firstWait: number;
+  readonly remaining: number;
+  readonly polls: number;
+};
+
+export function longPollPlan(longPollSeconds: number, budgetSeconds: number, submitMayWait: boolean): LongPollPlan {
+  const window = Math.max(1, Math.min(longPollSeconds, budgetSeconds));
+  const windows = Math.ceil(budgetSeconds / window);
+  const first = budgetSeconds - window * (windows - 1);
+  const submitWaits = submitMayWait && windows > 1;
+  const firstWait = submitWaits ? window : first;
+  return {
+    window,
+    ...(submitWaits ? { submitWait: first } : {}),
+    firstWait,
+    remaining: budgetSeconds - (submitWaits ? first : 0) - firstWait,
+    polls: submitWaits ? windows - 1 : windows,
+  };
+}
+
+/** Seconds each wait of a long-polled statement covers, in order: the submit's (if any), then each Describe's. */
+export function longPollWaits(plan: LongPollPlan): number[] {
+  return [...(plan.submitWait === undefined ? [] : [plan.submitWait]), plan.firstWait, ...Array.from({ length: plan.polls - 1 }, () => plan.window)];
 }

@@ -24,8 +24,14 @@ export function sqlFirstLine(step: StatementStep, maxLength = SQL_PREVIEW_LENGTH
   return sqls.length > 1 ? `${short} (+${sqls.length - 1} more)` : short;
 }
 
+/** How the step waits: `callback`, `poll`, or `long poll 30s` (poll mode with `poll.longPoll`). */
+function modeLabel(step: StatementStep): string {
+  const { longPollSeconds } = step.poll;
+  return step.mode === 'poll' && longPollSeconds !== undefined ? `long poll ${formatDuration(longPollSeconds)}` : step.mode;
+}
+
 function tags(step: StatementStep): string[] {
-  return [step.mode, ...(step.singleton ? ['singleton'] : []), ...(step.results ? ['results'] : [])];
+  return [modeLabel(step), ...(step.singleton ? ['singleton'] : []), ...(step.results ? ['results'] : [])];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,7 +239,7 @@ function rows(steps: readonly Step[], prefix: string): Row[] {
       {
         step: `${prefix}${codeCell(step.id)}`,
         sql: codeCell(sqlFirstLine(step, 80)),
-        mode: [step.mode, ...(step.singleton ? ['singleton'] : [])].join(', '),
+        mode: [modeLabel(step), ...(step.singleton ? ['singleton'] : [])].join(', '),
         timeout: formatDuration(step.timeoutSeconds),
         results: step.results ? 'yes' : '',
       },

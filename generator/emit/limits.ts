@@ -6,7 +6,7 @@
 // compare with these on the local stack).
 import type { Branch, State, StateMachine } from '../compile/asl.ts';
 import { stateOf, type ParallelStepPlan, type StateRole, type PipelinePlan, type StatementStepPlan, type StepPlan } from '../compile/plan.ts';
-import { pollSequence } from '../compile/schedule.ts';
+import { LONG_POLL_PAIRS, longPollPlan, pollSequence } from '../compile/schedule.ts';
 import type { StatementStep } from '../load/model.ts';
 import { successors } from './json.ts';
 
@@ -59,13 +59,31 @@ export function pollTransitions(step: Pick<StatementStep, 'poll' | 'timeoutSecon
 }
 
 /** DescribeStatement calls of a poll-mode statement that runs until its budget is spent. */
-export function maxPolls(step: Pick<StatementStep, 'poll' | 'timeoutSeconds'>): number {
+export function maxPolls(step: Pick<StatementStep, 'poll' | 'timeoutSeconds' | 'singleton'>): number {
+  const { longPollSeconds } = step.poll;
+  if (longPollSeconds !== undefined) return longPollPlan(longPollSeconds, step.timeoutSeconds, !step.singleton).polls;
   return pollTransitions(step).length + 1;
+}
+
+/** The long-poll loop: each Describe/Status pair of a round, then NextPolls, over again. */
+function longPollSegments(plan: StatementStepPlan, polls: number): Segment[] {
+  const name = (role: StateRole) => stateOf(plan, role);
+  const pairs = LONG_POLL_PAIRS.map(([describe, status]) => [name(describe), name(status)]);
+  const rounds = Math.floor((polls - 1) / pairs.length);
+  const round = [...pairs.flat(), name('NextPolls')];
+  const rest = pairs.slice(0, polls - rounds * pairs.length).flat();
+  return [...(rounds > 0 ? [{ visits: round.map((state) => ({ name: state })), times: rounds }] : []), once(...rest)];
 }
 
 function pollSegments(plan: StatementStepPlan, polls: number): Segment[] {
   const { step } = plan;
   const name = (role: StateRole) => stateOf(plan, role);
+  if (step.poll.longPollSeconds !== undefined) {
+    if (!Number.isInteger(polls) || polls < 1 || polls > maxPolls(step)) {
+      throw new RangeError(`step '${step.id}': ${polls} polls is not possible; between 1 and ${maxPolls(step)}`);
+    }
+    return longPollSegments(plan, polls);
+  }
   const between = pollTransitions(step);
   if (!Number.isInteger(polls) || polls < 1 || polls > between.length + 1) {
     throw new RangeError(`step '${step.id}': ${polls} polls is not possible; between 1 and ${between.length + 1}`);

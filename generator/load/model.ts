@@ -1,44 +1,13 @@
-/** The spec as it stands in YAML after schema validation (every field optional where the schema allows). */
-export type RawTarget = {
-  cluster?: string;
-  workgroup?: string;
-  database?: string;
-  dbUser?: string;
-  secretArn?: string;
-};
-export type RawDuration = string | number;
-export type RawPoll = { initial?: RawDuration; max?: RawDuration; factor?: number; longPoll?: RawDuration };
-export type RawRetry = { attempts?: number; interval?: RawDuration; factor?: number };
-export type Mode = 'poll' | 'callback';
+import type { RawPipeline, Step as RawStep } from './raw-spec.generated.ts';
 
-export type RawStep = {
-  id: string;
-  description?: string;
-  sql?: string;
-  sqlFile?: string;
-  sqls?: string[];
-  parallel?: { steps: RawStep[] }[];
-  parameters?: Record<string, string | number | boolean>;
-  results?: boolean;
-  singleton?: boolean;
-  timeout?: RawDuration;
-  poll?: RawPoll;
-  retry?: RawRetry;
-  mode?: Mode;
-  target?: RawTarget;
-};
-
-export type RawPipeline = {
-  version: 1;
-  pipeline: string;
-  description?: string;
-  mode?: Mode;
-  stateTable?: string;
-  runtimeFunctionArn?: string;
-  target: RawTarget;
-  defaults?: { timeout?: RawDuration; poll?: RawPoll; retry?: RawRetry };
-  steps: RawStep[];
-};
+/** The spec as it stands in YAML after schema validation: the types are the schema's (generated). */
+export type { RawPipeline, RawStep };
+/** A target as a step may write it (every field optional; the pipeline's own requires `database`). */
+export type RawTarget = NonNullable<RawStep['target']>;
+export type RawPoll = NonNullable<RawStep['poll']>;
+export type RawRetry = NonNullable<RawStep['retry']>;
+export type RawDuration = NonNullable<RawStep['timeout']>;
+export type Mode = NonNullable<RawStep['mode']>;
 
 /** Everything below is the normalized pipeline: every default filled, durations in seconds. */
 export type Target =

@@ -16,7 +16,7 @@ import { ExecutionRegistry, type FinalStatus } from './registry.ts';
 import { FunctionRegistry } from './lambda.ts';
 import { taskHandler } from './dispatch.ts';
 import { jsonRoundTrip } from './json.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws.ts';
+import { LOCAL_ACCOUNT, LOCAL_MACHINE_ROLE, LOCAL_REGION } from './aws.ts';
 import { DATA_LIMIT_EXCEEDED, payloadOverLimit } from './data-limit.ts';
 import { TaskFailure } from './errors.ts';
 import type { ExecutorClients, LambdaHandler, TaskHandler } from './types.ts';
@@ -196,7 +196,7 @@ export class Executor {
       Execution: {
         Id: executionArn,
         Name: name,
-        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-stepfunctions`,
+        RoleArn: LOCAL_MACHINE_ROLE,
         StartTime: startTime,
         RedriveCount: 0,
         [ROOT_INPUT_FIELD]: executionInput,

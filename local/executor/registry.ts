@@ -80,12 +80,27 @@ export function isExecutionArn(arn: string): boolean {
   return EXECUTION_ARN.test(arn);
 }
 
+/** Told every status an execution takes (RUNNING at start, then its final status). */
+export type ExecutionListener = (record: ExecutionRecord) => void;
+
 export class ExecutionRegistry {
   private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly listeners = new Set<ExecutionListener>();
   private readonly stoppers = new Map<string, (error?: string, cause?: string) => void>();
   private readonly tokens = new Map<string, TokenEntry>();
 
   // ---- executions -------------------------------------------------------------------------
+
+  /** Subscribes to status changes (as EventBridge's execution status change events); answers the unsubscribe. */
+  onStatusChange(listener: ExecutionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private publish(executionArn: string): void {
+    const record = this.getExecution(executionArn);
+    if (record) for (const listener of this.listeners) listener(record);
+  }
 
   /** Registers a RUNNING execution. `stop` aborts it (StopExecution). */
   startExecution(record: Omit<ExecutionRecord, 'status'>, stop?: (error?: string, cause?: string) => void): void {
@@ -94,6 +109,7 @@ export class ExecutionRegistry {
     }
     this.executions.set(record.executionArn, { ...record, status: 'RUNNING' });
     if (stop) this.stoppers.set(record.executionArn, stop);
+    this.publish(record.executionArn);
   }
 
   /** Records the final status and expires every token the execution still has pending. */
@@ -112,6 +128,7 @@ export class ExecutionRegistry {
     if (details.cause !== undefined) record.cause = details.cause;
     this.stoppers.delete(executionArn);
     this.expireTokens((entry) => entry.executionArn === executionArn);
+    this.publish(executionArn);
   }
 
   /** ARNs of the executions still RUNNING that can be stopped. */

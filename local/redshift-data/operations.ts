@@ -12,6 +12,7 @@ import {
 } from './input.ts';
 import { allStatuses, epochSeconds, type SqlParameter, type Target } from './model.ts';
 import { LongPolls, readWaitTimeSeconds, type RequestContext } from './long-poll.ts';
+import { mayAccess, type Caller } from './principals.ts';
 import { pageOf } from './results.ts';
 import { parameterNames } from '../../generator/load/sql-tokens.ts';
 import { prepareSql } from './sql.ts';
@@ -32,7 +33,9 @@ export type OperationsConfig = {
 
 const noResult = 'Query does not have result. Please check query status with DescribeStatement.';
 
-export type Handler = (input: Input, request: RequestContext) => Promise<Output>;
+/** A request's context: its long-poll controls and who signed it (statements are per role). */
+export type Request = RequestContext & { caller: Caller };
+export type Handler = (input: Input, request: Request) => Promise<Output>;
 
 export class Operations {
   private readonly longPolls: LongPolls;
@@ -59,9 +62,9 @@ export class Operations {
       const { statement, unit } = await this.waitOn(input, request);
       return unit === undefined ? describe(statement) : describeUnit(statement, unit);
     },
-    CancelStatement: async (input) => {
+    CancelStatement: async (input, request) => {
       const id = requiredString(input, 'Id');
-      const { statement, unit } = this.registry.find(id);
+      const { statement, unit } = this.registry.findFor(id, request.caller);
       if (unit !== undefined) throw validation(`Cancel a batch by its statement id ${statement.id}, not by a sub-statement id`);
       await this.cancel(statement);
       return { Status: true };
@@ -75,7 +78,7 @@ export class Operations {
       this.resultUnit(requiredString(input, 'Id'), statement, unit);
       throw validation('The query result format is JSON: GetStatementResultV2 needs a statement run with ResultFormat CSV. Use GetStatementResult.');
     },
-    ListStatements: async (input) => this.listStatements(input),
+    ListStatements: async (input, request) => this.listStatements(input, request.caller),
   };
 
   get waitingRequests(): number {
@@ -89,10 +92,10 @@ export class Operations {
   }
 
   /** Resolves the Id, then holds a long-polled request until that statement or sub-statement ends. */
-  private async waitOn(input: Input, request: RequestContext): Promise<{ statement: Statement; unit?: Unit }> {
+  private async waitOn(input: Input, request: Request): Promise<{ statement: Statement; unit?: Unit }> {
     const id = requiredString(input, 'Id');
     const seconds = readWaitTimeSeconds(input);
-    const found = this.registry.find(id);
+    const found = this.registry.findFor(id, request.caller);
     const { statement, unit } = found;
     if (seconds !== undefined) this.longPolls.admit(id);
     const ended = unit === undefined ? { done: statement.done, status: statement.status } : { done: unit.ended, status: unit.status };
@@ -100,7 +103,7 @@ export class Operations {
     return found;
   }
 
-  private async submit(input: Input, request: RequestContext, operation: string, sqls: string[], isBatch: boolean): Promise<Output> {
+  private async submit(input: Input, request: Request, operation: string, sqls: string[], isBatch: boolean): Promise<Output> {
     const target = readTarget(input);
     const statementName = optionalString(input, 'StatementName', { max: 500 });
     const withEvent = optionalBoolean(input, 'WithEvent') ?? false;
@@ -111,7 +114,7 @@ export class Operations {
     const prepared = sqls.map((sql) => ({ sql, prepared: prepareSql(sql, parameters, { allowUnused: isBatch }) }));
     if (isBatch) checkBatchParameters(sqls, parameters);
 
-    const spec = { isBatch, sqls: prepared, target, withEvent, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) };
+    const spec = { isBatch, sqls: prepared, target, withEvent, owner: request.caller, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) };
     const tokenKey = clientToken === undefined ? undefined : `${operation}:${clientToken}`;
     const fingerprint = JSON.stringify({ sqls, target, withEvent, statementName, parameters });
     const previous = tokenKey === undefined ? undefined : this.registry.byToken(tokenKey, fingerprint);
@@ -179,7 +182,7 @@ export class Operations {
     return output;
   }
 
-  private async listStatements(input: Input): Promise<Output> {
+  private async listStatements(input: Input, caller: Caller): Promise<Output> {
     const maxResults = optionalInteger(input, 'MaxResults', 0, 100) || 100;
     const nextToken = optionalString(input, 'NextToken');
     const namePrefix = optionalString(input, 'StatementName', { max: 500 });
@@ -190,10 +193,12 @@ export class Operations {
     const database = optionalString(input, 'Database');
     const cluster = optionalString(input, 'ClusterIdentifier');
     const workgroup = optionalString(input, 'WorkgroupName');
+    const sessionOnly = optionalBoolean(input, 'RoleLevel') === false;
     const after = nextToken === undefined ? Number.POSITIVE_INFINITY : readSeq(nextToken);
     const matching = this.registry.list().filter(
       (s) =>
         s.seq < after &&
+        mayAccess(caller, s.owner, sessionOnly) &&
         (status === 'ALL' || s.status === status) &&
         (namePrefix === undefined || (s.statementName ?? '').startsWith(namePrefix)) &&
         (database === undefined || s.target.database === database) &&

@@ -11,6 +11,7 @@ import type { ExecutionContext } from './execution.ts';
 import { parseBody } from './input.ts';
 import { LONG_POLL_CAP_HEADER, type RequestContext } from './long-poll.ts';
 import { Operations } from './operations.ts';
+import { callerOf } from './principals.ts';
 import { batchTotals, StatementRegistry, type Statement } from './statements.ts';
 import { listenOnLoopback } from '../loopback.ts';
 
@@ -45,6 +46,11 @@ export type StartRedshiftDataApiOptions = {
    * Default: maxActiveStatements, capped by what the server's max_connections leaves free.
    */
   maxConnections?: number;
+  /**
+   * Access key id → IAM role ARN of every caller: a statement is seen only by its submitter's role,
+   * and an access key not listed is refused. Default: every access key is a role of its own.
+   */
+  principals?: Readonly<Record<string, string>>;
 };
 
 export type RedshiftDataApi = {
@@ -95,7 +101,7 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
     cancelBackend: (pid) => cancelBackend(options.databaseUrl, pid),
   });
 
-  const server = createServer((request, response) => void handle(operations, request, response));
+  const server = createServer((request, response) => void handle(operations, request, response, options.principals));
   const port = await listenOnLoopback(server, options.port);
 
   let stopping: Promise<void> | undefined;
@@ -121,7 +127,12 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
   };
 }
 
-async function handle(operations: Operations, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(
+  operations: Operations,
+  request: IncomingMessage,
+  response: ServerResponse,
+  principals: StartRedshiftDataApiOptions['principals'],
+): Promise<void> {
   try {
     const body = await readBody(request);
     const target = request.headers['x-amz-target'];
@@ -130,7 +141,7 @@ async function handle(operations: Operations, request: IncomingMessage, response
     if (handler === undefined) {
       throw new ApiError('UnknownOperationException', `Unknown or unsupported operation: ${String(target)}`);
     }
-    send(response, 200, await handler(parseBody(body), requestContext(request, response)));
+    send(response, 200, await handler(parseBody(body), { ...requestContext(request, response), caller: callerOf(request.headers, principals) }));
   } catch (error) {
     const apiError = error instanceof ApiError ? error : internalError(error instanceof Error ? error.message : String(error));
     send(response, apiError.httpStatus, { __type: apiError.type, message: apiError.message, ...apiError.fields }, apiError.type);

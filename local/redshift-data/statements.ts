@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { statementNotFound, validation } from './errors.ts';
 import { terminalStatuses, type SqlParameter, type StatementStatus, type Target } from './model.ts';
+import { mayAccess, type Caller } from './principals.ts';
 import type { ResultSet } from './results.ts';
 import type { PreparedSql } from './sql.ts';
 
@@ -37,6 +38,8 @@ export type Statement = {
   statementName?: string;
   parameters?: SqlParameter[];
   withEvent: boolean;
+  /** Who submitted it: only that role sees it. */
+  owner: Caller;
   status: StatementStatus;
   createdAt: number;
   updatedAt: number;
@@ -60,6 +63,7 @@ export type NewStatement = {
   statementName?: string;
   parameters?: SqlParameter[];
   withEvent: boolean;
+  owner: Caller;
 };
 
 const idPattern = /^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\d+)?$/;
@@ -102,6 +106,7 @@ export class StatementRegistry {
       units,
       target: spec.target,
       withEvent: spec.withEvent,
+      owner: spec.owner,
       status: 'SUBMITTED',
       createdAt: now,
       updatedAt: now,
@@ -148,6 +153,13 @@ export class StatementRegistry {
     const unit = statement.isBatch ? statement.units[Number(suffix) - 1] : undefined;
     if (unit === undefined) throw statementNotFound(id);
     return { statement, unit };
+  }
+
+  /** As `find`, for `caller`: another role's statement is answered as one that does not exist. */
+  findFor(id: string, caller: Caller): { statement: Statement; unit?: Unit } {
+    const found = this.find(id);
+    if (!mayAccess(caller, found.statement.owner)) throw statementNotFound(id);
+    return found;
   }
 
   /** Newest first. */

@@ -8,7 +8,7 @@ import { stepFunctionsCase } from './wire.ts';
 import { PreviousExecutionNotFound } from './errors.ts';
 import { acquireLock, DEADLINE_MARGIN_SECONDS, INVOCATION_OWNER_PREFIX, registerLockStatement, releaseLock, type HeldLock } from './lock.ts';
 import { batchSqlText, lockKey } from './lock-key.ts';
-import { STATEMENT_NAME_PREFIX } from './contract.ts';
+import { parseStatementName, STATEMENT_NAME_PREFIX, withExecutionSuffix } from './contract.ts';
 import type { ExecuteRequest, StatementRef, StatementRequest } from './request.ts';
 import { completeStatement, settleTimedOutStatement } from './completion.ts';
 import { deleteStatement, findLatest, putStatement, registerLatest } from './state-table.ts';
@@ -23,15 +23,13 @@ export type Invocation = {
 /** What the runtime records of an invocation for its one log line. */
 export type LogFields = Partial<Omit<LogRecord, 'level' | 'timestamp' | 'durationMs'>>;
 
-const STATEMENT_NAME = new RegExp(`^${STATEMENT_NAME_PREFIX}([A-Za-z0-9-]{1,64})/([^/]+)$`);
-
 /** `sfn-redshift/runtime/<stepId or action>` when the caller names no statement. */
 function defaultStatementName(request: ExecuteRequest): string {
   return `${STATEMENT_NAME_PREFIX}runtime/${request.stepId ?? request.action}`;
 }
 
 function pipelineOf(statementName: string): string | undefined {
-  return STATEMENT_NAME.exec(statementName)?.[1];
+  return parseStatementName(statementName)?.pipeline;
 }
 
 async function bestEffort(run: () => Promise<unknown>): Promise<void> {
@@ -44,7 +42,9 @@ async function bestEffort(run: () => Promise<unknown>): Promise<void> {
 
 export async function execute(request: ExecuteRequest, invocation: Invocation, log: LogFields): Promise<Wire> {
   const { statement } = request;
-  const statementName = request.statementName ?? defaultStatementName(request);
+  // Every statement of an execution carries its suffix, so that a stopped execution's statements
+  // can be found and cancelled (ListStatements by name), also those of machines that name none.
+  const statementName = withExecutionSuffix(request.statementName ?? defaultStatementName(request), request.executionArn);
   log.statementName = statementName;
   log.singleton = request.singleton;
   log.callback = request.taskToken !== undefined;

@@ -12,3 +12,39 @@ export const STEP_ERRORS = {
 
 /** Every statement a generated machine or the runtime submits is named `sfn-redshift/<pipeline>/<stepId>`. */
 export const STATEMENT_NAME_PREFIX = 'sfn-redshift/';
+
+/** The Data API's limit on StatementName. */
+export const STATEMENT_NAME_MAX = 500;
+
+const EXECUTION_ARN = /^arn:[a-z-]+:states:[a-z0-9-]*:\d*:execution:([^:/]{1,80}):([^:/]{1,80})$/;
+const STATEMENT_NAME = /^sfn-redshift\/([A-Za-z0-9-]{1,64})\/([^/]+)(?:\/([^/]+))?$/;
+
+/**
+ * The StatementName suffix that identifies an execution: `<stateMachineName>:<executionName>`
+ * (each at most 80 characters and free of `:` and `/`, so at most 161 characters, unique per
+ * account and region). Generated machines write it as
+ * `States.Format('…/{}:{}', $$.StateMachine.Name, $$.Execution.Name)`.
+ */
+export function executionSuffix(executionArn: string): string | undefined {
+  const match = EXECUTION_ARN.exec(executionArn);
+  return match ? `${match[1]}:${match[2]}` : undefined;
+}
+
+export type StatementNameParts = { pipeline: string; stepId: string; execution?: string };
+
+/** `sfn-redshift/<pipeline>/<stepId>[/<execution suffix>]`, or undefined for any other name. */
+export function parseStatementName(name: string): StatementNameParts | undefined {
+  const match = STATEMENT_NAME.exec(name);
+  if (!match) return undefined;
+  const [, pipeline = '', stepId = '', execution] = match;
+  return execution === undefined ? { pipeline, stepId } : { pipeline, stepId, execution };
+}
+
+/** Appends the execution's suffix to one of our names that has none (when it still fits). */
+export function withExecutionSuffix(name: string, executionArn: string | undefined): string {
+  const parts = parseStatementName(name);
+  const suffix = executionArn === undefined ? undefined : executionSuffix(executionArn);
+  if (parts === undefined || parts.execution !== undefined || suffix === undefined) return name;
+  const named = `${name}/${suffix}`;
+  return named.length <= STATEMENT_NAME_MAX ? named : name;
+}

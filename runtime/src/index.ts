@@ -1,10 +1,12 @@
 // The runtime Lambda: one handler for invocation events (actions), Redshift Data completion
 // events from EventBridge, and SQS batches of them.
 import { execute, statementAction, type Invocation, type LogFields } from './actions.ts';
+import { cleanUpExecution, type Cancellation } from './cleanup.ts';
 import { completeFromEvent, reconcileStatements, type CompletionOutcome } from './completion.ts';
 import { stateTableName } from './config.ts';
 import { errorMessage, errorName, ERROR_NAMES } from './errors.ts';
 import { completionOf, isEventBridgeEvent, isSqsEvent, type SqsRecord } from './events.ts';
+import { isExecutionEvent, stoppedExecutionOf } from './execution-events.ts';
 import { writeLog, type LogLevel, type LogRecord } from './log.ts';
 import { isExecuteRequest, isObject, parseRequest } from './request.ts';
 import type { Wire } from './wire.ts';
@@ -65,6 +67,44 @@ async function handleCompletion(event: Record<string, unknown>, log: LogFields):
   });
 }
 
+/** The state table, when the runtime has one configured (cleanup works without it, by name only). */
+function optionalStateTable(): string | undefined {
+  return process.env.STATE_TABLE?.trim() ? stateTableName() : undefined;
+}
+
+/** One log line per statement the cleanup cancelled. */
+function logCancellations(executionArn: string, status: string, cancellations: Cancellation[]): void {
+  for (const cancellation of cancellations) {
+    if (cancellation.outcome !== 'cancelled') continue;
+    writeLog({
+      level: 'INFO',
+      timestamp: new Date().toISOString(),
+      action: 'cleanup',
+      outcome: cancellation.lockReleased ? 'cancelled-and-lock-released' : 'cancelled',
+      durationMs: 0,
+      executionArn,
+      statementId: cancellation.statementId,
+      ...(cancellation.statementName !== undefined ? { statementName: cancellation.statementName } : {}),
+      ...(cancellation.stepId !== undefined ? { stepId: cancellation.stepId } : {}),
+      message: `execution ${status}: statement cancelled`,
+    });
+  }
+}
+
+/** A "Step Functions Execution Status Change" event: cancel what a stopped execution left running. */
+async function handleExecutionEvent(event: unknown, log: LogFields): Promise<string> {
+  const stopped = stoppedExecutionOf(event);
+  if ('ignored' in stopped) {
+    log.message = `ignored: ${stopped.ignored}`;
+    return 'ignored';
+  }
+  log.executionArn = stopped.executionArn;
+  const cancellations = await cleanUpExecution(optionalStateTable(), stopped);
+  logCancellations(stopped.executionArn, stopped.status, cancellations);
+  const cancelled = cancellations.filter((cancellation) => cancellation.outcome === 'cancelled').length;
+  return cancelled === 0 ? 'nothing-running' : `cancelled-${cancelled}`;
+}
+
 async function handleSqs(records: SqsRecord[], log: LogFields): Promise<SqsBatchResponse> {
   const results = await Promise.all(
     records.map(async (record) => {
@@ -75,6 +115,16 @@ async function handleSqs(records: SqsRecord[], log: LogFields): Promise<SqsBatch
       } catch {
         entry.outcome = 'ignored-not-json';
         return { entry, failed: false };
+      }
+      if (isExecutionEvent(body)) {
+        try {
+          entry.outcome = await handleExecutionEvent(body, {});
+          return { entry, failed: false };
+        } catch (error) {
+          entry.outcome = 'retry';
+          entry.error = `${errorName(error)}: ${errorMessage(error)}`;
+          return { entry, failed: true };
+        }
       }
       const completion = completionOf(body);
       if ('ignored' in completion || !isObject(body)) return { entry, failed: false };
@@ -110,7 +160,12 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
       emit(started, invocation, log, log.records?.some((record) => record.outcome === 'retry') ? 'WARN' : 'INFO');
       return answer;
     }
-    if (isObject(event) && isEventBridgeEvent(event) && !('action' in event)) {
+    if (isObject(event) && isExecutionEvent(event) && !('action' in event)) {
+      log.action = 'cleanup';
+      const outcome = await handleExecutionEvent(event, log);
+      log.outcome = outcome;
+      answer = outcome === 'ignored' ? { ignored: log.message ?? 'ignored' } : null;
+    } else if (isObject(event) && isEventBridgeEvent(event) && !('action' in event)) {
       log.action = 'completion';
       const outcome = await handleCompletion(event, log);
       log.outcome = outcome;

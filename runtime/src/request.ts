@@ -1,21 +1,11 @@
-// Parses an invocation event into a typed request; every malformed field is an InvalidRequest
-// naming that field. The fields are the seed's (action, sqlStatement, executionArn, taskToken,
-// statementId incl. "LATEST", nextToken) plus the contract's extensions.
+// Parses an invocation event (invocation.ts: the fields, shared with the generator) into a typed
+// request; every malformed field is an InvalidRequest naming that field.
 import { STATEMENT_NAME_PREFIX } from './contract.ts';
 import { InvalidRequest } from './errors.ts';
 import type { TargetOverrides } from './config.ts';
+import { ACTIONS, INVOCATION_FIELDS, type Action, type InvocationField, type UncheckedInvocation } from './invocation.ts';
 
-export const ACTIONS = [
-  'executeStatement',
-  'executeSingletonStatement',
-  'batchExecuteStatement',
-  'describeStatement',
-  'cancelStatement',
-  'getStatementResult',
-  'timeoutStatement',
-  'reconcileStatements',
-] as const;
-export type Action = (typeof ACTIONS)[number];
+export { ACTIONS, type Action };
 export type ExecuteAction = 'executeStatement' | 'executeSingletonStatement' | 'batchExecuteStatement';
 
 export const LATEST = 'LATEST';
@@ -69,25 +59,7 @@ export function isExecuteRequest(request: Request): request is ExecuteRequest {
   return EXECUTE_ACTIONS.includes(request.action);
 }
 
-const KNOWN_FIELDS = new Set([
-  'action',
-  'sqlStatement',
-  'sqls',
-  'parameters',
-  'executionArn',
-  'taskToken',
-  'statementId',
-  'nextToken',
-  'format',
-  'stepId',
-  'statementName',
-  'clientToken',
-  'clusterIdentifier',
-  'workgroupName',
-  'database',
-  'dbUser',
-  'secretArn',
-]);
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(INVOCATION_FIELDS);
 
 // Service limits, so that a bad value fails here with the field's name rather than deep in an API.
 const MAX = { sql: 100_000, token: 2048, arn: 2048, id: 256, stepId: 128, statementName: 500, clientToken: 64, name: 2048, sqls: 40, parameters: 128 } as const;
@@ -101,7 +73,7 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function optionalString(event: Record<string, unknown>, field: string, max: number): string | undefined {
+function optionalString(event: UncheckedInvocation, field: InvocationField, max: number): string | undefined {
   const value = event[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new InvalidRequest(field, `must be a string, got ${describeType(value)}`);
@@ -110,7 +82,7 @@ function optionalString(event: Record<string, unknown>, field: string, max: numb
   return value;
 }
 
-function requiredString(event: Record<string, unknown>, field: string, max: number, why: string): string {
+function requiredString(event: UncheckedInvocation, field: InvocationField, max: number, why: string): string {
   const value = optionalString(event, field, max);
   if (value === undefined) throw new InvalidRequest(field, `required ${why}`);
   return value;
@@ -168,7 +140,7 @@ function parseParameters(value: unknown): SqlParameter[] {
   return parameters;
 }
 
-function parseTarget(event: Record<string, unknown>): TargetOverrides {
+function parseTarget(event: UncheckedInvocation): TargetOverrides {
   const target: TargetOverrides = {};
   for (const field of ['clusterIdentifier', 'workgroupName', 'database', 'dbUser', 'secretArn'] as const) {
     const value = optionalString(event, field, MAX.name);
@@ -177,7 +149,7 @@ function parseTarget(event: Record<string, unknown>): TargetOverrides {
   return target;
 }
 
-function parseExecute(event: Record<string, unknown>, action: ExecuteAction): ExecuteRequest {
+function parseExecute(event: UncheckedInvocation, action: ExecuteAction): ExecuteRequest {
   const hasSql = event.sqlStatement !== undefined && event.sqlStatement !== null;
   const hasSqls = event.sqls !== undefined && event.sqls !== null;
   let statement: Sql;
@@ -217,7 +189,7 @@ function parseExecute(event: Record<string, unknown>, action: ExecuteAction): Ex
   return request;
 }
 
-function parseStatementAction(event: Record<string, unknown>, action: StatementRequest['action']): StatementRequest {
+function parseStatementAction(event: UncheckedInvocation, action: StatementRequest['action']): StatementRequest {
   const statementId = requiredString(event, 'statementId', MAX.id, `with ${action} (a statement id, or "${LATEST}" with executionArn)`);
   const executionArn = optionalString(event, 'executionArn', MAX.arn);
   const stepId = optionalString(event, 'stepId', MAX.stepId);

@@ -9,7 +9,8 @@ import { LOCK_ATTRIBUTES, LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-
 import { handler, setLogSink } from '../../runtime/src/index.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { executionCost, maxPolls, type StepScenario } from '../../generator/emit/limits.ts';
-import { startLocalStack, type ExecutionResult, type LocalStack } from '../../local/stack.ts';
+import type { ExecutionResult, LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import type { Pipeline, StatementStep } from '../../generator/load/model.ts';
 import { pipelineFrom } from '../generator/helpers.ts';
 
@@ -17,7 +18,7 @@ const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:sfn-redshift
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ redshiftEventTarget: RUNTIME_ARN, initSql: 'create table budget_rows (n int); insert into budget_rows values (1), (2), (3);' });
+  stack = await startTestStack({ redshiftEventTarget: RUNTIME_ARN, initSql: 'create table budget_rows (n int); insert into budget_rows values (1), (2), (3);' });
   Object.assign(process.env, stack.lambdaEnvironment, { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev' });
   setLogSink(() => undefined);
   stack.registerFunction(RUNTIME_ARN, (event, context) => handler(event, context));

@@ -6,7 +6,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { loadPipeline } from '../../generator/load/load.ts';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import { handler, setLogSink } from '../../runtime/src/index.ts';
 
 const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:sfn-redshift-runtime';
@@ -14,7 +15,7 @@ let stack: LocalStack;
 let db: pg.Client;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ redshiftEventTarget: RUNTIME_ARN });
+  stack = await startTestStack({ redshiftEventTarget: RUNTIME_ARN });
   Object.assign(process.env, stack.lambdaEnvironment, { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev' });
   setLogSink(() => undefined);
   stack.registerFunction(RUNTIME_ARN, (event, context) => handler(event, context));

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../generator/cli/main.ts';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import { sql } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -90,7 +91,7 @@ describe('sfn-redshift run (in-process)', () => {
 
   beforeAll(async () => {
     // Its PostgreSQL serves the --database-url runs, so that the tests can look inside afterwards.
-    server = await startLocalStack();
+    server = await startTestStack();
   });
 
   afterAll(async () => {
@@ -130,7 +131,8 @@ describe('sfn-redshift run (in-process)', () => {
     await sql(server, 'create table cli_items (id int, label varchar(20))');
     const result = await cli(cwd, ['run', 'demo.yaml', '--database-url', server.databaseUrl, '--input', '{"label": "inline", "count": 2}', '--wait-ms', '5']);
     expect(result.code).toBe(0);
-    expect(result.out[0]).toContain(`PostgreSQL on 127.0.0.1:${new URL(server.databaseUrl).port}/postgres`);
+    const { port, pathname } = new URL(server.databaseUrl);
+    expect(result.out[0]).toContain(`PostgreSQL on 127.0.0.1:${port}${pathname}`);
     expect(await sql(server, 'select id, label from cli_items order by id')).toEqual([
       { id: 1, label: 'inline' },
       { id: 2, label: 'inline' },

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { runSubstitutions } from '../../local/run-pipeline.ts';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import { loadPipelines } from '../../generator/load/load.ts';
 import type { Pipeline } from '../../generator/load/model.ts';
 import { run, sql } from './helpers.ts';
@@ -26,7 +27,7 @@ const stepsOf = (output: unknown) => (output as { steps: Records }).steps;
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ initSql: readFileSync(join(import.meta.dirname, 'fixtures/warehouse.sql'), 'utf8') });
+  stack = await startTestStack({ initSql: readFileSync(join(import.meta.dirname, 'fixtures/warehouse.sql'), 'utf8') });
 });
 
 afterAll(async () => {

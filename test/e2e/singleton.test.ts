@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CancelStatementCommand, DescribeStatementCommand } from '@aws-sdk/client-redshift-data';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import type { PipelineRun } from '../../local/run-pipeline.ts';
 import { LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-key.ts';
 import { closedGate, pipelineFrom, run, spec, sql, statement, statesEntered, UUID } from './helpers.ts';
@@ -11,7 +12,7 @@ import { closedGate, pipelineFrom, run, spec, sql, statement, statesEntered, UUI
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ initSql: 'create table singleton_log (run int);' });
+  stack = await startTestStack({ initSql: 'create table singleton_log (run int);' });
 });
 
 afterAll(async () => {

@@ -2,7 +2,8 @@
 // Redshift Data API, step records and errors exactly as the contract (and Step Functions) shape them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelStatementCommand, DescribeStatementCommand } from '@aws-sdk/client-redshift-data';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import type { StepProgress } from '../../local/run-pipeline.ts';
 import { closedGate, run, spec, sql, statement, statesEntered, UUID } from './helpers.ts';
 
@@ -12,7 +13,7 @@ let stack: LocalStack;
 const MAX_ACTIVE = 6;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ maxActiveStatements: MAX_ACTIVE });
+  stack = await startTestStack({ maxActiveStatements: MAX_ACTIVE });
 });
 
 afterAll(async () => {

@@ -30,7 +30,11 @@ const statementStep: fc.Arbitrary<RawStep> = fc
     singleton: fc.boolean(),
     timeout: fc.option(duration, { nil: undefined }),
     poll: fc.option(
-      fc.record({ initial: fc.integer({ min: 1, max: 30 }), factor: fc.double({ min: 1, max: 4, noNaN: true }) }).map(({ initial, factor }) => ({ initial, max: initial * 4, factor })),
+      fc.oneof(
+        fc.record({ initial: fc.integer({ min: 1, max: 30 }), factor: fc.double({ min: 1, max: 4, noNaN: true }) }).map(({ initial, factor }) => ({ initial, max: initial * 4, factor })),
+        // Long polling, as a number of seconds or a duration.
+        fc.oneof(fc.integer({ min: 1, max: 30 }), fc.constantFrom('1s', '20s', '30s')).map((longPoll) => ({ longPoll })),
+      ),
       { nil: undefined },
     ),
     retry: fc.option(fc.record({ attempts: fc.integer({ min: 0, max: 5 }) }), { nil: undefined }),

@@ -53,6 +53,18 @@ describe('poll loop arithmetic', () => {
     expect(worst.events).toBeLessThan(16_000);
   });
 
+  it('prices long polling (poll.longPoll: 30s): 1 h within 300 transitions, 24 h under 25,000 history events', () => {
+    const hour = one('    sql: select 1\n    poll: { longPoll: 30s }\n');
+    // The submit waits the first 30 s, then 119 Describe calls of 30 s.
+    expect(maxPolls(hour.steps[0] as StatementStep)).toBe(119);
+    // Execute, 119 × (Describe, Status), 39 × NextPolls, Cancel, TimedOut.
+    expect(worstCaseCost(compilePipeline(hour))).toEqual({ transitions: 1 + 119 * 2 + 39 + 2, events: 5 + 119 * 7 + 39 * 2 + 5 + 1 + 2, ends: 'fails' });
+    expect(worstCaseCost(compilePipeline(hour)).transitions).toBeLessThanOrEqual(300);
+    const day = one('    sql: select 1\n    timeout: 24h\n    poll: { longPoll: 30s }\n');
+    expect(worstCaseCost(compilePipeline(day)).events).toBe(5 + 2879 * 7 + 959 * 2 + 5 + 1 + 2);
+    expect(worstCaseCost(compilePipeline(day)).events).toBeLessThan(25_000);
+  });
+
   it('a callback statement costs the same whatever its timeout', () => {
     const cost = (timeout: string) => {
       const pipeline = one(`    sql: select 1\n    timeout: ${timeout}\n`, 'mode: callback\n');
@@ -100,14 +112,15 @@ const statementArb = fc
     singleton: fc.boolean(),
     callback: fc.boolean(),
     timeout: fc.integer({ min: 1, max: 400 }),
+    longPoll: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
   })
-  .map(({ sql, batch, results, singleton, callback, timeout }) => ({
+  .map(({ sql, batch, results, singleton, callback, timeout, longPoll }) => ({
     ...(batch ? { sqls: [sql, 'select 2'] } : { sql }),
     ...(results ? { results } : {}),
     ...(singleton ? { singleton } : {}),
     ...(callback ? { mode: 'callback' } : {}),
     timeout,
-    poll: { initial: 1, max: 30 },
+    poll: { initial: 1, max: 30, ...(longPoll === undefined ? {} : { longPoll }) },
   }));
 const stepArb = fc.oneof(
   { weight: 3, arbitrary: statementArb.map((step): Record<string, unknown> => step) },

@@ -406,3 +406,68 @@ describe('compiler: callback mode', () => {
     expect(batch.States['b.Record']).toMatchObject({ Parameters: { 'Result.$': '$.steps.b.Page.Result' }, End: true });
   });
 });
+
+describe('compiler: long polling (poll.longPoll)', () => {
+  const machine = compilePipeline(pipelineFrom(`${HEAD}steps:\n  - id: load\n    sql: select 1\n    timeout: 100s\n    poll: { longPoll: 30s }\n`)).machine;
+  const status = '$.steps.load.Statement.Status';
+  const terminalRules = [
+    { Variable: status, StringEquals: 'FINISHED', Next: 'load.Record' },
+    { Variable: status, StringEquals: 'FAILED', Next: 'load.Failed' },
+    { Variable: status, StringEquals: 'ABORTED', Next: 'load.Aborted' },
+  ];
+
+  it('submits with the first window as WaitTimeSeconds and goes straight to a long-polled Describe: no Wait state', () => {
+    const execute = machine.States['load.Execute'];
+    expect(execute).toMatchObject({
+      Parameters: { Sql: 'select 1', WaitTimeSeconds: 10 },
+      ResultSelector: { 'Id.$': '$.Id', Wait: 30, Remaining: 60 },
+      ResultPath: '$.steps.load.Run',
+      Next: 'load.Describe',
+    });
+    expect(Object.values(machine.States).some((state) => state.Type === 'Wait')).toBe(false);
+    expect(machine.States['load.Describe']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
+      Parameters: { 'Id.$': '$.steps.load.Run.Id', 'WaitTimeSeconds.$': '$.steps.load.Run.Wait' },
+      ResultPath: '$.steps.load.Statement',
+      Retry: RETRY,
+      Next: 'load.Status',
+    });
+    expect(TRANSIENT).toContain('RedshiftData.ActiveWaitingRequestsExceededException');
+  });
+
+  it('polls three windows per round, each Status comparing the budget with the windows spent in the round; NextPolls counts the round', () => {
+    expect(machine.States['load.Describe2']).toMatchObject({ Parameters: { 'Id.$': '$.steps.load.Run.Id', WaitTimeSeconds: 30 }, Next: 'load.Status2' });
+    expect(machine.States['load.Describe3']).toMatchObject({ Parameters: { 'Id.$': '$.steps.load.Run.Id', WaitTimeSeconds: 30 }, Next: 'load.Status3' });
+    const remaining = '$.steps.load.Run.Remaining';
+    expect(machine.States['load.Status']).toEqual({ Type: 'Choice', Choices: [...terminalRules, { Variable: remaining, NumericLessThanEquals: 0, Next: 'load.Cancel' }], Default: 'load.Describe2' });
+    expect(machine.States['load.Status2']).toEqual({ Type: 'Choice', Choices: [...terminalRules, { Variable: remaining, NumericLessThanEquals: 30, Next: 'load.Cancel' }], Default: 'load.Describe3' });
+    expect(machine.States['load.Status3']).toEqual({ Type: 'Choice', Choices: [...terminalRules, { Variable: remaining, NumericLessThanEquals: 60, Next: 'load.Cancel' }], Default: 'load.NextPolls' });
+    expect(machine.States['load.NextPolls']).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'Id.$': '$.steps.load.Run.Id', Wait: 30, 'Remaining.$': 'States.MathAdd($.steps.load.Run.Remaining, -90)' },
+      ResultPath: '$.steps.load.Run',
+      Next: 'load.Describe',
+    });
+    expect(machine.States['load.Cancel']).toMatchObject({ Resource: 'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement', Next: 'load.TimedOut' });
+    expect(machine.States['load.TimedOut']).toEqual({ Type: 'Fail', Error: 'Redshift.StatementTimeout', CausePath: '$.steps.load.Run.Id' });
+    expect(aslProblems(JSON.parse(renderDefinition(machine)))).toBe('');
+  });
+
+  it('a singleton step registers its statement before any wait: the submit does not wait, the first Describe takes the first window', () => {
+    const singleton = compilePipeline(pipelineFrom(`${HEAD}steps:\n  - id: load\n    sql: select 1\n    timeout: 100s\n    singleton: true\n    poll: { longPoll: 30s }\n`)).machine;
+    const execute = singleton.States['load.Execute'];
+    expect(execute?.Type === 'Task' ? execute.Parameters : undefined).not.toHaveProperty('WaitTimeSeconds');
+    expect(execute).toMatchObject({ ResultSelector: { Wait: 10, Remaining: 90 }, Next: 'load.Register' });
+    expect(singleton.States['load.Register']).toMatchObject({ Next: 'load.Describe' });
+    expect(aslProblems(JSON.parse(renderDefinition(singleton)))).toBe('');
+  });
+
+  it('a pipeline default applies to every poll-mode step, a batch with results included', () => {
+    const both = compilePipeline(pipelineFrom(`${HEAD}defaults: { poll: { longPoll: 20s } }\nsteps:\n  - id: a\n    sql: select 1\n  - id: b\n    sqls: ["select 1", "select 2"]\n    results: true\n`)).machine;
+    expect(both.States['a.Describe2']).toMatchObject({ Parameters: { WaitTimeSeconds: 20 } });
+    expect(both.States['b.Execute']).toMatchObject({ Resource: 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement', Parameters: { WaitTimeSeconds: 20 } });
+    expect(both.States['b.Status']).toMatchObject({ Choices: expect.arrayContaining([expect.objectContaining({ StringEquals: 'FINISHED', Next: 'b.PickResult' })]) });
+    expect(aslProblems(JSON.parse(renderDefinition(both)))).toBe('');
+  });
+});

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { fragmentExits, renderFragment } from '../../generator/emit/fragment.ts';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import { cli, scratchRepo } from './cli-harness.ts';
 import { pipelineFrom } from './helpers.ts';
 
@@ -14,7 +15,7 @@ type Fragment = { StartAt: string; States: Record<string, Record<string, unknown
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({ initSql: 'create table fragment_days (day date); insert into fragment_days values (date \'2024-01-31\');' });
+  stack = await startTestStack({ initSql: 'create table fragment_days (day date); insert into fragment_days values (date \'2024-01-31\');' });
 });
 afterAll(async () => {
   await stack?.stop();

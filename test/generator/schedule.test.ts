@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pollPlan, pollWaits } from '../../generator/compile/schedule.ts';
+import { longPollPlan, longPollWaits, pollPlan, pollWaits } from '../../generator/compile/schedule.ts';
 import { formatDuration, parseDuration } from '../../generator/load/durations.ts';
 
 describe('poll schedule', () => {
@@ -48,5 +48,34 @@ describe('durations', () => {
 
   it('formats seconds back', () => {
     expect([formatDuration(90), formatDuration(7200), formatDuration(3661)]).toEqual(['1m30s', '2h', '1h1m1s']);
+  });
+});
+
+describe('long-poll windows (poll.longPoll)', () => {
+  it('cut the budget into windows that add up to it exactly, the remainder first', () => {
+    // 100 s in windows of 30 s: the submit waits 10 s, then three Describe calls of 30 s.
+    expect(longPollPlan(30, 100, true)).toEqual({ window: 30, submitWait: 10, firstWait: 30, remaining: 60, polls: 3 });
+    expect(longPollWaits(longPollPlan(30, 100, true))).toEqual([10, 30, 30, 30]);
+    // A singleton's submit does not wait: the first Describe takes the remainder.
+    expect(longPollPlan(30, 100, false)).toEqual({ window: 30, firstWait: 10, remaining: 90, polls: 4 });
+    expect(longPollWaits(longPollPlan(30, 100, false))).toEqual([10, 30, 30, 30]);
+    // A budget within one window: one Describe waits it all, the submit does not wait.
+    expect(longPollPlan(30, 20, true)).toEqual({ window: 20, firstWait: 20, remaining: 0, polls: 1 });
+    expect(longPollPlan(30, 3600, true)).toMatchObject({ submitWait: 30, polls: 119 });
+  });
+
+  it('every budget and long poll: windows within 1–30 s that sum to the budget, remaining = budget left after the first Describe', () => {
+    for (const longPoll of [1, 2, 7, 29, 30]) {
+      for (const budget of [1, 2, 29, 30, 31, 59, 60, 61, 100, 3599, 3600, 86_400]) {
+        for (const submitMayWait of [true, false]) {
+          const plan = longPollPlan(longPoll, budget, submitMayWait);
+          const waits = longPollWaits(plan);
+          expect(waits.reduce((sum, seconds) => sum + seconds, 0)).toBe(budget);
+          for (const seconds of waits) expect(seconds >= 1 && seconds <= 30).toBe(true);
+          expect(plan.remaining).toBe(budget - waits.slice(0, plan.submitWait === undefined ? 1 : 2).reduce((sum, seconds) => sum + seconds, 0));
+          expect(plan.remaining % plan.window).toBe(0);
+        }
+      }
+    }
   });
 });

@@ -10,18 +10,18 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresServer } from '../../local/postgres.ts';
+import { testDatabase, type TestDatabase } from '../support/shared-postgres.ts';
 import { startRedshiftDataApi, type RedshiftDataApi } from '../../local/redshift-data/index.ts';
 import { dataClient, rejectsWith, run, waitFor } from './redshift-data-helpers.ts';
 
-let postgres: PostgresServer;
+let postgres: TestDatabase;
 let api: RedshiftDataApi;
 let client: RedshiftDataClient;
 let admin: pg.Client;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 beforeAll(async () => {
-  postgres = await startPostgres();
+  postgres = await testDatabase();
   api = await startRedshiftDataApi({ databaseUrl: postgres.url, pageSize: 2 });
   client = dataClient(api.endpoint);
   admin = new pg.Client(postgres.url);
@@ -32,7 +32,7 @@ afterAll(async () => {
   client?.destroy();
   await admin?.end();
   await api?.stop();
-  await postgres?.stop();
+  await postgres?.drop();
 });
 
 describe('ExecuteStatement and DescribeStatement', () => {
@@ -419,17 +419,17 @@ describe('Redshift SQL on PostgreSQL', () => {
   });
 
   it('installs the compatibility functions in a database it is pointed at', async () => {
-    await admin.query('create database external_db');
-    const url = postgres.url.replace(/\/postgres$/, '/external_db');
-    const other = await startRedshiftDataApi({ databaseUrl: url });
+    const external = await testDatabase();
+    const other = await startRedshiftDataApi({ databaseUrl: external.url });
     const otherClient = dataClient(other.endpoint);
     try {
       const described = await run(otherClient, `select current_database(), len('abcd')`);
       const result = await otherClient.send(new GetStatementResultCommand({ Id: described.Id }));
-      expect(result.Records).toEqual([[{ stringValue: 'external_db' }, { longValue: 4 }]]);
+      expect(result.Records).toEqual([[{ stringValue: new URL(external.url).pathname.slice(1) }, { longValue: 4 }]]);
     } finally {
       otherClient.destroy();
       await other.stop();
+      await external.drop();
     }
   });
 
@@ -448,7 +448,12 @@ describe('AWS JSON 1.1 protocol', () => {
   const post = (target: string | undefined, body: string) =>
     fetch(api.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', ...(target === undefined ? {} : { 'x-amz-target': target }) },
+      // Signed as the SDK signs (the local Data API reads only the access key id of the Credential).
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/redshift-data/aws4_request, SignedHeaders=host, Signature=0',
+        ...(target === undefined ? {} : { 'x-amz-target': target }),
+      },
       body,
     });
 

@@ -10,11 +10,11 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresServer } from '../../local/postgres.ts';
+import { testDatabase, type TestDatabase } from '../support/shared-postgres.ts';
 import { startRedshiftDataApi, type RedshiftDataApi, type RedshiftStatusChangeEvent } from '../../local/redshift-data/index.ts';
 import { dataClient, eventually, rejectsWith, run, startEventSink, waitFor } from './redshift-data-helpers.ts';
 
-let postgres: PostgresServer;
+let postgres: TestDatabase;
 let api: RedshiftDataApi;
 let client: RedshiftDataClient;
 let admin: pg.Client;
@@ -22,7 +22,7 @@ let sink: Awaited<ReturnType<typeof startEventSink>>;
 const events: RedshiftStatusChangeEvent[] = [];
 
 beforeAll(async () => {
-  postgres = await startPostgres();
+  postgres = await testDatabase();
   sink = await startEventSink();
   api = await startRedshiftDataApi({
     databaseUrl: postgres.url,
@@ -43,7 +43,7 @@ afterAll(async () => {
   await admin?.end();
   await api?.stop();
   await sink?.close();
-  await postgres?.stop();
+  await postgres?.drop();
 });
 
 const execute = async (sql: string, extra: Record<string, unknown> = {}, on: RedshiftDataClient = client): Promise<string> =>

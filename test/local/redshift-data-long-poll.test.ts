@@ -14,19 +14,19 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresServer } from '../../local/postgres.ts';
+import { testDatabase, type TestDatabase } from '../support/shared-postgres.ts';
 import { LONG_POLL_CAP_HEADER } from '../../local/redshift-data/long-poll.ts';
 import { startRedshiftDataApi, type RedshiftDataApi } from '../../local/redshift-data/index.ts';
 import { dataClient, eventually, rejectsWith, waitFor } from './redshift-data-helpers.ts';
 
-let postgres: PostgresServer;
+let postgres: TestDatabase;
 let api: RedshiftDataApi;
 let client: RedshiftDataClient;
 let admin: pg.Client;
 let nextKey = 4_200_000;
 
 beforeAll(async () => {
-  postgres = await startPostgres();
+  postgres = await testDatabase();
   api = await startRedshiftDataApi({ databaseUrl: postgres.url });
   client = dataClient(api.endpoint);
   admin = new pg.Client(postgres.url);
@@ -37,7 +37,7 @@ afterAll(async () => {
   client?.destroy();
   await admin?.end();
   await api?.stop();
-  await postgres?.stop();
+  await postgres?.drop();
 });
 
 const target = { ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl' };

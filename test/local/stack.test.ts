@@ -4,6 +4,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ExecuteStatementCommand } from '@aws-sdk/client-redshift-data';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import type { RedshiftStatusChangeEvent } from '../../local/redshift-data/index.ts';
 
 const target = { ClusterIdentifier: 'local', Database: 'dev', DbUser: 'etl' };
@@ -55,7 +56,7 @@ describe('local stack', () => {
   const tokens = new Map<string, string>();
 
   beforeAll(async () => {
-    stack = await startLocalStack({
+    stack = await startTestStack({
       initSql: 'create table numbers (n int); insert into numbers values (1), (2), (3);',
       functions: {
         // callback mode in miniature: submit WithEvent, remember the token, answer on the event
@@ -227,6 +228,7 @@ describe('local stack', () => {
 });
 
 describe('local stack stop', () => {
+  // With a private PostgreSQL (the default), which stop() shuts down too.
   it('aborts running executions, refuses new ones, and is idempotent', async () => {
     let called: () => void = () => undefined;
     const hanging = new Promise<void>((resolve) => {

@@ -47,7 +47,7 @@ describe('executeStatement', () => {
     const byStep = idOf(await answer({ action: 'executeStatement', sqlStatement: 'select 2', stepId: 'load' }));
     const byAction = idOf(await answer({ action: 'executeStatement', sqlStatement: 'select 3' }));
     await Promise.all([own, byStep, byAction].map((id) => h.settled(id)));
-    const { Statements } = await h.stack.clients.redshiftData.send(new ListStatementsCommand({ RoleLevel: true, MaxResults: 100 }));
+    const { Statements } = await h.stack.clients.runtimeRedshiftData.send(new ListStatementsCommand({ RoleLevel: true, MaxResults: 100 }));
     const names = new Map((Statements ?? []).map((statement) => [statement.Id, statement.StatementName]));
     expect(names.get(own)).toBe('sfn-redshift/nightly/load');
     expect(names.get(byStep)).toBe('sfn-redshift/runtime/load');

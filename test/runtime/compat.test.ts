@@ -150,7 +150,7 @@ describe('the handler with CALLBACK_COMPAT=cdk-stepfunctions-redshift', () => {
 
   it('a statement that ends before its item is written: the event is kept, and the look after submit answers with it', async () => {
     // The event first (its statement unknown yet), as when Redshift is faster than the runtime's write.
-    const { Id } = await h.stack.clients.redshiftData.send(
+    const { Id } = await h.stack.clients.runtimeRedshiftData.send(
       new ExecuteStatementCommand({ ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl', Sql: 'select 3', StatementName: 'sfn-redshift/runtime/early', WithEvent: true }),
     );
     const id = Id as string;

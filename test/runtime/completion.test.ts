@@ -140,7 +140,7 @@ describe('events that are not ours, repeated, or late', () => {
   });
 
   it('a statement the runtime never saw is ignored', async () => {
-    const { Id } = await h.stack.clients.redshiftData.send(
+    const { Id } = await h.stack.clients.runtimeRedshiftData.send(
       new ExecuteStatementCommand({ ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl', Sql: 'select 1', WithEvent: true, StatementName: 'sfn-redshift/someone/else' }),
     );
     const event = await h.eventFor(Id ?? '');

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DescribeStatementCommand } from '@aws-sdk/client-redshift-data';
-import { startLocalStack, type LocalStack, type LocalStackOptions, type RedshiftStatusChangeEvent } from '../../local/stack.ts';
+import type { LocalStack, LocalStackOptions, RedshiftStatusChangeEvent } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/executor/aws.ts';
 import { handler, setLogSink, type LambdaContext } from '../../runtime/src/index.ts';
 import type { LogRecord } from '../../runtime/src/log.ts';
@@ -73,7 +74,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'initSql' | 'pageSize'> = {}): Promise<RuntimeHarness> {
   const events: RedshiftStatusChangeEvent[] = [];
   const waiters = new Set<(event: RedshiftStatusChangeEvent) => void>();
-  const stack = await startLocalStack({
+  const stack = await startTestStack({
     ...options,
     onRedshiftEvent: (event) => {
       events.push(event);
@@ -88,7 +89,7 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
   const statusOf = async (statementId: string, wanted: readonly string[], timeoutMs: number): Promise<string> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { Status = '' } = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: statementId }));
+      const { Status = '' } = await stack.clients.runtimeRedshiftData.send(new DescribeStatementCommand({ Id: statementId }));
       if (wanted.includes(Status)) return Status;
       if (Date.now() > deadline) throw new Error(`statement ${statementId} still ${Status} after ${timeoutMs} ms`);
       await sleep(10);
