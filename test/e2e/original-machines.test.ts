@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error bin/build.mjs is plain JavaScript without declarations
 import { buildRuntime } from '../../bin/build.mjs';
-import { startLocalStack, type ExecuteOptions, type LocalStack } from '../../local/stack.ts';
+import type { ExecuteOptions, LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import type { LambdaContext } from '../../runtime/src/index.ts';
 import { runPipeline } from '../../local/run-pipeline.ts';
 import { closedGate, pipelineFrom } from './helpers.ts';
@@ -35,7 +36,7 @@ const submitting = new Set<Promise<unknown>>();
 let onSubmitted: () => void = () => undefined;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ redshiftEventTarget: FUNCTION_ARN, initSql: CREATE_SLOW });
+  stack = await startTestStack({ redshiftEventTarget: FUNCTION_ARN, initSql: CREATE_SLOW });
   await buildRuntime({ outfile: bundle });
   // The function's environment, then its cold start: the bundle reads CALLBACK_COMPAT on import.
   Object.assign(process.env, stack.lambdaEnvironment, {
