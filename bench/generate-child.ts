@@ -42,7 +42,7 @@ function generate(path: string) {
   return pipeline;
 }
 
-// Primed: generate a small spec first, so that every module (ts-morph is loaded lazily) is in.
+// Primed: generate a small spec first, so that every module is loaded and warm.
 if (primeSpec !== undefined) allOutputFiles([renderPipelineOutputs(compilePipeline(generate(primeSpec)))], { cwd: dirname(primeSpec), outDirectory: join(dirname(primeSpec), 'asl') });
 const baselineRssBytes = process.memoryUsage().rss;
 const report: ChildReport = { totalMs: [], loadMs: [], compileMs: [], outputsMs: [], startupMs, outputBytes: 0, aslBytes: 0, stateCount: 0, baselineRssBytes, peakRssBytes: 0, heapUsedAfterBytes: 0 };

@@ -17,9 +17,10 @@ import type { BenchContext, BenchOptions, RuntimeModule } from './sections/conte
 import { runCost } from './sections/cost.ts';
 import { runGeneratorScale } from './sections/generator.ts';
 import { runLatency } from './sections/latency.ts';
+import { runPackage } from './sections/package.ts';
 import { runRuntime } from './sections/runtime.ts';
 
-const SECTIONS = ['generator', 'cost', 'latency', 'runtime'] as const;
+const SECTIONS = ['generator', 'package', 'cost', 'latency', 'runtime'] as const;
 type Section = (typeof SECTIONS)[number];
 
 type BuildRuntime = (options: { outfile: string }) => Promise<{ outfile: string; bytes: number }>;
@@ -96,7 +97,12 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
     results.generator = await runGeneratorScale(options);
   }
 
-  const needsStack = args.only.some((section) => section !== 'generator');
+  if (args.only.includes('package')) {
+    section('package: pack, generate-only install, CLI cold start');
+    results.package = await runPackage(options);
+  }
+
+  const needsStack = args.only.some((section) => section !== 'generator' && section !== 'package');
   let stack: LocalStack | undefined;
   let simulator: Simulator | undefined;
   const runtimeDir = mkdtempSync(join(tmpdir(), 'sfn-redshift-bench-runtime-'));
@@ -135,6 +141,17 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
 
   meta.loadAverage.end = loadavg();
   meta.wallSeconds = (Date.now() - started) / 1000;
+  // --only re-measures some sections: the others keep their figures from the previous results.json.
+  if (args.only.length < SECTIONS.length) {
+    try {
+      const previous = JSON.parse(readFileSync(join(outDirectory, 'results.json'), 'utf8')) as BenchResults;
+      for (const name of SECTIONS) if (!args.only.includes(name) && previous[name] !== undefined) Object.assign(results, { [name]: previous[name] });
+      if (!args.only.includes('cost') && previous.stack !== undefined && results.stack === undefined) results.stack = previous.stack;
+      meta.sections = SECTIONS.filter((name) => results[name] !== undefined);
+    } catch {
+      // No previous results: the report holds the sections measured now.
+    }
+  }
   const { targets, checks } = judge(results);
   const full: BenchResults = { ...results, targets, checks };
   mkdirSync(outDirectory, { recursive: true });

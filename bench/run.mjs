@@ -13,7 +13,7 @@ const outdir = join(root, 'node_modules', '.cache', 'sfn-redshift-bench');
 
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'bench/main.ts', 'generate-child': 'bench/generate-child.ts' },
+  entryPoints: { main: 'bench/main.ts', 'generate-child': 'bench/generate-child.ts', 'validation-scale': 'bench/validation-scale.ts' },
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -26,5 +26,15 @@ await build({
   legalComments: 'none',
 });
 
-const { main } = await import(pathToFileURL(join(outdir, 'main.mjs')).href);
-process.exitCode = await main(process.argv.slice(2), { root, outdir });
+if (process.argv[2] === '--validation') {
+  // `npm run bench:validation`: the scaling of validation with hostile specs (bench/VALIDATION.md).
+  const { main } = await import(pathToFileURL(join(outdir, 'validation-scale.mjs')).href);
+  process.exitCode = main(root);
+} else {
+  // The CLI as `npm run build` makes it (the generator section runs bin/sfn-redshift.mjs).
+  const { buildCli } = await import('./../bin/build.mjs');
+  await buildCli();
+
+  const { main } = await import(pathToFileURL(join(outdir, 'main.mjs')).href);
+  process.exitCode = await main(process.argv.slice(2), { root, outdir });
+}

@@ -45,6 +45,8 @@ export type LocalStackOptions = {
    * services"): an event for which this answers true is lost, reaching neither target above.
    */
   dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
+  /** Data API requests whose answer is lost after the work was done (see StartRedshiftDataApiOptions). */
+  loseDataApiAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
   /**
    * EventBridge rules on "Step Functions Execution Status Change" events: the stack emits one for
    * every status an execution takes and delivers it to each matching rule's target (the runtime
@@ -113,6 +115,7 @@ async function stopAll(stoppables: Stoppable[]): Promise<void> {
   if (failures.length > 0) throw new Error(`stopping the local stack failed: ${failures.join('; ')}`);
 }
 
+// A little over 60 lines: most of it is the LocalStack object it answers, the stack's API in one place.
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const stateTableName = options.stateTableName ?? DEFAULT_STATE_TABLE_NAME;
   const registry = new ExecutionRegistry();
@@ -130,127 +133,184 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const [postgres, dynamo, sfnApi] = await Promise.allSettled([
-      startPostgres(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
-      startDynamo(),
-      startSfnApi({ registry }),
-    ]);
-    for (const [name, result] of [
-      ['postgres', postgres],
-      ['dynamodb', dynamo],
-      ['sfn-api', sfnApi],
-    ] as const) {
-      if (result.status === 'fulfilled') started.push({ name, stop: () => result.value.stop() });
-    }
-    for (const result of [postgres, dynamo, sfnApi]) if (result.status === 'rejected') throw result.reason;
-    const db = (postgres as PromiseFulfilledResult<PostgresServer>).value;
-    const ddb = (dynamo as PromiseFulfilledResult<LocalDynamo>).value;
-    const sfnServer = (sfnApi as PromiseFulfilledResult<LocalSfnApi>).value;
-
-    // Stopped in reverse order: the Data API first (it drains event deliveries, which may still
-    // call the SFN API through these clients), then the clients, then the servers.
-    const sfn = createSfnClient(sfnServer.endpoint);
-    const dataClients: RedshiftDataClient[] = [];
-    started.push({
-      name: 'clients',
-      stop: () => {
-        for (const client of dataClients) client.destroy();
-        sfn.destroy();
-      },
-    });
-    const dataApiOptions: Parameters<typeof startRedshiftDataApi>[0] = { databaseUrl: db.url, onEvent: deliver, principals: PRINCIPALS };
-    if (options.pageSize !== undefined) dataApiOptions.pageSize = options.pageSize;
-    if (options.maxActiveStatements !== undefined) dataApiOptions.maxActiveStatements = options.maxActiveStatements;
-    const dataApi: RedshiftDataApi = await startRedshiftDataApi(dataApiOptions);
-    started.push({ name: 'redshift-data', stop: () => dataApi.stop() });
-    const dataClient = createRedshiftDataClient(dataApi.endpoint);
-    const runtimeDataClient = createRedshiftDataClient(dataApi.endpoint, LOCAL_RUNTIME_CREDENTIALS);
-    dataClients.push(dataClient, runtimeDataClient);
-
+    const { db, ddb, sfnServer } = await startServers(options, registry, started);
+    const { dataApi, dataClient, runtimeDataClient, sfn } = await startDataApiAndClients(options, db.url, sfnServer.endpoint, deliver, started);
     await createStateTable(ddb.client, stateTableName);
     if (options.initSql !== undefined && options.initSql.trim() !== '') await runSql(db.url, options.initSql);
 
     const exec = new Executor({ registry, clients: { redshiftData: dataClient, dynamodb: ddb.client, sfn }, functions: options.functions ?? {} });
     executor = exec;
-    const inFlight = new Set<Promise<unknown>>();
-    let stopping: Promise<void> | undefined;
-    const track = (run: Promise<unknown>): void => {
-      const tracked = run.catch(() => undefined);
-      inFlight.add(tracked);
-      void tracked.finally(() => inFlight.delete(tracked));
-    };
-    const eventDeliveries = new Set<Promise<unknown>>();
-    const deliverExecutionEvent = (event: ExecutionStatusChangeEvent): void => {
-      const deliveries: Promise<unknown>[] = [];
-      if (options.onExecutionEvent) deliveries.push(Promise.resolve().then(() => options.onExecutionEvent?.(event)));
-      for (const rule of options.executionEventRules ?? []) {
-        if (!ruleMatches(rule, event)) continue;
-        const { target } = rule;
-        if ('function' in target) {
-          deliveries.push(invoke(exec.functions, target.function, event as unknown as Parameters<typeof invoke>[2]));
-        } else if (!stopping) {
-          // The rule's StartExecution of the reaper machine, with the event as its input.
-          const run = exec.execute(target.stateMachine.definition, event, {
-            stateMachineName: target.stateMachine.name,
-            substitutions: { StateTableName: stateTableName },
-          });
-          track(run);
-          deliveries.push(run);
-        }
-      }
-      for (const delivery of deliveries) {
-        const tracked = delivery.catch((error: unknown) => console.error(`execution event for ${event.detail.executionArn}: delivery failed:`, error));
-        eventDeliveries.add(tracked);
-        void tracked.finally(() => eventDeliveries.delete(tracked));
-      }
-    };
-    const unsubscribe = registry.onStatusChange((record) => deliverExecutionEvent(executionStatusChangeEvent(record)));
+    const runs = new RunTracker();
+    const executionEvents = new ExecutionEventDelivery(options, exec, stateTableName, runs);
+    const unsubscribe = registry.onStatusChange((record) => executionEvents.deliver(executionStatusChangeEvent(record)));
     started.push({ name: 'execution-events', stop: unsubscribe });
 
+    const endpoints = { redshiftData: dataApi.endpoint, dynamodb: ddb.endpoint, sfn: sfnServer.endpoint };
     return {
-      endpoints: { redshiftData: dataApi.endpoint, dynamodb: ddb.endpoint, sfn: sfnServer.endpoint },
+      endpoints,
       databaseUrl: db.url,
       stateTableName,
       clients: { redshiftData: dataClient, runtimeRedshiftData: runtimeDataClient, dynamodb: ddb.client, sfn },
-      async drainExecutionEvents() {
-        while (eventDeliveries.size > 0) await Promise.all([...eventDeliveries]);
-      },
-      lambdaEnvironment: {
-        AWS_REGION: LOCAL_REGION,
-        AWS_DEFAULT_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_RUNTIME_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_RUNTIME_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_REDSHIFT_DATA: dataApi.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-        AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
-        STATE_TABLE: stateTableName,
-      },
+      drainExecutionEvents: () => executionEvents.drain(),
+      lambdaEnvironment: lambdaEnvironment(endpoints, stateTableName),
       executor: exec,
       registry,
       execute(definition, input = {}, executeOptions = {}) {
-        if (stopping) return Promise.reject(new Error('the local stack is stopped'));
+        if (runs.stopping) return Promise.reject(new Error('the local stack is stopped'));
         const run = exec.execute(definition, input, {
           ...executeOptions,
           substitutions: { StateTableName: stateTableName, ...executeOptions.substitutions },
         });
-        track(run);
+        runs.track(run);
         return run;
       },
       registerFunction(nameOrArn, handler) {
         exec.registerFunction(nameOrArn, handler);
       },
       stop() {
-        stopping ??= (async () => {
+        runs.stopping ??= (async () => {
           for (const arn of registry.runningExecutions()) registry.stopExecution(arn, 'States.Aborted', 'the local stack stopped');
-          await Promise.all(inFlight);
+          await runs.settled();
           await exec.functions.drain();
           await stopAll(started);
         })();
-        return stopping;
+        return runs.stopping;
       },
     };
   } catch (error) {
     await stopAll(started).catch(() => undefined);
     throw error;
+  }
+}
+
+/** The Data API on `databaseUrl` and the SDK clients of the stack (all in `started` to stop). */
+async function startDataApiAndClients(
+  options: LocalStackOptions,
+  databaseUrl: string,
+  sfnEndpoint: string,
+  onEvent: (event: RedshiftStatusChangeEvent) => Promise<void>,
+  started: Stoppable[],
+): Promise<{ dataApi: RedshiftDataApi; dataClient: RedshiftDataClient; runtimeDataClient: RedshiftDataClient; sfn: SFNClient }> {
+  // Stopped in reverse order: the Data API first (it drains event deliveries, which may still
+  // call the SFN API through these clients), then the clients, then the servers.
+  const sfn = createSfnClient(sfnEndpoint);
+  const dataClients: RedshiftDataClient[] = [];
+  started.push({
+    name: 'clients',
+    stop: () => {
+      for (const client of dataClients) client.destroy();
+      sfn.destroy();
+    },
+  });
+  const dataApiOptions: Parameters<typeof startRedshiftDataApi>[0] = { databaseUrl, onEvent, principals: PRINCIPALS };
+  if (options.pageSize !== undefined) dataApiOptions.pageSize = options.pageSize;
+  if (options.maxActiveStatements !== undefined) dataApiOptions.maxActiveStatements = options.maxActiveStatements;
+  if (options.loseDataApiAnswer !== undefined) dataApiOptions.loseAnswer = options.loseDataApiAnswer;
+  const dataApi = await startRedshiftDataApi(dataApiOptions);
+  started.push({ name: 'redshift-data', stop: () => dataApi.stop() });
+  const dataClient = createRedshiftDataClient(dataApi.endpoint);
+  const runtimeDataClient = createRedshiftDataClient(dataApi.endpoint, LOCAL_RUNTIME_CREDENTIALS);
+  dataClients.push(dataClient, runtimeDataClient);
+  return { dataApi, dataClient, runtimeDataClient, sfn };
+}
+
+/** PostgreSQL, dynalite and the SFN API, started together; each one that started is in `started`. */
+async function startServers(
+  options: LocalStackOptions,
+  registry: ExecutionRegistry,
+  started: Stoppable[],
+): Promise<{ db: PostgresServer; ddb: LocalDynamo; sfnServer: LocalSfnApi }> {
+  const [postgres, dynamo, sfnApi] = await Promise.allSettled([
+    startPostgres(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+    startDynamo(),
+    startSfnApi({ registry }),
+  ]);
+  for (const [name, result] of [
+    ['postgres', postgres],
+    ['dynamodb', dynamo],
+    ['sfn-api', sfnApi],
+  ] as const) {
+    if (result.status === 'fulfilled') started.push({ name, stop: () => result.value.stop() });
+  }
+  for (const result of [postgres, dynamo, sfnApi]) if (result.status === 'rejected') throw result.reason;
+  return {
+    db: (postgres as PromiseFulfilledResult<PostgresServer>).value,
+    ddb: (dynamo as PromiseFulfilledResult<LocalDynamo>).value,
+    sfnServer: (sfnApi as PromiseFulfilledResult<LocalSfnApi>).value,
+  };
+}
+
+function lambdaEnvironment(endpoints: LocalStack['endpoints'], stateTableName: string): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_RUNTIME_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_RUNTIME_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_REDSHIFT_DATA: endpoints.redshiftData,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    STATE_TABLE: stateTableName,
+  };
+}
+
+/** The executions the stack started, so that stop() can wait for them; `stopping` once it stops. */
+class RunTracker {
+  stopping: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  track(run: Promise<unknown>): void {
+    const tracked = run.catch(() => undefined);
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+}
+
+/**
+ * "Step Functions Execution Status Change" events to onExecutionEvent and each matching rule's
+ * target: a function, or a state machine started with the event as its input (not once stopping).
+ */
+class ExecutionEventDelivery {
+  private readonly deliveries = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly options: Pick<LocalStackOptions, 'onExecutionEvent' | 'executionEventRules'>,
+    private readonly executor: Executor,
+    private readonly stateTableName: string,
+    private readonly runs: RunTracker,
+  ) {}
+
+  deliver(event: ExecutionStatusChangeEvent): void {
+    const deliveries: Promise<unknown>[] = [];
+    const { onExecutionEvent } = this.options;
+    if (onExecutionEvent) deliveries.push(Promise.resolve().then(() => onExecutionEvent(event)));
+    for (const rule of this.options.executionEventRules ?? []) {
+      if (!ruleMatches(rule, event)) continue;
+      const { target } = rule;
+      if ('function' in target) {
+        deliveries.push(invoke(this.executor.functions, target.function, event as unknown as Parameters<typeof invoke>[2]));
+      } else if (!this.runs.stopping) {
+        // The rule's StartExecution of the reaper machine, with the event as its input.
+        const run = this.executor.execute(target.stateMachine.definition, event, {
+          stateMachineName: target.stateMachine.name,
+          substitutions: { StateTableName: this.stateTableName },
+        });
+        this.runs.track(run);
+        deliveries.push(run);
+      }
+    }
+    for (const delivery of deliveries) {
+      const tracked = delivery.catch((error: unknown) => console.error(`execution event for ${event.detail.executionArn}: delivery failed:`, error));
+      this.deliveries.add(tracked);
+      void tracked.finally(() => this.deliveries.delete(tracked));
+    }
+  }
+
+  /** Waits until every event delivered so far has been handled (its target done). */
+  async drain(): Promise<void> {
+    while (this.deliveries.size > 0) await Promise.all([...this.deliveries]);
   }
 }

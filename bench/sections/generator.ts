@@ -54,7 +54,7 @@ export type ScaleRow = {
   inProcess: {
     /** Node start-up and loading the generator's modules. */
     startupMs: number;
-    /** The first generate in a fresh process: lazy module loading (ts-morph) and JIT warm-up included. */
+    /** The first generate in a fresh process: module loading and JIT warm-up included. */
     firstMs: number;
     /** The first generate of this size in a process that generated a 1-step spec before (every module loaded). */
     primedMs: number;

@@ -326,15 +326,10 @@ const archiveCallbackPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:cluster:${ClusterId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'ClusterCredentials',
@@ -349,7 +344,7 @@ const archiveCallbackPolicy: PolicyDocumentJson = {
       Sid: 'InvokeRuntime',
       Effect: 'Allow',
       Action: ['lambda:InvokeFunction'],
-      Resource: ['${RuntimeFunctionArn}'],
+      Resource: ['${RuntimeFunctionArn}', '${RuntimeFunctionArn}:*'],
     },
   ],
 };
@@ -364,15 +359,10 @@ const dataQualityPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:cluster:${ClusterId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'ClusterCredentials',
@@ -396,15 +386,10 @@ const mvRefreshPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:cluster:${ClusterId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'DatabaseSecrets',
@@ -437,15 +422,10 @@ const nightlySalesPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:cluster:${ClusterId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'ClusterCredentials',
@@ -481,15 +461,10 @@ const serverlessOrdersPolicy: PolicyDocumentJson = {
       Resource: ['arn:${AWS::Partition}:redshift-serverless:${AWS::Region}:${AWS::AccountId}:workgroup/${WorkgroupId}'],
     },
     {
-      Sid: 'OwnStatements',
+      Sid: 'StatementStatus',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement'],
       Resource: '*',
-      Condition: {
-        StringEquals: {
-          'redshift-data:statement-owner-iam-userid': '${!aws:userid}',
-        },
-      },
     },
     {
       Sid: 'DatabaseSecrets',

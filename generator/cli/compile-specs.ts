@@ -8,6 +8,9 @@ import { allOutputFiles, renderPipelineOutputs, type OutputFile, type PipelineOu
 import { EXIT, type Io } from './command.ts';
 import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from './spec-files.ts';
 
+/** Problems printed in full; a hostile spec may hold hundreds of thousands. */
+export const MAX_REPORTED_PROBLEMS = 50;
+
 /** Load, validate and compile every spec; on any problem print them all and give the exit code. */
 export function compileSpecs(inputs: readonly SpecInput[], io: Io): PipelineOutputs[] | typeof EXIT.invalid {
   try {
@@ -21,7 +24,9 @@ export function compileSpecs(inputs: readonly SpecInput[], io: Io): PipelineOutp
     });
   } catch (error) {
     if (error instanceof SpecErrors) {
-      for (const problem of error.errors) io.err(problem.message);
+      for (const problem of error.errors.slice(0, MAX_REPORTED_PROBLEMS)) io.err(problem.message);
+      const more = error.errors.length - MAX_REPORTED_PROBLEMS;
+      if (more > 0) io.err(`… and ${more.toLocaleString('en-US')} more`);
       io.err(`${error.errors.length} problem(s) found; nothing was written.`);
       return EXIT.invalid;
     }
@@ -56,8 +61,12 @@ export type OutputPlan = {
   readonly files: readonly OutputFile[];
 };
 
-export function planOutputs(io: Io, specs: readonly string[], options: { out?: string | undefined; fragment?: boolean | undefined }): OutputPlan | typeof EXIT.invalid {
-  const compiled = compileSpecs(findSpecFiles(io.cwd, specs), io);
+export function planOutputs(
+  io: Io,
+  specs: readonly string[],
+  options: { out?: string | undefined; fragment?: boolean | undefined; 'allow-sql-outside'?: boolean | undefined },
+): OutputPlan | typeof EXIT.invalid {
+  const compiled = compileSpecs(findSpecFiles(io.cwd, specs, { allowSqlOutside: options['allow-sql-outside'] }), io);
   if (compiled === EXIT.invalid) return compiled;
   const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
   const fragments = fragmentSelector(outDirectory, compiled, options.fragment === true);

@@ -2,7 +2,7 @@ import type { StatementStep } from '../load/model.ts';
 import type { InvocationPayload } from '../../runtime/src/invocation.ts';
 import type { Transition } from './asl.ts';
 import type { CompileContext } from './context.ts';
-import { retryField } from './data-api.ts';
+import { clientToken, retryField } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
 import { invokePermissions, LAMBDA } from './integrations.ts';
 import { stepPaths } from './step-paths.ts';
@@ -34,7 +34,7 @@ function submitPayload(step: StatementStep): InvocationPayload {
           ),
         }
       : {},
-    { 'taskToken.$': '$$.Task.Token', 'executionArn.$': '$$.Execution.Id', stepId: step.id, statementName: step.statementName },
+    { 'taskToken.$': '$$.Task.Token', 'executionArn.$': '$$.Execution.Id', stepId: step.id, statementName: step.statementName, 'clientToken.$': clientToken(step) },
     target.kind === 'cluster' ? { clusterIdentifier: target.cluster } : { workgroupName: target.workgroup },
     { database: target.database },
     target.kind === 'cluster' && target.dbUser !== undefined ? { dbUser: target.dbUser } : {},

@@ -2,6 +2,7 @@ import type { RetryPolicy, SqlParameter, StatementStep, Target } from '../load/m
 import type { JsonObject, Retrier } from './asl.ts';
 import { TRANSIENT_DATA_API_ERRORS } from './errors.ts';
 import { DATA_API, type ServiceCall } from './integrations.ts';
+import { format, sha256 } from './intrinsics.ts';
 
 /** Statuses of a statement that has not ended yet. */
 export const RUNNING_STATUSES = ['SUBMITTED', 'PICKED', 'STARTED'] as const;
@@ -26,6 +27,16 @@ export function sqlParameters(parameters: readonly SqlParameter[]): JsonObject[]
   );
 }
 
+/**
+ * The Data API ClientToken of a step's submit: the SHA-256 (64 hex characters, the model's maximum
+ * length of ClientToken) of the execution, its redrive count and the step. A Retry of the submit
+ * sends the same token, so the Data API answers the first statement instead of running the SQL
+ * twice; a new execution or a redrive (`$$.Execution.RedriveCount` grows) submits anew.
+ */
+export function clientToken(step: StatementStep): string {
+  return sha256(format(`{}/{}/${step.id}`, '$$.Execution.Id', '$$.Execution.RedriveCount'));
+}
+
 /** Parameters of ExecuteStatement or BatchExecuteStatement for a step. */
 export function submitParameters(step: StatementStep): { call: ServiceCall; parameters: JsonObject } {
   const common = {
@@ -33,6 +44,7 @@ export function submitParameters(step: StatementStep): { call: ServiceCall; para
     ...(step.statement.kind === 'batch' ? { Sqls: step.statement.sqls } : { Sql: step.statement.sql }),
     StatementName: step.statementName,
     ...(step.parameters.length > 0 ? { Parameters: sqlParameters(step.parameters) } : {}),
+    'ClientToken.$': clientToken(step),
   };
   return {
     call: step.statement.kind === 'batch' ? DATA_API.batchExecuteStatement : DATA_API.executeStatement,

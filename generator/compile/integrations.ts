@@ -90,6 +90,8 @@ export function dataApiPermissions(api: ServiceCall, target: Target): Permission
     }
   }
   if (secretArn !== undefined) permissions.push(permission('secret', 'secretsmanager:GetSecretValue', secretArn));
+  // A secret under a customer-managed key: Secrets Manager decrypts it with the caller's permissions.
+  if (target.secretKmsKeyArn !== undefined) permissions.push(permission('kms', 'kms:Decrypt', target.secretKmsKeyArn));
   return permissions;
 }
 
@@ -102,6 +104,13 @@ export function describeExecutionPermissions(): Permission[] {
   return [permission('executions', DESCRIBE_EXECUTION.action, arn('states', 'execution:*'))];
 }
 
+/**
+ * The function, and its versions and aliases (`<arn>:*`): a qualified ARN or a Qualifier invokes
+ * `function:name:qualifier`, which the unqualified ARN alone does not allow (as the policies Step
+ * Functions generates for Lambda Tasks list both). An ARN already qualified is allowed as it is.
+ */
 export function invokePermissions(api: ServiceCall, functionName: string): Permission[] {
-  return [permission('lambda', api.action, lambdaArn(functionName))];
+  const resource = lambdaArn(functionName);
+  const qualified = !functionName.includes('${') && functionName.split(':').length > (functionName.startsWith('arn:') ? 7 : 1);
+  return [permission('lambda', api.action, resource), ...(qualified ? [] : [permission('lambda', api.action, `${resource}:*`)])];
 }

@@ -24,3 +24,7 @@ export function format(template: string, ...args: string[]): string {
 export function jsonMerge(a: string, b: string): string {
   return `States.JsonMerge(${a}, ${b}, false)`;
 }
+
+export function sha256(value: string): string {
+  return `States.Hash(${value}, 'SHA-256')`;
+}

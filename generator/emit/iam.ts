@@ -6,12 +6,6 @@ import type { Permission, PermissionPurpose, PipelinePlan } from '../compile/pla
 
 export const IAM_FILE_SUFFIX = '.iam.json';
 
-/**
- * `${aws:userid}` is an IAM policy variable, not a substitution: `${!` is how Fn::Sub writes a
- * literal `${`, so the deployed policy holds `${aws:userid}`.
- */
-export const OWNER_USERID = '${!aws:userid}';
-
 export type PolicyStatement = {
   readonly Sid: string;
   readonly Effect: 'Allow';
@@ -31,6 +25,7 @@ const ACTION_ORDER = [
   'redshift:GetClusterCredentialsWithIAM',
   'redshift-serverless:GetCredentials',
   'secretsmanager:GetSecretValue',
+  'kms:Decrypt',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -45,9 +40,10 @@ const GROUPS: readonly { readonly group: PermissionPurpose; readonly sid: (actio
     group: 'run',
     sid: (actions) => (actions.length > 1 ? 'RunStatements' : actions[0] === 'redshift-data:ExecuteStatement' ? 'ExecuteStatements' : 'BatchExecuteStatements'),
   },
-  { group: 'owned', sid: () => 'OwnStatements' },
+  { group: 'owned', sid: () => 'StatementStatus' },
   { group: 'credentials', sid: (actions) => ({ 'redshift:GetClusterCredentials': 'ClusterCredentials', 'redshift:GetClusterCredentialsWithIAM': 'ClusterIamCredentials' })[actions[0] as string] ?? 'WorkgroupCredentials' },
   { group: 'secret', sid: () => 'DatabaseSecrets' },
+  { group: 'kms', sid: () => 'DecryptDatabaseSecrets' },
   { group: 'table', sid: () => 'StateTable' },
   { group: 'executions', sid: () => 'JudgeStaleLocks' },
   { group: 'lambda', sid: () => 'InvokeRuntime' },
@@ -88,8 +84,12 @@ export function machinePolicy(plan: Pick<PipelinePlan, 'permissions'>): PolicyDo
     for (const { resources, actions } of entries) {
       const name = unique(sid(actions));
       if (group === 'owned') {
-        // These take no resource: only the statements this role submitted.
-        statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: '*', Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': OWNER_USERID } } });
+        // These take no resource. No `redshift-data:statement-owner-iam-userid = ${aws:userid}`
+        // condition: for an assumed role aws:userid is `role-id:session-name`, and Step Functions
+        // does not promise one role session for all the Tasks of an execution, so a poll could be
+        // denied the statement its own machine submitted. AWS's guide ("Authorizing access to the
+        // Amazon Redshift Data API") drops the condition for access by other sessions of the role.
+        statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: '*' });
       } else {
         statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: resources });
       }

@@ -8,6 +8,12 @@ export const SPEC_DEFAULTS = {
   retry: { attempts: 3, intervalSeconds: 5, backoffRate: 2 } satisfies RetryPolicy,
   stateTable: '${StateTableName}',
   runtimeFunctionArn: '${RuntimeFunctionArn}',
+  /**
+   * Redshift Data API reference: ExecuteStatement `Sql` and each of BatchExecuteStatement's `Sqls`
+   * (1–40 items): length constraint maximum 100000 (longer: "Cannot process query string larger
+   * than 100kB"). The runtime refuses the same (runtime/src/request.ts).
+   */
+  maxSqlCharacters: 100_000,
   /** The Data API ends any statement after 24 hours. */
   maxTimeoutSeconds: 86_400,
   /** WaitTimeSeconds of a long-polled Data API call: Valid Range 1–30 (Data API Reference). */

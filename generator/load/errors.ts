@@ -3,6 +3,10 @@ export type SourceLocation = { readonly file: string; readonly line: number; rea
 
 export type SpecErrorCode =
   | 'yaml-syntax'
+  | 'invalid-encoding'
+  | 'empty-spec'
+  | 'sql-file-outside'
+  | 'sql-too-long'
   | 'unknown-field'
   | 'missing-field'
   | 'invalid-value'
@@ -19,13 +23,21 @@ export type SpecErrorCode =
 /** One problem in one spec: `file:line:col: field: message`. */
 export class SpecError extends Error {
   override readonly name = 'SpecError';
-  constructor(
-    readonly code: SpecErrorCode,
-    readonly location: SourceLocation,
-    readonly field: string,
-    readonly detail: string,
-  ) {
+  readonly code: SpecErrorCode;
+  readonly location: SourceLocation;
+  readonly field: string;
+  readonly detail: string;
+  constructor(code: SpecErrorCode, location: SourceLocation, field: string, detail: string) {
+    // A hostile spec yields hundreds of thousands of these, and no one reads their stack traces:
+    // capturing them was most of the time and garbage.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${location.file}:${location.line}:${location.column}: ${field ? `${field}: ` : ''}${detail}`);
+    Error.stackTraceLimit = stackTraceLimit;
+    this.code = code;
+    this.location = location;
+    this.field = field;
+    this.detail = detail;
   }
 }
 

@@ -11,8 +11,8 @@ export type Mode = NonNullable<RawStep['mode']>;
 
 /** Everything below is the normalized pipeline: every default filled, durations in seconds. */
 export type Target =
-  | { readonly kind: 'cluster'; readonly cluster: string; readonly database: string; readonly dbUser?: string; readonly secretArn?: string }
-  | { readonly kind: 'workgroup'; readonly workgroup: string; readonly database: string; readonly secretArn?: string };
+  | { readonly kind: 'cluster'; readonly cluster: string; readonly database: string; readonly dbUser?: string; readonly secretArn?: string; readonly secretKmsKeyArn?: string }
+  | { readonly kind: 'workgroup'; readonly workgroup: string; readonly database: string; readonly secretArn?: string; readonly secretKmsKeyArn?: string };
 
 /** `longPollSeconds` (1–30): the loop waits in long-polled Data API calls instead of Wait states. */
 export type PollSchedule = { readonly initialSeconds: number; readonly maxSeconds: number; readonly factor: number; readonly longPollSeconds?: number };

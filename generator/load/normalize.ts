@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { describeUtf8Problem, firstUtf8Problem } from './utf8.ts';
 import { STATEMENT_NAME_PREFIX } from '../../runtime/src/contract.ts';
 import { SPEC_DEFAULTS } from './defaults.ts';
 import { formatDuration, parseDuration } from './durations.ts';
@@ -37,13 +38,14 @@ type Context = {
   readonly specDirectory: string;
   readonly pipeline: string;
   readonly errors: SpecError[];
+  readonly sqlRoot: string | undefined;
 };
 
 const JSON_PATH = /^\$\$?(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\['[^'\\]+'\])+$/;
 
 /** Fills every default, merges targets, reads SQL files; reports what only merged values reveal. */
-export function normalizePipeline(source: SpecSource, spec: RawPipeline, specPath: string): { pipeline: Pipeline; errors: SpecError[] } {
-  const context: Context = { source, specDirectory: dirname(specPath), pipeline: spec.pipeline, errors: [] };
+export function normalizePipeline(source: SpecSource, spec: RawPipeline, specPath: string, sqlRoot?: string): { pipeline: Pipeline; errors: SpecError[] } {
+  const context: Context = { source, specDirectory: dirname(specPath), pipeline: spec.pipeline, errors: [], sqlRoot };
   checkTarget(context, spec.target, ['target'], true);
   const inherited = override(
     context,
@@ -108,17 +110,11 @@ function override(
   overrides: { mode?: Mode; timeout?: string | number; poll?: RawPoll; retry?: RawRetry; target?: RawTarget },
   path: FieldPath,
 ): Inherited {
-  const timeoutSeconds = overrides.timeout === undefined ? parent.timeoutSeconds : seconds(overrides.timeout);
-  if (overrides.timeout !== undefined && timeoutSeconds > SPEC_DEFAULTS.maxTimeoutSeconds) {
-    context.errors.push(context.source.error('invalid-duration', [...path, 'timeout'], `${formatDuration(timeoutSeconds)} is too long; the Data API ends every statement after 24h, so use at most 24h`, 'value'));
-  }
-  const longPollSeconds = overrides.poll?.longPoll === undefined ? parent.poll.longPollSeconds : seconds(overrides.poll.longPoll);
-  if (overrides.poll?.longPoll !== undefined && longPollSeconds !== undefined && longPollSeconds > SPEC_DEFAULTS.maxLongPollSeconds) {
-    context.errors.push(context.source.error('invalid-duration', [...path, 'poll', 'longPoll'], `${formatDuration(longPollSeconds)} is too long; a Data API call waits at most 30s (WaitTimeSeconds 1–30), so use 1s to 30s`, 'value'));
-  }
+  const timeoutSeconds = duration(context, overrides.timeout, [...path, 'timeout'], DURATION_LIMITS.timeout) ?? parent.timeoutSeconds;
+  const longPollSeconds = duration(context, overrides.poll?.longPoll, [...path, 'poll', 'longPoll'], DURATION_LIMITS.longPoll) ?? parent.poll.longPollSeconds;
   const poll: PollSchedule = {
-    initialSeconds: overrides.poll?.initial === undefined ? parent.poll.initialSeconds : seconds(overrides.poll.initial),
-    maxSeconds: overrides.poll?.max === undefined ? parent.poll.maxSeconds : seconds(overrides.poll.max),
+    initialSeconds: duration(context, overrides.poll?.initial, [...path, 'poll', 'initial'], DURATION_LIMITS.wait) ?? parent.poll.initialSeconds,
+    maxSeconds: duration(context, overrides.poll?.max, [...path, 'poll', 'max'], DURATION_LIMITS.wait) ?? parent.poll.maxSeconds,
     factor: overrides.poll?.factor ?? parent.poll.factor,
     ...(longPollSeconds === undefined ? {} : { longPollSeconds }),
   };
@@ -127,7 +123,7 @@ function override(
   }
   const retry: RetryPolicy = {
     attempts: overrides.retry?.attempts ?? parent.retry.attempts,
-    intervalSeconds: overrides.retry?.interval === undefined ? parent.retry.intervalSeconds : seconds(overrides.retry.interval),
+    intervalSeconds: duration(context, overrides.retry?.interval, [...path, 'retry', 'interval'], DURATION_LIMITS.retryInterval) ?? parent.retry.intervalSeconds,
     backoffRate: overrides.retry?.factor ?? parent.retry.backoffRate,
   };
   let target = parent.target;
@@ -138,9 +134,32 @@ function override(
   return { mode: overrides.mode ?? parent.mode, timeoutSeconds, poll, retry, target };
 }
 
-function seconds(duration: string | number): number {
-  // The schema has already rejected anything that is not a duration.
-  return parseDuration(duration) ?? 0;
+/**
+ * Ranges of the durations we emit into ASL, each within what Step Functions and the Data API accept
+ * (ASL spec: Wait `Seconds`, Retrier `IntervalSeconds` and Task `TimeoutSeconds` are positive
+ * integers, at most 99999999; Data API `WaitTimeSeconds` 1–30) and, tighter, what makes sense in a
+ * statement's life: the Data API ends every statement after 24 hours.
+ */
+const DURATION_LIMITS = {
+  timeout: { max: SPEC_DEFAULTS.maxTimeoutSeconds, why: 'the Data API ends every statement after 24h (it is the Task TimeoutSeconds in callback mode)' },
+  longPoll: { max: SPEC_DEFAULTS.maxLongPollSeconds, why: 'a Data API call waits at most 30s (WaitTimeSeconds 1–30)' },
+  wait: { max: SPEC_DEFAULTS.maxTimeoutSeconds, why: 'a statement runs at most 24h, so a longer Wait (ASL Seconds) never ends inside its budget' },
+  retryInterval: { max: SPEC_DEFAULTS.maxTimeoutSeconds, why: 'a retry that waits longer than a statement may run (24h) is no retry (ASL IntervalSeconds)' },
+} as const;
+
+/** Seconds of a duration field, or undefined when absent; reports 0 and values beyond the field's range. */
+function duration(context: Context, raw: string | number | undefined, path: FieldPath, limit: { max: number; why: string }): number | undefined {
+  if (raw === undefined) return undefined;
+  // The schema has already rejected anything that is not a duration; 0s, 0m, 0h0m pass its pattern.
+  const value = parseDuration(raw);
+  if (value === undefined) {
+    context.errors.push(context.source.error('invalid-duration', path, `'${String(raw)}' is zero; a duration must be at least 1s (Step Functions takes positive whole seconds here)`, 'value'));
+    return 1;
+  }
+  if (value > limit.max) {
+    context.errors.push(context.source.error('invalid-duration', path, `${formatDuration(value)} is too long; ${limit.why}, so use 1s to ${formatDuration(limit.max)}`, 'value'));
+  }
+  return value;
 }
 
 /** Naming a cluster or a workgroup switches the kind of target; credentials replace each other. */
@@ -151,7 +170,11 @@ export function mergeTarget(base: RawTarget, overrides: RawTarget): RawTarget {
     delete merged.cluster;
     delete merged.dbUser;
   }
-  if (overrides.dbUser !== undefined) delete merged.secretArn;
+  if (overrides.dbUser !== undefined) {
+    delete merged.secretArn;
+    delete merged.secretKmsKeyArn;
+  }
+  if (overrides.secretArn !== undefined && overrides.secretKmsKeyArn === undefined) delete merged.secretKmsKeyArn;
   if (overrides.secretArn !== undefined) delete merged.dbUser;
   return { ...merged, ...overrides };
 }
@@ -170,11 +193,17 @@ function checkTarget(context: Context, target: RawTarget, path: FieldPath, isPip
   if (target.dbUser !== undefined && target.secretArn !== undefined) {
     errors.push(source.error('target-conflict', [...path, 'secretArn'], `give either dbUser or secretArn, not both`));
   }
+  if (target.secretKmsKeyArn !== undefined && target.secretArn === undefined) {
+    errors.push(source.error('target-conflict', [...path, 'secretKmsKeyArn'], `secretKmsKeyArn is the key of the secret's encryption: give secretArn too, or drop it`));
+  }
 }
 
 function toTarget(raw: RawTarget): Target {
   const database = raw.database ?? '';
-  const secretArn = raw.secretArn !== undefined ? { secretArn: raw.secretArn } : {};
+  const secretArn = {
+    ...(raw.secretArn !== undefined ? { secretArn: raw.secretArn } : {}),
+    ...(raw.secretKmsKeyArn !== undefined ? { secretKmsKeyArn: raw.secretKmsKeyArn } : {}),
+  };
   if (raw.workgroup !== undefined) return { kind: 'workgroup', workgroup: raw.workgroup, database, ...secretArn };
   return {
     kind: 'cluster',
@@ -188,15 +217,35 @@ function toTarget(raw: RawTarget): Target {
 function readStatement(context: Context, step: RawStep, path: FieldPath): Statement {
   if (step.sqls) return { kind: 'batch', sqls: step.sqls };
   if (step.sqlFile === undefined) return { kind: 'single', sql: step.sql ?? '' };
-  const file = resolve(context.specDirectory, step.sqlFile);
-  try {
-    const sql = readFileSync(file, 'utf8').trim();
-    if (sql === '') context.errors.push(context.source.error('invalid-value', [...path, 'sqlFile'], `'${step.sqlFile}' is empty; it must hold one SQL statement`, 'value'));
-    return { kind: 'single', sql };
-  } catch {
-    context.errors.push(context.source.error('sql-file-not-found', [...path, 'sqlFile'], `cannot read '${step.sqlFile}' (looked for ${file}); the path is relative to the spec file`, 'value'));
+  const field = [...path, 'sqlFile'];
+  const fail = (code: SpecError['code'], detail: string): Statement => {
+    context.errors.push(context.source.error(code, field, detail, 'value'));
     return { kind: 'single', sql: '' };
+  };
+  const file = resolve(context.specDirectory, step.sqlFile);
+  let bytes: Buffer;
+  try {
+    const real = realpathSync(file);
+    if (context.sqlRoot !== undefined && !isInside(context.sqlRoot, real)) {
+      return fail('sql-file-outside', `'${step.sqlFile}' resolves to ${real}, outside the project ${context.sqlRoot} (the nearest directory above the spec with package.json or .git); its SQL would be embedded in the committed outputs. Keep SQL files inside, or pass --allow-sql-outside`);
+    }
+    bytes = readFileSync(real);
+  } catch {
+    return fail('sql-file-not-found', `cannot read '${step.sqlFile}' (looked for ${file}); the path is relative to the spec file`);
   }
+  const problem = firstUtf8Problem(bytes);
+  if (problem) return fail('invalid-encoding', `${step.sqlFile}:${problem.line}:${problem.column}: ${describeUtf8Problem(problem)}`);
+  const sql = bytes.toString('utf8').trim();
+  if (sql === '') return fail('invalid-value', `'${step.sqlFile}' is empty; it must hold one SQL statement`);
+  if (sql.length > SPEC_DEFAULTS.maxSqlCharacters) {
+    return fail('sql-too-long', `'${step.sqlFile}' holds ${sql.length.toLocaleString('en-US')} characters; the Data API takes at most ${SPEC_DEFAULTS.maxSqlCharacters.toLocaleString('en-US')} per statement (ExecuteStatement Sql), so split it or load it with COPY`);
+  }
+  return { kind: 'single', sql };
+}
+
+function isInside(root: string, path: string): boolean {
+  const fromRoot = relative(root, path);
+  return fromRoot === '' || (!fromRoot.startsWith(`..${sep}`) && fromRoot !== '..' && !fromRoot.startsWith(sep) && !/^[A-Za-z]:/.test(fromRoot));
 }
 
 function normalizeParameters(context: Context, step: RawStep, path: FieldPath, statement: Statement): SqlParameter[] {

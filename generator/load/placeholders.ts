@@ -1,5 +1,6 @@
 /** `${Name}` placeholders pass through to CloudFormation/CDK/SAM DefinitionSubstitutions. */
-export const PLACEHOLDER_PATTERN = /\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
+/** `$${Name}` is an escape (as in Terraform templates): text, not a substitution key. */
+export const PLACEHOLDER_PATTERN = /(?<!\$)\$\{([A-Za-z][A-Za-z0-9_]*)\}/g;
 
 /** The first malformed `${` in a string (unterminated or a bad name), if any. */
 export function malformedPlaceholder(text: string): string | undefined {

@@ -53,6 +53,10 @@ export interface RawPipeline {
      * ARN of a Secrets Manager secret with the database credentials (Data API `SecretArn`). Mutually exclusive with `dbUser`.
      */
     secretArn?: string;
+    /**
+     * ARN of the customer-managed KMS key that encrypts `secretArn`, when it is not the AWS managed key `aws/secretsmanager`: the role policy then allows `kms:Decrypt` on it (Secrets Manager decrypts with the caller's permissions).
+     */
+    secretKmsKeyArn?: string;
   };
   /**
    * Settings inherited by every step; each one can be overridden per step.
@@ -121,11 +125,11 @@ export interface Step {
    */
   description?: string;
   /**
-   * One SQL statement (Data API ExecuteStatement). `:name` refers to an entry of `parameters`.
+   * One SQL statement (Data API ExecuteStatement), at most 100,000 characters (the Data API's limit). `:name` refers to an entry of `parameters`.
    */
   sql?: string;
   /**
-   * Path of a file holding one SQL statement, relative to this spec file.
+   * Path of a file holding one SQL statement (UTF-8, at most 100,000 characters), relative to this spec file. It must be inside the directory generate runs in, unless --allow-sql-outside.
    */
   sqlFile?: string;
   /**
@@ -133,6 +137,8 @@ export interface Step {
    *
    * @minItems 1
    * @maxItems 40
+   *
+   * Items: One SQL statement of the batch, at most 100,000 characters (the Data API's limit).
    */
   sqls?: [string, ...string[]];
   /**
@@ -247,5 +253,9 @@ export interface Step {
      * ARN of a Secrets Manager secret with the database credentials (Data API `SecretArn`). Mutually exclusive with `dbUser`.
      */
     secretArn?: string;
+    /**
+     * ARN of the customer-managed KMS key that encrypts `secretArn`, when it is not the AWS managed key `aws/secretsmanager`: the role policy then allows `kms:Decrypt` on it (Secrets Manager decrypts with the caller's permissions).
+     */
+    secretKmsKeyArn?: string;
   };
 }

@@ -42,8 +42,13 @@ function isDuration(node: unknown): boolean {
   return variants.some((variant) => variant.pattern?.includes('(\\d+h)?') === true);
 }
 
+const SHOWN_CHARACTERS = 60;
+
+/** A value as the user wrote it (`.inf`, `.nan` for YAML's non-finite numbers), long ones cut short. */
 function shown(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
+  const text = typeof value === 'string' ? `'${value.length > SHOWN_CHARACTERS ? `${value.slice(0, SHOWN_CHARACTERS)}…` : value}'` : JSON.stringify(value) ?? String(value);
+  return text.length > SHOWN_CHARACTERS + 20 ? `${text.slice(0, SHOWN_CHARACTERS)}…` : text;
 }
 
 function convert(source: SpecSource, error: ErrorObject): SpecError | undefined {
@@ -82,7 +87,9 @@ function convert(source: SpecSource, error: ErrorObject): SpecError | undefined 
       return source.error('invalid-value', path, `must have ${error.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params.limit)} item(s)${describe(error.parentSchema)}`);
     case 'minLength':
     case 'maxLength':
-      return source.error('invalid-value', path, `${shown(error.data)} is not valid; must have ${error.keyword === 'minLength' ? 'at least' : 'at most'} ${String(params.limit)} character(s)`, 'value');
+      return error.keyword === 'maxLength'
+        ? source.error('sql-too-long', path, `${(error.data as string).length.toLocaleString('en-US')} characters is too long; must have at most ${Number(params.limit).toLocaleString('en-US')}${describe(error.parentSchema)}`, 'value')
+        : source.error('invalid-value', path, `${shown(error.data)} is not valid; must have at least ${String(params.limit)} character(s)`, 'value');
     default:
       return source.error('invalid-value', path, `${error.message ?? 'is not valid'}${describe(error.parentSchema)}`, 'value');
   }

@@ -129,115 +129,137 @@ export class HistoryBuilder {
   /** Consumes one engine event; answers the history events it produced (possibly none). */
   push(event: EngineEvent): HistoryEvent[] {
     const start = this.events.length;
-    const timestamp = new Date(event.timestamp).toISOString();
-    const base = (type: HistoryEventType, extra: Partial<HistoryEvent> = {}): void => {
-      const record: HistoryEvent = { id: this.events.length + 1, type, timestamp, ...extra };
-      this.events.push(record);
+    const fields = new EventFields(event, this.taskInfo);
+    const record = (type: HistoryEventType, extra: Partial<HistoryEvent> = {}): void => {
+      this.events.push({ id: this.events.length + 1, type, timestamp: fields.timestamp, ...extra });
     };
-    const state = event.state;
-    const stateType = state && STATE_TYPES.has(state.type) ? (state.type as StateType) : undefined;
-    const stateFields = (): Partial<HistoryEvent> => {
-      const fields: Partial<HistoryEvent> = {};
-      if (state) fields.stateName = state.name;
-      if (event.index !== undefined) fields.mapIterationIndex = event.index;
-      return fields;
-    };
-    const taskFields = (): Partial<HistoryEvent> => {
-      const fields = stateFields();
-      const info = state ? this.taskInfo(state.name) : undefined;
-      if (info) fields.resource = info.resource;
-      return fields;
-    };
-    const errorFields = (): Partial<HistoryEvent> => {
-      const fields: Partial<HistoryEvent> = {};
-      if (event.Error !== undefined) fields.error = event.Error;
-      const cause = causeText(event.Cause);
-      if (cause !== undefined) fields.cause = cause;
-      return fields;
-    };
-    const key = state ? `${event.index ?? ''}|${state.name}` : '';
-    const startAttempt = (): void => {
-      if (stateType === 'Task') {
-        base('TaskScheduled', taskFields());
-        base('TaskStarted', taskFields());
-        const info = state ? this.taskInfo(state.name) : undefined;
-        if (info && isSubmittedPattern(info.resource)) base('TaskSubmitted', taskFields());
-      } else if (stateType === 'Parallel') {
-        base('ParallelStateStarted', stateFields());
-      } else if (stateType === 'Map') {
-        base('MapStateStarted', stateFields());
-      }
-    };
-
     switch (event.type) {
       case 'ExecutionStarted':
-        base('ExecutionStarted');
-        break;
       case 'ExecutionSucceeded':
-        base('ExecutionSucceeded');
+      case 'ExecutionAborted':
+        record(event.type);
         break;
       case 'ExecutionFailed':
-        base('ExecutionFailed', errorFields());
-        break;
-      case 'ExecutionAborted':
-        base('ExecutionAborted');
+        record('ExecutionFailed', fields.error());
         break;
       case 'ExecutionTimeout':
-        base('ExecutionTimedOut');
+        record('ExecutionTimedOut');
         break;
       case 'StateEntered':
-        if (!stateType) break;
-        this.transitions++;
-        this.failed.delete(key);
-        base(`${stateType}StateEntered`, stateFields());
-        startAttempt();
-        break;
       case 'StateRetried':
-        if (!stateType) break;
-        this.transitions++;
-        this.failed.delete(key);
-        startAttempt();
+        this.entered(fields, record, event.type === 'StateEntered');
         break;
       case 'StateFailed':
-        if (!stateType) break;
-        this.failed.add(key);
-        if (stateType === 'Task') {
-          if (event.Error === 'States.Timeout' || event.Error === 'States.HeartbeatTimeout') {
-            base('TaskTimedOut', { ...taskFields(), ...errorFields() });
-          } else if (event.Error !== 'States.Runtime') {
-            base('TaskFailed', { ...taskFields(), ...errorFields() });
-          }
-        } else if (stateType === 'Parallel') {
-          base('ParallelStateFailed', { ...stateFields(), ...errorFields() });
-        } else if (stateType === 'Map') {
-          base('MapStateFailed', { ...stateFields(), ...errorFields() });
-        }
+        this.stateFailed(fields, record);
         break;
-      case 'StateCaught':
+      case 'StateExited':
+        this.exited(fields, record);
         break;
-      case 'StateExited': {
-        if (!stateType || stateType === 'Fail') break;
-        const caught = this.failed.delete(key);
-        if (!caught) {
-          if (stateType === 'Task') base('TaskSucceeded', taskFields());
-          else if (stateType === 'Parallel') base('ParallelStateSucceeded', stateFields());
-          else if (stateType === 'Map') base('MapStateSucceeded', stateFields());
-        }
-        base(`${stateType}StateExited`, stateType === 'Task' ? taskFields() : stateFields());
-        break;
-      }
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed': {
-        const fields: Partial<HistoryEvent> = event.index !== undefined ? { mapIterationIndex: event.index } : {};
-        base(event.type, event.type === 'MapIterationFailed' ? { ...fields, ...errorFields() } : fields);
+        const iteration: Partial<HistoryEvent> = event.index !== undefined ? { mapIterationIndex: event.index } : {};
+        record(event.type, event.type === 'MapIterationFailed' ? { ...iteration, ...fields.error() } : iteration);
         break;
       }
       default:
-        // ParallelBranchStarted/Succeeded/Failed: no Step Functions counterpart.
+        // StateCaught (the Catch shows in the exit), ParallelBranchStarted/Succeeded/Failed: no
+        // Step Functions counterpart.
         break;
     }
     return this.events.slice(start);
+  }
+
+  /** A state entered, or a retry of it: one transition each, and the attempt's start events. */
+  private entered(fields: EventFields, record: RecordEvent, firstAttempt: boolean): void {
+    const { stateType } = fields;
+    if (!stateType) return;
+    this.transitions++;
+    this.failed.delete(fields.key);
+    if (firstAttempt) record(`${stateType}StateEntered`, fields.state());
+    if (stateType === 'Task') {
+      record('TaskScheduled', fields.task());
+      record('TaskStarted', fields.task());
+      const info = fields.taskInfo();
+      if (info && isSubmittedPattern(info.resource)) record('TaskSubmitted', fields.task());
+    } else if (stateType === 'Parallel') {
+      record('ParallelStateStarted', fields.state());
+    } else if (stateType === 'Map') {
+      record('MapStateStarted', fields.state());
+    }
+  }
+
+  private stateFailed(fields: EventFields, record: RecordEvent): void {
+    const { stateType, event } = fields;
+    if (!stateType) return;
+    this.failed.add(fields.key);
+    if (stateType === 'Task') {
+      if (event.Error === 'States.Timeout' || event.Error === 'States.HeartbeatTimeout') record('TaskTimedOut', { ...fields.task(), ...fields.error() });
+      else if (event.Error !== 'States.Runtime') record('TaskFailed', { ...fields.task(), ...fields.error() });
+    } else if (stateType === 'Parallel') {
+      record('ParallelStateFailed', { ...fields.state(), ...fields.error() });
+    } else if (stateType === 'Map') {
+      record('MapStateFailed', { ...fields.state(), ...fields.error() });
+    }
+  }
+
+  /** A state exited: succeeded unless its attempt failed and a Catch took it out. */
+  private exited(fields: EventFields, record: RecordEvent): void {
+    const { stateType } = fields;
+    if (!stateType || stateType === 'Fail') return;
+    const caught = this.failed.delete(fields.key);
+    if (!caught) {
+      if (stateType === 'Task') record('TaskSucceeded', fields.task());
+      else if (stateType === 'Parallel') record('ParallelStateSucceeded', fields.state());
+      else if (stateType === 'Map') record('MapStateSucceeded', fields.state());
+    }
+    record(`${stateType}StateExited`, stateType === 'Task' ? fields.task() : fields.state());
+  }
+}
+
+type RecordEvent = (type: HistoryEventType, extra?: Partial<HistoryEvent>) => void;
+
+/** What the history events of one engine event carry: its state, Task resource, error. */
+class EventFields {
+  readonly timestamp: string;
+  readonly stateType: StateType | undefined;
+  /** `index|name`: a state, per Map iteration. */
+  readonly key: string;
+
+  constructor(
+    readonly event: EngineEvent,
+    private readonly lookup: (stateName: string) => TaskInfo | undefined,
+  ) {
+    this.timestamp = new Date(event.timestamp).toISOString();
+    const state = event.state;
+    this.stateType = state && STATE_TYPES.has(state.type) ? (state.type as StateType) : undefined;
+    this.key = state ? `${event.index ?? ''}|${state.name}` : '';
+  }
+
+  taskInfo(): TaskInfo | undefined {
+    return this.event.state ? this.lookup(this.event.state.name) : undefined;
+  }
+
+  state(): Partial<HistoryEvent> {
+    const fields: Partial<HistoryEvent> = {};
+    if (this.event.state) fields.stateName = this.event.state.name;
+    if (this.event.index !== undefined) fields.mapIterationIndex = this.event.index;
+    return fields;
+  }
+
+  task(): Partial<HistoryEvent> {
+    const fields = this.state();
+    const info = this.taskInfo();
+    if (info) fields.resource = info.resource;
+    return fields;
+  }
+
+  error(): Partial<HistoryEvent> {
+    const fields: Partial<HistoryEvent> = {};
+    if (this.event.Error !== undefined) fields.error = this.event.Error;
+    const cause = causeText(this.event.Cause);
+    if (cause !== undefined) fields.cause = cause;
+    return fields;
   }
 }
 

@@ -2,7 +2,7 @@
 // real AWS SDK clients on the local endpoints, every execution registered for the local SFN API.
 import '../polyfills.ts';
 import { randomUUID } from 'node:crypto';
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from './engine.ts';
 import {
   prepareDefinition,
   ROOT_INPUT_FIELD,
@@ -136,165 +136,216 @@ export class Executor {
   async execute(definition: unknown, input: unknown = {}, options: ExecuteOptions = {}): Promise<ExecutionResult> {
     const prepared = this.prepare(definition, options);
     const executionInput = jsonRoundTrip(input);
-    const machineName = options.stateMachineName ?? DEFAULT_MACHINE_NAME;
-    const name = options.name ?? randomUUID();
-    if (!NAME.test(machineName)) throw new Error(`invalid state machine name ${JSON.stringify(machineName)}`);
-    if (!NAME.test(name)) throw new Error(`invalid execution name ${JSON.stringify(name)}`);
-    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${machineName}`;
-    const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`;
-    const startDate = new Date();
-    const startTime = startDate.toISOString();
+    const ids = executionIds(options);
+    const startTime = new Date().toISOString();
     const staticToken = `local-static-task-token-${randomUUID()}`;
     const controller = new AbortController();
     const { registry } = this;
+    const stopper = new Stopper();
+    registry.startExecution(
+      { executionArn: ids.executionArn, stateMachineArn: ids.stateMachineArn, name: ids.name, startDate: new Date(startTime), input: JSON.stringify(executionInput) },
+      (error, cause) => stopper.stop(error, cause),
+    );
 
-    let abortRun: (() => void) | undefined;
-    let stopRequest: { error?: string; cause?: string; terminal?: boolean } | undefined;
-    const stop = (error?: string, cause?: string, terminal = false): void => {
-      if (stopRequest) return;
-      stopRequest = terminal ? { terminal } : {};
-      if (error !== undefined) stopRequest.error = error;
-      if (cause !== undefined) stopRequest.cause = cause;
-      abortRun?.();
-    };
-    registry.startExecution({ executionArn, stateMachineArn, name, startDate, input: JSON.stringify(executionInput) }, stop);
-
-    // States.DataLimitExceeded ends the execution (no Catch sees it). A Task's input after
-    // Parameters and its connector output are checked here, before and after the call; a state's
-    // output after ResultSelector/ResultPath is checked from the event log, which each Task call
-    // lets catch up first: the engine may have entered the next state, but no further Task runs.
-    const overLimit = (problem: string | undefined): void => {
-      if (problem === undefined) return;
-      stop(DATA_LIMIT_EXCEEDED, problem, true);
-      throw new TaskFailure(DATA_LIMIT_EXCEEDED, problem);
-    };
-    const taskResourceLocalHandlers: Record<string, EngineHandler> = {};
-    const longPollMs = options.longPollMs ?? options.waitMs;
-    const longPoll = longPollMs === undefined ? {} : { longPollMs };
-    for (const [stateName, handler] of prepared.handlers) {
-      const task = prepared.definition.tasks.get(stateName);
-      if (!task) continue;
-      taskResourceLocalHandlers[stateName] = (async (taskInput: Json) => {
-        await new Promise((resolve) => setImmediate(resolve)); // the event log catches up first
-        if (stopRequest?.terminal) throw new TaskFailure(DATA_LIMIT_EXCEEDED, stopRequest.cause ?? '');
-        overLimit(payloadOverLimit('input after Parameters', stateName, taskInput));
-        const output = await handler({ executionArn, stateName, task, input: taskInput, signal: controller.signal, staticToken, registry, ...longPoll });
-        overLimit(payloadOverLimit('result', stateName, output));
-        return output;
-      }) as unknown as EngineHandler;
-    }
-    const overrides: RunOverrides = { taskResourceLocalHandlers };
-    if (options.waitMs !== undefined) {
-      overrides.waitTimeOverrides = Object.fromEntries(prepared.definition.waitStates.map((state) => [state, options.waitMs as number]));
-    }
-    if (options.retryIntervalMs !== undefined) {
-      overrides.retryIntervalOverrides = Object.fromEntries(
-        prepared.definition.retryStates.map((state) => [state, options.retryIntervalMs as number]),
-      );
-    }
-    const context = {
-      Execution: {
-        Id: executionArn,
-        Name: name,
-        RoleArn: LOCAL_MACHINE_ROLE,
-        StartTime: startTime,
-        RedriveCount: 0,
-        [ROOT_INPUT_FIELD]: executionInput,
-        [ROOT_START_TIME_FIELD]: startTime,
-      },
-      StateMachine: { Id: stateMachineArn, Name: machineName },
-      Task: { Token: staticToken },
-    };
-
-    const builder = new HistoryBuilder((stateName) => prepared.definition.tasks.get(stateName));
-    let listenerError: unknown;
-    const run = prepared.machine.run(executionInput as RunInput, { context, overrides } as RunOptions);
-    abortRun = run.abort;
-    if (stopRequest) run.abort();
-    const onSignal = (): void => stop('States.Aborted', 'the caller aborted the execution');
+    const handlers = engineHandlers(prepared, { executionArn: ids.executionArn, signal: controller.signal, staticToken, registry, stopper, longPollMs: options.longPollMs ?? options.waitMs });
+    const context = executionContext(ids, startTime, executionInput, staticToken);
+    const run = prepared.machine.run(executionInput as RunInput, { context, overrides: runOverrides(prepared.definition, options, handlers) } as RunOptions);
+    stopper.attach(run.abort);
+    const onSignal = (): void => stopper.stop('States.Aborted', 'the caller aborted the execution');
     if (options.signal?.aborted) onSignal();
     else options.signal?.addEventListener('abort', onSignal, { once: true });
 
-    const consuming = (async () => {
-      for await (const event of run.eventLogs) {
-        if (event.type === 'StateEntered' || event.type === 'StateExited') {
-          const problem = event.type === 'StateEntered' ? payloadOverLimit('input', event.state.name, event.state.input) : payloadOverLimit('output', event.state.name, event.state.output);
-          if (problem !== undefined) stop(DATA_LIMIT_EXCEEDED, problem, true);
-        }
-        // A terminal error stops the engine (abort) but the execution FAILED, as its history says.
-        const logged: typeof event =
-          event.type === 'ExecutionAborted' && stopRequest?.terminal ? { type: 'ExecutionFailed', timestamp: event.timestamp, Error: stopRequest.error ?? DATA_LIMIT_EXCEEDED, Cause: stopRequest.cause ?? '' } : event;
-        const produced = builder.push(logged);
-        if (event.type === 'StateFailed' && (event.state.type === 'Parallel' || event.state.type === 'Map')) {
-          // Its branches/iterations were stopped: their callback tokens are void now.
-          const nested = prepared.definition.nestedTasks.get(event.state.name);
-          if (nested) registry.expireStateTokens(executionArn, nested);
-        }
-        if (options.onEvent) {
-          for (const historyEvent of produced) {
-            try {
-              options.onEvent(historyEvent);
-            } catch (error) {
-              listenerError ??= error;
-            }
-          }
-        }
-      }
-    })();
-
-    let status: FinalStatus;
-    const details: { output?: Json; error?: string; cause?: string } = {};
+    const builder = new HistoryBuilder((stateName) => prepared.definition.tasks.get(stateName));
+    const consuming = consumeEvents(run.eventLogs, builder, { prepared, executionArn: ids.executionArn, registry, stopper, onEvent: options.onEvent });
+    let outcome: Outcome;
     try {
-      details.output = (await run.result) as Json;
-      status = 'SUCCEEDED';
+      outcome = { status: 'SUCCEEDED', output: (await run.result) as Json };
     } catch (error) {
-      if (error instanceof ExecutionAbortedError && stopRequest?.terminal) {
-        status = 'FAILED';
-        details.error = stopRequest.error ?? DATA_LIMIT_EXCEEDED;
-        if (stopRequest.cause !== undefined) details.cause = stopRequest.cause;
-      } else if (error instanceof ExecutionAbortedError) {
-        status = 'ABORTED';
-        if (stopRequest?.error !== undefined) details.error = stopRequest.error;
-        if (stopRequest?.cause !== undefined) details.cause = stopRequest.cause;
-      } else if (error instanceof ExecutionTimeoutError) {
-        status = 'TIMED_OUT';
-        details.error = 'States.Timeout';
-      } else if (error instanceof ExecutionError && error.cause instanceof Error) {
-        status = 'FAILED';
-        details.error = error.cause.name;
-        details.cause = error.cause.message;
-      } else {
-        status = 'FAILED';
-        details.error = 'States.Runtime';
-        details.cause = error instanceof Error ? error.message : String(error);
-      }
+      outcome = failedOutcome(error, stopper.request);
     } finally {
       options.signal?.removeEventListener('abort', onSignal);
       // Settles every handler still in flight (stopped branches, pending callbacks), so no Task
       // timer of the engine outlives the run.
       controller.abort();
     }
-    registry.finishExecution(executionArn, status, {
-      ...(details.output !== undefined ? { output: JSON.stringify(details.output) } : {}),
-      ...(details.error !== undefined ? { error: details.error } : {}),
-      ...(details.cause !== undefined ? { cause: details.cause } : {}),
+    registry.finishExecution(ids.executionArn, outcome.status, {
+      ...(outcome.output !== undefined ? { output: JSON.stringify(outcome.output) } : {}),
+      ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+      ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
     });
-    await consuming;
+    const listenerError = await consuming;
     // Let the abort above unwind the engine (its Task timers are cleared as their races settle).
     await new Promise((resolve) => setImmediate(resolve));
-    if (listenerError !== undefined) throw listenerError;
-    const result: ExecutionResult = {
-      executionArn,
-      status,
+    if (listenerError !== undefined) throw listenerError.error;
+    return {
+      executionArn: ids.executionArn,
+      status: outcome.status,
       history: [...builder.history],
       stateTransitions: builder.stateTransitions,
       historyEventCount: builder.historyEventCount,
+      ...(outcome.output !== undefined ? { output: outcome.output } : {}),
+      ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+      ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
     };
-    if (details.output !== undefined) result.output = details.output;
-    if (details.error !== undefined) result.error = details.error;
-    if (details.cause !== undefined) result.cause = details.cause;
-    return result;
   }
+}
+
+type ExecutionIds = { name: string; machineName: string; stateMachineArn: string; executionArn: string };
+
+function executionIds(options: ExecuteOptions): ExecutionIds {
+  const machineName = options.stateMachineName ?? DEFAULT_MACHINE_NAME;
+  const name = options.name ?? randomUUID();
+  if (!NAME.test(machineName)) throw new Error(`invalid state machine name ${JSON.stringify(machineName)}`);
+  if (!NAME.test(name)) throw new Error(`invalid execution name ${JSON.stringify(name)}`);
+  return {
+    name,
+    machineName,
+    stateMachineArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${machineName}`,
+    executionArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machineName}:${name}`,
+  };
+}
+
+type StopRequest = { error?: string; cause?: string; terminal?: boolean };
+
+/**
+ * How an execution is stopped from outside the engine: StopExecution, the caller's signal, or a
+ * terminal error (States.DataLimitExceeded, which ends the execution FAILED). The first request
+ * wins; it aborts the engine's run once that exists.
+ */
+class Stopper {
+  request: StopRequest | undefined;
+  private abortRun: (() => void) | undefined;
+
+  stop(error?: string, cause?: string, terminal = false): void {
+    if (this.request) return;
+    this.request = terminal ? { terminal } : {};
+    if (error !== undefined) this.request.error = error;
+    if (cause !== undefined) this.request.cause = cause;
+    this.abortRun?.();
+  }
+
+  attach(abortRun: () => void): void {
+    this.abortRun = abortRun;
+    if (this.request) abortRun();
+  }
+}
+
+type HandlerContext = {
+  executionArn: string;
+  signal: AbortSignal;
+  staticToken: string;
+  registry: ExecutionRegistry;
+  stopper: Stopper;
+  longPollMs: number | undefined;
+};
+
+// States.DataLimitExceeded ends the execution (no Catch sees it). A Task's input after
+// Parameters and its connector output are checked here, before and after the call; a state's
+// output after ResultSelector/ResultPath is checked from the event log, which each Task call
+// lets catch up first: the engine may have entered the next state, but no further Task runs.
+function engineHandlers(prepared: Prepared, context: HandlerContext): Record<string, EngineHandler> {
+  const { stopper } = context;
+  const overLimit = (problem: string | undefined): void => {
+    if (problem === undefined) return;
+    stopper.stop(DATA_LIMIT_EXCEEDED, problem, true);
+    throw new TaskFailure(DATA_LIMIT_EXCEEDED, problem);
+  };
+  const longPoll = context.longPollMs === undefined ? {} : { longPollMs: context.longPollMs };
+  const handlers: Record<string, EngineHandler> = {};
+  for (const [stateName, handler] of prepared.handlers) {
+    const task = prepared.definition.tasks.get(stateName);
+    if (!task) continue;
+    handlers[stateName] = (async (taskInput: Json) => {
+      await new Promise((resolve) => setImmediate(resolve)); // the event log catches up first
+      if (stopper.request?.terminal) throw new TaskFailure(DATA_LIMIT_EXCEEDED, stopper.request.cause ?? '');
+      overLimit(payloadOverLimit('input after Parameters', stateName, taskInput));
+      const { executionArn, signal, staticToken, registry } = context;
+      const output = await handler({ executionArn, stateName, task, input: taskInput, signal, staticToken, registry, ...longPoll });
+      overLimit(payloadOverLimit('result', stateName, output));
+      return output;
+    }) as unknown as EngineHandler;
+  }
+  return handlers;
+}
+
+function runOverrides(definition: PreparedDefinition, options: ExecuteOptions, taskResourceLocalHandlers: Record<string, EngineHandler>): RunOverrides {
+  const overrides: RunOverrides = { taskResourceLocalHandlers };
+  const { waitMs, retryIntervalMs } = options;
+  if (waitMs !== undefined) overrides.waitTimeOverrides = Object.fromEntries(definition.waitStates.map((state) => [state, waitMs]));
+  if (retryIntervalMs !== undefined) overrides.retryIntervalOverrides = Object.fromEntries(definition.retryStates.map((state) => [state, retryIntervalMs]));
+  return overrides;
+}
+
+/** The context object (`$$`) the engine gives the machine; it only fills Execution.Input itself. */
+function executionContext(ids: ExecutionIds, startTime: string, executionInput: Json, staticToken: string) {
+  return {
+    Execution: {
+      Id: ids.executionArn,
+      Name: ids.name,
+      RoleArn: LOCAL_MACHINE_ROLE,
+      StartTime: startTime,
+      RedriveCount: 0,
+      [ROOT_INPUT_FIELD]: executionInput,
+      [ROOT_START_TIME_FIELD]: startTime,
+    },
+    StateMachine: { Id: ids.stateMachineArn, Name: ids.machineName },
+    Task: { Token: staticToken },
+  };
+}
+
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'];
+type ConsumeContext = {
+  prepared: Prepared;
+  executionArn: string;
+  registry: ExecutionRegistry;
+  stopper: Stopper;
+  onEvent: ((event: HistoryEvent) => void) | undefined;
+};
+
+/** Turns the engine's event log into the history; answers the first error an onEvent listener threw. */
+async function consumeEvents(eventLogs: EventLog, builder: HistoryBuilder, context: ConsumeContext): Promise<{ error: unknown } | undefined> {
+  const { prepared, executionArn, registry, stopper, onEvent } = context;
+  let listenerError: { error: unknown } | undefined;
+  for await (const event of eventLogs) {
+    if (event.type === 'StateEntered' || event.type === 'StateExited') {
+      const problem = event.type === 'StateEntered' ? payloadOverLimit('input', event.state.name, event.state.input) : payloadOverLimit('output', event.state.name, event.state.output);
+      if (problem !== undefined) stopper.stop(DATA_LIMIT_EXCEEDED, problem, true);
+    }
+    // A terminal error stops the engine (abort) but the execution FAILED, as its history says.
+    const request = stopper.request;
+    const logged: typeof event =
+      event.type === 'ExecutionAborted' && request?.terminal ? { type: 'ExecutionFailed', timestamp: event.timestamp, Error: request.error ?? DATA_LIMIT_EXCEEDED, Cause: request.cause ?? '' } : event;
+    const produced = builder.push(logged);
+    if (event.type === 'StateFailed' && (event.state.type === 'Parallel' || event.state.type === 'Map')) {
+      // Its branches/iterations were stopped: their callback tokens are void now.
+      const nested = prepared.definition.nestedTasks.get(event.state.name);
+      if (nested) registry.expireStateTokens(executionArn, nested);
+    }
+    if (!onEvent) continue;
+    for (const historyEvent of produced) {
+      try {
+        onEvent(historyEvent);
+      } catch (error) {
+        listenerError ??= { error };
+      }
+    }
+  }
+  return listenerError;
+}
+
+type Outcome = { status: FinalStatus; output?: Json; error?: string; cause?: string };
+
+/** How a run that threw ended, from the engine's error and the stop request (if any). */
+function failedOutcome(error: unknown, request: StopRequest | undefined): Outcome {
+  if (error instanceof ExecutionAbortedError && request?.terminal) {
+    return { status: 'FAILED', error: request.error ?? DATA_LIMIT_EXCEEDED, ...(request.cause !== undefined ? { cause: request.cause } : {}) };
+  }
+  if (error instanceof ExecutionAbortedError) {
+    return { status: 'ABORTED', ...(request?.error !== undefined ? { error: request.error } : {}), ...(request?.cause !== undefined ? { cause: request.cause } : {}) };
+  }
+  if (error instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', error: 'States.Timeout' };
+  if (error instanceof ExecutionError && error.cause instanceof Error) return { status: 'FAILED', error: error.cause.name, cause: error.cause.message };
+  return { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) };
 }
 
 type RunInput = Parameters<StateMachine['run']>[0];

@@ -34,6 +34,12 @@ export type StartRedshiftDataApiOptions = {
   eventUrl?: string;
   /** Called when onEvent throws or the POST fails. Default: console.error. */
   onEventError?: (error: unknown, event: RedshiftStatusChangeEvent) => void;
+  /**
+   * An ambiguous failure: when it answers true for a request, the operation is carried out but the
+   * caller gets an HTTP 500 InternalServerException instead of its answer (a lost response), as
+   * a network or service fault can do. For testing retries (ClientToken).
+   */
+  loseAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
   /** For event envelopes and ARNs. Defaults: us-east-1, 123456789012. */
   region?: string;
   accountId?: string;
@@ -101,7 +107,7 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
     cancelBackend: (pid) => cancelBackend(options.databaseUrl, pid),
   });
 
-  const server = createServer((request, response) => void handle(operations, request, response, options.principals));
+  const server = createServer((request, response) => void handle(operations, request, response, options.principals, options.loseAnswer));
   const port = await listenOnLoopback(server, options.port);
 
   let stopping: Promise<void> | undefined;
@@ -132,6 +138,7 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
   principals: StartRedshiftDataApiOptions['principals'],
+  loseAnswer?: StartRedshiftDataApiOptions['loseAnswer'],
 ): Promise<void> {
   try {
     const body = await readBody(request);
@@ -141,7 +148,10 @@ async function handle(
     if (handler === undefined) {
       throw new ApiError('UnknownOperationException', `Unknown or unsupported operation: ${String(target)}`);
     }
-    send(response, 200, await handler(parseBody(body), { ...requestContext(request, response), caller: callerOf(request.headers, principals) }));
+    const input = parseBody(body);
+    const answer = await handler(input, { ...requestContext(request, response), caller: callerOf(request.headers, principals) });
+    if (loseAnswer?.(operation as string, input) === true) throw internalError(`${String(operation)} was carried out, its answer lost`);
+    send(response, 200, answer);
   } catch (error) {
     const apiError = error instanceof ApiError ? error : internalError(error instanceof Error ? error.message : String(error));
     send(response, apiError.httpStatus, { __type: apiError.type, message: apiError.message, ...apiError.fields }, apiError.type);

@@ -38,6 +38,8 @@ describe('compiler: single statement in poll mode', () => {
             { Name: 'day', 'Value.$': "States.Format('{}', $.runDate)" },
             { Name: 'limit', Value: '10' },
           ],
+          // The same on a Retry, new for a new execution or a redrive (idempotent submit).
+          'ClientToken.$': "States.Hash(States.Format('{}/{}/load', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')",
         },
         ResultSelector: { 'Id.$': '$.Id', Interval: 5, Remaining: 95, NextWait: 10, Poll: 1 },
         ResultPath: '$.steps.load.Run',
@@ -140,7 +142,7 @@ steps:
   it('submits with BatchExecuteStatement and no Retry when attempts is 0', () => {
     expect(machine.States['check.Execute']).toMatchObject({
       Resource: 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement',
-      Parameters: { WorkgroupName: 'wg', Database: 'dev', SecretArn: '${SecretArn}', Sqls: ['create temp table x as select 1 as n', 'select n from x'], StatementName: 'sfn-redshift/dq/check' },
+      Parameters: { WorkgroupName: 'wg', Database: 'dev', SecretArn: '${SecretArn}', Sqls: ['create temp table x as select 1 as n', 'select n from x'], StatementName: 'sfn-redshift/dq/check', 'ClientToken.$': "States.Hash(States.Format('{}/{}/check', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')" },
     });
     expect(machine.States['check.Execute']).not.toHaveProperty('Retry');
   });
@@ -246,7 +248,6 @@ describe('compiler: singleton', () => {
     {
       ErrorEquals: [
         'DynamoDB.ProvisionedThroughputExceededException',
-        'DynamoDB.RequestLimitExceeded',
         'DynamoDB.RequestLimitExceededException',
         'DynamoDB.ThrottlingException',
         'DynamoDB.InternalServerErrorException',
@@ -360,6 +361,7 @@ describe('compiler: callback mode', () => {
           'executionArn.$': '$$.Execution.Id',
           stepId: 'archive',
           statementName: 'sfn-redshift/demo/archive',
+          'clientToken.$': "States.Hash(States.Format('{}/{}/archive', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')",
           clusterIdentifier: 'analytics',
           database: 'archive',
           dbUser: 'etl',

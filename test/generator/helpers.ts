@@ -13,5 +13,8 @@ export const TRANSIENT = [
   'RedshiftData.ActiveSessionsExceededException',
   'RedshiftData.ActiveWaitingRequestsExceededException',
   'RedshiftData.InternalServerException',
+  'RedshiftData.DatabaseConnectionException',
+  'RedshiftData.ExecuteStatementException',
+  'RedshiftData.BatchExecuteStatementException',
   'RedshiftData.ThrottlingException',
 ];

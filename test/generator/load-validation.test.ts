@@ -133,11 +133,17 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'long poll that is not a duration, or zero',
-    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    poll: { longPoll: soon }\n  - id: b\n    sql: select 1\n    poll: { longPoll: 0 }\n`,
+    name: 'long poll that is not a duration',
+    yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    poll: { longPoll: soon }\n`,
+    expected: [{ code: 'invalid-duration', line: 9, column: 23, contains: "steps[0].poll.longPoll: 'soon' is not a duration" }],
+  },
+  {
+    // 0 and 0s say the same (issue 15 item 5): Step Functions takes positive whole seconds.
+    name: 'long poll of zero',
+    yaml: `${VALID_HEAD}steps:\n  - id: b\n    sql: select 1\n    poll: { longPoll: 0 }\n  - id: c\n    sql: select 1\n    poll: { longPoll: 0s }\n`,
     expected: [
-      { code: 'invalid-duration', line: 9, column: 23, contains: "steps[0].poll.longPoll: 'soon' is not a duration" },
-      { code: 'invalid-duration', line: 12, column: 23, contains: 'steps[1].poll.longPoll: 0 is not a duration' },
+      { code: 'invalid-duration', line: 9, column: 23, contains: "steps[0].poll.longPoll: '0' is zero; a duration must be at least 1s" },
+      { code: 'invalid-duration', line: 12, column: 23, contains: "steps[1].poll.longPoll: '0s' is zero; a duration must be at least 1s" },
     ],
   },
   {

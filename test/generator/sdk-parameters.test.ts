@@ -7,7 +7,7 @@ import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { renderDefinition } from '../../generator/emit/json.ts';
 import { pipelineSpecs } from './arbitrary-pipelines.ts';
 import { pipelineFrom } from './helpers.ts';
-import { machineParameterProblems, parameterProblems } from './sdk-parameters.ts';
+import { errorNameProblems, machineErrorNameProblems, machineParameterProblems, parameterProblems } from './sdk-parameters.ts';
 
 // Step Functions validates an AWS SDK integration's Parameters against the service model when the
 // machine is created (an unknown member fails CreateStateMachine with SCHEMA_VALIDATION_FAILED);
@@ -36,6 +36,31 @@ describe('Task Parameters agree with the AWS API models in the SDK clients', () 
       exampleFiles.flatMap((file) => [...readFileSync(join(aslDirectory, file), 'utf8').matchAll(/"Resource": "arn:aws:states:::(aws-sdk:[a-z]+|[a-z]+)/g)].map((match) => match[1])),
     );
     expect([...resources].sort()).toEqual(['aws-sdk:redshiftdata', 'aws-sdk:sfn', 'dynamodb', 'lambda']);
+  });
+});
+
+describe('Retry and Catch name errors as Step Functions raises them (ServiceName.ErrorName, Exception suffix)', () => {
+  it.each(exampleFiles)('every Task of examples/asl/%s', (file) => {
+    expect(machineErrorNameProblems(definitionOf(file) as never)).toEqual([]);
+  });
+
+  it('every Task of random pipelines', () => {
+    fc.assert(
+      fc.property(pipelineSpecs, (spec) => {
+        const definition: unknown = JSON.parse(renderDefinition(compilePipeline(pipelineFrom(stringify(spec))).machine));
+        expect(machineErrorNameProblems(definition as never)).toEqual([]);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('the check finds a missing suffix and a name of no model', () => {
+    expect(errorNameProblems('arn:aws:states:::dynamodb:putItem', ['DynamoDB.RequestLimitExceeded', 'DynamoDB.ConditionalCheckFailedException', 'States.ALL'], 'P')).toEqual([
+      'P: DynamoDB.RequestLimitExceeded is named DynamoDB.RequestLimitExceededException by Step Functions',
+    ]);
+    expect(errorNameProblems('arn:aws:states:::aws-sdk:redshiftdata:describeStatement', ['RedshiftData.StatementTimeoutException', 'RedshiftData.ValidationException'], 'D')).toEqual([
+      'D: RedshiftData.StatementTimeoutException is not an error of RedshiftData',
+    ]);
   });
 });
 

@@ -105,3 +105,48 @@ export function machineParameterProblems(machine: BranchLike): string[] {
     ...(state.Branches ?? []).flatMap(machineParameterProblems),
   ]);
 }
+
+/**
+ * Error names a Task's Retry/Catch may use for its service, as Step Functions names them:
+ * `<Service>.<Name>` with the Exception suffix always added (developer guide, "AWS SDK service
+ * integrations"), Name from the API model's errors, or one of the errors common to every AWS API
+ * (API references, "Common Errors"). Plus the names Step Functions gives errors outside the model:
+ * its SDK client's base exception (`Sfn.SfnException`), and for Lambda the names the developer guide's
+ * best practices list (`Lambda.ServiceException`, `Lambda.AWSLambdaException`, `Lambda.SdkClientException`).
+ */
+const ERROR_PREFIXES: Readonly<Record<string, { prefix: string; model: SchemaModule; outsideModel: readonly string[] }>> = {
+  'aws-sdk:redshiftdata': { prefix: 'RedshiftData', model: redshiftData, outsideModel: ['RedshiftDataException'] },
+  'aws-sdk:sfn': { prefix: 'Sfn', model: sfn, outsideModel: ['SfnException'] },
+  dynamodb: { prefix: 'DynamoDB', model: dynamodb, outsideModel: ['AmazonDynamoDBException'] },
+  lambda: { prefix: 'Lambda', model: lambda, outsideModel: ['AWSLambdaException', 'SdkClientException'] },
+};
+const COMMON_ERRORS = ['ThrottlingException', 'AccessDeniedException'];
+
+const withSuffix = (name: string): string => (name.endsWith('Exception') ? name : `${name}Exception`);
+
+function modelErrorNames(model: SchemaModule): string[] {
+  return Object.values(model).flatMap((value) => (Array.isArray(value) && value[0] === -3 && typeof value[2] === 'string' ? [withSuffix(value[2])] : []));
+}
+
+/** Problems of the service error names in one Task's Retry and Catch. */
+export function errorNameProblems(resource: string, names: readonly string[], at: string): string[] {
+  const service = /^arn:aws:states:::(aws-sdk:[a-z0-9]+|[a-z]+):/.exec(resource)?.[1];
+  const naming = service === undefined ? undefined : ERROR_PREFIXES[service];
+  if (!naming) return [];
+  const known = new Set([...modelErrorNames(naming.model), ...COMMON_ERRORS, ...naming.outsideModel].map((name) => `${naming.prefix}.${name}`));
+  return names
+    .filter((name) => /^[A-Z][A-Za-z]*\./.test(name) && !name.startsWith('States.') && !name.startsWith('Redshift.'))
+    .filter((name) => !known.has(name))
+    .map((name) => (known.has(withSuffix(name)) ? `${at}: ${name} is named ${withSuffix(name)} by Step Functions` : `${at}: ${name} is not an error of ${naming.prefix}`));
+}
+
+type TaskLike = StateLike & { readonly Retry?: readonly { ErrorEquals: readonly string[] }[]; readonly Catch?: readonly { ErrorEquals: readonly string[] }[] };
+
+/** Every Task's Retry/Catch service error names that Step Functions would never raise. */
+export function machineErrorNameProblems(machine: BranchLike): string[] {
+  return Object.entries(machine.States).flatMap(([name, state]) => {
+    const task = state as TaskLike;
+    const names = [...(task.Retry ?? []), ...(task.Catch ?? [])].flatMap((rule) => rule.ErrorEquals);
+    return [...(task.Type === 'Task' && task.Resource ? errorNameProblems(task.Resource, names, name) : []), ...(state.Branches ?? []).flatMap(machineErrorNameProblems)];
+  });
+}

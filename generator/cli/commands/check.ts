@@ -3,7 +3,7 @@ import { findStrays } from '../../emit/strays.ts';
 import { findDrift, leftoverReason, leftovers } from '../../emit/write.ts';
 import { defineCommand, EXIT } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
-import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
+import { ALLOW_SQL_OUTSIDE, DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
 
 export const checkCommand = defineCommand({
   name: 'check',
@@ -16,6 +16,7 @@ export const checkCommand = defineCommand({
     'current spec writes (a deleted pipeline\'s, an unneeded runtime.template.yaml) fail the check too.',
   ].join('\n'),
   options: {
+    ...ALLOW_SQL_OUTSIDE,
     out: { type: 'string', valueName: 'DIR', description: `Directory of the committed outputs (default ${DEFAULT_OUT_DIRECTORY}/)` },
     fragment: { type: 'boolean', description: 'Expect <pipeline>.fragment.json for every pipeline' },
   },

@@ -3,10 +3,10 @@ import { limitFindings, limitsLine } from '../limits-report.ts';
 import { RUNTIME_TEMPLATE_FILE } from '../../emit/runtime-template.ts';
 import { TYPED_MODULE_FILE } from '../../emit/typed-module.ts';
 import { findStrays } from '../../emit/strays.ts';
-import { OutputWriteError, writeOutputs } from '../../emit/write.ts';
+import { findDrift, leftovers, OutputWriteError, writeOutputs } from '../../emit/write.ts';
 import { defineCommand, EXIT, type Io } from '../command.ts';
 import { planOutputs, plural } from '../compile-specs.ts';
-import { DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
+import { ALLOW_SQL_OUTSIDE, DEFAULT_OUT_DIRECTORY } from '../spec-files.ts';
 
 /** The limits table, warnings at 80 %; false when a limit is reached and that is not allowed. */
 export function reportLimits(compiled: readonly PipelineOutputs[], io: Io, allowOverBudget: boolean): boolean {
@@ -40,6 +40,7 @@ export const generateCommand = defineCommand({
     `Nothing is written unless every spec is valid and within the limits.`,
   ].join('\n'),
   options: {
+    ...ALLOW_SQL_OUTSIDE,
     out: { type: 'string', valueName: 'DIR', description: `Output directory (default ${DEFAULT_OUT_DIRECTORY}/)` },
     fragment: { type: 'boolean', description: 'Also write <pipeline>.fragment.json ({StartAt, States} to splice into your own machine)' },
     'allow-over-budget': { type: 'boolean', description: "Write even when a pipeline reaches a Step Functions limit" },
@@ -51,9 +52,13 @@ export const generateCommand = defineCommand({
     const { compiled, outDirectory, shownOut, files } = plan;
     if (!reportLimits(compiled, io, options['allow-over-budget'] === true)) return EXIT.invalid;
     const strays = findStrays(outDirectory, files);
+    // Only files whose content changes are written (a one-line SQL change rewrites its pipeline's
+    // few files, not every output), unless a dead run left something for the write step to finish.
+    const changed = findDrift(outDirectory, files).map((drift) => ({ path: drift.path, content: drift.expected }));
+    const removed = options.prune === true ? strays : [];
     try {
       // Pruning is part of the same all-or-nothing commit.
-      writeOutputs(outDirectory, files, options.prune === true ? strays : []);
+      if (changed.length > 0 || removed.length > 0 || leftovers(outDirectory).length > 0) writeOutputs(outDirectory, changed, removed);
     } catch (error) {
       if (!(error instanceof OutputWriteError)) throw error;
       io.err(`sfn-redshift generate: ${error.message}; nothing was written.`);

@@ -2,7 +2,7 @@ import { relative, resolve, sep } from 'node:path';
 import { DIAGRAM_FORMATS, renderDot, renderMarkdown, renderMermaid, type DiagramFormat } from '../../emit/diagram.ts';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 import { compileSpecs, plural } from '../compile-specs.ts';
-import { DEFAULT_OUT_DIRECTORY, findSpecFiles } from '../spec-files.ts';
+import { ALLOW_SQL_OUTSIDE, DEFAULT_OUT_DIRECTORY, findSpecFiles } from '../spec-files.ts';
 
 function isFormat(value: string): value is DiagramFormat {
   return (DIAGRAM_FORMATS as readonly string[]).includes(value);
@@ -18,13 +18,14 @@ export const graphCommand = defineCommand({
     'Pipe DOT into Graphviz: sfn-redshift graph pipelines/nightly.yaml --format dot | dot -Tsvg > nightly.svg',
   ].join('\n'),
   options: {
+    ...ALLOW_SQL_OUTSIDE,
     format: { type: 'string', valueName: 'FORMAT', description: `${DIAGRAM_FORMATS.join(' | ')} (default mermaid)` },
     out: { type: 'string', valueName: 'DIR', description: `With --format markdown: link the files as if in DIR (default ${DEFAULT_OUT_DIRECTORY}/)` },
   },
   async run({ positionals, options }, io) {
     const format = options.format ?? 'mermaid';
     if (!isFormat(format)) throw new UsageError(`--format: '${format}' is not one of ${DIAGRAM_FORMATS.join(', ')}`);
-    const specs = findSpecFiles(io.cwd, positionals);
+    const specs = findSpecFiles(io.cwd, positionals, { allowSqlOutside: options['allow-sql-outside'] });
     if (specs.length !== 1) {
       throw new UsageError(`graph draws one pipeline; ${plural(specs.length, 'spec')} found (${specs.map((spec) => spec.displayName).join(', ')}); name one`);
     }
