@@ -197,7 +197,7 @@ describe('sfn-redshift run (in-process)', () => {
     const result = await cli(cwd, ['run', '--help']);
     expect(result.code).toBe(0);
     const help = result.out.join('\n');
-    expect(help).toMatch(/--wait-ms N +Compress time: every Wait and retry interval lasts N ms \(default: real waits\)/);
+    expect(help).toMatch(/--wait-ms N +Compress time: every Wait, retry interval and long poll lasts N ms \(default: real waits\)/);
     expect(help).toContain('Waits are real by default');
     expect(help).toContain('130');
     expect((await cli(cwd, ['--help'])).out.join('\n')).toMatch(/^ {2}run {8}Run one pipeline on a local stack/m);
