@@ -13,9 +13,14 @@ import { handler, setLogSink } from '../../runtime/src/index.ts';
 const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:sfn-redshift-runtime';
 let stack: LocalStack;
 let db: pg.Client;
+/** Step ids whose completion events are lost (EventBridge delivers them best-effort). */
+const lostEvents = new Set<string>();
 
 beforeAll(async () => {
-  stack = await startTestStack({ redshiftEventTarget: RUNTIME_ARN });
+  stack = await startTestStack({
+    redshiftEventTarget: RUNTIME_ARN,
+    dropRedshiftEvent: (event) => [...lostEvents].some((stepId) => `${event.detail.statementName ?? ''}/`.startsWith(`sfn-redshift/cb/${stepId}/`)),
+  });
   Object.assign(process.env, stack.lambdaEnvironment, { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev' });
   setLogSink(() => undefined);
   stack.registerFunction(RUNTIME_ARN, (event, context) => handler(event, context));
@@ -94,6 +99,25 @@ describe('callback mode, end to end', () => {
     expect(result.cause).toMatch(/^[0-9a-f-]{36}$/);
     const { rows } = await db.query("select count(*)::int as n from pg_stat_activity where query like '%slept_in_callback%' and pid <> pg_backend_pid()");
     expect(rows[0]).toEqual({ n: 0 });
+  });
+
+  it('a lost completion event: on the timeout the runtime finds the statement FINISHED and the step succeeds with its record', async () => {
+    lostEvents.add('unheard');
+    lostEvents.add('unheard_failure');
+    const finished = await run(spec('callback', `  - id: unheard
+    sql: select 1 as n
+    timeout: 1s
+`), { keep: true });
+    expect([finished.status, finished.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(finished.output).toEqual({ keep: true, steps: { unheard: { Id: expect.stringMatching(/^[0-9a-f-]{36}$/), Status: 'FINISHED', ResultRows: 1, HasResultSet: true } } });
+    expect(finished.history.some((event) => event.type === 'TaskTimedOut')).toBe(true);
+
+    const failed = await run(spec('callback', `  - id: unheard_failure
+    sql: select * from no_such_table_unheard
+    timeout: 1s
+`));
+    expect([failed.status, failed.error]).toEqual(['FAILED', 'Redshift.StatementFailed']);
+    expect(failed.cause).toContain('no_such_table_unheard');
   });
 
   it('singleton: of two concurrent runs one fails ConcurrentExecution naming the holder’s statement', async () => {
