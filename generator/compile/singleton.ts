@@ -6,7 +6,9 @@ import { RUNNING_STATUSES, retryField } from './data-api.ts';
 import { STEP_ERRORS, TRANSIENT_DATA_API_ERRORS, TRANSIENT_DYNAMODB_ERRORS, TRANSIENT_SFN_ERRORS } from './errors.ts';
 import { DATA_API, DESCRIBE_EXECUTION, DYNAMODB, dataApiPermissions, describeExecutionPermissions, tablePermissions } from './integrations.ts';
 import { format } from './intrinsics.ts';
-import { stepPaths } from './step-paths.ts';
+import type { StateRole } from './plan.ts';
+import type { StepStates } from './state-scope.ts';
+import { stepPaths, type StepPaths } from './step-paths.ts';
 
 /**
  * The singleton lock of the contract with DynamoDB's optimized integrations: an atomic
@@ -34,16 +36,29 @@ function dynamoRetry(step: StatementStep) {
   return retryField(TRANSIENT_DYNAMODB_ERRORS, step.retry);
 }
 
-/** Lock → Acquire (→ holder checks → TakeOver) → `execute`. Returns the first state. */
-export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, execute: string): string {
-  const { pipeline } = ctx;
+/** What every part of the lock acquisition of one step uses. */
+type LockParts = {
+  readonly ctx: CompileContext;
+  readonly step: StatementStep;
+  readonly states: StepStates;
+  readonly paths: StepPaths;
+  readonly name: (role: StateRole) => string;
+  readonly table: string;
+  /** Where the examined holder's item lands. */
+  readonly holderItem: string;
+};
+
+function lockParts(ctx: CompileContext, step: StatementStep): LockParts {
   const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  const name = states.name.bind(states);
-  const target = step.target.kind === 'cluster' ? { kind: 'cluster' as const, name: step.target.cluster } : { kind: 'workgroup' as const, name: step.target.workgroup };
-  const table = pipeline.stateTable;
-  const retry = dynamoRetry(step);
+  return { ctx, step, states, paths, name: states.name.bind(states), table: ctx.pipeline.stateTable, holderItem: `${paths.holder}.Item` };
+}
 
+/** Lock → Acquire (→ holder checks → TakeOver) → `execute`. Returns the first state. */
+export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, execute: string): string {
+  const parts = lockParts(ctx, step);
+  const { states, paths, name, table } = parts;
+  const target = step.target.kind === 'cluster' ? { kind: 'cluster' as const, name: step.target.cluster } : { kind: 'workgroup' as const, name: step.target.workgroup };
   const lockTarget = lockTargetText({ ...target, database: step.target.database });
   const digest = sqlDigest(lockSubject(step));
   states.lock({ takenBy: 'machine', table, target: lockTarget, database: step.target.database, sqlDigest: digest });
@@ -67,23 +82,31 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
         ...itemKey(step),
         [A.owner]: { 'S.$': `${paths.lock}.Owner` },
         [A.nonce]: { 'S.$': `${paths.lock}.Nonce` },
-        [A.pipeline]: { S: pipeline.name },
+        [A.pipeline]: { S: ctx.pipeline.name },
         [A.stepId]: { S: step.id },
       },
       ConditionExpression: `attribute_not_exists(${A.partitionKey})`,
     },
     ResultPath: null,
-    ...retry,
+    ...dynamoRetry(step),
     Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
     Next: execute,
   }, tablePermissions(DYNAMODB.putItem, table));
+  renderHolderRead(parts);
+  renderHolderStatementCheck(parts);
+  renderHolderExecutionCheck(parts);
+  renderTakeOver(parts, execute);
+  return name('Lock');
+}
+
+/** Holder → HolderState: read the holder consistently, then decide how to judge it. */
+function renderHolderRead({ step, states, paths, name, table, holderItem }: LockParts): void {
   states.task('Holder', DYNAMODB.getItem, {
     Parameters: { TableName: table, Key: itemKey(step), ConsistentRead: true },
     ResultPath: paths.holder,
-    ...retry,
+    ...dynamoRetry(step),
     Next: name('HolderState'),
   }, tablePermissions(DYNAMODB.getItem, table));
-  const holderItem = `${paths.holder}.Item`;
   states.add('HolderState', {
     Type: 'Choice',
     Comment:
@@ -101,6 +124,10 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
     ],
     Default: name('HolderExecution'),
   });
+}
+
+/** HolderStatement → HolderRunning → Busy | TakeOver: the holder's statement still running keeps the lock. */
+function renderHolderStatementCheck({ step, states, paths, name, holderItem }: LockParts): void {
   states.task('HolderStatement', DATA_API.describeStatement, {
     Parameters: { 'Id.$': `${holderItem}.${A.statementId}.S` },
     ResultSelector: { 'Status.$': '$.Status' },
@@ -127,6 +154,10 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
     Error: STEP_ERRORS.concurrentExecution,
     CausePath: `${holderItem}.${A.statementId}.S`,
   });
+}
+
+/** HolderExecution → HolderAlive → BusyStarting | TakeOver: a holder without a statement is judged by its execution. */
+function renderHolderExecutionCheck({ step, states, paths, name, holderItem }: LockParts): void {
   states.task('HolderExecution', DESCRIBE_EXECUTION, {
     Parameters: { 'ExecutionArn.$': `${holderItem}.${A.owner}.S` },
     ResultSelector: { 'Status.$': '$.Status' },
@@ -149,6 +180,10 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
     Error: STEP_ERRORS.concurrentExecution,
     CausePath: `${holderItem}.${A.owner}.S`,
   });
+}
+
+/** TakeOver → `execute`: replace the stale holder, conditionally on the nonce examined. */
+function renderTakeOver({ ctx, step, states, paths, name, table, holderItem }: LockParts, execute: string): void {
   states.task('TakeOver', DYNAMODB.updateItem, {
     Comment: 'Replace the stale holder, only if it is still the one we examined',
     Parameters: {
@@ -167,17 +202,16 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
       ExpressionAttributeValues: {
         ':owner': { 'S.$': `${paths.lock}.Owner` },
         ':nonce': { 'S.$': `${paths.lock}.Nonce` },
-        ':pipeline': { S: pipeline.name },
+        ':pipeline': { S: ctx.pipeline.name },
         ':step': { S: step.id },
         ':seen': { 'S.$': `${holderItem}.${A.nonce}.S` },
       },
     },
     ResultPath: null,
-    ...retry,
+    ...dynamoRetry(step),
     Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
     Next: execute,
   }, tablePermissions(DYNAMODB.updateItem, table));
-  return name('Lock');
 }
 
 /** Records the statement id on the lock so that contenders can judge it; best effort. */

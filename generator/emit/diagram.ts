@@ -222,9 +222,12 @@ function codeCell(text: string): string {
   return longest > 0 ? `${fence} ${escaped} ${fence}` : `${fence}${escaped}${fence}`;
 }
 
-/** Text as a Markdown paragraph: no HTML, no code spans or fences. */
+/**
+ * Text as a Markdown paragraph: no HTML, no code spans or fences, and no table: a `|` is escaped
+ * (GFM reads lines of pipes followed by a `|---|` line as a table, which a description is not).
+ */
 function plainText(text: string): string {
-  return text.replace(/[<>`]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '`': '\\`' })[char] as string);
+  return text.replace(/[<>`|]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '`': '\\`', '|': '\\|' })[char] as string);
 }
 
 type Row = { step: string; sql: string; mode: string; timeout: string; results: string };

@@ -143,6 +143,15 @@ describe('random pipelines', () => {
     );
   });
 
+  it('escape a description of pipes, which would otherwise start a table (seed -1448601972: "| ")', () => {
+    const steps = numbered([statement('a', 'select 1', { callback: false, singleton: false, results: false, batch: false })]);
+    const pipeline: Pipeline = { file: 'p.yaml', name: 'hostile', description: '| a | b |\n|---|---|', stateTable: 't', runtimeFunctionArn: 'f', steps };
+    const budget = { states: 1, definitionBytes: 1, worstCase: { transitions: 1, events: 1, ends: 'succeeds' as const } };
+    const markdown = renderMarkdown(pipeline, budget, { spec: 'p.yaml', definition: 'p.asl.json', policy: 'p.iam.json' });
+    expect(markdown).toContain('\\| a \\| b \\|\n\\|---\\|---\\|');
+    expect(markdown.split('\n').filter((line) => line.startsWith('|---'))).toHaveLength(1);
+  });
+
   it('always give a table whose rows have exactly five cells', () => {
     fc.assert(
       fc.property(pipelineArb, (pipeline) => {
@@ -155,9 +164,9 @@ describe('random pipelines', () => {
           const cells = row.replace(/\\\|/g, '').split('|');
           expect(cells).toHaveLength(7);
         }
-        // The description opens no HTML, code span or fence.
+        // The description opens no HTML, code span, fence or table (a line of pipes).
         const description = markdown.slice(markdown.indexOf('# hostile\n') + 10, markdown.indexOf('\nSpec ['));
-        expect(description).not.toMatch(/<|(?<!\\)`/);
+        expect(description).not.toMatch(/<|(?<!\\)[`|]/);
       }),
       { numRuns: 100 },
     );

@@ -151,6 +151,13 @@ describe('by step kind', () => {
     expect(actions(policyOf(`${head('{ cluster: c, database: d }')}  - { id: a, sql: select 1, results: true }\n`))).toContain('redshift-data:GetStatementResult');
   });
 
+  it('long polling (WaitTimeSeconds) needs no other permission: the same policy as the backoff loop', () => {
+    const steps = '  - { id: a, sql: select 1, results: true }\n  - { id: b, sqls: [select 1], singleton: true }\n';
+    const backoff = policyOf(`${head('{ cluster: c, database: d, dbUser: u }')}${steps}`);
+    const longPoll = policyOf(`${head('{ cluster: c, database: d, dbUser: u }', 'defaults: { poll: { longPoll: 30s } }\n')}${steps}`);
+    expect(longPoll).toEqual(backoff);
+  });
+
   it('poll singleton: the state table’s four item actions and DescribeExecution for stale locks', () => {
     const policy = policyOf(`${head('{ cluster: c, database: d }', 'stateTable: locks-prod\n')}  - { id: a, sql: select 1, singleton: true }\n`);
     expect(statement(policy, 'StateTable')).toEqual({

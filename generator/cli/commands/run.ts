@@ -24,7 +24,8 @@ export const runPipelineCommand = defineCommand({
     'also on Ctrl-C or SIGTERM (the execution is aborted, its statements cancelled; exit 130).',
     '',
     'Waits are real by default: a step polls on its own schedule (poll.initial, 5 s unless set). With',
-    '--wait-ms N every Wait state and every retry interval lasts N ms instead. A step\'s timeout is',
+    '--wait-ms N every Wait state, every retry interval and every long poll (poll.longPoll) the statement',
+    'outlives lasts N ms instead (a long poll still ends when its statement does). A step\'s timeout is',
     'counted in the waits its poll loop makes, not on a clock, so it shrinks in proportion: with',
     '--wait-ms 10, timeout 3s and poll 1s, the statement is cancelled after 3 polls, about 30 ms.',
     '',
@@ -35,24 +36,14 @@ export const runPipelineCommand = defineCommand({
     input: { type: 'string', valueName: 'JSON|@FILE', description: 'Execution input: a JSON object, or @path to a file holding one (default {})' },
     'init-sql': { type: 'string', valueName: 'FILE', description: 'SQL run once before the pipeline (schema, seed data)' },
     'database-url': { type: 'string', valueName: 'URL', description: 'Use this PostgreSQL server instead of starting a private one' },
-    'wait-ms': { type: 'string', valueName: 'N', description: 'Compress time: every Wait and retry interval lasts N ms (default: real waits)' },
+    'wait-ms': { type: 'string', valueName: 'N', description: 'Compress time: every Wait, retry interval and long poll lasts N ms (default: real waits)' },
     substitutions: { type: 'string', valueName: 'JSON|@FILE', description: 'Values for ${Name} placeholders: a JSON object of strings, or @path' },
+    'clear-cache': { type: 'boolean', description: 'Remove the PostgreSQL template kept between runs (~31 MB in /dev/shm or the temp directory), then exit' },
   },
   async run({ positionals, options }, io) {
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the spec file to run' : 'run takes exactly one spec file');
-    const specArgument = positionals[0] as string;
-    const specPath = resolve(io.cwd, specArgument);
-    if (!existsSync(specPath) || !statSync(specPath).isFile()) throw new UsageError(`no such spec file: ${specArgument}`);
-    const input = options.input !== undefined ? jsonOption(io, '--input', options.input) : {};
-    if (!isObject(input)) throw new UsageError('--input must be a JSON object (each step adds its record under "steps")');
-    const substitutions = options.substitutions !== undefined ? jsonOption(io, '--substitutions', options.substitutions) : {};
-    if (!isObject(substitutions) || !Object.values(substitutions).every((value) => typeof value === 'string')) {
-      throw new UsageError('--substitutions must be a JSON object whose values are strings');
-    }
-    const initSql = options['init-sql'] !== undefined ? readOption(io, '--init-sql', options['init-sql']) : undefined;
-    const waitMs = options['wait-ms'] !== undefined ? nonNegativeInteger('--wait-ms', options['wait-ms']) : undefined;
-
-    const pipeline = loadOne(io, specPath, specArgument);
+    if (options['clear-cache'] === true) return clearCache(io, positionals);
+    const request = readRunRequest(io, positionals, options);
+    const pipeline = loadOne(io, request.specPath, request.specArgument);
     if (pipeline === EXIT.invalid) return pipeline;
     // A generate-only install leaves the local stack out (optional peer dependencies): say what to install.
     const missing = missingPeers();
@@ -61,69 +52,125 @@ export const runPipelineCommand = defineCommand({
       io.err(`  npm install -D ${missing.map((spec) => `'${spec}'`).join(' ')}`);
       return EXIT.invalid;
     }
-
     // The AWS SDK's notice that its 2027 releases need Node 22 says nothing about this run; a user
     // who wants it back sets the variable to false.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    // The local stack (PostgreSQL client, AWS SDK, dynalite, the ASL engine) loads only for `run`.
-    const { runPipeline, MissingSubstitutionError, RunAbortedError } = await import('../../../local/run-pipeline.ts');
+    return runLocally(io, pipeline, request);
+  },
+});
 
-    const controller = new AbortController();
-    let interrupted = false;
-    const interrupt = (why: string): void => {
-      if (interrupted) return;
-      interrupted = true;
-      io.err(`${why}: stopping the execution and the local stack…`);
-      controller.abort();
-    };
-    const onSignal = (signal: NodeJS.Signals): void => {
-      // A second Ctrl-C while stopping: leave at once (PostgreSQL shuts itself down when we exit).
-      if (interrupted) process.exit(EXIT.interrupted);
-      interrupt(signal);
-    };
-    const onIoAbort = (): void => interrupt('interrupted');
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    if (io.signal?.aborted) onIoAbort();
-    else io.signal?.addEventListener('abort', onIoAbort, { once: true });
+/** What `run` was asked: the spec and the options, checked. */
+type RunRequest = {
+  readonly specArgument: string;
+  readonly specPath: string;
+  readonly input: Record<string, unknown>;
+  readonly substitutions: Record<string, string>;
+  readonly initSql: string | undefined;
+  /** --init-sql as given, to name it in an error. */
+  readonly initSqlFile: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly waitMs: number | undefined;
+};
 
-    const printer = new ProgressPrinter(io, pipeline);
-    const stackOptions: NonNullable<RunPipelineOptions['stackOptions']> = {};
-    if (initSql !== undefined) stackOptions.initSql = initSql;
-    if (options['database-url'] !== undefined) stackOptions.databaseUrl = options['database-url'];
-    const runOptions: RunPipelineOptions = {
-      input,
-      stackOptions,
-      substitutions: substitutions as Record<string, string>,
-      signal: controller.signal,
-      onStackReady: (stack, startMs) => io.out(`local stack ready in ${seconds(startMs ?? 0)} (PostgreSQL on ${hostAndPort(stack.databaseUrl)})`),
-      onProgress: (progress) => printer.progress(progress),
-    };
-    if (waitMs !== undefined) runOptions.waitMs = waitMs;
+type RunOptionValues = { input?: string | undefined; 'init-sql'?: string | undefined; 'database-url'?: string | undefined; 'wait-ms'?: string | undefined; substitutions?: string | undefined };
 
-    let run: PipelineRun;
-    try {
-      run = await runPipeline(pipeline, runOptions);
-    } catch (error) {
-      if (error instanceof MissingSubstitutionError) {
-        io.err(`${specArgument}: ${error.message} with --substitutions '{"Name": "value"}'`);
-        return EXIT.invalid;
-      }
-      if (error instanceof CompileError) {
-        io.err(`error: ${specArgument}: ${error.message}`);
-        return EXIT.invalid;
-      }
-      if (error instanceof RunAbortedError) return EXIT.interrupted;
-      io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
-      return EXIT.failed;
-    } finally {
+function readRunRequest(io: Io, positionals: readonly string[], options: RunOptionValues): RunRequest {
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the spec file to run' : 'run takes exactly one spec file');
+  const specArgument = positionals[0] as string;
+  const specPath = resolve(io.cwd, specArgument);
+  if (!existsSync(specPath) || !statSync(specPath).isFile()) throw new UsageError(`no such spec file: ${specArgument}`);
+  const input = options.input !== undefined ? jsonOption(io, '--input', options.input) : {};
+  if (!isObject(input)) throw new UsageError('--input must be a JSON object (each step adds its record under "steps")');
+  const substitutions = options.substitutions !== undefined ? jsonOption(io, '--substitutions', options.substitutions) : {};
+  if (!isObject(substitutions) || !Object.values(substitutions).every((value) => typeof value === 'string')) {
+    throw new UsageError('--substitutions must be a JSON object whose values are strings');
+  }
+  return {
+    specArgument,
+    specPath,
+    input,
+    substitutions: substitutions as Record<string, string>,
+    initSql: options['init-sql'] !== undefined ? readOption(io, '--init-sql', options['init-sql']) : undefined,
+    initSqlFile: options['init-sql'],
+    databaseUrl: options['database-url'] !== undefined ? checkDatabaseUrl(options['database-url']) : undefined,
+    waitMs: options['wait-ms'] !== undefined ? nonNegativeInteger('--wait-ms', options['wait-ms']) : undefined,
+  };
+}
+
+/** Ctrl-C, SIGTERM or the caller's abort stop the run once; a second signal while stopping leaves at once. */
+function watchInterruptions(io: Io): { readonly signal: AbortSignal; interrupted(): boolean; dispose(): void } {
+  const controller = new AbortController();
+  let interrupted = false;
+  const interrupt = (why: string): void => {
+    if (interrupted) return;
+    interrupted = true;
+    io.err(`${why}: stopping the execution and the local stack…`);
+    controller.abort();
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // A second Ctrl-C while stopping: leave at once (PostgreSQL shuts itself down when we exit).
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupt(signal);
+  };
+  const onIoAbort = (): void => interrupt('interrupted');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (io.signal?.aborted) onIoAbort();
+  else io.signal?.addEventListener('abort', onIoAbort, { once: true });
+  return {
+    signal: controller.signal,
+    interrupted: () => interrupted,
+    dispose() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       io.signal?.removeEventListener('abort', onIoAbort);
+    },
+  };
+}
+
+/** Runs the pipeline on a local stack, printing its progress; the exit code says how it ended. */
+async function runLocally(io: Io, pipeline: Pipeline, request: RunRequest): Promise<ExitCode> {
+  // The local stack (PostgreSQL client, AWS SDK, dynalite, the ASL engine) loads only for `run`.
+  const { runPipeline, MissingSubstitutionError, RunAbortedError } = await import('../../../local/run-pipeline.ts');
+  const interruptions = watchInterruptions(io);
+  const printer = new ProgressPrinter(io, pipeline);
+  const stackOptions: NonNullable<RunPipelineOptions['stackOptions']> = {};
+  if (request.initSql !== undefined) stackOptions.initSql = request.initSql;
+  if (request.databaseUrl !== undefined) stackOptions.databaseUrl = request.databaseUrl;
+  const runOptions: RunPipelineOptions = {
+    input: request.input,
+    stackOptions,
+    substitutions: request.substitutions,
+    signal: interruptions.signal,
+    onStackReady: (stack, startMs) => io.out(`local stack ready in ${seconds(startMs ?? 0)} (PostgreSQL on ${hostAndPort(stack.databaseUrl)})`),
+    onProgress: (progress) => printer.progress(progress),
+  };
+  if (request.waitMs !== undefined) runOptions.waitMs = request.waitMs;
+  let run: PipelineRun;
+  try {
+    run = await runPipeline(pipeline, runOptions);
+  } catch (error) {
+    if (error instanceof MissingSubstitutionError) {
+      io.err(`${request.specArgument}: ${error.message} with --substitutions '{"Name": "value"}'`);
+      return EXIT.invalid;
     }
-    return report(io, run, interrupted);
-  },
-});
+    if (error instanceof CompileError) {
+      io.err(`error: ${request.specArgument}: ${error.message}`);
+      return EXIT.invalid;
+    }
+    if (error instanceof RunAbortedError) return EXIT.interrupted;
+    const initSql = (error as { cause?: { name?: string; line?: number; column?: number; message?: string } }).cause;
+    if (initSql?.name === 'InitSqlError') {
+      io.err(`${request.initSqlFile}:${initSql.line}:${initSql.column}: the init SQL failed: ${initSql.message}`);
+      return EXIT.invalid;
+    }
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.failed;
+  } finally {
+    interruptions.dispose();
+  }
+  return report(io, run, interruptions.interrupted());
+}
 
 function report(io: Io, run: PipelineRun, interrupted: boolean): ExitCode {
   const summary = `${run.status} in ${seconds(run.durationMs)} (${run.stateTransitions} state transitions, ${run.historyEventCount} history events)`;
@@ -213,9 +260,37 @@ function readOption(io: Io, name: string, path: string): string {
   }
 }
 
+async function clearCache(io: Io, positionals: readonly string[]): Promise<ExitCode> {
+  if (positionals.length > 0) throw new UsageError('--clear-cache takes no spec file');
+  const { clearPostgresTemplates } = await import('../../../local/postgres.ts');
+  const removed = await clearPostgresTemplates();
+  for (const { path, bytes } of removed) io.out(`removed ${path} (${(bytes / 1024 ** 2).toFixed(0)} MB)`);
+  io.out(removed.length === 0 ? 'no PostgreSQL template to remove' : `removed ${removed.length} PostgreSQL template(s); the next run builds one again`);
+  return EXIT.ok;
+}
+
+/** Node's timers hold at most 2^31 - 1 ms; a longer delay silently becomes 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function nonNegativeInteger(name: string, value: string): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number of milliseconds (0 or more), got '${value}'`);
-  return Number(value);
+  const milliseconds = Number(value);
+  if (milliseconds > MAX_TIMER_MS) throw new UsageError(`${name} must be at most ${MAX_TIMER_MS} (about 24.8 days, the longest timer Node keeps), got ${value}`);
+  return milliseconds;
+}
+
+function checkDatabaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--database-url '${value}' is not a URL; use postgres://user:password@host:port/database`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new UsageError(`--database-url '${value}' is not a PostgreSQL URL (${url.protocol}); use postgres://user:password@host:port/database`);
+  }
+  if (url.hostname === '') throw new UsageError(`--database-url '${value}' names no host; use postgres://user:password@host:port/database`);
+  return value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
