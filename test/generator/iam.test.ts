@@ -74,11 +74,16 @@ describe('role policies of the examples', () => {
     const policy = JSON.parse(text) as PolicyDocument;
     const machine = JSON.parse(readFileSync(join(root, 'examples/asl', file.replace('.iam.json', '.asl.json')), 'utf8')) as StateMachine;
     const used = new Set(taskResources(machine).map((resource) => ACTION_OF[resource] ?? `unknown ${resource}`));
+    // The reaper machine (cleanup: cancel-on-stop) runs as this role: it lists and cancels statements.
+    const reaper = policy.Statement.find((item) => item.Sid === 'ReapStoppedExecutions');
+    if (reaper) for (const action of reaper.Action) used.add(action);
     expect(new Set(actions(policy).filter((action) => !CREDENTIALS.includes(action)))).toEqual(used);
     expect(new Set(policy.Statement.map((item) => item.Sid)).size).toBe(policy.Statement.length);
     for (const item of policy.Statement) {
       expect(item.Sid).toMatch(/^[A-Za-z0-9]+$/);
-      if (item.Resource === '*') {
+      if (item.Sid === 'ReapStoppedExecutions') {
+        expect([item.Action, item.Resource, item.Condition]).toEqual([['redshift-data:ListStatements'], '*', undefined]);
+      } else if (item.Resource === '*') {
         // Only the statement actions that take no resource, with no owner-session condition.
         expect(item.Action.every((action) => ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'].includes(action))).toBe(true);
         expect(item.Condition).toBeUndefined();
