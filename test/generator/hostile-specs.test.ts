@@ -143,3 +143,13 @@ describe('check: item 8, a diff never floods the terminal', () => {
     expect(left).toBe(10_000 - shownX + Buffer.byteLength('+ y') + 1);
   });
 });
+
+describe('item 5: the machine TimeoutSeconds stays within ASL', () => {
+  it('retries that back off for years are refused with the reason, exit 2, nothing written', async () => {
+    const repo = scratch({ 'pipelines/p.yaml': step('    sql: select 1\n    retry: { attempts: 10, interval: 24h, factor: 10 }\n') });
+    const run = await cli(repo, 'generate');
+    expect(run.code).toBe(2);
+    expect(run.err.split('\n')[0]).toMatch(/^error: pipelines\/p\.yaml: the machine's TimeoutSeconds would be [\d,]+ \(every step's timeout plus its retry schedule.*above the 99,999,999 Step Functions accepts; lower retry\.attempts, retry\.interval or retry\.factor$/);
+    expect(existsSync(join(repo, 'asl'))).toBe(false);
+  });
+});
