@@ -1,6 +1,7 @@
 // The whole local stack on one machine, no AWS account: PostgreSQL + the Redshift Data API on it,
 // DynamoDB (dynalite, state table created), the Step Functions API endpoint, and the executor that
 // runs generated ASL against them through real SDK clients.
+import { Agent } from 'node:http';
 import pg from 'pg';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -76,12 +77,17 @@ export type LocalStack = {
   /** Runs a definition; `${StateTableName}` is substituted with the stack's table unless overridden. */
   execute(definition: unknown, input?: unknown, options?: ExecuteOptions): Promise<ExecutionResult>;
   registerFunction(nameOrArn: string, handler: LambdaHandler): void;
+  /** Long-polled Data API requests (WaitTimeSeconds) waiting right now. */
+  waitingRequests(): number;
   /** Stops running executions and everything the stack started. Idempotent. */
   stop(): Promise<void>;
 };
 
 export function createRedshiftDataClient(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string } = LOCAL_CREDENTIALS): RedshiftDataClient {
-  return new RedshiftDataClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1 });
+  // Long-polled calls (WaitTimeSeconds) hold their connection for up to 30 s: the SDK's default of
+  // 50 sockets would queue every other execution's calls behind them, which Step Functions does not.
+  const httpAgent = new Agent({ keepAlive: true, maxSockets: 1000 });
+  return new RedshiftDataClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1, requestHandler: { httpAgent } });
 }
 
 /** The IAM identities of the local account: the state machines' role and the runtime's. */
@@ -172,6 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       lambdaEnvironment: lambdaEnvironment(endpoints, stateTableName),
       executor: exec,
       registry,
+      waitingRequests: () => dataApi.waitingRequests(),
       execute(definition, input = {}, executeOptions = {}) {
         if (runs.stopping) return Promise.reject(new Error('the local stack is stopped'));
         const run = exec.execute(definition, input, {

@@ -156,12 +156,11 @@ describe('sfn-redshift run (in-process)', () => {
   });
 
   it('exits 2 on an invalid spec, naming file, line and column, before starting anything', async () => {
-    const started = performance.now();
+    // Nothing started: no "local stack ready" line (out is empty) and the refusal comes first.
     const result = await cli(cwd, ['run', 'invalid.yaml']);
     expect(result.code).toBe(2);
     expect(result.err).toEqual([expect.stringContaining("invalid.yaml:7:14: steps[0].timeout: 'soon' is not a duration"), '1 problem(s) found; nothing was run.']);
     expect(result.out).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it.each([
@@ -198,7 +197,7 @@ describe('sfn-redshift run (in-process)', () => {
     const result = await cli(cwd, ['run', '--help']);
     expect(result.code).toBe(0);
     const help = result.out.join('\n');
-    expect(help).toMatch(/--wait-ms N +Compress time: every Wait and retry interval lasts N ms \(default: real waits\)/);
+    expect(help).toMatch(/--wait-ms N +Compress time: every Wait, retry interval and long poll lasts N ms \(default: real waits\)/);
     expect(help).toContain('Waits are real by default');
     expect(help).toContain('130');
     expect((await cli(cwd, ['--help'])).out.join('\n')).toMatch(/^ {2}run {8}Run one pipeline on a local stack/m);
