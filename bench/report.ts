@@ -76,6 +76,7 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
         note: 'a property of the baseline, reproduced to validate the counting',
       });
     }
+    targets.push(...longPollTargets(cost, latency));
     const callbackRuns = cost.runs.filter((run) => run.design === 'callback' && run.scenario === 'finishes' && run.timing === 'simulated' && cost.durations.includes(run.durationSeconds ?? -1));
     if (callbackRuns.length > 0) {
       const worst = Math.max(...callbackRuns.map((run) => run.historyEvents));
@@ -99,7 +100,11 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
       });
     }
     for (const run of cost.runs.filter((candidate) => candidate.scheduleMatches !== undefined)) {
-      checks.push({ id: `schedule-${run.durationSeconds ?? 'never'}`, description: `poll mode ${run.durationSeconds === null ? 'never-ending' : formatSeconds(run.durationSeconds)}: the waits the machine did equal pollWaits()`, pass: run.scheduleMatches === true });
+      checks.push({
+        id: `schedule-${run.design}-${run.durationSeconds ?? 'never'}`,
+        description: `${DESIGNS[run.design].label} ${run.durationSeconds === null ? 'never-ending' : formatSeconds(run.durationSeconds)}: the waits the machine did equal ${run.design === 'long-poll' ? 'the long-poll windows (longPollPlan)' : 'pollWaits()'}`,
+        pass: run.scheduleMatches === true,
+      });
     }
     for (const agreement of cost.realAgreement) {
       checks.push({
@@ -189,10 +194,84 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
   return { targets, checks };
 }
 
+/** Issue 13: long polling against its targets (transitions, events, detection latency). */
+function longPollTargets(cost: CostResults, latency: LatencyResults | undefined): Target[] {
+  const targets: Target[] = [];
+  const short = [simulated(cost, 'long-poll', 10), cost.runs.find((run) => run.design === 'long-poll' && run.timing === 'real')].filter((run): run is CostRun => run !== undefined);
+  if (short.length > 0) {
+    const worst = Math.max(...short.map((run) => run.stateTransitions));
+    targets.push({
+      id: 'long-poll-short',
+      target: 'longPoll 30s: a statement that ends within the long-poll wait costs at most 4 state transitions',
+      measured: short.map((run) => `${run.stateTransitions} (${formatSeconds(run.durationSeconds ?? 0)}, ${run.timing})`).join(', '),
+      pass: worst <= 4 && short.every((run) => run.status === 'SUCCEEDED'),
+    });
+  }
+  const hour = simulated(cost, 'long-poll', 3600);
+  if (hour) {
+    targets.push({ id: 'long-poll-1h', target: 'longPoll 30s: ≤ 300 state transitions for a 1 h statement', measured: `${hour.stateTransitions} (${hour.polls + 1} Data API calls)`, pass: hour.stateTransitions <= 300 && hour.status === 'SUCCEEDED' });
+  }
+  const day = simulated(cost, 'long-poll', 86_400);
+  if (day) {
+    targets.push({
+      id: 'long-poll-24h',
+      target: `longPoll 30s: a 24 h statement under ${formatInt(HISTORY_EVENT_LIMIT)} history events in one execution`,
+      measured: `${formatInt(day.historyEvents)} events (${day.status})`,
+      pass: day.historyEvents < HISTORY_EVENT_LIMIT && day.status === 'SUCCEEDED',
+    });
+  }
+  const real = latency?.groups.find((group) => group.id === 'long-poll');
+  const simulatedRuns = cost.runs.filter((run) => run.design === 'long-poll' && run.timing === 'simulated' && run.detectionMs !== undefined && (run.durationSeconds ?? 0) <= 3600);
+  if (real || simulatedRuns.length > 0) {
+    const worstSimulated = simulatedRuns.length > 0 ? Math.max(...simulatedRuns.map((run) => run.detectionMs ?? 0)) : undefined;
+    targets.push({
+      id: 'long-poll-latency',
+      target: 'longPoll 30s: detection latency p95 under 1 s for statements up to 1 h',
+      measured:
+        `${real ? `real waits (${real.lengthSeconds[0]}–${real.lengthSeconds[1]} s, n=${real.measured.n}): median ${formatMs(real.measured.median)}, p95 ${formatMs(real.measured.p95)}, max ${formatMs(real.measured.max)}` : ''}` +
+        `${real && worstSimulated !== undefined ? '; ' : ''}` +
+        `${worstSimulated !== undefined ? `simulated time (${simulatedRuns.map((run) => formatSeconds(run.durationSeconds ?? 0)).join(', ')}): at most ${formatMs(worstSimulated)}` : ''}`,
+      pass: (real === undefined || (real.measured.p95 < 1000 && real.failures === 0)) && (worstSimulated === undefined || worstSimulated < 1000),
+    });
+  }
+  return targets;
+}
+
+/** Data API calls one statement costs per hour of its length (submit + DescribeStatement; callback designs: the submit). */
+function callsTable(cost: CostResults): string[] {
+  const designs: DesignId[] = ['poll', 'long-poll', 'callback', 'a', 'b'];
+  const lines = ['| design | 1 h statement: calls | per statement-hour | 24 h statement: calls | per statement-hour |', '|---|--:|--:|--:|--:|'];
+  for (const design of designs) {
+    const cells = [3600, 86_400].map((seconds) => {
+      const run = simulated(cost, design, seconds);
+      if (!run) return ['–', '–'];
+      const calls = run.crossedLimit && run.projected ? undefined : run.polls + 1;
+      const perHour = calls === undefined ? 0 : calls / (seconds / 3600);
+      return calls === undefined ? ['(stopped at the quota)', '–'] : [formatInt(calls), perHour < 1 ? perHour.toFixed(2) : perHour.toFixed(1)];
+    });
+    lines.push(`| ${DESIGNS[design].label} | ${cells.flat().join(' | ')} |`);
+  }
+  return lines;
+}
+
+/** The long-poll window against what it costs (the cost model the runs above match), for a statement of 1 h and of 24 h. */
+function longPollCurve(cost: CostResults): string[] {
+  const lines = [
+    '| longPoll | 1 h statement: transitions | 1 h: Data API calls | 24 h statement: history events | detection latency |',
+    '|--:|--:|--:|--:|---|',
+  ];
+  for (const point of cost.longPollCurve ?? []) {
+    lines.push(
+      `| ${point.longPollSeconds} s | ${formatInt(point.hour.stateTransitions)}${point.hour.stateTransitions > 300 ? ' (over 300)' : ''} | ${formatInt(point.hourCalls)} | ${formatInt(point.day.historyEvents)}${point.day.historyEvents >= HISTORY_EVENT_LIMIT ? ' (**over the limit**)' : ''} | the same |`,
+    );
+  }
+  return lines;
+}
+
 const yes = (pass: boolean | null) => (pass === null ? '–' : pass ? '**pass**' : '**FAIL**');
 
 function costTable(cost: CostResults): string[] {
-  const designs: DesignId[] = ['poll', 'callback', 'a', 'b'];
+  const designs: DesignId[] = ['poll', 'long-poll', 'callback', 'a', 'b'];
   const lines = [
     '| statement | design | status | state transitions | history events | $ per statement | Describe calls | matches model |',
     '|---|---|---|--:|--:|--:|--:|:-:|',
@@ -278,11 +357,32 @@ export function renderReport(results: BenchResults): string {
     out.push(
       `One execution running one statement that ends after the given time. Dollars at $${(DOLLARS_PER_TRANSITION * 1000).toFixed(3)} per 1,000 state transitions ` +
         '(Step Functions Standard list price, free tier ignored). History events include ExecutionStarted/Succeeded. ' +
-        'Ours: one-step pipelines with the spec defaults (poll 5 s × 2 up to 60 s, budget 1 h; the 24 h statement with `timeout: 24h`).',
+        'Ours: one-step pipelines with the spec defaults (poll 5 s × 2 up to 60 s, budget 1 h; the 24 h statement with `timeout: 24h`); ' +
+        'the long-polling variant adds `poll: { longPoll: 30s }` (issue 13).',
       '',
     );
     out.push(...costTable(cost), '');
     out.push(...ratioTable(cost), '');
+    if (simulated(cost, 'long-poll', 3600)) {
+      out.push(
+        '### Long polling: Data API calls and the window',
+        '',
+        'Data API calls per statement (the submit and every DescribeStatement; callback designs: the one submit, the completion comes as an event). ' +
+          'The Data API does not charge per call; long polling holds one request open per running statement, which is what `ActiveWaitingRequestsExceededException` limits.',
+        '',
+        ...callsTable(cost),
+        '',
+        'The window (`longPoll`) sets how often a long statement costs a Describe and a Choice; detection latency does not depend on it (a long poll ends when ' +
+          'the statement does), and the budget is exact at any window (the first window takes the remainder). A shorter window only holds each request ' +
+          'open for less time. From the cost model, which every long-poll run above matches:',
+        '',
+        ...longPollCurve(cost),
+        '',
+        'Default: 30 s, the longest the Data API allows: the only window that meets both 300 transitions for 1 h and 25,000 events for 24 h. ' +
+          '`longPoll` stays opt-in (absent: the backoff loop, outputs unchanged).',
+        '',
+      );
+    }
     const poll24 = simulated(cost, 'poll', 86_400);
     out.push(
       `**Which design crosses ${formatInt(HISTORY_EVENT_LIMIT)} events for one 24 h statement:** only baseline (a), after ` +
@@ -309,7 +409,7 @@ export function renderReport(results: BenchResults): string {
     out.push(
       `Real time from a statement's completion in PostgreSQL (the benchmark releases the advisory lock it waits on; measured right after PostgreSQL ` +
         'confirms) to the machine leaving its loop (poll: the Status Choice that saw FINISHED exits; callback: the waiting Task exits). ' +
-        `${latency.concurrentStatements} statements of log-uniform random length ran concurrently, started over the first seconds; ${latency.wallSeconds.toFixed(0)} s wall.`,
+        `Up to ${latency.concurrentStatements} statements of log-uniform random length ran concurrently, started over the first seconds (the long-polling group after the others); ${latency.wallSeconds.toFixed(0)} s wall.`,
       '',
     );
     out.push('| design | statement length | n | median | p95 | max | schedule alone: median / p95 | real-time equivalent: median / p95 |', '|---|---|--:|--:|--:|--:|--:|--:|');

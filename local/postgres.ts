@@ -133,6 +133,33 @@ async function chooseDataParent(): Promise<string> {
 
 type Template = { dataDir: string; password: string };
 
+const TEMPLATE_PREFIX = 'sfn-redshift-pg-template-';
+
+/**
+ * Removes this user's cluster templates (about 31 MB each, one per PostgreSQL build, kept in
+ * /dev/shm or the temp directory between runs); the next run builds one again. Returns what went.
+ */
+export async function clearPostgresTemplates(parents: readonly string[] = ['/dev/shm', tmpdir()]): Promise<{ path: string; bytes: number }[]> {
+  const owner = process.getuid?.() ?? 0;
+  const removed: { path: string; bytes: number }[] = [];
+  for (const parent of new Set(parents)) {
+    let entries: string[];
+    try {
+      entries = await readdir(parent);
+    } catch {
+      continue;
+    }
+    for (const entry of entries.filter((name) => name.startsWith(TEMPLATE_PREFIX))) {
+      const path = join(parent, entry);
+      if ((await stat(path)).uid !== owner && owner !== 0) continue;
+      const { stdout } = await run('du', ['-sk', path]).catch(() => ({ stdout: '0' }));
+      await rm(path, { recursive: true, force: true });
+      removed.push({ path, bytes: Number.parseInt(stdout, 10) * 1024 });
+    }
+  }
+  return removed;
+}
+
 const initdbOptions = [
   `--username=${superuser}`,
   '--auth=password',
@@ -151,7 +178,7 @@ const initdbOptions = [
 function templateDir(binaries: Binaries, parent: string): string {
   const owner = process.getuid?.() ?? 0;
   const key = createHash('sha256').update(JSON.stringify([owner, binaries.postgres, binaries.version, initdbOptions])).digest('hex');
-  return join(parent, `sfn-redshift-pg-template-${key.slice(0, 16)}`);
+  return join(parent, `${TEMPLATE_PREFIX}${key.slice(0, 16)}`);
 }
 
 async function clusterTemplate(binaries: Binaries, runAs: RunAs, dir: string): Promise<Template> {

@@ -1,6 +1,7 @@
 // The whole local stack on one machine, no AWS account: PostgreSQL + the Redshift Data API on it,
 // DynamoDB (dynalite, state table created), the Step Functions API endpoint, and the executor that
 // runs generated ASL against them through real SDK clients.
+import { Agent } from 'node:http';
 import pg from 'pg';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -76,12 +77,17 @@ export type LocalStack = {
   /** Runs a definition; `${StateTableName}` is substituted with the stack's table unless overridden. */
   execute(definition: unknown, input?: unknown, options?: ExecuteOptions): Promise<ExecutionResult>;
   registerFunction(nameOrArn: string, handler: LambdaHandler): void;
+  /** Long-polled Data API requests (WaitTimeSeconds) waiting right now. */
+  waitingRequests(): number;
   /** Stops running executions and everything the stack started. Idempotent. */
   stop(): Promise<void>;
 };
 
 export function createRedshiftDataClient(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string } = LOCAL_CREDENTIALS): RedshiftDataClient {
-  return new RedshiftDataClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1 });
+  // Long-polled calls (WaitTimeSeconds) hold their connection for up to 30 s: the SDK's default of
+  // 50 sockets would queue every other execution's calls behind them, which Step Functions does not.
+  const httpAgent = new Agent({ keepAlive: true, maxSockets: 1000 });
+  return new RedshiftDataClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1, requestHandler: { httpAgent } });
 }
 
 /** The IAM identities of the local account: the state machines' role and the runtime's. */
@@ -90,12 +96,29 @@ const PRINCIPALS: Readonly<Record<string, string>> = {
   [LOCAL_RUNTIME_CREDENTIALS.accessKeyId]: LOCAL_RUNTIME_ROLE,
 };
 
+/** The init SQL failed: PostgreSQL's message, and the line and column it points at (1-based). */
+export class InitSqlError extends Error {
+  override readonly name = 'InitSqlError';
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(message);
+  }
+}
+
 async function runSql(databaseUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query(sql);
+  } catch (error) {
+    // PostgreSQL's `position` is a 1-based character offset into the query text.
+    const position = Number((error as { position?: string }).position ?? 1);
+    const before = sql.slice(0, Math.max(0, position - 1)).split('\n');
+    throw new InitSqlError(error instanceof Error ? error.message : String(error), before.length, (before.at(-1)?.length ?? 0) + 1);
   } finally {
     await client.end();
   }
@@ -155,6 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       lambdaEnvironment: lambdaEnvironment(endpoints, stateTableName),
       executor: exec,
       registry,
+      waitingRequests: () => dataApi.waitingRequests(),
       execute(definition, input = {}, executeOptions = {}) {
         if (runs.stopping) return Promise.reject(new Error('the local stack is stopped'));
         const run = exec.execute(definition, input, {

@@ -8,15 +8,20 @@ import type { StateMachine } from '../../generator/compile/asl.ts';
 import { loadPipeline } from '../../generator/load/load.ts';
 import type { Pipeline } from '../../generator/load/model.ts';
 
-export type DesignId = 'poll' | 'callback' | 'a' | 'b' | 'b-heartbeat';
+export type DesignId = 'poll' | 'long-poll' | 'callback' | 'a' | 'b' | 'b-heartbeat';
 
 export const DESIGNS: Readonly<Record<DesignId, { label: string; file?: string }>> = {
   poll: { label: 'ours, poll mode (defaults)' },
+  'long-poll': { label: 'ours, poll mode, longPoll 30s' },
   callback: { label: 'ours, callback mode' },
   a: { label: 'baseline (a): fixed 10 s poll loop', file: 'a-fixed-poll.asl.json' },
   b: { label: 'baseline (b): seed Lambda callback', file: 'b-seed-callback.asl.json' },
   'b-heartbeat': { label: 'baseline (b) + documented heartbeat catch', file: 'b-seed-callback-heartbeat.asl.json' },
 };
+
+/** The spec's poll setting of the long-polling design. */
+export const LONG_POLL_SPEC = '{ longPoll: 30s }';
+export const LONG_POLL_SECONDS = 30;
 
 export const BASELINE_DIRECTORY = join('test', 'bench', 'baselines');
 

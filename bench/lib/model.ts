@@ -2,7 +2,7 @@
 // events one execution with one statement costs, counted the way Step Functions counts them
 // (local/executor/history.ts implements the same rules for executions). The benchmark
 // measures every figure on the local stack and checks it against this model.
-import { pollWaits } from '../../generator/compile/schedule.ts';
+import { longPollWaits, pollWaits, type LongPollPlan } from '../../generator/compile/schedule.ts';
 import type { PollSchedule } from '../../generator/load/model.ts';
 
 /** Step Functions Standard: history events per execution. */
@@ -86,6 +86,44 @@ export function schedulePrefix(poll: PollSchedule, count: number): number[] {
   const cap = Math.max(1, Math.round(poll.maxSeconds));
   // Every wait is at most the cap, so a budget of cap × count holds at least `count` whole waits.
   return pollWaits(poll, cap * count).slice(0, count);
+}
+
+/*
+ * Our poll machine with `poll.longPoll`, one statement step, n DescribeStatement calls:
+ *   Execute (5 events), n × [Describe (Task, 5), Status (Choice, 2)], one NextPolls (Pass, 2) per
+ *   three polls but the last, then Record (Pass, 2) or Cancel (Task, 5) + TimedOut (Fail, 1),
+ *   plus ExecutionStarted and ExecutionSucceeded|Failed.
+ */
+export function longPollMachineCounts(describes: number): Counts {
+  assertWaits(describes);
+  const rounds = Math.floor((describes - 1) / 3);
+  return { stateTransitions: 2 + 2 * describes + rounds, historyEvents: 9 + 7 * describes + 2 * rounds };
+}
+
+export function longPollMachineTimeoutCounts(describes: number): Counts {
+  assertWaits(describes);
+  const rounds = Math.floor((describes - 1) / 3);
+  return { stateTransitions: 3 + 2 * describes + rounds, historyEvents: 13 + 7 * describes + 2 * rounds };
+}
+
+/**
+ * The windows a long-polled statement of `runSeconds` is waited in (the submit's first, if it
+ * waits), the last one cut at the statement's end; and the Describe calls the machine makes.
+ */
+export function longPollRun(plan: LongPollPlan, runSeconds: number): { windows: number[]; describes: number } {
+  const all = longPollWaits(plan);
+  const submit = plan.submitWait === undefined ? 0 : 1;
+  const windows: number[] = [];
+  let waited = 0;
+  for (const seconds of all) {
+    if (waited + seconds >= runSeconds) {
+      windows.push(runSeconds - waited);
+      return { windows, describes: Math.max(1, windows.length - submit) };
+    }
+    windows.push(seconds);
+    waited += seconds;
+  }
+  return { windows, describes: plan.polls };
 }
 
 /** Callback designs (ours and baseline (b)) on success: one Task (entered, scheduled, started, submitted, succeeded, exited). */

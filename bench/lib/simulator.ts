@@ -12,17 +12,26 @@
 // sees exactly what the real service would at that simulated time, whatever the real timing, and
 // the machine's counts are those of the real service.
 //
+// Long-polled calls (WaitTimeSeconds: the longPoll design's submit and Describe calls) advance the
+// clock themselves: a call during which the statement reaches its duration unlocks it and waits
+// for its end, as the service does (the clock moves to the statement's end); any other answers at
+// once with the running status (the local long-poll cap of 0 ms) and the clock moves a whole window.
+//
 // Callback designs have no Wait: the statement is unlocked after its duration × a compression
 // factor in real time (the history of a waiting Task does not depend on how long it waits).
 import pg from 'pg';
 import { DescribeStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { createRedshiftDataClient, type LocalStack } from '../../local/stack.ts';
+import { LONG_POLL_CAP_HEADER } from '../../local/redshift-data/long-poll.ts';
 
 type StateView = { name?: unknown; type?: unknown; input?: unknown };
 type EngineEventView = { type?: unknown; state?: StateView };
 type JsonObject = { [key: string]: unknown };
 
 let nextKey = 7_300_000;
+
+/** The real wait the simulator allows a long-polled call, by the call's middleware context. */
+const capOf = new WeakMap<object, number>();
 
 /** Sum of the Wait states an execution has entered and left, in simulated seconds. */
 export class VirtualClock {
@@ -52,6 +61,12 @@ export class VirtualClock {
     if (seconds === undefined) throw new Error('a Wait exited that was never entered');
     this.exitedCount += 1;
     this.exitedSum += seconds;
+  }
+
+  /** A long-polled call that waited `seconds` (a Wait entered and left at once). */
+  longPolled(seconds: number): void {
+    this.entered(seconds);
+    this.exited();
   }
 
   /** Resolves once `count` Waits were entered. */
@@ -261,6 +276,23 @@ export class Simulator {
     await this.holder.end().catch(() => undefined);
   }
 
+  /**
+   * A long-polled call (`seconds` of WaitTimeSeconds) at the statement's simulated now: unlocks the
+   * statement when it ends within the window; answers the real wait to allow (ms), 0 for none.
+   */
+  private async longPoll(statement: SimulatedStatement, seconds: number): Promise<number> {
+    if (statement.released) return seconds * 1000;
+    const now = statement.clock.waitedSeconds;
+    if (now + seconds < statement.durationSeconds) {
+      statement.clock.longPolled(seconds);
+      return 0;
+    }
+    statement.clock.longPolled(statement.durationSeconds - now);
+    statement.releasedAtSeconds = statement.durationSeconds;
+    await this.release(statement);
+    return seconds * 1000;
+  }
+
   /** Holds the machine's `poll`-th DescribeStatement until its clock is there; lets the statement end by then. */
   private async beforeDescribe(statement: SimulatedStatement, poll: number): Promise<void> {
     await statement.clock.untilEntered(poll);
@@ -276,12 +308,19 @@ export class Simulator {
       (next, context) => async (args) => {
         const command = context.commandName ?? '';
         const input = args.input as JsonObject;
+        const window = typeof input.WaitTimeSeconds === 'number' ? input.WaitTimeSeconds : undefined;
         if (command === 'DescribeStatementCommand' && typeof input.Id === 'string') {
           const statement = this.byStatement.get(input.Id);
           if (statement) {
             statement.describes += 1;
-            if (statement.control === 'virtual') await this.beforeDescribe(statement, statement.describes);
+            if (statement.control === 'virtual' && window !== undefined) capOf.set(context, await this.longPoll(statement, window));
+            else if (statement.control === 'virtual') await this.beforeDescribe(statement, statement.describes);
           }
+        }
+        if (command === 'ExecuteStatementCommand' && window !== undefined) {
+          const key = statementKey(input);
+          const statement = key === undefined ? undefined : this.byKey.get(key);
+          if (statement?.control === 'virtual') capOf.set(context, await this.longPoll(statement, window));
         }
         const result = await next(args);
         if (command === 'ExecuteStatementCommand') {
@@ -296,6 +335,16 @@ export class Simulator {
         return result;
       },
       { step: 'initialize', name: 'benchVirtualClock' },
+    );
+    // After the executor's own long-poll cap (build step): the simulator decides how long a call waits.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const cap = capOf.get(context);
+        const request = args.request as { headers?: Record<string, string> };
+        if (cap !== undefined && request.headers) request.headers[LONG_POLL_CAP_HEADER] = String(cap);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'benchLongPollCap' },
     );
   }
 }

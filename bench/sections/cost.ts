@@ -4,7 +4,9 @@
 // statement that never ends; and real-time runs that confirm the simulated counts.
 import type { ExecutionResult } from '../../local/stack.ts';
 import { SPEC_DEFAULTS } from '../../generator/load/defaults.ts';
-import { loadBaseline, ourMachine, SUBSTITUTIONS, type DesignId } from '../lib/designs.ts';
+import { LONG_POLL_SECONDS, LONG_POLL_SPEC, loadBaseline, ourPlan, SUBSTITUTIONS, type DesignId } from '../lib/designs.ts';
+import { stateOf, type PipelinePlan } from '../../generator/compile/plan.ts';
+import { LONG_POLL_PAIRS, longPollPlan } from '../../generator/compile/schedule.ts';
 import {
   callbackCounts,
   dollars,
@@ -12,6 +14,9 @@ import {
   fixedLoopCrossing,
   fixedLoopWaits,
   HISTORY_EVENT_LIMIT,
+  longPollMachineCounts,
+  longPollMachineTimeoutCounts,
+  longPollRun,
   pollMachineCounts,
   pollMachineCrossing,
   pollMachineTimeoutCounts,
@@ -43,6 +48,8 @@ export type CostRun = {
   dollars: number;
   /** DescribeStatement calls of the machine. */
   polls: number;
+  /** Real ms from the statement's end (its lock released) to the machine leaving its loop (ours, poll designs). */
+  detectionMs?: number;
   /** Simulated seconds the machine waited (poll designs). */
   waitedSeconds?: number;
   /** The cost model's figure for this run, and whether the measurement equals it. */
@@ -64,18 +71,46 @@ export type CostResults = {
   runs: CostRun[];
   /** Baseline (a): model of the crossing, and our poll schedule's crossing with an unlimited budget. */
   crossingModel: { fixed: { iteration: number; waitedSeconds: number }; pollUnlimited: { polls: number; waitedSeconds: number } };
+  /** The long-poll window against its cost, from the cost model (which the long-poll runs are checked against). */
+  longPollCurve?: LongPollPoint[];
   /** Real-time runs agree with simulated runs of the same duration. */
   realAgreement: { design: DesignId; seconds: number; real: Counts; simulated: Counts; equal: boolean }[];
 };
 
 const DEFAULT_POLL = SPEC_DEFAULTS.poll;
 
+export type LongPollPoint = { longPollSeconds: number; hour: Counts; hourCalls: number; day: Counts };
+
+export const LONG_POLL_CURVE_SECONDS = [5, 10, 15, 20, 25, 30] as const;
+
+/** A statement of 1 h (1 h budget) and of 24 h (24 h budget) at each long-poll window. */
+export function longPollCurve(): LongPollPoint[] {
+  return LONG_POLL_CURVE_SECONDS.map((longPollSeconds) => {
+    const hour = longPollRun(longPollPlan(longPollSeconds, 3600, true), 3600);
+    const day = longPollRun(longPollPlan(longPollSeconds, 86_400, true), 86_400);
+    return { longPollSeconds, hour: longPollMachineCounts(hour.describes), hourCalls: hour.describes + 1, day: longPollMachineCounts(day.describes) };
+  });
+}
+
 function budgetFor(durationSeconds: number | null): number {
   return durationSeconds !== null && durationSeconds > SPEC_DEFAULTS.timeoutSeconds ? SPEC_DEFAULTS.maxTimeoutSeconds : SPEC_DEFAULTS.timeoutSeconds;
 }
 
-function ourDefinition(mode: 'poll' | 'callback', budgetSeconds: number) {
-  return ourMachine({ mode, ...(budgetSeconds === SPEC_DEFAULTS.timeoutSeconds ? {} : { timeout: `${budgetSeconds}s` }) });
+function ourCompiled(design: 'poll' | 'long-poll' | 'callback', budgetSeconds: number): PipelinePlan {
+  const timeout = budgetSeconds === SPEC_DEFAULTS.timeoutSeconds ? {} : { timeout: `${budgetSeconds}s` };
+  if (design === 'long-poll') return ourPlan({ mode: 'poll', poll: LONG_POLL_SPEC, ...timeout });
+  return ourPlan({ mode: design, ...timeout });
+}
+
+const isOurs = (design: DesignId): design is 'poll' | 'long-poll' | 'callback' => design === 'poll' || design === 'long-poll' || design === 'callback';
+
+/** When the Status Choice that saw the statement's end was left (poll designs; long polling: any Status of the round). */
+function loopExitMs(result: ExecutionResult, plan: PipelinePlan): number | undefined {
+  const step = plan.steps[0] as PipelinePlan['steps'][number];
+  const roles = LONG_POLL_PAIRS.map(([, status]) => status).filter((role) => step.states[role] !== undefined);
+  const exits = new Set(roles.map((role) => stateOf(step, role)));
+  const exit = result.history.filter((event) => event.type === 'ChoiceStateExited' && exits.has(event.stateName ?? '')).at(-1);
+  return exit === undefined ? undefined : Date.parse(exit.timestamp);
 }
 
 /** The statement id of a callback-mode run: the record's, or (on failure) the Cause. */
@@ -94,13 +129,13 @@ type RunSpec = {
 
 async function runOne(ctx: BenchContext, spec: RunSpec): Promise<CostRun> {
   const { design, durationSeconds, timing } = spec;
-  const poll = design === 'poll' || design === 'a';
+  const poll = design === 'poll' || design === 'long-poll' || design === 'a';
   const control = poll && timing === 'simulated' ? 'virtual' : 'timer';
   const statement: SimulatedStatement = await ctx.simulator.statement(durationSeconds ?? Number.POSITIVE_INFINITY, control);
   const budgetSeconds = budgetFor(durationSeconds);
-  const definition =
-    design === 'poll' || design === 'callback' ? ourDefinition(design, budgetSeconds) : loadBaseline(ctx.root, design);
-  const input = design === 'poll' || design === 'callback' ? { key: String(statement.key) } : { sql: `select ${statement.sql}` };
+  const compiled = isOurs(design) ? ourCompiled(design, budgetSeconds) : undefined;
+  const definition = isOurs(design) ? compiled?.machine : loadBaseline(ctx.root, design);
+  const input = isOurs(design) ? { key: String(statement.key) } : { sql: `select ${statement.sql}` };
   const name = executionName(`${design}-${durationSeconds ?? 'inf'}-${timing}`);
   const timeoutScale = spec.timeoutScale;
   if (control === 'virtual') {
@@ -144,7 +179,11 @@ async function runOne(ctx: BenchContext, spec: RunSpec): Promise<CostRun> {
     polls: statement.describes,
     realMs,
   };
-  if (design === 'poll' || design === 'callback') run.budgetSeconds = budgetSeconds;
+  if (isOurs(design)) run.budgetSeconds = budgetSeconds;
+  const exitMs = compiled ? loopExitMs(result, compiled) : undefined;
+  if ((design === 'poll' || design === 'long-poll') && exitMs !== undefined && statement.releasedAtMs !== undefined && result.status === 'SUCCEEDED') {
+    run.detectionMs = exitMs - statement.releasedAtMs;
+  }
   if (result.error !== undefined) run.error = result.error;
   if (control === 'virtual') run.waitedSeconds = statement.clock.waitedSeconds;
   if (crossed) run.crossedLimit = crossed;
@@ -160,6 +199,11 @@ async function runOne(ctx: BenchContext, spec: RunSpec): Promise<CostRun> {
     const waits = pollMachineWaits(DEFAULT_POLL, budgetSeconds, durationSeconds ?? Number.POSITIVE_INFINITY);
     expected = durationSeconds === null ? pollMachineTimeoutCounts(waits.length) : pollMachineCounts(waits.length);
     if (control === 'virtual') run.scheduleMatches = JSON.stringify(statement.clock.waits) === JSON.stringify(waits);
+  } else if (design === 'long-poll') {
+    const plan = longPollPlan(LONG_POLL_SECONDS, budgetSeconds, true);
+    const { windows, describes } = longPollRun(plan, durationSeconds ?? Number.POSITIVE_INFINITY);
+    expected = durationSeconds === null ? longPollMachineTimeoutCounts(describes) : longPollMachineCounts(describes);
+    if (control === 'virtual') run.scheduleMatches = JSON.stringify(statement.clock.waits) === JSON.stringify(windows);
   } else if (design === 'a') {
     if (durationSeconds !== null) {
       const waits = fixedLoopWaits(durationSeconds);
@@ -188,12 +232,10 @@ async function runOne(ctx: BenchContext, spec: RunSpec): Promise<CostRun> {
 export async function runCost(ctx: BenchContext): Promise<CostResults> {
   const durations = [...DURATIONS_SECONDS];
   const runs: CostRun[] = [];
-  const designs: DesignId[] = ['poll', 'callback', 'a', 'b'];
+  const designs: DesignId[] = ['poll', 'long-poll', 'callback', 'a', 'b'];
 
-  // Real-time checks run meanwhile (they mostly wait).
-  const realDesigns: DesignId[] = ['poll', 'a', 'callback', 'b'];
+  const realDesigns: DesignId[] = ['poll', 'long-poll', 'a', 'callback', 'b'];
   const realSeconds = ctx.quick ? QUICK_REAL_CHECK_SECONDS : REAL_CHECK_SECONDS;
-  const realRuns = Promise.all(realDesigns.map((design) => runOne(ctx, { design, durationSeconds: realSeconds, timing: 'real' })));
 
   for (const design of designs) {
     for (const durationSeconds of [realSeconds, ...durations]) {
@@ -215,6 +257,7 @@ export async function runCost(ctx: BenchContext): Promise<CostResults> {
     (
       [
         { design: 'poll', durationSeconds: null, timing: 'simulated' },
+        { design: 'long-poll', durationSeconds: null, timing: 'simulated' },
         { design: 'callback', durationSeconds: null, timing: 'simulated', timeoutScale: runawayScale },
         { design: 'a', durationSeconds: null, timing: 'simulated' },
         { design: 'b-heartbeat', durationSeconds: null, timing: 'simulated', timeoutScale: runawayScale },
@@ -226,7 +269,9 @@ export async function runCost(ctx: BenchContext): Promise<CostResults> {
     ctx.log(`  cost ${run.design} never ends: ${run.status} ${run.error ?? ''}, ${run.stateTransitions} transitions, ${run.historyEvents} events, statement ${run.statementAfter} [${run.realMs} ms]`);
   }
 
-  const real = await realRuns;
+  // Real-time checks last: simulated runs keep the event loop busy for seconds (24 h of polls),
+  // which would delay the real Wait states and timers.
+  const real = await Promise.all(realDesigns.map((design) => runOne(ctx, { design, durationSeconds: realSeconds, timing: 'real' })));
   runs.push(...real);
   const realAgreement = real.map((run) => {
     const simulated = runs.find((candidate) => candidate.design === run.design && candidate.timing === 'simulated' && candidate.durationSeconds === realSeconds);
@@ -240,6 +285,7 @@ export async function runCost(ctx: BenchContext): Promise<CostResults> {
     durations,
     runs,
     crossingModel: { fixed: fixedLoopCrossing(), pollUnlimited: pollMachineCrossing(DEFAULT_POLL) },
+    longPollCurve: longPollCurve(),
     realAgreement,
   };
 }

@@ -346,6 +346,12 @@ const archiveCallbackPolicy: PolicyDocumentJson = {
       Action: ['lambda:InvokeFunction'],
       Resource: ['${RuntimeFunctionArn}', '${RuntimeFunctionArn}:*'],
     },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:ListStatements'],
+      Resource: '*',
+    },
   ],
 };
 
@@ -372,6 +378,12 @@ const dataQualityPolicy: PolicyDocumentJson = {
         'arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:dbname:${ClusterId}/analytics',
         'arn:${AWS::Partition}:redshift:${AWS::Region}:${AWS::AccountId}:dbuser:${ClusterId}/dq_reader',
       ],
+    },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:ListStatements'],
+      Resource: '*',
     },
   ],
 };
@@ -408,6 +420,12 @@ const mvRefreshPolicy: PolicyDocumentJson = {
       Effect: 'Allow',
       Action: ['states:DescribeExecution'],
       Resource: ['arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:*'],
+    },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:ListStatements'],
+      Resource: '*',
     },
   ],
 };
@@ -448,6 +466,12 @@ const nightlySalesPolicy: PolicyDocumentJson = {
       Action: ['states:DescribeExecution'],
       Resource: ['arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:*'],
     },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:ListStatements'],
+      Resource: '*',
+    },
   ],
 };
 
@@ -471,6 +495,12 @@ const serverlessOrdersPolicy: PolicyDocumentJson = {
       Effect: 'Allow',
       Action: ['secretsmanager:GetSecretValue'],
       Resource: ['${DatabaseSecretArn}'],
+    },
+    {
+      Sid: 'ReapStoppedExecutions',
+      Effect: 'Allow',
+      Action: ['redshift-data:ListStatements'],
+      Resource: '*',
     },
   ],
 };

@@ -96,7 +96,20 @@ export type ParallelState = Common &
     readonly Catch?: readonly Catcher[];
   };
 
-export type State = TaskState | PassState | WaitState | ChoiceState | FailState | SucceedState | ParallelState;
+/** An inline Map (the reaper machine iterates listed statements with it). */
+export type MapState = Common &
+  Transition & {
+    readonly Type: 'Map';
+    readonly ItemsPath?: string;
+    readonly ItemSelector?: JsonObject;
+    readonly ItemProcessor: Branch & { readonly ProcessorConfig?: { readonly Mode: 'INLINE' } };
+    readonly MaxConcurrency?: number;
+    readonly ResultPath?: string | null;
+    readonly Retry?: readonly Retrier[];
+    readonly Catch?: readonly Catcher[];
+  };
+
+export type State = TaskState | PassState | WaitState | ChoiceState | FailState | SucceedState | ParallelState | MapState;
 
 export type StateMachine = Branch & { readonly Comment?: string; readonly TimeoutSeconds?: number };
 
@@ -118,6 +131,10 @@ export const STATE_KEY_ORDER = [
   'TimeoutSeconds',
   'HeartbeatSeconds',
   'Branches',
+  'ItemsPath',
+  'ItemSelector',
+  'MaxConcurrency',
+  'ItemProcessor',
   'Choices',
   'Default',
   'Error',

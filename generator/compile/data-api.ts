@@ -28,6 +28,17 @@ export function sqlParameters(parameters: readonly SqlParameter[]): JsonObject[]
 }
 
 /**
+ * The StatementName member. With cleanup the name ends with the execution that submits it,
+ * `<name>/<stateMachineName>:<executionName>` (runtime/src/contract.ts executionSuffix), at most
+ * 64 + 64 + 161 + 15 characters, far below the Data API's 500.
+ */
+export function statementNameParameter(step: StatementStep): JsonObject {
+  return step.cleanup === 'cancel-on-stop'
+    ? { 'StatementName.$': format(`${step.statementName}/{}:{}`, '$$.StateMachine.Name', '$$.Execution.Name') }
+    : { StatementName: step.statementName };
+}
+
+/**
  * The Data API ClientToken of a step's submit: the SHA-256 (64 hex characters, the model's maximum
  * length of ClientToken) of the execution, its redrive count and the step. A Retry of the submit
  * sends the same token, so the Data API answers the first statement instead of running the SQL
@@ -42,7 +53,7 @@ export function submitParameters(step: StatementStep): { call: ServiceCall; para
   const common = {
     ...targetParameters(step.target),
     ...(step.statement.kind === 'batch' ? { Sqls: step.statement.sqls } : { Sql: step.statement.sql }),
-    StatementName: step.statementName,
+    ...statementNameParameter(step),
     ...(step.parameters.length > 0 ? { Parameters: sqlParameters(step.parameters) } : {}),
     'ClientToken.$': clientToken(step),
   };

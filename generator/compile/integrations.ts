@@ -15,6 +15,7 @@ export const DATA_API = {
   describeStatement: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement', 'redshift-data:DescribeStatement'),
   cancelStatement: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement', 'redshift-data:CancelStatement'),
   getStatementResult: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult', 'redshift-data:GetStatementResult'),
+  listStatements: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:listStatements', 'redshift-data:ListStatements'),
 } as const;
 
 export const DYNAMODB = {

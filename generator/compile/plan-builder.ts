@@ -1,7 +1,9 @@
 import type { Pipeline, Step } from '../load/model.ts';
+import { statementSteps } from '../load/steps.ts';
 import type { JsonValue, StateMachine } from './asl.ts';
 import { CompileError } from './errors.ts';
-import type { PipelinePlan, StateRole, StepPlan } from './plan.ts';
+import { DATA_API } from './integrations.ts';
+import type { Permission, PipelinePlan, StateRole, StepPlan } from './plan.ts';
 import { collectPlaceholders, type StateScope } from './state-scope.ts';
 
 /** The plan of one compiled pipeline: the steps' facts the scope recorded, as a tree like the spec's. */
@@ -23,9 +25,20 @@ export function planOf(pipeline: Pipeline, machine: StateMachine, scope: StateSc
     machine,
     steps,
     stateRoles,
-    permissions: allTasks(steps).flatMap((task) => task.permissions),
+    permissions: [...allTasks(steps).flatMap((task) => task.permissions), ...reaperPermissions(pipeline)],
     substitutionKeys: [...substitutionKeys].sort(),
   };
+}
+
+/**
+ * The reaper machine (compile/reaper.ts) runs as this role to cancel the poll-mode statements of a
+ * stopped execution: it lists the role's running statements and cancels them.
+ */
+function reaperPermissions(pipeline: Pipeline): Permission[] {
+  const reaped = pipeline.cleanup === 'cancel-on-stop' && statementSteps(pipeline.steps).some((step) => step.mode === 'poll');
+  if (!reaped) return [];
+  // CancelStatement comes with every poll step's own Cancel task (OwnStatements).
+  return [{ purpose: 'reaper', action: DATA_API.listStatements.action, resource: '*' }];
 }
 
 function allTasks(steps: readonly StepPlan[]): StepPlan['tasks'] {

@@ -67,7 +67,7 @@ export type Integration = 'redshift-data' | 'dynamodb' | 'states' | 'lambda';
  * Why the role needs a permission; the policy groups and names its statements by it (CDK's
  * `policyStatements` of a Task, with the purpose the Sid is written from).
  */
-export type PermissionPurpose = 'run' | 'owned' | 'credentials' | 'secret' | 'kms' | 'table' | 'executions' | 'lambda';
+export type PermissionPurpose = 'run' | 'owned' | 'credentials' | 'secret' | 'kms' | 'table' | 'executions' | 'lambda' | 'reaper';
 
 /** One IAM action on one resource that a Task needs (resources keep their `${…}` placeholders). */
 export type Permission = { readonly purpose: PermissionPurpose; readonly action: string; readonly resource: string };

@@ -21,6 +21,7 @@ const ACTION_ORDER = [
   'redshift-data:DescribeStatement',
   'redshift-data:CancelStatement',
   'redshift-data:GetStatementResult',
+  'redshift-data:ListStatements',
   'redshift:GetClusterCredentials',
   'redshift:GetClusterCredentialsWithIAM',
   'redshift-serverless:GetCredentials',
@@ -47,6 +48,9 @@ const GROUPS: readonly { readonly group: PermissionPurpose; readonly sid: (actio
   { group: 'table', sid: () => 'StateTable' },
   { group: 'executions', sid: () => 'JudgeStaleLocks' },
   { group: 'lambda', sid: () => 'InvokeRuntime' },
+  // The reaper acts in its own execution's session: statements of this role, any session (the
+  // Data API lists and cancels only the caller role's statements).
+  { group: 'reaper', sid: () => 'ReapStoppedExecutions' },
 ];
 
 /** Resources per `purpose:action`, in the order the Tasks need them. */
@@ -89,6 +93,9 @@ export function machinePolicy(plan: Pick<PipelinePlan, 'permissions'>): PolicyDo
         // does not promise one role session for all the Tasks of an execution, so a poll could be
         // denied the statement its own machine submitted. AWS's guide ("Authorizing access to the
         // Amazon Redshift Data API") drops the condition for access by other sessions of the role.
+        statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: '*' });
+      } else if (group === 'reaper') {
+        // The Data API lists only the caller role's statements (ListStatements RoleLevel).
         statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: '*' });
       } else {
         statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: resources });

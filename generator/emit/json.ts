@@ -37,7 +37,7 @@ export function successors(state: State): string[] {
     names.push(...state.Choices.map((choice) => choice.Next));
     if (state.Default !== undefined) names.push(state.Default);
   }
-  if ((state.Type === 'Task' || state.Type === 'Parallel') && state.Catch) names.push(...state.Catch.map((catcher) => catcher.Next));
+  if ((state.Type === 'Task' || state.Type === 'Parallel' || state.Type === 'Map') && state.Catch) names.push(...state.Catch.map((catcher) => catcher.Next));
   return names;
 }
 
@@ -46,7 +46,11 @@ function orderState(state: State): Ordered {
   const ordered: Ordered = {};
   for (const key of STATE_KEY_ORDER) {
     if (source[key] === undefined) continue;
-    ordered[key] = key === 'Branches' ? (source[key] as Branch[]).map((branch) => ({ StartAt: branch.StartAt, States: orderStates(branch) })) : source[key];
+    if (key === 'Branches') ordered[key] = (source[key] as Branch[]).map((branch) => ({ StartAt: branch.StartAt, States: orderStates(branch) }));
+    else if (key === 'ItemProcessor') {
+      const processor = source[key] as Branch & { ProcessorConfig?: unknown };
+      ordered[key] = { ...(processor.ProcessorConfig !== undefined ? { ProcessorConfig: processor.ProcessorConfig } : {}), StartAt: processor.StartAt, States: orderStates(processor) };
+    } else ordered[key] = source[key];
   }
   return ordered;
 }

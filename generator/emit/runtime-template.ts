@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { CALLBACK_COMPAT_VALUES } from '../../runtime/src/config.ts';
 import { templatePath } from './templates.ts';
+import { reaperMachine } from '../compile/reaper.ts';
+import { renderDefinition } from './json.ts';
 
 export const RUNTIME_TEMPLATE_FILE = 'runtime.template.yaml';
 
@@ -107,6 +109,7 @@ export function renderRuntimeTemplate(options: RuntimeTemplateOptions = {}): str
     logRetentionDays,
     architecture,
     callbackCompatValues: CALLBACK_COMPAT_VALUES,
+    reaperDefinition: JSON.stringify(JSON.parse(renderDefinition(reaperMachine()))),
     ...codeSource(options.codeUri),
   });
   return `${text.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;

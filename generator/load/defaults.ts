@@ -1,8 +1,14 @@
-import type { Mode, PollSchedule, RetryPolicy } from './model.ts';
+import type { Cleanup, Mode, PollSchedule, RetryPolicy } from './model.ts';
 
 /** The one place that holds every default of the spec. */
 export const SPEC_DEFAULTS = {
   mode: 'poll' as Mode,
+  /**
+   * Nothing of a stopped execution should keep running (an orphan holds locks and capacity, and a
+   * rerun collides with it or loads twice); the cost is a longer StatementName and ListStatements
+   * for the reaper, and it is inert until the cleanup rule is deployed.
+   */
+  cleanup: 'cancel-on-stop' as Cleanup,
   timeoutSeconds: 3600,
   poll: { initialSeconds: 5, maxSeconds: 60, factor: 2 } satisfies PollSchedule,
   retry: { attempts: 3, intervalSeconds: 5, backoffRate: 2 } satisfies RetryPolicy,

@@ -8,6 +8,8 @@ export type RawPoll = NonNullable<RawStep['poll']>;
 export type RawRetry = NonNullable<RawStep['retry']>;
 export type RawDuration = NonNullable<RawStep['timeout']>;
 export type Mode = NonNullable<RawStep['mode']>;
+/** What happens to an execution's running statements when it stops, times out or fails. */
+export type Cleanup = NonNullable<RawPipeline['cleanup']>;
 
 /** Everything below is the normalized pipeline: every default filled, durations in seconds. */
 export type Target =
@@ -38,6 +40,8 @@ export type StatementStep = {
   readonly target: Target;
   /** Data API StatementName: `sfn-redshift/<pipeline>/<stepId>`. */
   readonly statementName: string;
+  /** The pipeline's cleanup: with `cancel-on-stop` the StatementName also names the execution. */
+  readonly cleanup: Cleanup;
 };
 
 export type ParallelStep = {
@@ -56,5 +60,6 @@ export type Pipeline = {
   readonly description?: string;
   readonly stateTable: string;
   readonly runtimeFunctionArn: string;
+  readonly cleanup: Cleanup;
   readonly steps: readonly Step[];
 };

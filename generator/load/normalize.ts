@@ -6,6 +6,7 @@ import { SPEC_DEFAULTS } from './defaults.ts';
 import { formatDuration, parseDuration } from './durations.ts';
 import type { SpecError } from './errors.ts';
 import type {
+  Cleanup,
   Mode,
   ParameterValue,
   Pipeline,
@@ -37,6 +38,7 @@ type Context = {
   readonly source: SpecSource;
   readonly specDirectory: string;
   readonly pipeline: string;
+  readonly cleanup: Cleanup;
   readonly errors: SpecError[];
   readonly sqlRoot: string | undefined;
 };
@@ -45,7 +47,8 @@ const JSON_PATH = /^\$\$?(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\['[^'\\]+'\])+$/;
 
 /** Fills every default, merges targets, reads SQL files; reports what only merged values reveal. */
 export function normalizePipeline(source: SpecSource, spec: RawPipeline, specPath: string, sqlRoot?: string): { pipeline: Pipeline; errors: SpecError[] } {
-  const context: Context = { source, specDirectory: dirname(specPath), pipeline: spec.pipeline, errors: [], sqlRoot };
+  const cleanup = spec.cleanup ?? SPEC_DEFAULTS.cleanup;
+  const context: Context = { source, specDirectory: dirname(specPath), pipeline: spec.pipeline, cleanup, errors: [], sqlRoot };
   checkTarget(context, spec.target, ['target'], true);
   const inherited = override(
     context,
@@ -65,6 +68,7 @@ export function normalizePipeline(source: SpecSource, spec: RawPipeline, specPat
     ...(spec.description !== undefined ? { description: spec.description } : {}),
     stateTable: spec.stateTable ?? SPEC_DEFAULTS.stateTable,
     runtimeFunctionArn: spec.runtimeFunctionArn ?? SPEC_DEFAULTS.runtimeFunctionArn,
+    cleanup,
     steps: normalizeSteps(context, spec.steps, ['steps'], inherited),
   };
   return { pipeline, errors: context.errors };
@@ -100,6 +104,7 @@ function normalizeStep(context: Context, step: RawStep, path: FieldPath, parent:
     mode: inherited.mode,
     target: toTarget(inherited.target),
     statementName: `${STATEMENT_NAME_PREFIX}${context.pipeline}/${step.id}`,
+    cleanup: context.cleanup,
   };
 }
 

@@ -22,6 +22,10 @@ export interface RawPipeline {
    */
   mode?: 'poll' | 'callback';
   /**
+   * `cancel-on-stop` (default): when an execution is stopped, times out or fails, the statements it left running are cancelled and their singleton locks freed (each statement's StatementName ends with `/<stateMachineName>:<executionName>`; deploy the rule and reaper of runtime.template.yaml). `none`: statement names stay `sfn-redshift/<pipeline>/<stepId>` and nothing is cancelled after a stop.
+   */
+  cleanup?: 'cancel-on-stop' | 'none';
+  /**
    * DynamoDB state table for singleton locks and task tokens. Default `${StateTableName}`, a placeholder for DefinitionSubstitutions.
    */
   stateTable?: string;

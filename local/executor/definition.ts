@@ -162,84 +162,110 @@ export function prepareDefinition(definition: Json, options: { timeoutScale?: nu
   const scale = options.timeoutScale ?? 1;
   if (!(scale > 0)) throw new DefinitionError(`timeoutScale must be > 0, got ${scale}`);
   if (!isObject(definition)) throw new DefinitionError('a state machine definition must be a JSON object');
-  const tasks = new Map<string, TaskStateInfo>();
-  const waitStates = new Set<string>();
-  const retryStates = new Set<string>();
-  const nestedTasks = new Map<string, Set<string>>();
+  const walker = new DefinitionWalker(scale);
+  const runDefinition = walker.machine(definition, 'States', []);
+  const machineTimeout = positive(definition.TimeoutSeconds);
+  if (machineTimeout !== undefined) runDefinition.TimeoutSeconds = Math.min(machineTimeout * scale, MAX_TASK_TIMEOUT_SECONDS);
+  const { tasks, waitStates, retryStates, nestedTasks } = walker;
+  return { runDefinition, tasks, waitStates: [...waitStates], retryStates: [...retryStates], nestedTasks };
+}
 
-  const walkMachine = (machine: Json, where: string, enclosing: Set<string>[]): JsonObject => {
+/** Walks a definition and its nested machines, rewriting each state and collecting what it learns. */
+class DefinitionWalker {
+  readonly tasks = new Map<string, TaskStateInfo>();
+  readonly waitStates = new Set<string>();
+  readonly retryStates = new Set<string>();
+  readonly nestedTasks = new Map<string, Set<string>>();
+
+  constructor(private readonly scale: number) {}
+
+  /** `enclosing`: the task sets of the Parallel/Map states this machine is nested in. */
+  machine(machine: Json, where: string, enclosing: Set<string>[]): JsonObject {
     if (!isObject(machine) || !isObject(machine.States)) throw new DefinitionError(`${where}: States must be an object`);
     const states: JsonObject = {};
     for (const [name, raw] of Object.entries(machine.States)) {
       if (!isObject(raw)) throw new DefinitionError(`${where}: state ${name} must be an object`);
-      const type = raw.Type;
-      const state = rewritePaths(raw) as JsonObject;
-      if (state.ResultPath === '$') delete state.ResultPath;
-      if (Array.isArray(state.Catch)) {
-        state.Catch = state.Catch.map((catcher) => {
-          if (isObject(catcher) && catcher.ResultPath === '$') {
-            const copy = { ...catcher };
-            delete copy.ResultPath;
-            return copy;
-          }
-          return catcher;
-        });
-      }
-      if (Array.isArray(state.Retry) && state.Retry.length > 0) retryStates.add(name);
-      if (type === 'Pass' && 'Result' in state && !state.Result) {
-        state.Parameters = state.Result ?? null;
-        delete state.Result;
-      }
-      if (type === 'Wait') waitStates.add(name);
-      if (type === 'Task') {
-        if (typeof state.Resource !== 'string') throw new DefinitionError(`${where}: Task ${name} has no Resource`);
-        const info: TaskStateInfo = { name, resource: state.Resource };
-        if (state.Parameters !== undefined) info.parameters = state.Parameters;
-        const timeout = positive(state.TimeoutSeconds);
-        if (timeout !== undefined) {
-          const scaled = Math.min(timeout * scale, MAX_TASK_TIMEOUT_SECONDS);
-          state.TimeoutSeconds = scaled;
-          info.timeoutSeconds = scaled;
-        } else if (typeof state.TimeoutSecondsPath === 'string') {
-          info.timeoutSecondsPath = state.TimeoutSecondsPath;
-        } else {
-          state.TimeoutSeconds = MAX_TASK_TIMEOUT_SECONDS;
-          info.timeoutSeconds = MAX_TASK_TIMEOUT_SECONDS;
-        }
-        const heartbeat = positive(state.HeartbeatSeconds);
-        if (heartbeat !== undefined) {
-          info.heartbeatSeconds = Math.min(heartbeat * scale, MAX_TASK_TIMEOUT_SECONDS);
-          for (const field of ['Catch', 'Retry'] as const) {
-            const handlers = state[field];
-            if (Array.isArray(handlers)) state[field] = handlers.map(timeoutCoversHeartbeat);
-          }
-        }
-        tasks.set(name, info);
-        for (const set of enclosing) set.add(name);
-      }
-      if (type === 'Parallel') {
-        const inner = new Set<string>();
-        nestedTasks.set(name, inner);
-        if (!Array.isArray(state.Branches)) throw new DefinitionError(`${where}: Parallel ${name} has no Branches`);
-        state.Branches = state.Branches.map((branch, i) => walkMachine(branch, `${name}.Branches[${i}]`, [...enclosing, inner]));
-      }
-      if (type === 'Map') {
-        const inner = new Set<string>();
-        nestedTasks.set(name, inner);
-        for (const field of ['ItemProcessor', 'Iterator'] as const) {
-          const processor = state[field];
-          if (processor !== undefined) state[field] = walkMachine(processor, `${name}.${field}`, [...enclosing, inner]);
-        }
-      }
-      states[name] = state;
+      states[name] = this.state(name, raw, where, enclosing);
     }
     return { ...machine, States: states };
-  };
+  }
 
-  const runDefinition = walkMachine(definition, 'States', []);
-  const machineTimeout = positive(definition.TimeoutSeconds);
-  if (machineTimeout !== undefined) runDefinition.TimeoutSeconds = Math.min(machineTimeout * scale, MAX_TASK_TIMEOUT_SECONDS);
-  return { runDefinition, tasks, waitStates: [...waitStates], retryStates: [...retryStates], nestedTasks };
+  private state(name: string, raw: JsonObject, where: string, enclosing: Set<string>[]): JsonObject {
+    const type = raw.Type;
+    const state = engineCompatible(rewritePaths(raw) as JsonObject);
+    if (Array.isArray(state.Retry) && state.Retry.length > 0) this.retryStates.add(name);
+    if (type === 'Wait') this.waitStates.add(name);
+    if (type === 'Task') {
+      this.tasks.set(name, this.task(name, state, where));
+      for (const set of enclosing) set.add(name);
+    }
+    if (type === 'Parallel') {
+      const inner = this.nested(name);
+      if (!Array.isArray(state.Branches)) throw new DefinitionError(`${where}: Parallel ${name} has no Branches`);
+      state.Branches = state.Branches.map((branch, i) => this.machine(branch, `${name}.Branches[${i}]`, [...enclosing, inner]));
+    }
+    if (type === 'Map') {
+      const inner = this.nested(name);
+      for (const field of ['ItemProcessor', 'Iterator'] as const) {
+        const processor = state[field];
+        if (processor !== undefined) state[field] = this.machine(processor, `${name}.${field}`, [...enclosing, inner]);
+      }
+    }
+    return state;
+  }
+
+  private nested(name: string): Set<string> {
+    const inner = new Set<string>();
+    this.nestedTasks.set(name, inner);
+    return inner;
+  }
+
+  /** A Task's timeouts scaled (or the longest timer when it has none); its info for dispatch. */
+  private task(name: string, state: JsonObject, where: string): TaskStateInfo {
+    if (typeof state.Resource !== 'string') throw new DefinitionError(`${where}: Task ${name} has no Resource`);
+    const info: TaskStateInfo = { name, resource: state.Resource };
+    if (state.Parameters !== undefined) info.parameters = state.Parameters;
+    const timeout = positive(state.TimeoutSeconds);
+    if (timeout !== undefined) {
+      const scaled = Math.min(timeout * this.scale, MAX_TASK_TIMEOUT_SECONDS);
+      state.TimeoutSeconds = scaled;
+      info.timeoutSeconds = scaled;
+    } else if (typeof state.TimeoutSecondsPath === 'string') {
+      info.timeoutSecondsPath = state.TimeoutSecondsPath;
+    } else {
+      state.TimeoutSeconds = MAX_TASK_TIMEOUT_SECONDS;
+      info.timeoutSeconds = MAX_TASK_TIMEOUT_SECONDS;
+    }
+    const heartbeat = positive(state.HeartbeatSeconds);
+    if (heartbeat !== undefined) {
+      info.heartbeatSeconds = Math.min(heartbeat * this.scale, MAX_TASK_TIMEOUT_SECONDS);
+      for (const field of ['Catch', 'Retry'] as const) {
+        const handlers = state[field];
+        if (Array.isArray(handlers)) state[field] = handlers.map(timeoutCoversHeartbeat);
+      }
+    }
+    return info;
+  }
+}
+
+/** `ResultPath: "$"` dropped (state and Catchers) and a Pass state's falsy Result moved to Parameters. */
+function engineCompatible(state: JsonObject): JsonObject {
+  if (state.ResultPath === '$') delete state.ResultPath;
+  if (Array.isArray(state.Catch)) {
+    state.Catch = state.Catch.map((catcher) => {
+      if (isObject(catcher) && catcher.ResultPath === '$') {
+        const copy = { ...catcher };
+        delete copy.ResultPath;
+        return copy;
+      }
+      return catcher;
+    });
+  }
+  if (state.Type === 'Pass' && 'Result' in state && !state.Result) {
+    state.Parameters = state.Result ?? null;
+    delete state.Result;
+  }
+  return state;
 }
 
 /** Replaces every occurrence of `from` inside any string of `value` (deeply) with `to`. */

@@ -6,6 +6,7 @@ import type pg from 'pg';
 // Bump when the definitions change: an up-to-date database is then left untouched.
 const compatVersion = 1;
 
+// Long, but SQL text rather than logic: one CREATE FUNCTION per Redshift function, read top to bottom.
 function definitions(schema: string): string {
   const s = schema;
   return `

@@ -45,29 +45,12 @@ export async function execute(request: ExecuteRequest, invocation: Invocation, l
   // Every statement of an execution carries its suffix, so that a stopped execution's statements
   // can be found and cancelled (ListStatements by name), also those of machines that name none.
   const statementName = withExecutionSuffix(request.statementName ?? defaultStatementName(request), request.executionArn);
-  log.statementName = statementName;
-  log.singleton = request.singleton;
-  log.callback = request.taskToken !== undefined;
-  log.sql = truncateSql(statement.kind === 'batch' ? batchSqlText(statement.sqls) : statement.sql);
-  log.parameterNames = request.parameters.map(({ name }) => name);
+  logRequest(request, statementName, log);
 
   const target = resolveTarget(request.target);
   const needsTable = request.singleton || request.taskToken !== undefined || request.executionArn !== undefined;
   const table = needsTable ? stateTableName() : undefined;
-  const pipeline = pipelineOf(statementName);
-
-  let lock: HeldLock | undefined;
-  if (request.singleton && table !== undefined) {
-    const subject = statement.kind === 'batch' ? batchSqlText(statement.sqls) : statement.sql;
-    lock = await acquireLock({
-      table,
-      key: lockKey(lockTargetOf(target), subject),
-      owner: request.executionArn ?? `${INVOCATION_OWNER_PREFIX}${invocation.requestId}`,
-      deadline: Math.ceil((Date.now() + Math.max(0, invocation.remainingMs)) / 1000) + DEADLINE_MARGIN_SECONDS,
-      ...(pipeline !== undefined ? { pipeline } : {}),
-      ...(request.stepId !== undefined ? { stepId: request.stepId } : {}),
-    });
-  }
+  const lock = request.singleton && table !== undefined ? await takeLock(request, target, table, statementName, invocation) : undefined;
 
   let answer: Awaited<ReturnType<typeof submit>>;
   try {
@@ -81,20 +64,65 @@ export async function execute(request: ExecuteRequest, invocation: Invocation, l
       ...(request.clientToken !== undefined ? { clientToken: request.clientToken } : {}),
     });
   } catch (error) {
-    if (lock !== undefined) {
-      const held = lock;
-      await bestEffort(() => releaseLock(held));
-    }
+    if (lock !== undefined) await bestEffort(() => releaseLock(lock));
     throw error;
   }
   const statementId = answer.Id;
   log.statementId = statementId;
 
   const observed = table !== undefined && (request.taskToken !== undefined || lock !== undefined);
+  await recordStatement(request, { statementId, statementName, createdAt: answer.CreatedAt ?? new Date(), table, lock, observed });
+
+  log.outcome = 'submitted';
+  if (observed) {
+    // A fast statement may have completed before its item existed (its event then found nothing).
+    const completion = await completeStatement(table, statementId, 'skip');
+    if (completion !== 'still-running') log.outcome = `submitted-and-${completion}`;
+  }
+  return wireObject(answer);
+}
+
+function logRequest(request: ExecuteRequest, statementName: string, log: LogFields): void {
+  const { statement } = request;
+  log.statementName = statementName;
+  log.singleton = request.singleton;
+  log.callback = request.taskToken !== undefined;
+  log.sql = truncateSql(statement.kind === 'batch' ? batchSqlText(statement.sqls) : statement.sql);
+  log.parameterNames = request.parameters.map(({ name }) => name);
+}
+
+/** The singleton lock on the statement's SQL, held by the execution or else by this invocation. */
+function takeLock(request: ExecuteRequest, target: ReturnType<typeof resolveTarget>, table: string, statementName: string, invocation: Invocation): Promise<HeldLock> {
+  const { statement } = request;
+  const subject = statement.kind === 'batch' ? batchSqlText(statement.sqls) : statement.sql;
+  const pipeline = pipelineOf(statementName);
+  return acquireLock({
+    table,
+    key: lockKey(lockTargetOf(target), subject),
+    owner: request.executionArn ?? `${INVOCATION_OWNER_PREFIX}${invocation.requestId}`,
+    deadline: Math.ceil((Date.now() + Math.max(0, invocation.remainingMs)) / 1000) + DEADLINE_MARGIN_SECONDS,
+    ...(pipeline !== undefined ? { pipeline } : {}),
+    ...(request.stepId !== undefined ? { stepId: request.stepId } : {}),
+  });
+}
+
+type Submitted = {
+  statementId: string;
+  statementName: string;
+  createdAt: Date;
+  table: string | undefined;
+  lock: HeldLock | undefined;
+  /** A completion event is awaited (task token or lock): the statement's item must exist. */
+  observed: boolean;
+};
+
+/** The statement's bookkeeping: its lock, its item, the execution's LATEST; undone if it fails. */
+async function recordStatement(request: ExecuteRequest, submitted: Submitted): Promise<void> {
+  const { statementId, statementName, table, lock, observed } = submitted;
   try {
     await Promise.all([
       lock !== undefined ? registerLockStatement(lock, statementId) : undefined,
-      observed
+      observed && table !== undefined
         ? putStatement(table, {
             statementId,
             statementName,
@@ -109,8 +137,8 @@ export async function execute(request: ExecuteRequest, invocation: Invocation, l
             executionArn: request.executionArn,
             ...(request.stepId !== undefined ? { stepId: request.stepId } : {}),
             statementId,
-            createdAt: (answer.CreatedAt ?? new Date()).toISOString(),
-            batch: statement.kind === 'batch',
+            createdAt: submitted.createdAt.toISOString(),
+            batch: request.statement.kind === 'batch',
           })
         : undefined,
     ]);
@@ -118,21 +146,10 @@ export async function execute(request: ExecuteRequest, invocation: Invocation, l
     // Without its bookkeeping the statement would run unobserved (a callback never answered, a
     // lock never released): stop it rather than leave it running.
     await bestEffort(() => cancelStatement(statementId));
-    if (lock !== undefined) {
-      const held = lock;
-      await bestEffort(() => releaseLock(held));
-    }
-    if (observed) await bestEffort(() => deleteStatement(table, statementId));
+    if (lock !== undefined) await bestEffort(() => releaseLock(lock));
+    if (observed && table !== undefined) await bestEffort(() => deleteStatement(table, statementId));
     throw error;
   }
-
-  log.outcome = 'submitted';
-  if (observed) {
-    // A fast statement may have completed before its item existed (its event then found nothing).
-    const completion = await completeStatement(table, statementId, 'skip');
-    if (completion !== 'still-running') log.outcome = `submitted-and-${completion}`;
-  }
-  return wireObject(answer);
 }
 
 type Resolved = { id: string; latest: boolean };

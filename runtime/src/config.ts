@@ -62,40 +62,42 @@ export function resolveTarget(event: TargetOverrides, env: Env = process.env): T
     throw new InvalidRequest('secretArn', 'give either dbUser or secretArn, not both');
   }
   const eventNamesTarget = event.clusterIdentifier !== undefined || event.workgroupName !== undefined;
-  const eventNamesCredential = event.dbUser !== undefined || event.secretArn !== undefined;
+  const fields: TargetFields = eventNamesTarget
+    ? { source: 'event', cluster: event.clusterIdentifier, workgroup: event.workgroupName, database: event.database, dbUser: event.dbUser, secretArn: event.secretArn }
+    : environmentTarget(event, env);
+  return targetOf(fields, event);
+}
 
-  let cluster: string | undefined;
-  let workgroup: string | undefined;
-  let database: string | undefined;
-  let dbUser: string | undefined;
-  let secretArn: string | undefined;
-  let source: 'event' | 'environment';
-  if (eventNamesTarget) {
-    source = 'event';
-    cluster = event.clusterIdentifier;
-    workgroup = event.workgroupName;
-    database = event.database;
-    dbUser = event.dbUser;
-    secretArn = event.secretArn;
-  } else {
-    source = 'environment';
-    cluster = envValue(env, 'REDSHIFT_CLUSTER_ID');
-    workgroup = envValue(env, 'REDSHIFT_WORKGROUP');
-    if (cluster !== undefined && workgroup !== undefined) {
-      throw new InvalidConfiguration('REDSHIFT_WORKGROUP', 'set either REDSHIFT_CLUSTER_ID or REDSHIFT_WORKGROUP, not both');
-    }
-    database = event.database ?? envValue(env, 'REDSHIFT_DATABASE');
-    if (eventNamesCredential) {
-      dbUser = event.dbUser;
-      secretArn = event.secretArn;
-    } else {
-      dbUser = envValue(env, 'REDSHIFT_DB_USER');
-      secretArn = envValue(env, 'REDSHIFT_SECRET_ARN');
-      if (dbUser !== undefined && secretArn !== undefined) {
-        throw new InvalidConfiguration('REDSHIFT_SECRET_ARN', 'set either REDSHIFT_DB_USER or REDSHIFT_SECRET_ARN, not both');
-      }
-    }
+type TargetFields = {
+  source: 'event' | 'environment';
+  cluster: string | undefined;
+  workgroup: string | undefined;
+  database: string | undefined;
+  dbUser: string | undefined;
+  secretArn: string | undefined;
+};
+
+/** The environment's target, with the event's database and credential (if any) over it. */
+function environmentTarget(event: TargetOverrides, env: Env): TargetFields {
+  const cluster = envValue(env, 'REDSHIFT_CLUSTER_ID');
+  const workgroup = envValue(env, 'REDSHIFT_WORKGROUP');
+  if (cluster !== undefined && workgroup !== undefined) {
+    throw new InvalidConfiguration('REDSHIFT_WORKGROUP', 'set either REDSHIFT_CLUSTER_ID or REDSHIFT_WORKGROUP, not both');
   }
+  const database = event.database ?? envValue(env, 'REDSHIFT_DATABASE');
+  if (event.dbUser !== undefined || event.secretArn !== undefined) {
+    return { source: 'environment', cluster, workgroup, database, dbUser: event.dbUser, secretArn: event.secretArn };
+  }
+  const dbUser = envValue(env, 'REDSHIFT_DB_USER');
+  const secretArn = envValue(env, 'REDSHIFT_SECRET_ARN');
+  if (dbUser !== undefined && secretArn !== undefined) {
+    throw new InvalidConfiguration('REDSHIFT_SECRET_ARN', 'set either REDSHIFT_DB_USER or REDSHIFT_SECRET_ARN, not both');
+  }
+  return { source: 'environment', cluster, workgroup, database, dbUser, secretArn };
+}
+
+function targetOf(fields: TargetFields, event: TargetOverrides): Target {
+  const { cluster, workgroup, database, dbUser, secretArn } = fields;
   if (cluster === undefined && workgroup === undefined) {
     throw new InvalidRequest(
       'clusterIdentifier',
@@ -105,7 +107,7 @@ export function resolveTarget(event: TargetOverrides, env: Env = process.env): T
   if (database === undefined) {
     throw new InvalidRequest(
       'database',
-      source === 'event'
+      fields.source === 'event'
         ? 'required when the event names a cluster or workgroup (the environment target is then not used)'
         : 'no database: give database in the event or set REDSHIFT_DATABASE',
     );

@@ -2,6 +2,7 @@
 // body is such an event. Anything else that looks like an event (another source, another detail
 // type, a statement name outside the project's prefix) is ignored, never an error.
 import { STATEMENT_NAME_PREFIX } from './contract.ts';
+import { InvalidRequest } from './errors.ts';
 import { isObject } from './request.ts';
 
 export const EVENT_SOURCE = 'aws.redshift-data';
@@ -20,13 +21,22 @@ export function isEventBridgeEvent(event: Record<string, unknown>): boolean {
   return 'detail-type' in event || ('source' in event && 'detail' in event);
 }
 
+/** An SQS batch (an event with `Records` and no action); its records are checked by sqsRecords. */
 export function isSqsEvent(event: Record<string, unknown>): event is SqsEvent & Record<string, unknown> {
-  const records = event.Records;
-  return (
-    Array.isArray(records) &&
-    records.length > 0 &&
-    records.every((record) => isObject(record) && record.eventSource === 'aws:sqs' && typeof record.messageId === 'string' && typeof record.body === 'string')
-  );
+  return Array.isArray(event.Records) && !('action' in event);
+}
+
+/** The records of an SQS batch, or InvalidRequest naming the first malformed one's field. */
+export function sqsRecords(event: SqsEvent): SqsRecord[] {
+  const records: unknown[] = event.Records;
+  if (records.length === 0) throw new InvalidRequest('Records', 'an SQS batch holds 1 to 10,000 records; got none');
+  records.forEach((record, index) => {
+    if (!isObject(record)) throw new InvalidRequest(`Records[${index}]`, 'must be an SQS record object');
+    if (record.eventSource !== 'aws:sqs') throw new InvalidRequest(`Records[${index}].eventSource`, `must be "aws:sqs", got ${JSON.stringify(record.eventSource) ?? 'nothing'}`);
+    if (typeof record.messageId !== 'string') throw new InvalidRequest(`Records[${index}].messageId`, 'must be a string (the SQS message id)');
+    if (typeof record.body !== 'string') throw new InvalidRequest(`Records[${index}].body`, 'must be a string (the EventBridge event as JSON)');
+  });
+  return records as SqsRecord[];
 }
 
 export function completionOf(event: unknown): Completion | Ignored {

@@ -5,7 +5,7 @@ import { cleanUpExecution, type Cancellation } from './cleanup.ts';
 import { completeFromEvent, reconcileStatements, type CompletionOutcome } from './completion.ts';
 import { stateTableName } from './config.ts';
 import { errorMessage, errorName, ERROR_NAMES } from './errors.ts';
-import { completionOf, isEventBridgeEvent, isSqsEvent, type SqsRecord } from './events.ts';
+import { completionOf, isEventBridgeEvent, isSqsEvent, sqsRecords, type SqsRecord } from './events.ts';
 import { isExecutionEvent, stoppedExecutionOf } from './execution-events.ts';
 import { writeLog, type LogLevel, type LogRecord } from './log.ts';
 import { isExecuteRequest, isObject, parseRequest } from './request.ts';
@@ -156,7 +156,7 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
     let answer: Wire | SqsBatchResponse | { ignored: string } | null;
     if (isObject(event) && isSqsEvent(event)) {
       log.action = 'completion';
-      answer = await handleSqs(event.Records, log);
+      answer = await handleSqs(sqsRecords(event), log);
       emit(started, invocation, log, log.records?.some((record) => record.outcome === 'retry') ? 'WARN' : 'INFO');
       return answer;
     }

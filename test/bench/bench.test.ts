@@ -13,6 +13,9 @@ import {
   fixedLoopCounts,
   fixedLoopCrossing,
   fixedLoopWaits,
+  longPollMachineCounts,
+  longPollMachineTimeoutCounts,
+  longPollRun,
   pollMachineCounts,
   pollMachineCrossing,
   pollMachineTimeoutCounts,
@@ -24,6 +27,10 @@ import { largestFitting, linearFit, logUniform, marginalSlopes, median, quantile
 import { scaleSpec, STEP_KINDS } from '../../bench/sections/generator.ts';
 import { scheduleLatencySeconds } from '../../bench/sections/latency.ts';
 import { judge } from '../../bench/report.ts';
+import { longPollCurve } from '../../bench/sections/cost.ts';
+import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import { longPollPlan } from '../../generator/compile/schedule.ts';
+import { executionCost } from '../../generator/emit/limits.ts';
 
 type State = { Type: string; [key: string]: unknown };
 type Machine = { StartAt: string; States: Record<string, State>; TimeoutSeconds?: number };
@@ -129,6 +136,33 @@ describe('cost model', () => {
     expect(scheduleLatencySeconds(poll, 76)).toBe(59);
     // The 1:5 schedule is the default one divided by 5.
     expect(schedulePrefix(scaled, 7).map((seconds) => seconds * 5)).toEqual(schedulePrefix(poll, 7));
+  });
+});
+
+describe('cost model: long polling (issue 13)', () => {
+  it('counts the same as the compiler\'s limits model for statements that finish or time out', () => {
+    const plan = compilePipeline(pipelineOf(ourSpec({ mode: 'poll', poll: '{ longPoll: 30s }', timeout: '24h' })));
+    for (const describes of [1, 2, 3, 4, 7, 100, 2879]) {
+      const finished = executionCost(plan, () => ({ outcome: { kind: 'finished', polls: describes } }));
+      expect([describes, longPollMachineCounts(describes)]).toEqual([describes, { stateTransitions: finished.transitions, historyEvents: finished.events }]);
+      const timedOut = executionCost(plan, () => ({ outcome: { kind: 'timeout' } }));
+      expect(longPollMachineTimeoutCounts(2879)).toEqual({ stateTransitions: timedOut.transitions, historyEvents: timedOut.events });
+    }
+  });
+
+  it('a statement ending in a window: the windows up to its end, and the Describe calls', () => {
+    const plan = longPollPlan(30, 3600, true);
+    expect(longPollRun(plan, 10)).toEqual({ windows: [10], describes: 1 });
+    expect(longPollRun(plan, 45)).toEqual({ windows: [30, 15], describes: 1 });
+    expect(longPollRun(plan, 3600).describes).toBe(119);
+    expect(longPollRun(plan, Number.POSITIVE_INFINITY)).toMatchObject({ describes: 119 });
+  });
+
+  it('the window curve: only 30 s meets both 300 transitions for 1 h and 25,000 events for 24 h', () => {
+    const curve = longPollCurve();
+    const meets = curve.filter((point) => point.hour.stateTransitions <= 300 && point.day.historyEvents < 25_000).map((point) => point.longPollSeconds);
+    expect(meets).toEqual([30]);
+    expect(curve.find((point) => point.longPollSeconds === 30)).toMatchObject({ hour: { stateTransitions: 279 }, hourCalls: 120 });
   });
 });
 

@@ -3,7 +3,7 @@
 // running wait on a gate (an advisory lock this test holds), opened when the machine has reached
 // the point the test is about. `longPollMs` compresses a long poll the statement outlives, as
 // `waitMs` compresses Wait states; without it the waits are real (and end at the statement's end).
-import { CancelStatementCommand, DescribeStatementCommand, ListStatementsCommand } from '@aws-sdk/client-redshift-data';
+import { CancelStatementCommand, DescribeStatementCommand, ExecuteStatementCommand, ListStatementsCommand } from '@aws-sdk/client-redshift-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { executionCost, maxPolls, type StepScenario } from '../../generator/emit/limits.ts';
@@ -67,6 +67,10 @@ const taskStarted = (state: string, nth = 1) => {
   let seen = 0;
   return (event: HistoryEvent) => event.type === 'TaskStarted' && event.stateName === state && (seen += 1) === nth;
 };
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
 const observedCost = (result: ExecutionResult) => ({ transitions: result.stateTransitions, events: result.historyEventCount });
 
@@ -164,6 +168,30 @@ describe('long polling on the local stack', () => {
       await canceller.done();
       expect([result.status, result.error]).toEqual(['FAILED', 'Redshift.StatementAborted']);
       expect(result.cause).toBe(cancelled);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it('ActiveWaitingRequestsExceededException (another caller waits on the statement): the long poll is retried with backoff', async () => {
+    const gate = await closedGate(stack, (gateKey += 1));
+    const data = stack.clients.redshiftData;
+    try {
+      const { Id } = await data.send(new ExecuteStatementCommand({ ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl', Sql: `select count(*) from ${gate.sql} g` }));
+      // Someone else long-polls the statement first: the local Data API lets one waiter per statement.
+      const other = data.send(new DescribeStatementCommand({ Id, WaitTimeSeconds: 30 }));
+      await until(() => stack.waitingRequests() === 1);
+      // The compiled long poll of a step, as it stands in the machine (its Retry included).
+      const compiled = compilePipeline(spec('lp-waiters', '  - id: w\n    sql: select 1\n    retry: { attempts: 5, interval: 1s }\n')).machine.States['w.Describe2'];
+      expect(compiled?.Type === 'Task' ? compiled.Retry?.[0]?.ErrorEquals : []).toContain('RedshiftData.ActiveWaitingRequestsExceededException');
+      const machine = { StartAt: 'w.Describe2', States: { 'w.Describe2': { ...compiled, Next: undefined, End: true } } };
+      const opener = onceWhen((event) => event.type === 'TaskFailed' && event.stateName === 'w.Describe2', () => gate.open());
+      const result = await stack.execute(machine, { steps: { w: { Run: { Id } } } }, { retryIntervalMs: 200, onEvent: opener.onEvent });
+      await opener.done();
+      expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
+      expect(result.history.find((event) => event.type === 'TaskFailed')?.error).toBe('RedshiftData.ActiveWaitingRequestsExceededException');
+      expect((result.output as { steps: { w: { Statement: { Status: string } } } }).steps.w.Statement.Status).toBe('FINISHED');
+      expect((await other).Status).toBe('FINISHED');
     } finally {
       await gate.close();
     }

@@ -33,7 +33,7 @@ describe('compiler: single statement in poll mode', () => {
           Database: 'dev',
           DbUser: 'etl',
           Sql: 'call load(:day, :limit)',
-          StatementName: 'sfn-redshift/demo/load',
+          'StatementName.$': "States.Format('sfn-redshift/demo/load/{}:{}', $$.StateMachine.Name, $$.Execution.Name)",
           Parameters: [
             { Name: 'day', 'Value.$': "States.Format('{}', $.runDate)" },
             { Name: 'limit', Value: '10' },
@@ -142,7 +142,7 @@ steps:
   it('submits with BatchExecuteStatement and no Retry when attempts is 0', () => {
     expect(machine.States['check.Execute']).toMatchObject({
       Resource: 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement',
-      Parameters: { WorkgroupName: 'wg', Database: 'dev', SecretArn: '${SecretArn}', Sqls: ['create temp table x as select 1 as n', 'select n from x'], StatementName: 'sfn-redshift/dq/check', 'ClientToken.$': "States.Hash(States.Format('{}/{}/check', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')" },
+      Parameters: { WorkgroupName: 'wg', Database: 'dev', SecretArn: '${SecretArn}', Sqls: ['create temp table x as select 1 as n', 'select n from x'], 'StatementName.$': "States.Format('sfn-redshift/dq/check/{}:{}', $$.StateMachine.Name, $$.Execution.Name)", 'ClientToken.$': "States.Hash(States.Format('{}/{}/check', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')" },
     });
     expect(machine.States['check.Execute']).not.toHaveProperty('Retry');
   });

@@ -97,6 +97,7 @@ function statement(id: string, sql: string, flags: { callback: boolean; singleto
     mode: flags.callback ? 'callback' : 'poll',
     target: { kind: 'cluster', cluster: 'c', database: 'd' },
     statementName: `sfn-redshift/p/${id}`,
+    cleanup: 'cancel-on-stop',
   };
 }
 
@@ -121,7 +122,7 @@ function numbered(steps: readonly Step[], next = { id: 0 }): Step[] {
   });
 }
 const pipelineArb = fc.tuple(fc.array(stepArb, { minLength: 1, maxLength: 4 }), fc.option(hostile, { nil: undefined })).map(
-  ([steps, description]): Pipeline => ({ file: 'p.yaml', name: 'hostile', ...(description !== undefined ? { description } : {}), stateTable: 't', runtimeFunctionArn: 'f', steps: numbered(steps) }),
+  ([steps, description]): Pipeline => ({ file: 'p.yaml', name: 'hostile', ...(description !== undefined ? { description } : {}), stateTable: 't', runtimeFunctionArn: 'f', cleanup: 'cancel-on-stop', steps: numbered(steps) }),
 );
 
 describe('labels', () => {
@@ -145,7 +146,7 @@ describe('random pipelines', () => {
 
   it('escape a description of pipes, which would otherwise start a table (seed -1448601972: "| ")', () => {
     const steps = numbered([statement('a', 'select 1', { callback: false, singleton: false, results: false, batch: false })]);
-    const pipeline: Pipeline = { file: 'p.yaml', name: 'hostile', description: '| a | b |\n|---|---|', stateTable: 't', runtimeFunctionArn: 'f', steps };
+    const pipeline: Pipeline = { file: 'p.yaml', name: 'hostile', description: '| a | b |\n|---|---|', stateTable: 't', runtimeFunctionArn: 'f', cleanup: 'cancel-on-stop', steps };
     const budget = { states: 1, definitionBytes: 1, worstCase: { transitions: 1, events: 1, ends: 'succeeds' as const } };
     const markdown = renderMarkdown(pipeline, budget, { spec: 'p.yaml', definition: 'p.asl.json', policy: 'p.iam.json' });
     expect(markdown).toContain('\\| a \\| b \\|\n\\|---\\|---\\|');

@@ -74,11 +74,16 @@ describe('role policies of the examples', () => {
     const policy = JSON.parse(text) as PolicyDocument;
     const machine = JSON.parse(readFileSync(join(root, 'examples/asl', file.replace('.iam.json', '.asl.json')), 'utf8')) as StateMachine;
     const used = new Set(taskResources(machine).map((resource) => ACTION_OF[resource] ?? `unknown ${resource}`));
+    // The reaper machine (cleanup: cancel-on-stop) runs as this role: it lists and cancels statements.
+    const reaper = policy.Statement.find((item) => item.Sid === 'ReapStoppedExecutions');
+    if (reaper) for (const action of reaper.Action) used.add(action);
     expect(new Set(actions(policy).filter((action) => !CREDENTIALS.includes(action)))).toEqual(used);
     expect(new Set(policy.Statement.map((item) => item.Sid)).size).toBe(policy.Statement.length);
     for (const item of policy.Statement) {
       expect(item.Sid).toMatch(/^[A-Za-z0-9]+$/);
-      if (item.Resource === '*') {
+      if (item.Sid === 'ReapStoppedExecutions') {
+        expect([item.Action, item.Resource, item.Condition]).toEqual([['redshift-data:ListStatements'], '*', undefined]);
+      } else if (item.Resource === '*') {
         // Only the statement actions that take no resource, with no owner-session condition.
         expect(item.Action.every((action) => ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'].includes(action))).toBe(true);
         expect(item.Condition).toBeUndefined();
@@ -149,6 +154,13 @@ describe('by step kind', () => {
   it('results add GetStatementResult; a plain statement does not need it', () => {
     expect(actions(policyOf(`${head('{ cluster: c, database: d }')}  - { id: a, sql: select 1 }\n`))).not.toContain('redshift-data:GetStatementResult');
     expect(actions(policyOf(`${head('{ cluster: c, database: d }')}  - { id: a, sql: select 1, results: true }\n`))).toContain('redshift-data:GetStatementResult');
+  });
+
+  it('long polling (WaitTimeSeconds) needs no other permission: the same policy as the backoff loop', () => {
+    const steps = '  - { id: a, sql: select 1, results: true }\n  - { id: b, sqls: [select 1], singleton: true }\n';
+    const backoff = policyOf(`${head('{ cluster: c, database: d, dbUser: u }')}${steps}`);
+    const longPoll = policyOf(`${head('{ cluster: c, database: d, dbUser: u }', 'defaults: { poll: { longPoll: 30s } }\n')}${steps}`);
+    expect(longPoll).toEqual(backoff);
   });
 
   it('poll singleton: the state table’s four item actions and DescribeExecution for stale locks', () => {

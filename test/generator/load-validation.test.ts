@@ -214,6 +214,7 @@ steps:
         mode: 'poll',
         target: { kind: 'cluster', cluster: 'analytics', database: 'dev', dbUser: 'etl' },
         statementName: 'sfn-redshift/demo/a',
+        cleanup: 'cancel-on-stop',
       },
       {
         kind: 'statement',
@@ -228,6 +229,7 @@ steps:
         mode: 'poll',
         target: { kind: 'workgroup', workgroup: 'wg', database: 'dev', secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:s' },
         statementName: 'sfn-redshift/demo/b',
+        cleanup: 'cancel-on-stop',
       },
     ]);
     expect(pipeline?.stateTable).toBe('${StateTableName}');

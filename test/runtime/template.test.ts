@@ -168,6 +168,8 @@ describe('structure', () => {
       REDSHIFT_DB_USER: { Ref: 'DbUser' },
       REDSHIFT_SECRET_ARN: { Ref: 'SecretArn' },
       CALLBACK_COMPAT: { Ref: 'CallbackCompat' },
+      CLEANUP_STATE_MACHINE_PREFIX: { Ref: 'CleanupStateMachineNamePrefix' },
+      CLEANUP_STATE_MACHINE_ARNS: { 'Fn::Join': [',', { Ref: 'CleanupStateMachineArns' }] },
     });
     // Unset by default (this project's answers); the original function's payloads on request.
     expect(obj(obj(templates.parameters?.Parameters).CallbackCompat)).toMatchObject({ Type: 'String', Default: '', AllowedValues: ['', 'cdk-stepfunctions-redshift'] });
@@ -190,6 +192,29 @@ describe('structure', () => {
     expect(matches(rule.EventPattern as Json, event(undefined))).toBe(false);
     expect(matches(rule.EventPattern as Json, { ...obj(event('sfn-redshift/x/y')), source: 'aws.s3' })).toBe(false);
     expect(rule.Targets).toEqual([{ Id: 'runtime-queue', Arn: { 'Fn::GetAtt': ['EventQueue', 'Arn'] } }]);
+  });
+
+  it('the cleanup rule matches only stopped executions of the named state machines, for the runtime and the reaper', () => {
+    const rule = obj(obj(base.Resources).CleanupRule);
+    expect(rule.Condition).toBe('Cleanup');
+    const pattern = obj(obj(rule.Properties).EventPattern);
+    expect(pattern.source).toEqual(['aws.states']);
+    expect(pattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
+    const detail = obj(pattern.detail);
+    expect(detail.status).toEqual(['ABORTED', 'TIMED_OUT', 'FAILED']);
+    expect(detail.stateMachineArn).toEqual({
+      'Fn::If': [
+        'HasCleanupArns',
+        { Ref: 'CleanupStateMachineArns' },
+        [{ prefix: { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${CleanupStateMachineNamePrefix}' } }],
+      ],
+    });
+    const reaper = obj(obj(base.Resources).ReaperStateMachine);
+    expect(reaper.Condition).toBe('CleanupWithReaper');
+    expect(obj(reaper.Properties).RoleArn).toEqual({ Ref: 'ReaperRoleArn' });
+    const definition = JSON.parse(String(obj(reaper.Properties).DefinitionString)) as { StartAt: string; States: Record<string, unknown> };
+    expect(definition.StartAt).toBe('Stopped');
+    expect(JSON.stringify(obj(obj(obj(base.Resources).ReaperStartRole).Properties).Policies)).toContain('states:StartExecution');
   });
 
   it('a schedule invokes the runtime sweep for lost completion events every 5 minutes, allowed for that rule only', () => {
@@ -219,6 +244,20 @@ describe('structure', () => {
         Resource: { 'Fn::GetAtt': ['EventQueue', 'Arn'] },
         Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['CompletionRule', 'Arn'] } } },
       },
+      {
+        'Fn::If': [
+          'Cleanup',
+          {
+            Sid: 'CleanupRule',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': ['EventQueue', 'Arn'] },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['CleanupRule', 'Arn'] } } },
+          },
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
     ]);
     expect(props('CompletionEvents')).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': ['EventQueue', 'Arn'] },
@@ -232,9 +271,9 @@ describe('structure', () => {
     const actions = all.flatMap((statement) => list(statement.Action)).sort();
     expect(actions).toEqual(
       [
-        'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem',
         'logs:CreateLogStream', 'logs:PutLogEvents',
-        'redshift-data:BatchExecuteStatement', 'redshift-data:CancelStatement', 'redshift-data:DescribeStatement', 'redshift-data:ExecuteStatement', 'redshift-data:GetStatementResult',
+        'redshift-data:BatchExecuteStatement', 'redshift-data:CancelStatement', 'redshift-data:DescribeStatement', 'redshift-data:ExecuteStatement', 'redshift-data:GetStatementResult', 'redshift-data:ListStatements',
         'redshift-serverless:GetCredentials', 'redshift:GetClusterCredentials', 'redshift:GetClusterCredentialsWithIAM',
         'secretsmanager:GetSecretValue',
         'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage',
@@ -244,9 +283,11 @@ describe('structure', () => {
     expect(all.every((statement) => statement.Effect === 'Allow')).toBe(true);
     const bySid = new Map(all.map((statement) => [statement.Sid, statement]));
     expect(bySid.get('StateTable')?.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
-    // A resource "*" only where the Data API has no resource type, and then only for own statements.
+    // A resource "*" only where the Data API has no resource type, and then only for own statements
+    // (ListStatements lists only the caller role's statements).
+    expect(bySid.get('CleanupStoppedExecutions')).toMatchObject({ Action: 'redshift-data:ListStatements', Resource: '*' });
     for (const statement of all) {
-      if (statement.Resource === '*') {
+      if (statement.Resource === '*' && statement.Sid !== 'CleanupStoppedExecutions') {
         expect(statement.Sid).toBe('OwnStatements');
         expect(statement.Condition).toEqual({ StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } });
       }

@@ -24,7 +24,8 @@ export const runPipelineCommand = defineCommand({
     'also on Ctrl-C or SIGTERM (the execution is aborted, its statements cancelled; exit 130).',
     '',
     'Waits are real by default: a step polls on its own schedule (poll.initial, 5 s unless set). With',
-    '--wait-ms N every Wait state and every retry interval lasts N ms instead. A step\'s timeout is',
+    '--wait-ms N every Wait state, every retry interval and every long poll (poll.longPoll) the statement',
+    'outlives lasts N ms instead (a long poll still ends when its statement does). A step\'s timeout is',
     'counted in the waits its poll loop makes, not on a clock, so it shrinks in proportion: with',
     '--wait-ms 10, timeout 3s and poll 1s, the statement is cancelled after 3 polls, about 30 ms.',
     '',
@@ -35,10 +36,12 @@ export const runPipelineCommand = defineCommand({
     input: { type: 'string', valueName: 'JSON|@FILE', description: 'Execution input: a JSON object, or @path to a file holding one (default {})' },
     'init-sql': { type: 'string', valueName: 'FILE', description: 'SQL run once before the pipeline (schema, seed data)' },
     'database-url': { type: 'string', valueName: 'URL', description: 'Use this PostgreSQL server instead of starting a private one' },
-    'wait-ms': { type: 'string', valueName: 'N', description: 'Compress time: every Wait and retry interval lasts N ms (default: real waits)' },
+    'wait-ms': { type: 'string', valueName: 'N', description: 'Compress time: every Wait, retry interval and long poll lasts N ms (default: real waits)' },
     substitutions: { type: 'string', valueName: 'JSON|@FILE', description: 'Values for ${Name} placeholders: a JSON object of strings, or @path' },
+    'clear-cache': { type: 'boolean', description: 'Remove the PostgreSQL template kept between runs (~31 MB in /dev/shm or the temp directory), then exit' },
   },
   async run({ positionals, options }, io) {
+    if (options['clear-cache'] === true) return clearCache(io, positionals);
     const request = readRunRequest(io, positionals, options);
     const pipeline = loadOne(io, request.specPath, request.specArgument);
     if (pipeline === EXIT.invalid) return pipeline;
@@ -63,6 +66,8 @@ type RunRequest = {
   readonly input: Record<string, unknown>;
   readonly substitutions: Record<string, string>;
   readonly initSql: string | undefined;
+  /** --init-sql as given, to name it in an error. */
+  readonly initSqlFile: string | undefined;
   readonly databaseUrl: string | undefined;
   readonly waitMs: number | undefined;
 };
@@ -86,7 +91,8 @@ function readRunRequest(io: Io, positionals: readonly string[], options: RunOpti
     input,
     substitutions: substitutions as Record<string, string>,
     initSql: options['init-sql'] !== undefined ? readOption(io, '--init-sql', options['init-sql']) : undefined,
-    databaseUrl: options['database-url'],
+    initSqlFile: options['init-sql'],
+    databaseUrl: options['database-url'] !== undefined ? checkDatabaseUrl(options['database-url']) : undefined,
     waitMs: options['wait-ms'] !== undefined ? nonNegativeInteger('--wait-ms', options['wait-ms']) : undefined,
   };
 }
@@ -153,6 +159,11 @@ async function runLocally(io: Io, pipeline: Pipeline, request: RunRequest): Prom
       return EXIT.invalid;
     }
     if (error instanceof RunAbortedError) return EXIT.interrupted;
+    const initSql = (error as { cause?: { name?: string; line?: number; column?: number; message?: string } }).cause;
+    if (initSql?.name === 'InitSqlError') {
+      io.err(`${request.initSqlFile}:${initSql.line}:${initSql.column}: the init SQL failed: ${initSql.message}`);
+      return EXIT.invalid;
+    }
     io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT.failed;
   } finally {
@@ -249,9 +260,37 @@ function readOption(io: Io, name: string, path: string): string {
   }
 }
 
+async function clearCache(io: Io, positionals: readonly string[]): Promise<ExitCode> {
+  if (positionals.length > 0) throw new UsageError('--clear-cache takes no spec file');
+  const { clearPostgresTemplates } = await import('../../../local/postgres.ts');
+  const removed = await clearPostgresTemplates();
+  for (const { path, bytes } of removed) io.out(`removed ${path} (${(bytes / 1024 ** 2).toFixed(0)} MB)`);
+  io.out(removed.length === 0 ? 'no PostgreSQL template to remove' : `removed ${removed.length} PostgreSQL template(s); the next run builds one again`);
+  return EXIT.ok;
+}
+
+/** Node's timers hold at most 2^31 - 1 ms; a longer delay silently becomes 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function nonNegativeInteger(name: string, value: string): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number of milliseconds (0 or more), got '${value}'`);
-  return Number(value);
+  const milliseconds = Number(value);
+  if (milliseconds > MAX_TIMER_MS) throw new UsageError(`${name} must be at most ${MAX_TIMER_MS} (about 24.8 days, the longest timer Node keeps), got ${value}`);
+  return milliseconds;
+}
+
+function checkDatabaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--database-url '${value}' is not a URL; use postgres://user:password@host:port/database`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new UsageError(`--database-url '${value}' is not a PostgreSQL URL (${url.protocol}); use postgres://user:password@host:port/database`);
+  }
+  if (url.hostname === '') throw new UsageError(`--database-url '${value}' names no host; use postgres://user:password@host:port/database`);
+  return value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

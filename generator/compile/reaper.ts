@@ -1,0 +1,108 @@
+// The reaper: a small Lambda-free state machine that cancels what a stopped execution left
+// running. The Data API shows a role only the statements that role submitted (ListStatements
+// RoleLevel), and poll-mode statements are submitted by the pipeline's own role, so the reaper runs
+// as that role: the cleanup rule ("Step Functions Execution Status Change", ABORTED / TIMED_OUT /
+// FAILED) starts it with the event as input. It lists the role's running statements named
+// `sfn-redshift/…`, keeps those whose last name part is the stopped execution's
+// `<stateMachineName>:<executionName>` (runtime/src/contract.ts) and cancels them. One definition
+// serves every pipeline; a singleton lock whose statement it cancelled is stale by the contract (its
+// statement is terminal) and the next acquirer takes it over. The runtime Lambda cleans up the
+// statements it submitted itself (callback steps) and releases their locks.
+import { STATEMENT_NAME_PREFIX } from '../../runtime/src/contract.ts';
+import type { JsonObject, Retrier, State, StateMachine } from './asl.ts';
+import { RUNNING_STATUSES } from './data-api.ts';
+import { TRANSIENT_DATA_API_ERRORS } from './errors.ts';
+import { DATA_API } from './integrations.ts';
+
+export const REAPER_FILE = 'reaper.asl.json';
+const STOPPED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+/** Retries of a transient Data API error: the reaper has no spec, so fixed and generous. */
+const RETRY: readonly Retrier[] = [{ ErrorEquals: TRANSIENT_DATA_API_ERRORS, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }];
+const ALREADY_ENDED = ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'];
+
+function listStatements(extra: JsonObject): State {
+  return {
+    Type: 'Task',
+    Resource: DATA_API.listStatements.resource,
+    Parameters: { StatementName: STATEMENT_NAME_PREFIX, 'Status.$': '$.Status', RoleLevel: true, MaxResults: 100, ...extra },
+    ResultPath: '$.page',
+    Retry: RETRY,
+    Next: 'EachStatement',
+  };
+}
+
+/** Per listed statement: cancel it when its name ends with the stopped execution's suffix. */
+const perStatement: StateMachine = {
+  StartAt: 'Named',
+  States: {
+    Named: { Type: 'Choice', Choices: [{ Variable: '$.Parts[3]', IsPresent: true, Next: 'SameExecution' }], Default: 'NotThisExecution' },
+    SameExecution: { Type: 'Choice', Choices: [{ Variable: '$.Parts[3]', StringEqualsPath: '$.Suffix', Next: 'Cancel' }], Default: 'NotThisExecution' },
+    Cancel: {
+      Type: 'Task',
+      Comment: 'Ended meanwhile (ValidationException) or gone: nothing left running',
+      Resource: DATA_API.cancelStatement.resource,
+      Parameters: { 'Id.$': '$.Id' },
+      ResultPath: null,
+      Retry: RETRY,
+      Catch: [{ ErrorEquals: ALREADY_ENDED, ResultPath: null, Next: 'NotThisExecution' }],
+      End: true,
+    },
+    NotThisExecution: { Type: 'Succeed' },
+  },
+};
+
+/** Per running status: list (page by page) and cancel what belongs to the execution. */
+const perStatus: StateMachine = {
+  StartAt: 'List',
+  States: {
+    List: listStatements({}),
+    EachStatement: {
+      Type: 'Map',
+      ItemsPath: '$.page.Statements',
+      ItemSelector: { 'Id.$': '$$.Map.Item.Value.Id', 'Parts.$': "States.StringSplit($$.Map.Item.Value.StatementName, '/')", 'Suffix.$': '$.Suffix' },
+      MaxConcurrency: 10,
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatement },
+      ResultPath: null,
+      Next: 'MorePages',
+    },
+    MorePages: { Type: 'Choice', Choices: [{ Variable: '$.page.NextToken', IsPresent: true, Next: 'ListMore' }], Default: 'Listed' },
+    ListMore: listStatements({ 'NextToken.$': '$.page.NextToken' }),
+    Listed: { Type: 'Succeed' },
+  },
+};
+
+/** The reaper machine's definition (the same for every pipeline and role). */
+export function reaperMachine(): StateMachine {
+  return {
+    Comment: 'sfn-redshift reaper: cancels the running statements of a stopped execution (started by the cleanup rule, runs as the pipeline role)',
+    StartAt: 'Stopped',
+    States: {
+      Stopped: {
+        Type: 'Choice',
+        Choices: [{ Or: STOPPED_STATUSES.map((status) => ({ Variable: '$.detail.status', StringEquals: status })), Next: 'Execution' }],
+        Default: 'NothingToDo',
+      },
+      Execution: {
+        Type: 'Pass',
+        Comment: 'The StatementName suffix of the stopped execution: <stateMachineName>:<executionName>',
+        Parameters: {
+          'Suffix.$': "States.Format('{}:{}', States.ArrayGetItem(States.StringSplit($.detail.stateMachineArn, ':'), 6), $.detail.name)",
+          Statuses: [...RUNNING_STATUSES],
+        },
+        ResultPath: '$.reap',
+        Next: 'EachStatus',
+      },
+      EachStatus: {
+        Type: 'Map',
+        ItemsPath: '$.reap.Statuses',
+        ItemSelector: { 'Status.$': '$$.Map.Item.Value', 'Suffix.$': '$.reap.Suffix' },
+        MaxConcurrency: RUNNING_STATUSES.length,
+        ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatus },
+        ResultPath: null,
+        Next: 'Reaped',
+      },
+      Reaped: { Type: 'Succeed' },
+      NothingToDo: { Type: 'Succeed' },
+    },
+  };
+}

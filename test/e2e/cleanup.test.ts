@@ -1,0 +1,224 @@
+// No orphan statements (issue 14), end to end on the local stack: when an execution is stopped,
+// times out or fails, the cleanup rule ("Step Functions Execution Status Change") starts the reaper
+// machine, which runs as the pipelines' role and cancels their poll-mode statements, and invokes the
+// runtime, which cancels the statements it submitted (callback steps) and releases their locks.
+// The Data API shows each role only its own statements, as AWS does, so each does its own part.
+import { ListStatementsCommand, DescribeStatementCommand, CancelStatementCommand, type StatementData } from '@aws-sdk/client-redshift-data';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import { reaperMachine } from '../../generator/compile/reaper.ts';
+import { startLocalStack, type ExecutionStatusChangeEvent, type LocalStack } from '../../local/stack.ts';
+import { handler, setLogSink } from '../../runtime/src/index.ts';
+import { pipelineFrom, sql } from './helpers.ts';
+
+const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:sfn-redshift-runtime';
+const PREFIX = 'cleanup-';
+const STOPPED = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+const REAPER = 'sfn-redshift-reaper';
+let stack: LocalStack;
+const reaperRuns: ExecutionStatusChangeEvent[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    initSql: 'create table sleep_for (seconds float); insert into sleep_for values (60);',
+    redshiftEventTarget: RUNTIME_ARN,
+    executionEventRules: [
+      { stateMachineNamePrefix: PREFIX, statuses: STOPPED, target: { function: RUNTIME_ARN } },
+      { stateMachineNamePrefix: PREFIX, statuses: STOPPED, target: { stateMachine: { name: REAPER, definition: reaperMachine() } } },
+    ],
+    onExecutionEvent: (event) => {
+      if (event.detail.stateMachineArn.endsWith(`:${REAPER}`) && event.detail.status !== 'RUNNING') reaperRuns.push(event);
+    },
+  });
+  Object.assign(process.env, stack.lambdaEnvironment, { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev', CLEANUP_STATE_MACHINE_PREFIX: PREFIX });
+  setLogSink(() => undefined);
+  stack.registerFunction(RUNTIME_ARN, (event, context) => handler(event, context));
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function machine(yaml: string) {
+  return compilePipeline(pipelineFrom(yaml)).machine;
+}
+
+const spec = (mode: 'poll' | 'callback', steps: string) => `version: 1
+pipeline: reaped
+mode: ${mode}
+target: { cluster: analytics, database: dev, dbUser: etl }
+defaults: { poll: { initial: 1s, max: 1s }, timeout: 1h }
+steps:
+${steps}`;
+
+const SLEEPY = 'select pg_sleep(seconds) from sleep_for';
+const singleton = (mode: 'poll' | 'callback') => spec(mode, `  - { id: sleepy, sql: "${SLEEPY}", singleton: true }`);
+
+function start(definition: unknown, stateMachineName: string, options: { name?: string } = {}) {
+  return stack.execute(definition, {}, { stateMachineName, waitMs: 20, substitutions: { RuntimeFunctionArn: RUNTIME_ARN }, ...options });
+}
+
+/** Statements of either role whose name ends with the execution's suffix, once `count` of them run. */
+async function runningOf(executionArn: string, count = 1): Promise<string[]> {
+  const suffix = executionArn.split(':').slice(6).join(':');
+  for (;;) {
+    const found: string[] = [];
+    for (const client of [stack.clients.redshiftData, stack.clients.runtimeRedshiftData]) {
+      for (const status of ['SUBMITTED', 'PICKED', 'STARTED'] as StatementData['Status'][]) {
+        const { Statements = [] } = await client.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/', Status: status, MaxResults: 100 }));
+        found.push(...Statements.filter((s) => s.StatementName?.endsWith(`/${suffix}`)).map((s) => s.Id ?? ''));
+      }
+    }
+    if (found.length >= count) return found;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function statusOf(id: string): Promise<string | undefined> {
+  for (const client of [stack.clients.redshiftData, stack.clients.runtimeRedshiftData]) {
+    try {
+      return (await client.send(new DescribeStatementCommand({ Id: id }))).Status;
+    } catch {
+      // the other role's statement
+    }
+  }
+  return undefined;
+}
+
+async function activeSleeps(): Promise<number> {
+  const rows = await sql<{ n: number }>(stack, "select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%pg_sleep(seconds)%' and pid <> pg_backend_pid()");
+  return rows[0]?.n ?? -1;
+}
+
+async function lockItems(): Promise<number> {
+  const { Items = [] } = await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.stateTableName, ConsistentRead: true }));
+  return Items.filter((item) => item.sk?.S === 'lock').length;
+}
+
+async function stopAndReap(executionArn: string): Promise<void> {
+  await stack.clients.sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped by the test' }));
+}
+
+describe('a stopped execution leaves nothing running', () => {
+  it('poll mode: StopExecution mid-statement → the reaper (pipeline role) cancels it, the lock is free for a rerun', async () => {
+    const definition = machine(singleton('poll'));
+    const execution = start(definition, `${PREFIX}poll`, { name: 'stop-poll' });
+    const arn = `arn:aws:states:us-east-1:123456789012:execution:${PREFIX}poll:stop-poll`;
+    const [statement = ''] = await runningOf(arn);
+    expect(await activeSleeps()).toBeGreaterThan(0);
+    await stopAndReap(arn);
+    expect((await execution).status).toBe('ABORTED');
+    await stack.drainExecutionEvents();
+    expect(await statusOf(statement)).toBe('ABORTED');
+    expect(await activeSleeps()).toBe(0);
+    expect(reaperRuns.at(-1)?.detail.status).toBe('SUCCEEDED');
+    // The lock's statement is terminal, so a rerun takes it over instead of ConcurrentExecution.
+    await sql(stack, 'update sleep_for set seconds = 0.01');
+    try {
+      expect((await start(definition, `${PREFIX}poll`)).status).toBe('SUCCEEDED');
+      expect(await lockItems()).toBe(0);
+    } finally {
+      await sql(stack, 'update sleep_for set seconds = 60');
+    }
+  });
+
+  it('callback mode: StopExecution mid-statement → the runtime cancels it and deletes its lock', async () => {
+    const definition = machine(singleton('callback'));
+    const execution = start(definition, `${PREFIX}callback`, { name: 'stop-callback' });
+    const arn = `arn:aws:states:us-east-1:123456789012:execution:${PREFIX}callback:stop-callback`;
+    const [statement = ''] = await runningOf(arn);
+    expect(await lockItems()).toBe(1);
+    await stopAndReap(arn);
+    expect((await execution).status).toBe('ABORTED');
+    await stack.drainExecutionEvents();
+    expect(await statusOf(statement)).toBe('ABORTED');
+    expect(await activeSleeps()).toBe(0);
+    expect(await lockItems()).toBe(0);
+  });
+
+  it('an execution timeout (TIMED_OUT) is reaped too', async () => {
+    const definition = { ...machine(spec('poll', `  - { id: sleepy, sql: "${SLEEPY}" }`)), TimeoutSeconds: 1 };
+    const result = await start(definition, `${PREFIX}timeout`, { name: 'times-out' });
+    expect(result.status).toBe('TIMED_OUT');
+    await stack.drainExecutionEvents();
+    expect(await activeSleeps()).toBe(0);
+    const suffix = `${PREFIX}timeout:times-out`;
+    const { Statements = [] } = await stack.clients.redshiftData.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/reaped/sleepy/', Status: 'ABORTED' }));
+    expect(Statements.filter((s) => s.StatementName?.endsWith(suffix))).toHaveLength(1);
+  });
+
+  it('a Parallel step whose branch fails: the execution fails with the original error and the long branch is cancelled', async () => {
+    const definition = machine(
+      spec(
+        'poll',
+        `  - id: both
+    parallel:
+      - steps: [{ id: long, sql: "${SLEEPY}" }]
+      - steps: [{ id: broken, sql: "select * from no_such_table_for_cleanup" }]`,
+      ),
+    );
+    const result = await start(definition, `${PREFIX}parallel`, { name: 'one-fails' });
+    expect([result.status, result.error]).toEqual(['FAILED', 'Redshift.StatementFailed']);
+    expect(result.cause).toContain('no_such_table_for_cleanup');
+    await stack.drainExecutionEvents();
+    expect(await activeSleeps()).toBe(0);
+  });
+
+  it("another machine's stopped executions are left alone; repeated events are harmless", async () => {
+    const definition = machine(spec('poll', `  - { id: sleepy, sql: "${SLEEPY}" }`));
+    const execution = start(definition, 'foreign-machine', { name: 'not-ours' });
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:foreign-machine:not-ours';
+    const [statement = ''] = await runningOf(arn);
+    await stopAndReap(arn);
+    expect((await execution).status).toBe('ABORTED');
+    await stack.drainExecutionEvents();
+    expect(await statusOf(statement)).toBe('STARTED');
+    await stack.clients.redshiftData.send(new CancelStatementCommand({ Id: statement }));
+
+    const ours = start(definition, `${PREFIX}repeat`, { name: 'repeated' });
+    const oursArn = `arn:aws:states:us-east-1:123456789012:execution:${PREFIX}repeat:repeated`;
+    await runningOf(oursArn);
+    await stopAndReap(oursArn);
+    await ours;
+    await stack.drainExecutionEvents();
+    const event = stack.registry.getExecution(oursArn);
+    expect(event?.status).toBe('ABORTED');
+    const { executionStatusChangeEvent } = await import('../../local/sfn-events.ts');
+    const again = executionStatusChangeEvent(event as NonNullable<typeof event>);
+    const reaped = await Promise.all([stack.execute(reaperMachine(), again, { stateMachineName: REAPER }), stack.execute(reaperMachine(), again, { stateMachineName: REAPER })]);
+    expect(reaped.map((run) => run.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(await handler(again)).toBeNull();
+  });
+
+  it('a burst of 100 stopped executions: no statement is left running', async () => {
+    const definition = machine(spec('poll', `  - { id: sleepy, sql: "${SLEEPY}" }`));
+    const names = Array.from({ length: 100 }, (_, index) => `burst-${index}`);
+    const executions = names.map((name) => start(definition, `${PREFIX}burst`, { name }));
+    await runningNamed(`sfn-redshift/reaped/sleepy/${PREFIX}burst:`, names.length);
+    await Promise.all(names.map((name) => stopAndReap(`arn:aws:states:us-east-1:123456789012:execution:${PREFIX}burst:${name}`)));
+    expect((await Promise.all(executions)).every((run) => run.status === 'ABORTED')).toBe(true);
+    await stack.drainExecutionEvents();
+    expect(await runningNamed('sfn-redshift/', 0)).toBe(0);
+    expect(await activeSleeps()).toBe(0);
+    expect(reaperRuns.filter((run) => run.detail.status !== 'SUCCEEDED')).toEqual([]);
+  }, 600_000);
+});
+
+/** How many statements named with `prefix` are SUBMITTED/PICKED/STARTED, once at least `atLeast`. */
+async function runningNamed(prefix: string, atLeast: number): Promise<number> {
+  for (;;) {
+    let count = 0;
+    for (const status of ['SUBMITTED', 'PICKED', 'STARTED'] as StatementData['Status'][]) {
+      let token: string | undefined;
+      do {
+        const page = await stack.clients.redshiftData.send(new ListStatementsCommand({ StatementName: prefix, Status: status, MaxResults: 100, ...(token ? { NextToken: token } : {}) }));
+        count += page.Statements?.length ?? 0;
+        token = page.NextToken;
+      } while (token !== undefined);
+    }
+    if (count >= atLeast) return count;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
