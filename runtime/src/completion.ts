@@ -85,12 +85,15 @@ export async function completeStatement(
   let sent: 'sent' | 'token-gone' | undefined;
   let keptEvent = false;
   if (token !== undefined) {
+    // Generated callback steps always send a stepId (the original's API has none) and keep the
+    // contract's answers: one runtime serves both kinds of machines while users migrate.
+    const compat = item.stepId === undefined ? COMPAT : undefined;
     let received = event;
-    if (received === undefined && COMPAT !== undefined) {
+    if (received === undefined && compat !== undefined) {
       received = await getCompletionEvent(table, statementId);
       keptEvent = received !== undefined;
     }
-    const answer = answerFor(COMPAT, statement, statementId, status, received);
+    const answer = answerFor(compat, statement, statementId, status, received);
     // Its event answers when it comes (the statement item stays for it).
     if (answer === undefined) return 'awaiting-event';
     sent = await send(token, answer);

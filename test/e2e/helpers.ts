@@ -51,13 +51,13 @@ export async function closedGate(stack: LocalStack, key: number): Promise<{ sql:
   client.on('error', () => undefined);
   await client.connect();
   await client.query('select pg_advisory_lock($1)', [key]);
-  let opened = false;
+  // Every open() waits for the one unlock: a close() after any of them cannot cut it short.
+  let opening: Promise<void> | undefined;
   return {
     sql: `(select pg_advisory_xact_lock_shared(${key}))`,
-    async open() {
-      if (opened) return;
-      opened = true;
-      await client.query('select pg_advisory_unlock($1)', [key]);
+    open() {
+      opening ??= client.query('select pg_advisory_unlock($1)', [key]).then(() => undefined);
+      return opening;
     },
     async close() {
       await client.end();

@@ -175,6 +175,23 @@ describe('the handler with CALLBACK_COMPAT=cdk-stepfunctions-redshift', () => {
     expect(await call.outcome).toEqual(event);
   });
 
+  it('a statement with a stepId (as generated callback steps send) keeps the contract’s answers', async () => {
+    const gate = await h.gate();
+    const run = h.runningExecution('generated');
+    const token = h.stack.registry.createTaskToken(run, 'load.Execute');
+    const { Id } = (await handler({
+      action: 'executeStatement',
+      sqlStatement: `select 6, ${gate.sql}`,
+      taskToken: token.token,
+      executionArn: run,
+      stepId: 'load',
+      statementName: 'sfn-redshift/pipeline/load',
+    })) as { Id: string };
+    await gate.open();
+    await handler(await h.eventFor(Id));
+    expect(await token.promise).toEqual({ Id, Status: 'FINISHED', ResultRows: 1, HasResultSet: true });
+  });
+
   it('an action answers as before (the setting concerns completions only)', async () => {
     const { Id } = (await handler({ sqlStatement: 'select 5' })) as { Id: string };
     expect(await h.settled(Id)).toBe('FINISHED');
