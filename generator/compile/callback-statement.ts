@@ -42,15 +42,17 @@ function submitPayload(step: StatementStep): InvocationPayload {
   );
 }
 
-function latestPayload(step: StatementStep, action: 'cancelStatement' | 'getStatementResult'): InvocationPayload {
+function latestPayload(step: StatementStep, action: 'timeoutStatement' | 'getStatementResult'): InvocationPayload {
   return payload({ action, statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id', stepId: step.id }, action === 'getStatementResult' ? { format: 'stepFunctions' } : {});
 }
 
 /**
  * A statement in callback mode: the runtime Lambda submits it `WithEvent` and stores the task
  * token; Redshift's completion event resumes the Task with the step record (or fails it with the
- * contract's error). The Task's TimeoutSeconds is the budget; on States.Timeout the runtime
- * cancels the step's latest statement and the step fails Redshift.StatementTimeout.
+ * contract's error). The Task's TimeoutSeconds is the budget. On States.Timeout the runtime looks
+ * before it cancels (the completion event may have been lost: EventBridge delivers it best-effort):
+ * FINISHED → the step record, and the step goes on as if the event had come; FAILED / ABORTED →
+ * those errors; still running → cancelled, Redshift.StatementTimeout.
  */
 export function renderCallbackStatement(ctx: CompileContext, step: StatementStep, exit: Transition): string {
   const { pipeline } = ctx;
@@ -74,16 +76,27 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
     ...(done !== undefined ? { Next: done } : exit),
   }, invokePermissions(LAMBDA.invokeWaitForTaskToken, pipeline.runtimeFunctionArn));
   states.task('Cancel', LAMBDA.invoke, {
-    Comment: 'Budget spent: the runtime cancels the statement so that nothing keeps running',
-    Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'cancelStatement') },
-    ResultSelector: { 'Id.$': '$.Payload.Id' },
-    ResultPath: `${paths.error}.Statement`,
+    Comment: 'Budget spent: the runtime looks first (its event may be lost), and cancels a statement still running',
+    Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'timeoutStatement') },
+    ResultSelector: { 'Id.$': '$.Payload.Id', 'Status.$': '$.Payload.Status', 'ResultRows.$': '$.Payload.ResultRows', 'HasResultSet.$': '$.Payload.HasResultSet' },
+    ResultPath: paths.record,
     ...lambdaRetry,
-    // It ended (or never started) meanwhile: nothing is left running; the budget is still spent.
-    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: `${paths.error}.Cancel`, Next: name('TimedOutEarly') }],
-    Next: name('TimedOut'),
+    Catch: [
+      { ErrorEquals: [STEP_ERRORS.statementTimeout, STEP_ERRORS.statementFailed, STEP_ERRORS.statementAborted], ResultPath: paths.error, Next: name('Settled') },
+      // Nothing registered (it never started): nothing is left running; the budget is still spent.
+      { ErrorEquals: ['States.ALL'], ResultPath: `${paths.error}.Cancel`, Next: name('TimedOutEarly') },
+    ],
+    ...(done !== undefined ? { Next: done } : exit),
   }, invokePermissions(LAMBDA.invoke, pipeline.runtimeFunctionArn));
-  states.add('TimedOut', { Type: 'Fail', Error: STEP_ERRORS.statementTimeout, CausePath: `${paths.error}.Statement.Id` });
+  // A function error's Cause is Lambda's JSON ({errorMessage, errorType, trace}); the contract's
+  // Cause (Redshift's text, or the statement id) is the message.
+  states.add('Settled', {
+    Type: 'Pass',
+    Parameters: { 'Error.$': `${paths.error}.Error`, 'Lambda.$': `States.StringToJson(${paths.error}.Cause)` },
+    ResultPath: paths.error,
+    Next: name('TimedOut'),
+  });
+  states.add('TimedOut', { Type: 'Fail', Comment: 'Redshift.StatementTimeout, or how the statement ended unheard', ErrorPath: `${paths.error}.Error`, CausePath: `${paths.error}.Lambda.errorMessage` });
   states.add('TimedOutEarly', {
     Type: 'Fail',
     Comment: 'The budget was spent but there was nothing to cancel; Cause is why',

@@ -31,6 +31,7 @@ export type StateRole =
   | 'Aborted'
   // Callback mode
   | 'TimedOutEarly'
+  | 'Settled'
   | 'Busy'
   | 'Concurrent'
   // `results: true`

@@ -105,7 +105,8 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
   const { outcome } = scenario;
   const fetch = (): string => (outcome.kind === 'finished' && outcome.hasResult === false ? name('NoResult') : name('FetchResult'));
   if (step.mode === 'callback') {
-    if (outcome.kind === 'timeout') return [once(name('Execute'), name('Cancel'), name('TimedOut'))];
+    // The runtime settles a timed-out statement: still running → cancelled, Redshift.StatementTimeout.
+    if (outcome.kind === 'timeout') return [once(name('Execute'), name('Cancel'), name('Settled'), name('TimedOut'))];
     if (outcome.kind === 'failed') return [{ visits: [{ name: name('Execute'), fails: true }], times: 1 }];
     if (!step.results) return [once(name('Execute'))];
     const results = step.statement.kind === 'batch' ? [name('FetchResult')] : [name('HasResult'), fetch()];

@@ -13,11 +13,22 @@ import { handler, setLogSink } from '../../runtime/src/index.ts';
 const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:sfn-redshift-runtime';
 let stack: LocalStack;
 let db: pg.Client;
+/** Step ids whose completion events are lost (EventBridge delivers them best-effort). */
+const lostEvents = new Set<string>();
+/** Told when the runtime's submit of a step (and its own look right after) is over. */
+const submitted = new Map<string, () => void>();
+const submitOf = (stepId: string) => new Promise<void>((resolve) => submitted.set(stepId, resolve));
 
 beforeAll(async () => {
-  stack = await startTestStack({ redshiftEventTarget: RUNTIME_ARN });
+  stack = await startTestStack({
+    redshiftEventTarget: RUNTIME_ARN,
+    dropRedshiftEvent: (event) => [...lostEvents].some((stepId) => `${event.detail.statementName ?? ''}/`.startsWith(`sfn-redshift/cb/${stepId}/`)),
+  });
   Object.assign(process.env, stack.lambdaEnvironment, { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev' });
-  setLogSink(() => undefined);
+  setLogSink((line) => {
+    const record = JSON.parse(line) as { stepId?: string; outcome?: string };
+    if (record.stepId !== undefined && record.outcome === 'submitted') submitted.get(record.stepId)?.();
+  });
   stack.registerFunction(RUNTIME_ARN, (event, context) => handler(event, context));
   db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
@@ -94,6 +105,29 @@ describe('callback mode, end to end', () => {
     expect(result.cause).toMatch(/^[0-9a-f-]{36}$/);
     const { rows } = await db.query("select count(*)::int as n from pg_stat_activity where query like '%slept_in_callback%' and pid <> pg_backend_pid()");
     expect(rows[0]).toEqual({ n: 0 });
+  });
+
+  it('a lost completion event: on the timeout the runtime finds the statement FINISHED and the step succeeds with its record', async () => {
+    lostEvents.add('unheard');
+    lostEvents.add('unheard_failure');
+    // Each statement ends only after the runtime's own look right after submit (a gate held until
+    // the runtime logged the submit), so only the lost event could have told.
+    const gated = async <T>(stepId: string, key: number, execution: (gate: string) => Promise<T>): Promise<T> => {
+      await db.query('select pg_advisory_lock($1)', [key]);
+      const done = submitOf(stepId);
+      const result = execution(`(select pg_advisory_xact_lock_shared(${key}))`);
+      await done;
+      await db.query('select pg_advisory_unlock($1)', [key]);
+      return result;
+    };
+    const finished = await gated('unheard', 7101, (gate) => run(spec('callback', `  - id: unheard\n    sql: select 1 as n from ${gate} g\n    timeout: 2s\n`), { keep: true }));
+    expect([finished.status, finished.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(finished.output).toEqual({ keep: true, steps: { unheard: { Id: expect.stringMatching(/^[0-9a-f-]{36}$/), Status: 'FINISHED', ResultRows: 1, HasResultSet: true } } });
+    expect(finished.history.some((event) => event.type === 'TaskTimedOut')).toBe(true);
+
+    const failed = await gated('unheard_failure', 7102, (gate) => run(spec('callback', `  - id: unheard_failure\n    sql: select 1 / (count(*) - 1) from ${gate} g\n    timeout: 2s\n`)));
+    expect([failed.status, failed.error]).toEqual(['FAILED', 'Redshift.StatementFailed']);
+    expect(failed.cause).toContain('division by zero');
   });
 
   it('singleton: of two concurrent runs one fails ConcurrentExecution naming the holder’s statement', async () => {

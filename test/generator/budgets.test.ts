@@ -70,8 +70,8 @@ describe('poll loop arithmetic', () => {
       const pipeline = one(`    sql: select 1\n    timeout: ${timeout}\n`, 'mode: callback\n');
       return worstCaseCost(compilePipeline(pipeline));
     };
-    // Timeout: Execute (6, with TaskSubmitted), Cancel (5), TimedOut (1), and the execution's 2.
-    expect(cost('1m')).toEqual({ transitions: 3, events: 14, ends: 'fails' });
+    // Timeout: Execute (6, with TaskSubmitted), Cancel (5: the runtime looks, then cancels), Settled (2), TimedOut (1), and the execution's 2.
+    expect(cost('1m')).toEqual({ transitions: 4, events: 16, ends: 'fails' });
     expect(cost('24h')).toEqual(cost('1m'));
   });
 });

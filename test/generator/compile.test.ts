@@ -378,15 +378,19 @@ describe('compiler: callback mode', () => {
     });
   });
 
-  it('cancels through the runtime on timeout, then fails Redshift.StatementTimeout', () => {
+  it('on timeout the runtime looks first: the step record when it FINISHED unheard, else the error it raises', () => {
     expect(machine.States['archive.Cancel']).toMatchObject({
       Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: { FunctionName: '${RuntimeFunctionArn}', Payload: { action: 'cancelStatement', statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id', stepId: 'archive' } },
-      ResultSelector: { 'Id.$': '$.Payload.Id' },
-      ResultPath: '$.steps.archive.Error.Statement',
-      Next: 'archive.TimedOut',
+      Parameters: { FunctionName: '${RuntimeFunctionArn}', Payload: { action: 'timeoutStatement', statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id', stepId: 'archive' } },
+      ResultSelector: { 'Id.$': '$.Payload.Id', 'Status.$': '$.Payload.Status', 'ResultRows.$': '$.Payload.ResultRows', 'HasResultSet.$': '$.Payload.HasResultSet' },
+      ResultPath: '$.steps.archive',
+      Catch: [
+        { ErrorEquals: ['Redshift.StatementTimeout', 'Redshift.StatementFailed', 'Redshift.StatementAborted'], ResultPath: '$.steps.archive.Error', Next: 'archive.Settled' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.steps.archive.Error.Cancel', Next: 'archive.TimedOutEarly' },
+      ],
     });
-    expect(machine.States['archive.TimedOut']).toEqual({ Type: 'Fail', Error: 'Redshift.StatementTimeout', CausePath: '$.steps.archive.Error.Statement.Id' });
+    expect(machine.States['archive.Cancel']?.Type === 'Task' && machine.States['archive.Cancel'].Next).toBe(machine.States['archive.Execute']?.Type === 'Task' ? machine.States['archive.Execute'].Next : undefined);
+    expect(machine.States['archive.TimedOut']).toMatchObject({ Type: 'Fail', ErrorPath: '$.steps.archive.Error.Error', CausePath: '$.steps.archive.Error.Lambda.errorMessage' });
     expect(machine.States['archive.Concurrent']).toEqual({ Type: 'Fail', Error: 'ConcurrentExecution', CausePath: '$.steps.archive.Error.Lambda.errorMessage' });
   });
 

@@ -32,7 +32,7 @@ describe('callback payloads', () => {
     if (!statement) throw new Error('no statement step');
     const payloadOf = (role: StateRole) => (plan.machine.States[stateOf(statement, role)] as TaskState).Parameters?.Payload as JsonObject;
     expect(parseRequest(resolved(payloadOf('Execute')))).toMatchObject({ action: submitAction, stepId: 'a', statementName: 'sfn-redshift/p/a' });
-    expect(parseRequest(resolved(payloadOf('Cancel')))).toMatchObject({ action: 'cancelStatement', statement: { kind: 'latest', stepId: 'a' } });
+    expect(parseRequest(resolved(payloadOf('Cancel')))).toMatchObject({ action: 'timeoutStatement', statement: { kind: 'latest', stepId: 'a' } });
     expect(parseRequest(resolved(payloadOf('FetchResult')))).toMatchObject({ action: 'getStatementResult', format: 'stepFunctions' });
   });
 });
