@@ -32,9 +32,21 @@ function machineOf(mode: 'poll' | 'callback') {
   return compilePipeline(pipeline).machine;
 }
 
+/** One Data API call, again after a dropped keep-alive connection (a loaded machine resets some). */
+async function again<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 5 || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw error;
+    }
+  }
+}
+
 async function statementOf(client: RedshiftDataClient, suffix: string): Promise<string> {
   for (;;) {
-    const { Statements = [] } = await client.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/reaped/sleepy/', Status: 'STARTED', MaxResults: 100 }));
+    const { Statements = [] } = await again(() => client.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/reaped/sleepy/', Status: 'STARTED', MaxResults: 100 })));
     const found = Statements.find((statement) => statement.StatementName?.endsWith(`/${suffix}`));
     if (found?.Id !== undefined) return found.Id;
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -43,7 +55,7 @@ async function statementOf(client: RedshiftDataClient, suffix: string): Promise<
 
 async function abortedAfter(client: RedshiftDataClient, id: string, since: number): Promise<number> {
   for (;;) {
-    const { Status } = await client.send(new DescribeStatementCommand({ Id: id }));
+    const { Status } = await again(() => client.send(new DescribeStatementCommand({ Id: id })));
     if (Status === 'ABORTED') return performance.now() - since;
     if (Status === 'FINISHED' || Status === 'FAILED') throw new Error(`statement ${id} ended ${Status}, not ABORTED`);
     await new Promise((resolve) => setTimeout(resolve, 2));
@@ -91,7 +103,7 @@ export async function runCleanup(options: BenchOptions): Promise<CleanupResults>
     const runs = names.map((name) => stack.execute(machine, {}, { stateMachineName: `${PREFIX}poll`, name, waitMs: 20 }));
     const ids = await Promise.all(names.map((name) => statementOf(stack.clients.redshiftData, `${PREFIX}poll:${name}`)));
     const started = performance.now();
-    await Promise.all(names.map((name) => stack.clients.sfn.send(new StopExecutionCommand({ executionArn: `${ACCOUNT_EXECUTION}:${PREFIX}poll:${name}` }))));
+    await Promise.all(names.map((name) => again(() => stack.clients.sfn.send(new StopExecutionCommand({ executionArn: `${ACCOUNT_EXECUTION}:${PREFIX}poll:${name}` })))));
     const perStatement = await Promise.all(ids.map((id) => abortedAfter(stack.clients.redshiftData, id, started)));
     await Promise.all(runs);
     await stack.drainExecutionEvents();
