@@ -120,7 +120,7 @@ export function cleanupSection(results: CleanupResults): string[] {
     '',
     'Real time from StopExecution\'s answer to DescribeStatement reporting the running statement ABORTED (issue 14), on the local stack: the ' +
       'execution status change event goes through the cleanup rule to the reaper machine (poll mode, it runs as the machines\' role) and to the ' +
-      'runtime (callback mode). On AWS, EventBridge delivery adds its own latency (typically well under a second) and a Lambda or execution start.',
+      'runtime (callback mode). On AWS, EventBridge delivery and the start of a Lambda invocation or an execution add their own latency, not measured here.',
     '',
     '| mode | n | median | p95 | max |',
     '|---|--:|--:|--:|--:|',
