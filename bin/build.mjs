@@ -29,28 +29,36 @@ function writeAtomically(outputFiles) {
   }
 }
 
-/** generator/load/schema-validator.ts as the CLI carries it: the schema's validator precompiled by ajv. */
-const SCHEMA_VALIDATOR = resolve(root, 'generator/load/schema-validator.ts');
+/**
+ * Modules the CLI carries precompiled, each replaced by what a function of the sources returns:
+ * the schema's validator (ajv standalone code) and the handlebars templates (so the CLI loads only
+ * handlebars' runtime). Compiling them was most of a cold `validate`, `generate` or `check`.
+ */
+const PRECOMPILED = [
+  { module: 'generator/load/schema-validator.ts', from: 'generator/load/schema-validator.ts', render: 'precompiledValidatorModule' },
+  { module: 'generator/emit/precompiled-templates.ts', from: 'generator/emit/templates.ts', render: 'precompiledTemplatesModule' },
+];
 
-/** The sources' schema-validator module (bundled on its own, then imported) tells its replacement. */
-async function precompiledValidatorModule() {
+/** Bundles `from` on its own, imports it and returns what its function `render` gives. */
+async function renderWithSources(from, render) {
   const cache = resolve(root, 'node_modules/.cache/sfn-redshift-build');
   mkdirSync(cache, { recursive: true });
-  const outfile = resolve(cache, `schema-validator.${process.pid}.mjs`);
-  await build({ absWorkingDir: root, entryPoints: [SCHEMA_VALIDATOR], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', logLevel: 'warning' });
+  const outfile = resolve(cache, `${render}.${process.pid}.mjs`);
+  await build({ absWorkingDir: root, entryPoints: [resolve(root, from)], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', logLevel: 'warning' });
   try {
-    return (await import(pathToFileURL(outfile).href)).precompiledValidatorModule();
+    return (await import(pathToFileURL(outfile).href))[render]();
   } finally {
     rmSync(outfile, { force: true });
   }
 }
 
-const precompiledSchemaValidator = {
-  name: 'precompiled-schema-validator',
+const precompiledModules = {
+  name: 'precompiled-modules',
   setup(pluginBuild) {
-    pluginBuild.onLoad({ filter: /schema-validator\.ts$/ }, async (args) =>
-      args.path === SCHEMA_VALIDATOR ? { contents: await precompiledValidatorModule(), loader: 'js', resolveDir: dirname(SCHEMA_VALIDATOR) } : undefined,
-    );
+    pluginBuild.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const entry = PRECOMPILED.find((candidate) => resolve(root, candidate.module) === args.path);
+      return entry ? { contents: await renderWithSources(entry.from, entry.render), loader: 'js', resolveDir: dirname(args.path) } : undefined;
+    });
   },
 };
 
@@ -94,7 +102,7 @@ export async function buildCli(options = {}) {
     format: 'esm',
     target: 'node20',
     external: EXTERNAL,
-    plugins: [precompiledSchemaValidator],
+    plugins: [precompiledModules],
     // ES module builds where packages have them (jsonc-parser's UMD build requires files by computed paths).
     mainFields: ['module', 'main'],
     // Bundled CommonJS packages (handlebars, ajv) call require() for Node's built-ins.

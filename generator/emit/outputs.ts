@@ -89,10 +89,9 @@ export function allOutputFiles(outputs: readonly PipelineOutputs[], layout: Outp
       path: TYPED_MODULE_FILE,
       content: renderTypedModule(
         outputs.map((result) => ({
-          pipeline: result.pipeline,
+          plan: result.plan,
           definitionFile: fromRoot(result.definition.path),
           policyFile: fromRoot(result.policyFile.path),
-          substitutionKeys: result.plan.substitutionKeys,
           policySubstitutionKeys: policySubstitutionKeys(result.policy),
           policy: result.policy,
         })),

@@ -1,10 +1,8 @@
 // The CloudFormation template that deploys the runtime: state table, Lambda, completion-event rule,
 // SQS queue with dead-letter queue, least-privilege role. Pure and deterministic: the same options
 // give the same bytes.
-import { readFileSync } from 'node:fs';
-import Handlebars from 'handlebars';
 import { CALLBACK_COMPAT_VALUES } from '../../runtime/src/config.ts';
-import { templatePath } from './templates.ts';
+import { compileTemplate } from './templates.ts';
 import { reaperMachine } from '../compile/reaper.ts';
 import { renderDefinition } from './json.ts';
 
@@ -51,12 +49,8 @@ const TEMPLATE_NAME = 'runtime.template.yaml.hbs';
 let compiled: HandlebarsTemplateDelegate | undefined;
 
 function template(): HandlebarsTemplateDelegate {
-  if (compiled === undefined) {
-    const handlebars = Handlebars.create();
-    // A YAML scalar: JSON's double-quoted strings are valid YAML; absent values become ''.
-    handlebars.registerHelper('yaml', (value: unknown) => JSON.stringify(typeof value === 'string' ? value : ''));
-    compiled = handlebars.compile(readFileSync(templatePath(TEMPLATE_NAME), 'utf8'), { noEscape: true, strict: false });
-  }
+  // A YAML scalar: JSON's double-quoted strings are valid YAML; absent values become ''.
+  compiled ??= compileTemplate(TEMPLATE_NAME, { yaml: (value: unknown) => JSON.stringify(typeof value === 'string' ? value : '') });
   return compiled;
 }
 

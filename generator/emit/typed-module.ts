@@ -6,19 +6,18 @@
 // ts-morph: loading a TypeScript compiler cost every generate ~0.4 s for text this regular (the
 // tests parse and type-check what is written).
 import { readFileSync } from 'node:fs';
-import type { Pipeline } from '../load/model.ts';
-import { statementSteps } from '../load/steps.ts';
+import { statementStepPlans, type PipelinePlan } from '../compile/plan.ts';
 import { templatePath } from './templates.ts';
 
 export const TYPED_MODULE_FILE = 'index.ts';
 
 /** What the module says of one pipeline. */
 export type TypedPipeline = {
-  readonly pipeline: Pipeline;
-  /** Paths as written into the module: relative to the directory generate runs in, `/`-separated. */
+  /** The compiler's plan: the pipeline, its statement steps and the definition's substitution keys. */
+  readonly plan: PipelinePlan;
+  /** Paths as written into the module: relative to the project root, `/`-separated. */
   readonly definitionFile: string;
   readonly policyFile: string;
-  readonly substitutionKeys: readonly string[];
   readonly policySubstitutionKeys: readonly string[];
   /** The role policy document (its `${…}` placeholders unreplaced). */
   readonly policy: unknown;
@@ -102,9 +101,9 @@ function inputSegments(path: string): (string | number)[] | undefined {
   return segments;
 }
 
-function inputTree(pipeline: Pipeline): InputNode {
+function inputTree(plan: PipelinePlan): InputNode {
   const root = newNode();
-  for (const step of statementSteps(pipeline.steps)) {
+  for (const { step } of statementStepPlans(plan.steps)) {
     for (const parameter of step.parameters) {
       if (parameter.value.kind !== 'path') continue;
       const segments = inputSegments(parameter.value.path);
@@ -181,15 +180,15 @@ function docComment(text: string): string {
   return `/** ${text.replace(/\*\//g, '*\\/')} */`;
 }
 
-function outputSteps(pipeline: Pipeline): string {
-  const steps = statementSteps(pipeline.steps);
+function outputSteps(plan: PipelinePlan): string {
+  const steps = statementStepPlans(plan.steps).map((stepPlan) => stepPlan.step);
   if (steps.length === 0) return '{\n  }';
   return `{\n${steps.map((step) => `    readonly ${propertyName(step.id)}: ${step.results ? 'StepRecordWithResult' : 'StepRecord'};`).join('\n')}\n  }`;
 }
 
 /** The input interface's members, one per top-level field the steps read. */
-function inputMembers(pipeline: Pipeline): string {
-  const input = inputTree(pipeline);
+function inputMembers(plan: PipelinePlan): string {
+  const input = inputTree(plan);
   return [...input.properties]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, node]) => `  readonly ${propertyName(name)}: ${inputType(node, '  ')};\n`)
@@ -198,31 +197,31 @@ function inputMembers(pipeline: Pipeline): string {
 
 /** One pipeline's types and its `PipelineModule` constant. */
 function renderPipeline(item: TypedPipeline, camel: string): string {
-  const { pipeline } = item;
+  const { pipeline, substitutionKeys } = item.plan;
   const type = pascal(camel);
   const name = stringLiteral(pipeline.name);
   const description = pipeline.description !== undefined ? `${pipeline.name}: ${pipeline.description}` : `The ${pipeline.name} pipeline.`;
   return [
     `${docComment(`\`\${Name}\` placeholders of \`${item.definitionFile}\`: the DefinitionSubstitutions the ${pipeline.name} machine needs.`)}
-export type ${type}SubstitutionKey = ${union(item.substitutionKeys)};`,
+export type ${type}SubstitutionKey = ${union(substitutionKeys)};`,
     `${docComment(`Placeholders of \`${item.policyFile}\`, the role policy of ${pipeline.name}.`)}
 export type ${type}PolicySubstitutionKey = ${union(item.policySubstitutionKeys)};`,
     `${docComment(`The execution input the steps of ${pipeline.name} read (their \`$.\` parameter paths); any other fields pass through.`)}
 export interface ${type}Input {
-${inputMembers(pipeline)}}`,
+${inputMembers(item.plan)}}`,
     `${docComment(`What a successful execution of ${pipeline.name} returns: its input, plus a record per statement step.`)}
 export type ${type}Output = ${type}Input & {
-  readonly steps: ${outputSteps(pipeline)};
+  readonly steps: ${outputSteps(item.plan)};
 };`,
     `${docComment(description)}
 export const ${camel}: PipelineModule<${type}SubstitutionKey, ${type}PolicySubstitutionKey> = {
   name: ${name},
   definitionFile: ${stringLiteral(item.definitionFile)},
   policyFile: ${stringLiteral(item.policyFile)},
-  substitutionKeys: ${list(item.substitutionKeys)},
+  substitutionKeys: ${list(substitutionKeys)},
   policySubstitutionKeys: ${list(item.policySubstitutionKeys)},
   definitionSubstitutions(values) {
-    return pick(${name}, ${list(item.substitutionKeys)}, values);
+    return pick(${name}, ${list(substitutionKeys)}, values);
   },
   policyDocument(values) {
     return substitute(${name}, ${camel}Policy, pick(${name}, ${list(item.policySubstitutionKeys)}, values));
@@ -233,10 +232,10 @@ export const ${camel}: PipelineModule<${type}SubstitutionKey, ${type}PolicySubst
 
 /** `index.ts`: the fixed part, then every pipeline of one generate run, in name order. */
 export function renderTypedModule(pipelines: readonly TypedPipeline[]): string {
-  const sorted = [...pipelines].sort((a, b) => (a.pipeline.name < b.pipeline.name ? -1 : a.pipeline.name > b.pipeline.name ? 1 : 0));
-  const names = identifiers(sorted.map((item) => item.pipeline.name));
-  const camel = (item: TypedPipeline) => names.get(item.pipeline.name) as string;
-  const byName = sorted.map((item) => `  ${stringLiteral(item.pipeline.name)}: ${camel(item)},\n`).join('');
+  const sorted = [...pipelines].sort((a, b) => (a.plan.pipeline.name < b.plan.pipeline.name ? -1 : a.plan.pipeline.name > b.plan.pipeline.name ? 1 : 0));
+  const names = identifiers(sorted.map((item) => item.plan.pipeline.name));
+  const camel = (item: TypedPipeline) => names.get(item.plan.pipeline.name) as string;
+  const byName = sorted.map((item) => `  ${stringLiteral(item.plan.pipeline.name)}: ${camel(item)},\n`).join('');
   return [
     PREAMBLE.trimEnd(),
     typedModuleFixedPart().trimEnd(),

@@ -215,7 +215,7 @@ describe('sfn-redshift run (in-process)', () => {
     expect(result.err[0]).toBe('interrupted: stopping the execution and the local stack…');
     expect(result.out).toContainEqual(expect.stringMatching(/^ABORTED in /));
     expect(result.out).toContainEqual(expect.stringMatching(/^ {2}sleepy +STOPPED/));
-    const active = await sql(server, "select pid from pg_stat_activity where state = 'active' and query like '%cli_interrupt_probe%' and pid <> pg_backend_pid()");
+    const active = await sql(server, "select pid from pg_stat_activity where state = 'active' and query like '%cli_interrupt_probe%' and pid <> pg_backend_pid() and datname = current_database()");
     expect(active).toEqual([]);
   });
 });

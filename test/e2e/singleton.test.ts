@@ -181,7 +181,7 @@ describe('singleton steps', () => {
     expect(timedOut.cause).toMatch(UUID);
     expect(timedOut.cause).toBe(timedOut.steps[0]?.statementId);
     expect(await lockItem(sleeping)).toBeUndefined();
-    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%singleton_timeout_probe%' and pid <> pg_backend_pid()");
+    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%singleton_timeout_probe%' and pid <> pg_backend_pid() and datname = current_database()");
     expect(active).toEqual([]);
   });
 

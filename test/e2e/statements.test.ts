@@ -298,7 +298,7 @@ describe('errors of a step', () => {
     expect(statesEntered(result)).toContain('sleepy.Cancel');
     const { Status } = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: statementId }));
     expect(Status).toBe('ABORTED');
-    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%timeout_probe%' and pid <> pg_backend_pid()");
+    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%timeout_probe%' and pid <> pg_backend_pid() and datname = current_database()");
     expect(active).toEqual([]);
   });
 
@@ -316,7 +316,7 @@ describe('errors of a step', () => {
     expect(result.error).toBe('Redshift.StatementAborted');
     expect(result.cause).toBe(result.steps[0]?.statementId);
     expect(statesEntered(result)).not.toContain('victim.Cancel');
-    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%cancel_probe%' and pid <> pg_backend_pid()");
+    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%cancel_probe%' and pid <> pg_backend_pid() and datname = current_database()");
     expect(active).toEqual([]);
   });
 });

@@ -3,11 +3,13 @@
 // registry: a generate-only install needs no other package), then the README's commands run from a
 // node_modules they cannot write to, 16 of them at once on the fresh install.
 import { execFile, spawnSync, type ExecFileOptions } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installTarball, packCopy } from '../../bench/lib/package.ts';
+import { cli } from '../generator/cli-harness.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; files: string[]; peerDependencies: Record<string, string> };
@@ -47,20 +49,6 @@ function snapshot(directory: string): string[] {
   return entries.sort();
 }
 
-/** A copy of the repository's sources (node_modules linked), packed there so the repo's own dist/ is left alone. */
-async function pack(): Promise<string> {
-  const source = join(work, 'source');
-  for (const path of ['package.json', 'README.md', 'LICENSE', 'bin', 'generator', 'local', 'runtime/src', 'runtime/README.md', 'schemas', 'templates']) {
-    cpSync(join(ROOT, path), join(source, path), { recursive: true });
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'));
-  const packed = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: source });
-  expect(packed.err.replace(/^npm warn.*\n?/gm, ''), packed.err).not.toMatch(/error/i);
-  expect(packed.code).toBe(0);
-  const [info] = JSON.parse(packed.out) as [{ filename: string }];
-  return join(work, info.filename);
-}
-
 let tarball: string;
 let project: string;
 let home: string;
@@ -68,11 +56,8 @@ let install: Run;
 
 /** A fresh project with the example specs and the package installed from the tarball. */
 async function freshProject(name: string): Promise<{ directory: string; install: Run }> {
-  const directory = join(work, name);
-  mkdirSync(directory);
-  writeFileSync(join(directory, 'package.json'), `${JSON.stringify({ name: 'infra', version: '9.9.9', private: true, scripts: { 'sfn-version': 'sfn-redshift --version' } }, null, 2)}\n`);
-  cpSync(join(ROOT, 'examples/pipelines'), join(directory, 'pipelines'), { recursive: true });
-  const installed = await run('npm', ['install', '-D', '--offline', '--no-audit', '--no-fund', tarball], { cwd: directory });
+  const installed = await installTarball(tarball, join(work, name), join(ROOT, 'examples/pipelines'));
+  const { directory } = installed;
   // node_modules read-only: root-owned for `nobody`, and no write bit for anyone else.
   if (asRoot) {
     for (const path of [directory, join(directory, 'pipelines'), join(directory, 'package.json')]) chownSync(path, NOBODY, NOBODY);
@@ -80,7 +65,7 @@ async function freshProject(name: string): Promise<{ directory: string; install:
   } else {
     spawnSync('chmod', ['-R', 'a-w', join(directory, 'node_modules')]);
   }
-  return { directory, install: installed };
+  return { directory, install: { code: installed.code, out: installed.stdout, err: installed.stderr } };
 }
 
 /** The installed command, run (as `nobody` when we are root) in `cwd`. */
@@ -91,7 +76,7 @@ beforeAll(async () => {
   home = join(work, 'home');
   mkdirSync(home);
   if (asRoot) chownSync(home, NOBODY, NOBODY);
-  tarball = await pack();
+  tarball = (await packCopy(ROOT, work)).tarball;
   const fresh = await freshProject('project');
   project = fresh.directory;
   install = fresh.install;
@@ -151,6 +136,19 @@ describe('a generate-only install from the tarball', () => {
     expect(stray.code).toBe(1);
     expect(stray.err).toContain('stray: asl/example.asl.json (no current spec writes it)');
     expect(snapshot(join(project, 'node_modules'))).toEqual(before);
+  });
+
+  it('reports a bad spec exactly as the sources do (the built CLI carries the schema validator precompiled)', async () => {
+    const bad = join(project, 'bad');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'bad.yaml'), 'version: 2\npipeline: "no good"\ntarget: { cluster: c, workgroup: w, database: d }\nsteps:\n  - id: 1x\n    sql: select 1\n    timeout: soon\n    extra: true\n');
+    if (asRoot) chownSync(join(bad, 'bad.yaml'), NOBODY, NOBODY);
+    const installed = await sfnRedshift(project, 'validate', 'bad');
+    const sources = await cli(project, 'validate', 'bad');
+    expect(installed.code).toBe(2);
+    expect(sources.code).toBe(2);
+    expect(installed.err.trim()).toBe(sources.err.trim());
+    expect(installed.err.split('\n').length).toBeGreaterThan(4);
   });
 
   it("prints its own version under npm run, not the project's", async () => {
