@@ -41,7 +41,7 @@ export const TRANSIENT_SFN_ERRORS = ['Sfn.ThrottlingException', 'Sfn.SfnExceptio
 export class CompileError extends Error {
   override readonly name = 'CompileError';
   constructor(
-    readonly code: 'duplicate-state-name' | 'state-name-too-long' | 'unsupported',
+    readonly code: 'duplicate-state-name' | 'state-name-too-long' | 'unsupported' | 'out-of-range',
     message: string,
   ) {
     super(message);

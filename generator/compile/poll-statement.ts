@@ -8,6 +8,7 @@ import { arrayItem, arrayOf, mathAdd } from './intrinsics.ts';
 import type { StateRole } from './plan.ts';
 import { renderResults } from './results.ts';
 import { LONG_POLL_PAIRS, LONG_POLL_ROUND, longPollPlan, pollPlan } from './schedule.ts';
+import type { StepStates } from './state-scope.ts';
 import { lockHeldCatchers, renderLockAcquisition, renderRegisterStatement, renderRelease, renderReleaseAndRaise } from './singleton.ts';
 import { stepPaths } from './step-paths.ts';
 
@@ -124,6 +125,16 @@ function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: Loop
     ],
     Default: name('Backoff'),
   });
+  renderScheduleAdvance(states, step, wait);
+  return submit;
+}
+
+/** Backoff and LastWait: the Pass states between two polls that advance the compile-time schedule. */
+function renderScheduleAdvance(states: StepStates, step: StatementStep, wait: string): void {
+  const { intervals, successor } = pollPlan(step.poll);
+  const budget = step.timeoutSeconds;
+  const paths = stepPaths(step.id);
+  const run = paths.run;
   const index = `${run}.Poll`;
   states.add('Backoff', {
     Type: 'Pass',
@@ -145,7 +156,6 @@ function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: Loop
     ResultPath: run,
     Next: wait,
   });
-  return submit;
 }
 
 /**

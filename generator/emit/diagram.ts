@@ -1,6 +1,6 @@
 // Step-level pictures of a pipeline for code review: a Mermaid flowchart (GitHub renders it in
 // Markdown), the same graph in Graphviz DOT, and `<pipeline>.md` with the flowchart, a table of the
-// steps and the pipeline's budgets. Pure: the same pipeline gives the same bytes.
+// steps and the pipeline's use of Step Functions' limits. Pure: the same pipeline gives the same bytes.
 import { formatDuration } from '../load/durations.ts';
 import type { Pipeline, StatementStep, Step } from '../load/model.ts';
 import { limitLevel, LIMITS, type LimitUsage } from './limits.ts';
@@ -274,7 +274,7 @@ export function renderMarkdown(pipeline: Pipeline, limits: LimitUsage, links: Ma
     tooLarge,
     mermaidLimits: { textSize: thousands(MERMAID_LIMITS.textSize), edges: MERMAID_LIMITS.edges },
     rows: rows(pipeline.steps, ''),
-    budget: {
+    limits: {
       states: thousands(limits.states),
       bytes: formatBytes(limits.definitionBytes),
       bytesShare: percent(limits.definitionBytes, LIMITS.definitionBytes),

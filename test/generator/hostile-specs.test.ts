@@ -143,3 +143,29 @@ describe('check: item 8, a diff never floods the terminal', () => {
     expect(left).toBe(10_000 - shownX + Buffer.byteLength('+ y') + 1);
   });
 });
+
+describe('item 5: the machine TimeoutSeconds stays within ASL', () => {
+  it('retries that back off for years are refused with the reason, exit 2, nothing written', async () => {
+    const repo = scratch({ 'pipelines/p.yaml': step('    sql: select 1\n    retry: { attempts: 10, interval: 24h, factor: 10 }\n') });
+    const run = await cli(repo, 'generate');
+    expect(run.code).toBe(2);
+    expect(run.err.split('\n')[0]).toMatch(/^error: pipelines\/p\.yaml: the machine's TimeoutSeconds would be [\d,]+ \(every step's timeout plus its retry schedule.*above the 99,999,999 Step Functions accepts; lower retry\.attempts, retry\.interval or retry\.factor$/);
+    expect(existsSync(join(repo, 'asl'))).toBe(false);
+  });
+});
+
+describe('item 10: one error per problem', () => {
+  const T = 'target: { cluster: a, database: d }\n';
+  it.each([
+    ['a target that is a number', `version: 1\npipeline: p\ntarget: 5\nsteps:\n  - id: s\n    sql: select 1\n`, '/x.yaml:3:9: target: 5 is not valid; must be object'],
+    ['an empty step', `version: 1\npipeline: p\n${T}steps:\n  - {}\n`, "/x.yaml:5:5: steps[0]: missing required field 'id'"],
+    ['steps: (null)', `version: 1\npipeline: p\n${T}steps:\n`, '/x.yaml:4:7: steps: null is not valid; must be array'],
+    ['a timeout that is a mapping', `version: 1\npipeline: p\n${T}steps:\n  - id: s\n    sql: select 1\n    timeout: {a: 1}\n`, '/x.yaml:7:14: steps[0].timeout: {"a":1} is not a duration'],
+    ['a parameter that is a list', `version: 1\npipeline: p\n${T}steps:\n  - id: s\n    sql: select :x\n    parameters: { x: [1] }\n`, '/x.yaml:7:22: steps[0].parameters.x: [1] is not valid; must be string or number or boolean'],
+    ['a document that is a list', '- a\n- b\n', '/x.yaml:1:1: ["a","b"] is not valid; must be object'],
+  ])('%s', async (_name, text, message) => {
+    const { loadPipeline } = await import('../../generator/load/load.ts');
+    const { errors } = loadPipeline({ path: '/x.yaml', text });
+    expect(errors.map((error) => error.message)).toEqual([expect.stringContaining(message)]);
+  });
+});
