@@ -19,8 +19,9 @@ import { runGeneratorScale } from './sections/generator.ts';
 import { runLatency } from './sections/latency.ts';
 import { runPackage } from './sections/package.ts';
 import { runRuntime } from './sections/runtime.ts';
+import { runCleanup } from './sections/cleanup.ts';
 
-const SECTIONS = ['generator', 'package', 'cost', 'latency', 'runtime'] as const;
+const SECTIONS = ['generator', 'package', 'cost', 'latency', 'runtime', 'cleanup'] as const;
 type Section = (typeof SECTIONS)[number];
 
 type BuildRuntime = (options: { outfile: string }) => Promise<{ outfile: string; bytes: number }>;
@@ -102,7 +103,7 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
     results.package = await runPackage(options);
   }
 
-  const needsStack = args.only.some((section) => section !== 'generator' && section !== 'package');
+  const needsStack = args.only.some((section) => section !== 'generator' && section !== 'package' && section !== 'cleanup');
   let stack: LocalStack | undefined;
   let simulator: Simulator | undefined;
   const runtimeDir = mkdtempSync(join(tmpdir(), 'sfn-redshift-bench-runtime-'));
@@ -137,6 +138,12 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
     await simulator?.stop().catch(() => undefined);
     await stack?.stop().catch(() => undefined);
     rmSync(runtimeDir, { recursive: true, force: true });
+  }
+
+  if (args.only.includes('cleanup')) {
+    // Its own stack (with the cleanup rule), after the shared one has stopped.
+    section('cleanup: StopExecution → statement cancelled');
+    results.cleanup = await runCleanup(options);
   }
 
   meta.loadAverage.end = loadavg();

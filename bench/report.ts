@@ -1,4 +1,5 @@
 // Targets (issue 6) judged on the results, and bench/REPORT.md rendered from the same JSON.
+import { cleanupSection, type CleanupResults } from './sections/cleanup.ts';
 import type { CostResults, CostRun } from './sections/cost.ts';
 import type { GeneratorResults } from './sections/generator.ts';
 import type { LatencyResults } from './sections/latency.ts';
@@ -27,6 +28,7 @@ export type BenchResults = {
   generator?: GeneratorResults;
   runtime?: RuntimeResults;
   package?: PackageResults;
+  cleanup?: CleanupResults;
   /** The local stack the sections run on: how long startLocalStack took (PostgreSQL, dynalite, APIs). */
   stack?: { startupMs: number };
   targets: Target[];
@@ -352,6 +354,7 @@ export function renderReport(results: BenchResults): string {
   }
 
   if (results.package) out.push(...packageSection(results.package));
+  if (results.cleanup) out.push(...cleanupSection(results.cleanup));
   if (cost) {
     out.push('## 1. Cost per statement', '');
     out.push(

@@ -23,7 +23,8 @@ import { statementSteps } from '../generator/load/steps.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './executor/aws.ts';
 import { placeholderNames, replacePlaceholders } from './executor/definition.ts';
 import type { HistoryEvent, LambdaHandler } from './executor/index.ts';
-import { DEFAULT_STATE_TABLE_NAME, startLocalStack, type ExecutionResult, type LocalStack, type LocalStackOptions } from './stack.ts';
+import { DEFAULT_STATE_TABLE_NAME, startLocalStack, type ExecutionEventRule, type ExecutionResult, type LocalStack, type LocalStackOptions } from './stack.ts';
+import { reaperMachine } from '../generator/compile/reaper.ts';
 
 /**
  * Values for the usual `${Name}` placeholders when a run names none: locally a cluster or
@@ -374,6 +375,16 @@ function snapshot(step: MutableProgress): StepProgress {
   return { ...progress };
 }
 
+/** The cleanup rule of runtime.template.yaml for this run's machine: the reaper, and the runtime for callback steps. */
+function cleanupRules(pipeline: Pipeline, runtimeFunctionArn: string | undefined): ExecutionEventRule[] {
+  if (pipeline.cleanup !== 'cancel-on-stop') return [];
+  const rule = { stateMachineArns: [`arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${pipeline.name}`], statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'] as const };
+  return [
+    { ...rule, target: { stateMachine: { name: 'sfn-redshift-reaper', definition: reaperMachine() } } },
+    ...(runtimeFunctionArn !== undefined ? [{ ...rule, target: { function: runtimeFunctionArn } }] : []),
+  ];
+}
+
 async function cancelStatements(client: RedshiftDataClient, ids: readonly string[]): Promise<void> {
   await Promise.all(ids.map((Id) => client.send(new CancelStatementCommand({ Id })).catch(() => undefined)));
 }
@@ -396,7 +407,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   if (!stack) {
     const started = performance.now();
     try {
-      stack = await startLocalStack(runtime ? { ...options.stackOptions, ...runtime.stackOptions(options.stackOptions) } : options.stackOptions);
+      const base = runtime ? { ...options.stackOptions, ...runtime.stackOptions(options.stackOptions) } : { ...options.stackOptions };
+      stack = await startLocalStack({ ...base, executionEventRules: [...(base.executionEventRules ?? []), ...cleanupRules(pipeline, runtime?.functionArn)] });
     } catch (error) {
       throw new StackStartError(error);
     }
@@ -433,8 +445,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       }),
     );
     const durationMs = performance.now() - started;
-    // Stopped from outside: nothing this run submitted may keep running.
-    if (result.status === 'ABORTED') await cancelStatements(stack.clients.redshiftData, progress.unfinishedStatements());
+    // Stopped from outside: nothing this run submitted may keep running. On its own stack the
+    // cleanup rule's reaper (and runtime) cancel them, as in AWS; on a given stack, the run does.
+    if (ownStack && pipeline.cleanup === 'cancel-on-stop') await stack.drainExecutionEvents();
+    else if (result.status === 'ABORTED') await cancelStatements(stack.clients.redshiftData, progress.unfinishedStatements());
     const steps = progress.finish(result);
     return { ...result, pipeline: pipeline.name, definition, steps, durationMs, ...(stackStartMs !== undefined ? { stackStartMs } : {}) };
   } finally {
@@ -455,11 +469,13 @@ let runtimeServes: string | undefined;
 
 async function inProcessRuntime(functionArn: string): Promise<{
   stackOptions(base: LocalStackOptions | undefined): LocalStackOptions;
+  functionArn: string;
   attach(stack: LocalStack): RedshiftDataClient;
 }> {
   const [{ handler, setLogSink }, { redshiftDataClient }] = await Promise.all([import('../runtime/src/index.ts'), import('../runtime/src/clients.ts')]);
   const runtimeHandler: LambdaHandler = (event, context) => handler(event, context);
   return {
+    functionArn,
     stackOptions: (base) => ({ functions: { ...base?.functions, [functionArn]: runtimeHandler }, redshiftEventTarget: functionArn }),
     attach(stack) {
       const endpoints = JSON.stringify(stack.endpoints);
