@@ -1,7 +1,8 @@
 // Where AWS behaves differently from a lenient emulator (issue 12): the local stack reproduces it,
 // and the generated machines must still do the right thing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import { run, spec, sql } from './helpers.ts';
 
 let stack: LocalStack;
@@ -9,7 +10,7 @@ let stack: LocalStack;
 const lose = new Set<string>();
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     initSql: 'create table submits (tag text);',
     loseDataApiAnswer: (operation, input) => {
       const tag = [...lose].find((candidate) => operation === 'ExecuteStatement' && String(input.Sql).includes(candidate));

@@ -9,7 +9,8 @@ import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { reaperMachine } from '../../generator/compile/reaper.ts';
-import { startLocalStack, type ExecutionStatusChangeEvent, type LocalStack } from '../../local/stack.ts';
+import type { ExecutionStatusChangeEvent, LocalStack } from '../../local/stack.ts';
+import { startTestStack } from '../support/shared-postgres.ts';
 import { handler, setLogSink } from '../../runtime/src/index.ts';
 import { pipelineFrom, sql } from './helpers.ts';
 
@@ -21,7 +22,7 @@ let stack: LocalStack;
 const reaperRuns: ExecutionStatusChangeEvent[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startTestStack({
     initSql: 'create table sleep_for (seconds float); insert into sleep_for values (60);',
     redshiftEventTarget: RUNTIME_ARN,
     executionEventRules: [
@@ -88,7 +89,7 @@ async function statusOf(id: string): Promise<string | undefined> {
 }
 
 async function activeSleeps(): Promise<number> {
-  const rows = await sql<{ n: number }>(stack, "select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%pg_sleep(seconds)%' and pid <> pg_backend_pid()");
+  const rows = await sql<{ n: number }>(stack, "select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%pg_sleep(seconds)%' and pid <> pg_backend_pid() and datname = current_database()");
   return rows[0]?.n ?? -1;
 }
 
