@@ -12,7 +12,7 @@
 //   concurrent runs on one stack never see each other's statements. Later calls about a statement
 //   (DescribeStatement, also from the runtime's completion handling) are matched by statement id.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CancelStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { CancelStatementCommand, DescribeStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { StateMachine } from '../generator/compile/asl.ts';
 import { STEP_ERRORS } from '../generator/compile/errors.ts';
 import { parseStatementName, STATEMENT_NAME_PREFIX } from '../runtime/src/contract.ts';
@@ -89,6 +89,21 @@ export type RunPipelineOptions = {
    * and, if this run started the stack, stops it. Before the execution starts: RunAbortedError.
    */
   signal?: AbortSignal;
+  /**
+   * Real-time limit of the execution: the machine's own TimeoutSeconds becomes at most this, so the
+   * execution ends TIMED_OUT with States.Timeout as in Step Functions, and the cleanup rule fires.
+   */
+  timeoutSeconds?: number;
+};
+
+/** A statement the run left running when its execution stopped, and its status after the cleanup. */
+export type CleanedStatement = { readonly stepId: string; readonly statementId: string; readonly status: string | undefined };
+
+/** What the cleanup rule did after a stopped execution, on a stack this run started. */
+export type RunCleanup = {
+  /** The reaper execution's final status (undefined: the rule did not start it). */
+  readonly reaper: string | undefined;
+  readonly statements: readonly CleanedStatement[];
 };
 
 export type PipelineRun = ExecutionResult & {
@@ -100,6 +115,8 @@ export type PipelineRun = ExecutionResult & {
   readonly durationMs: number;
   /** Stack start-up, when this run started the stack. */
   readonly stackStartMs?: number;
+  /** Set when the execution stopped (not SUCCEEDED) on a stack this run started with a cleanup rule. */
+  readonly cleanup?: RunCleanup;
 };
 
 /** Placeholders of the definition that nothing gives a value to. */
@@ -215,9 +232,9 @@ class ProgressTracker implements RunObserver {
     this.stepsByStatementName = new Map(steps.map((step) => [step.step.statementName, step.step.id]));
   }
 
-  /** Statement ids of the run not known to have ended. */
-  unfinishedStatements(): string[] {
-    return [...this.byStatement.entries()].filter(([, step]) => !TERMINAL_STATUSES.has(step.status ?? '')).map(([id]) => id);
+  /** Statements of the run not known to have ended. */
+  unfinishedStatements(): { stepId: string; statementId: string }[] {
+    return [...this.byStatement.entries()].filter(([, step]) => !TERMINAL_STATUSES.has(step.status ?? '')).map(([statementId, step]) => ({ stepId: step.stepId, statementId }));
   }
 
   private step(stepId: string, at: number): MutableProgress | undefined {
@@ -375,18 +392,42 @@ function snapshot(step: MutableProgress): StepProgress {
   return { ...progress };
 }
 
+const REAPER_NAME = 'sfn-redshift-reaper';
+
 /** The cleanup rule of runtime.template.yaml for this run's machine: the reaper, and the runtime for callback steps. */
 function cleanupRules(pipeline: Pipeline, runtimeFunctionArn: string | undefined): ExecutionEventRule[] {
   if (pipeline.cleanup !== 'cancel-on-stop') return [];
   const rule = { stateMachineArns: [`arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${pipeline.name}`], statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'] as const };
   return [
-    { ...rule, target: { stateMachine: { name: 'sfn-redshift-reaper', definition: reaperMachine() } } },
+    { ...rule, target: { stateMachine: { name: REAPER_NAME, definition: reaperMachine() } } },
     ...(runtimeFunctionArn !== undefined ? [{ ...rule, target: { function: runtimeFunctionArn } }] : []),
   ];
 }
 
 async function cancelStatements(client: RedshiftDataClient, ids: readonly string[]): Promise<void> {
   await Promise.all(ids.map((Id) => client.send(new CancelStatementCommand({ Id })).catch(() => undefined)));
+}
+
+/** Each statement's status now, as the Data API describes it (undefined when it cannot). */
+async function describeStatements(stack: LocalStack, statements: readonly { stepId: string; statementId: string }[]): Promise<CleanedStatement[]> {
+  // The Data API shows a role only its own statements: the machine's (poll) or the runtime's (callback).
+  const describe = (client: RedshiftDataClient, Id: string): Promise<string | undefined> =>
+    client.send(new DescribeStatementCommand({ Id })).then(
+      (described) => described.Status,
+      () => undefined,
+    );
+  return Promise.all(
+    statements.map(async ({ stepId, statementId }) => {
+      const status = (await describe(stack.clients.redshiftData, statementId)) ?? (await describe(stack.clients.runtimeRedshiftData, statementId));
+      return { stepId, statementId, status };
+    }),
+  );
+}
+
+/** The machine with its own TimeoutSeconds lowered to `timeoutSeconds` (the run's --timeout). */
+function withTimeout(definition: StateMachine, timeoutSeconds: number | undefined): StateMachine {
+  if (timeoutSeconds === undefined) return definition;
+  return { ...definition, TimeoutSeconds: Math.min(definition.TimeoutSeconds ?? timeoutSeconds, timeoutSeconds) };
 }
 
 /**
@@ -403,11 +444,19 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 
   let stack = options.stack;
   let stackStartMs: number | undefined;
+  let reaperStatus: string | undefined;
+  const stackOptions: LocalStackOptions = {
+    ...options.stackOptions,
+    onExecutionEvent: (event) => {
+      if (event.detail.stateMachineArn.endsWith(`:${REAPER_NAME}`) && event.detail.status !== 'RUNNING') reaperStatus = event.detail.status;
+      return options.stackOptions?.onExecutionEvent?.(event);
+    },
+  };
   const runtime = !stack && hasCallbackSteps(pipeline) ? await inProcessRuntime(replacePlaceholders(pipeline.runtimeFunctionArn, substitutions)) : undefined;
   if (!stack) {
     const started = performance.now();
     try {
-      const base = runtime ? { ...options.stackOptions, ...runtime.stackOptions(options.stackOptions) } : { ...options.stackOptions };
+      const base = runtime ? { ...stackOptions, ...runtime.stackOptions(stackOptions) } : stackOptions;
       stack = await startLocalStack({ ...base, executionEventRules: [...(base.executionEventRules ?? []), ...cleanupRules(pipeline, runtime?.functionArn)] });
     } catch (error) {
       throw new StackStartError(error);
@@ -431,7 +480,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     const started = performance.now();
     const liveStack = stack;
     const result = await runContext.run(progress, () =>
-      liveStack.execute(definition, options.input ?? {}, {
+      liveStack.execute(withTimeout(definition, options.timeoutSeconds), options.input ?? {}, {
         stateMachineName: pipeline.name,
         substitutions,
         ...(options.name !== undefined ? { name: options.name } : {}),
@@ -447,10 +496,19 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     const durationMs = performance.now() - started;
     // Stopped from outside: nothing this run submitted may keep running. On its own stack the
     // cleanup rule's reaper (and runtime) cancel them, as in AWS; on a given stack, the run does.
-    if (ownStack && pipeline.cleanup === 'cancel-on-stop') await stack.drainExecutionEvents();
-    else if (result.status === 'ABORTED') await cancelStatements(stack.clients.redshiftData, progress.unfinishedStatements());
+    let cleanup: RunCleanup | undefined;
+    if (ownStack && pipeline.cleanup === 'cancel-on-stop') {
+      const leftRunning = progress.unfinishedStatements();
+      await stack.drainExecutionEvents();
+      if (result.status !== 'SUCCEEDED') cleanup = { reaper: reaperStatus, statements: await describeStatements(stack, leftRunning) };
+    } else if (result.status === 'ABORTED' || result.status === 'TIMED_OUT') {
+      await cancelStatements(
+        stack.clients.redshiftData,
+        progress.unfinishedStatements().map(({ statementId }) => statementId),
+      );
+    }
     const steps = progress.finish(result);
-    return { ...result, pipeline: pipeline.name, definition, steps, durationMs, ...(stackStartMs !== undefined ? { stackStartMs } : {}) };
+    return { ...result, pipeline: pipeline.name, definition, steps, durationMs, ...(stackStartMs !== undefined ? { stackStartMs } : {}), ...(cleanup ? { cleanup } : {}) };
   } finally {
     tracker?.detach();
     // stop() waits for function invocations still running (the runtime's cleanup) first.

@@ -80,6 +80,7 @@ const cwd = scratch({
   'broken.yaml': FAILING,
   'sleep.yaml': SLEEPING,
   'callback.yaml': CALLBACK_FAILING,
+  'timeout.yaml': SLEEPING.replace('cli-sleep', 'cli-timeout').replace('cli_interrupt_probe', 'cli_timeout_probe'),
   'seed.sql': 'create table cli_items (id int, label varchar(20));',
   'input.json': '{"label": "from-file", "count": 3, "nested": {"kept": [1, 2]}}',
   'invalid.yaml': 'version: 1\npipeline: bad\ntarget: { cluster: a, database: d }\nsteps:\n  - id: x\n    sql: select 1\n    timeout: soon\n',
@@ -178,6 +179,8 @@ describe('sfn-redshift run (in-process)', () => {
     [['run', 'demo.yaml', '--database-url', 'notaurl'], "--database-url 'notaurl' is not a URL; use postgres://user:password@host:port/database"],
     [['run', 'demo.yaml', '--database-url', 'mysql://h/db'], "--database-url 'mysql://h/db' is not a PostgreSQL URL (mysql:); use postgres://user:password@host:port/database"],
     [['run', '--clear-cache', 'demo.yaml'], '--clear-cache takes no spec file'],
+    [['run', 'demo.yaml', '--timeout', 'soon'], "--timeout 'soon' is not a duration; use 30s, 5m, 2h, 1h30m or a whole number of seconds (more than 0)"],
+    [['run', 'demo.yaml', '--timeout', '0'], "--timeout '0' is not a duration; use 30s, 5m, 2h, 1h30m or a whole number of seconds (more than 0)"],
   ])('exits 2 on bad usage: %j', async (argv, message) => {
     const result = await cli(cwd, argv);
     expect(result.code).toBe(2);
@@ -200,6 +203,8 @@ describe('sfn-redshift run (in-process)', () => {
     expect(help).toMatch(/--wait-ms N +Compress time: every Wait, retry interval and long poll lasts N ms \(default: real waits\)/);
     expect(help).toContain('Waits are real by default');
     expect(help).toContain('130');
+    expect(help).toMatch(/--timeout D +Stop the execution after D of real time/);
+    expect(help).toContain('TIMED_OUT with States.Timeout');
     expect((await cli(cwd, ['--help'])).out.join('\n')).toMatch(/^ {2}run {8}Run one pipeline on a local stack/m);
   });
 
@@ -215,7 +220,24 @@ describe('sfn-redshift run (in-process)', () => {
     expect(result.err[0]).toBe('interrupted: stopping the execution and the local stack…');
     expect(result.out).toContainEqual(expect.stringMatching(/^ABORTED in /));
     expect(result.out).toContainEqual(expect.stringMatching(/^ {2}sleepy +STOPPED/));
+    // The cleanup rule's reaper cancelled it before the stack stopped (the Data API still answered).
+    expect(result.out).toContainEqual(expect.stringMatching(/^cleanup after ABORTED: reaper SUCCEEDED, sleepy ABORTED$/));
     const active = await sql(server, "select pid from pg_stat_activity where state = 'active' and query like '%cli_interrupt_probe%' and pid <> pg_backend_pid() and datname = current_database()");
+    expect(active).toEqual([]);
+  });
+
+  it('--timeout stops the execution in real time (TIMED_OUT, States.Timeout, exit 1) and the reaper cancels its statement', async () => {
+    // Step Functions' execution TimeoutSeconds ends an execution TIMED_OUT with States.Timeout
+    // (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html); the
+    // "Step Functions Execution Status Change" event starts the reaper, which cancels the statement.
+    const result = await cli(cwd, ['run', 'timeout.yaml', '--database-url', server.databaseUrl, '--wait-ms', '20', '--timeout', '2s']);
+    expect(result.code).toBe(1);
+    expect(result.out).toContainEqual(expect.stringMatching(/^ {2}sleepy +STARTED/));
+    expect(result.out).toContainEqual(expect.stringMatching(/^TIMED_OUT in /));
+    expect(result.out).toContainEqual(expect.stringMatching(/^ {2}sleepy +STOPPED/));
+    expect(result.out).toContainEqual('cleanup after TIMED_OUT: reaper SUCCEEDED, sleepy ABORTED');
+    expect(result.err).toEqual(['--timeout 2s elapsed: the execution was stopped (TIMED_OUT, States.Timeout)', 'error: States.Timeout']);
+    const active = await sql(server, "select pid from pg_stat_activity where state = 'active' and query like '%cli_timeout_probe%' and pid <> pg_backend_pid() and datname = current_database()");
     expect(active).toEqual([]);
   });
 });

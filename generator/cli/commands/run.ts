@@ -8,6 +8,7 @@ import type { PipelineRun, RunPipelineOptions, StepProgress } from '../../../loc
 import { defineCommand, EXIT, UsageError, type ExitCode, type Io } from '../command.ts';
 import { missingPeers } from '../own-package.ts';
 import { statementSteps } from '../../load/steps.ts';
+import { formatDuration, parseDuration } from '../../load/durations.ts';
 
 /** A step's line is repeated while its status stays the same after this long, so long polls show life. */
 const HEARTBEAT_MS = 10_000;
@@ -23,6 +24,10 @@ export const runPipelineCommand = defineCommand({
     "execution's output (exit 0) or its error and cause (exit 1). Everything started is stopped on exit,",
     'also on Ctrl-C or SIGTERM (the execution is aborted, its statements cancelled; exit 130).',
     '',
+    "--timeout D limits the execution to D of real time (30s, 5m, 2h or whole seconds), as the machine's",
+    'own TimeoutSeconds would: it ends TIMED_OUT with States.Timeout (exit 1), and the cleanup rule (the',
+    'reaper, and the runtime for callback steps) cancels the statements it left running.',
+    '',
     'Waits are real by default: a step polls on its own schedule (poll.initial, 5 s unless set). With',
     '--wait-ms N every Wait state, every retry interval and every long poll (poll.longPoll) the statement',
     'outlives lasts N ms instead (a long poll still ends when its statement does). A step\'s timeout is',
@@ -36,6 +41,7 @@ export const runPipelineCommand = defineCommand({
     input: { type: 'string', valueName: 'JSON|@FILE', description: 'Execution input: a JSON object, or @path to a file holding one (default {})' },
     'init-sql': { type: 'string', valueName: 'FILE', description: 'SQL run once before the pipeline (schema, seed data)' },
     'database-url': { type: 'string', valueName: 'URL', description: 'Use this PostgreSQL server instead of starting a private one' },
+    timeout: { type: 'string', valueName: 'D', description: 'Stop the execution after D of real time (30s, 5m, 2h or seconds): TIMED_OUT, exit 1' },
     'wait-ms': { type: 'string', valueName: 'N', description: 'Compress time: every Wait, retry interval and long poll lasts N ms (default: real waits)' },
     substitutions: { type: 'string', valueName: 'JSON|@FILE', description: 'Values for ${Name} placeholders: a JSON object of strings, or @path' },
     'clear-cache': { type: 'boolean', description: 'Remove the PostgreSQL template kept between runs (~31 MB in /dev/shm or the temp directory), then exit' },
@@ -70,9 +76,10 @@ type RunRequest = {
   readonly initSqlFile: string | undefined;
   readonly databaseUrl: string | undefined;
   readonly waitMs: number | undefined;
+  readonly timeoutSeconds: number | undefined;
 };
 
-type RunOptionValues = { input?: string | undefined; 'init-sql'?: string | undefined; 'database-url'?: string | undefined; 'wait-ms'?: string | undefined; substitutions?: string | undefined };
+type RunOptionValues = { input?: string | undefined; 'init-sql'?: string | undefined; 'database-url'?: string | undefined; 'wait-ms'?: string | undefined; timeout?: string | undefined; substitutions?: string | undefined };
 
 function readRunRequest(io: Io, positionals: readonly string[], options: RunOptionValues): RunRequest {
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the spec file to run' : 'run takes exactly one spec file');
@@ -94,6 +101,7 @@ function readRunRequest(io: Io, positionals: readonly string[], options: RunOpti
     initSqlFile: options['init-sql'],
     databaseUrl: options['database-url'] !== undefined ? checkDatabaseUrl(options['database-url']) : undefined,
     waitMs: options['wait-ms'] !== undefined ? nonNegativeInteger('--wait-ms', options['wait-ms']) : undefined,
+    timeoutSeconds: options.timeout !== undefined ? timeoutSeconds(options.timeout) : undefined,
   };
 }
 
@@ -146,6 +154,7 @@ async function runLocally(io: Io, pipeline: Pipeline, request: RunRequest): Prom
     onProgress: (progress) => printer.progress(progress),
   };
   if (request.waitMs !== undefined) runOptions.waitMs = request.waitMs;
+  if (request.timeoutSeconds !== undefined) runOptions.timeoutSeconds = request.timeoutSeconds;
   let run: PipelineRun;
   try {
     run = await runPipeline(pipeline, runOptions);
@@ -169,10 +178,15 @@ async function runLocally(io: Io, pipeline: Pipeline, request: RunRequest): Prom
   } finally {
     interruptions.dispose();
   }
-  return report(io, run, interruptions.interrupted());
+  return report(io, run, interruptions.interrupted(), request.timeoutSeconds);
 }
 
-function report(io: Io, run: PipelineRun, interrupted: boolean): ExitCode {
+function report(io: Io, run: PipelineRun, interrupted: boolean, timeoutSeconds: number | undefined): ExitCode {
+  // Not when the machine's own (lower) TimeoutSeconds was what ended it.
+  if (run.status === 'TIMED_OUT' && timeoutSeconds !== undefined && timeoutSeconds <= (run.definition.TimeoutSeconds ?? Infinity)) {
+    io.err(`--timeout ${formatDuration(timeoutSeconds)} elapsed: the execution was stopped (TIMED_OUT, States.Timeout)`);
+  }
+  if (run.cleanup) io.out(cleanupLine(run.status, run.cleanup));
   const summary = `${run.status} in ${seconds(run.durationMs)} (${run.stateTransitions} state transitions, ${run.historyEventCount} history events)`;
   io.out(summary);
   if (run.status === 'SUCCEEDED') {
@@ -182,6 +196,12 @@ function report(io: Io, run: PipelineRun, interrupted: boolean): ExitCode {
   if (run.error !== undefined) io.err(`error: ${run.error}`);
   if (run.cause !== undefined) io.err(`cause: ${run.cause}`);
   return interrupted && run.status === 'ABORTED' ? EXIT.interrupted : EXIT.failed;
+}
+
+/** What the cleanup rule did for a stopped execution: `cleanup after TIMED_OUT: reaper SUCCEEDED, sleepy ABORTED`. */
+function cleanupLine(status: string, cleanup: NonNullable<PipelineRun['cleanup']>): string {
+  const statements = cleanup.statements.map(({ stepId, status: statementStatus }) => `${stepId} ${statementStatus ?? 'unknown'}`);
+  return `cleanup after ${status}: reaper ${cleanup.reaper ?? 'not run'}${statements.length > 0 ? `, ${statements.join(', ')}` : ', no statement left running'}`;
 }
 
 /** One line per change of a step (and a heartbeat while it stays long in one status). */
@@ -277,6 +297,14 @@ function nonNegativeInteger(name: string, value: string): number {
   const milliseconds = Number(value);
   if (milliseconds > MAX_TIMER_MS) throw new UsageError(`${name} must be at most ${MAX_TIMER_MS} (about 24.8 days, the longest timer Node keeps), got ${value}`);
   return milliseconds;
+}
+
+function timeoutSeconds(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined) throw new UsageError(`--timeout '${value}' is not a duration; use 30s, 5m, 2h, 1h30m or a whole number of seconds (more than 0)`);
+  // Node's timers hold at most 2^31 - 1 ms (about 24.8 days).
+  if (seconds * 1000 > MAX_TIMER_MS) throw new UsageError(`--timeout must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24.8 days, the longest timer Node keeps), got ${value}`);
+  return seconds;
 }
 
 function checkDatabaseUrl(value: string): string {
