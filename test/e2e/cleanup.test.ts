@@ -12,7 +12,7 @@ import { reaperMachine } from '../../generator/compile/reaper.ts';
 import type { ExecutionStatusChangeEvent, LocalStack } from '../../local/stack.ts';
 import { startTestStack } from '../support/shared-postgres.ts';
 import { handler, setLogSink } from '../../runtime/src/index.ts';
-import { pipelineFrom, sql } from './helpers.ts';
+import { pipelineFrom, run, sql } from './helpers.ts';
 
 const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:sfn-redshift-runtime';
 const PREFIX = 'cleanup-';
@@ -148,6 +148,16 @@ describe('a stopped execution leaves nothing running', () => {
     const suffix = `${PREFIX}timeout:times-out`;
     const { Statements = [] } = await stack.clients.redshiftData.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/reaped/sleepy/', Status: 'ABORTED' }));
     expect(Statements.filter((s) => s.StatementName?.endsWith(suffix))).toHaveLength(1);
+  });
+
+  it('runPipeline timeoutSeconds (run --timeout) on a given stack without the rule: TIMED_OUT with States.Timeout, and the run cancels its statement itself', async () => {
+    const yaml = spec('poll', `  - { id: sleepy, sql: "${SLEEPY}" }`).replace('pipeline: reaped', 'pipeline: unreaped-timeout');
+    const result = await run(stack, yaml, { waitMs: 20, timeoutSeconds: 1 });
+    expect(result).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    expect(result.cleanup).toBeUndefined();
+    const statement = result.steps.find((step) => step.stepId === 'sleepy')?.statementId ?? '';
+    expect(await statusOf(statement)).toBe('ABORTED');
+    expect(await activeSleeps()).toBe(0);
   });
 
   it('a Parallel step whose branch fails: the execution fails with the original error and the long branch is cancelled', async () => {
