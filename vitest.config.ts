@@ -28,11 +28,20 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: INTEGRATION, globalSetup: ['test/global-setup.ts'] },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: INTEGRATION,
+          globalSetup: ['test/global-setup.ts'],
+        },
       },
       {
         extends: true,
-        test: { name: 'integration', include: INTEGRATION, globalSetup: ['test/global-setup.ts', 'test/support/global-postgres.ts'] },
+        test: {
+          name: 'integration',
+          include: INTEGRATION,
+          globalSetup: ['test/global-setup.ts', 'test/support/global-postgres.ts'],
+        },
       },
     ],
   },

@@ -43,9 +43,25 @@ function generate(path: string) {
 }
 
 // Primed: generate a small spec first, so that every module is loaded and warm.
-if (primeSpec !== undefined) allOutputFiles([renderPipelineOutputs(compilePipeline(generate(primeSpec)))], { cwd: dirname(primeSpec), outDirectory: join(dirname(primeSpec), 'asl') });
+if (primeSpec !== undefined)
+  allOutputFiles([renderPipelineOutputs(compilePipeline(generate(primeSpec)))], {
+    cwd: dirname(primeSpec),
+    outDirectory: join(dirname(primeSpec), 'asl'),
+  });
 const baselineRssBytes = process.memoryUsage().rss;
-const report: ChildReport = { totalMs: [], loadMs: [], compileMs: [], outputsMs: [], startupMs, outputBytes: 0, aslBytes: 0, stateCount: 0, baselineRssBytes, peakRssBytes: 0, heapUsedAfterBytes: 0 };
+const report: ChildReport = {
+  totalMs: [],
+  loadMs: [],
+  compileMs: [],
+  outputsMs: [],
+  startupMs,
+  outputBytes: 0,
+  aslBytes: 0,
+  stateCount: 0,
+  baselineRssBytes,
+  peakRssBytes: 0,
+  heapUsedAfterBytes: 0,
+};
 for (let rep = 0; rep < reps; rep++) {
   const start = performance.now();
   const pipeline = generate(specPath);

@@ -26,14 +26,18 @@ type Section = (typeof SECTIONS)[number];
 
 type BuildRuntime = (options: { outfile: string }) => Promise<{ outfile: string; bytes: number }>;
 
-function parseArgs(argv: readonly string[]): { quick: boolean; renderOnly: boolean; out?: string; only: Section[] } | string {
+function parseArgs(
+  argv: readonly string[],
+): { quick: boolean; renderOnly: boolean; out?: string; only: Section[] } | string {
   let quick = false;
   let renderOnly = false;
   let out: string | undefined;
   let only: Section[] = [...SECTIONS];
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] as string;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
     const value = () => inline ?? argv[++index];
     if (flag === '--quick') quick = true;
     else if (flag === '--render-only') renderOnly = true;
@@ -51,7 +55,9 @@ function parseArgs(argv: readonly string[]): { quick: boolean; renderOnly: boole
 function commit(root: string): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim() !==
+      '';
     return dirty ? `${head} + uncommitted changes` : head;
   } catch {
     return 'unknown';
@@ -103,14 +109,18 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
     results.package = await runPackage(options);
   }
 
-  const needsStack = args.only.some((section) => section !== 'generator' && section !== 'package' && section !== 'cleanup');
+  const needsStack = args.only.some(
+    (section) => section !== 'generator' && section !== 'package' && section !== 'cleanup',
+  );
   let stack: LocalStack | undefined;
   let simulator: Simulator | undefined;
   const runtimeDir = mkdtempSync(join(tmpdir(), 'sfn-redshift-bench-runtime-'));
   try {
     if (needsStack) {
       section('building the runtime bundle and starting the local stack');
-      const { buildRuntime } = (await import(pathToFileURL(join(paths.root, 'bin', 'build.mjs')).href)) as { buildRuntime: BuildRuntime };
+      const { buildRuntime } = (await import(pathToFileURL(join(paths.root, 'bin', 'build.mjs')).href)) as {
+        buildRuntime: BuildRuntime;
+      };
       const runtimeBundle = await buildRuntime({ outfile: join(runtimeDir, 'index.mjs') });
       const stackStarted = performance.now();
       stack = await startLocalStack({ redshiftEventTarget: RUNTIME_ARN });
@@ -152,8 +162,11 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
   if (args.only.length < SECTIONS.length) {
     try {
       const previous = JSON.parse(readFileSync(join(outDirectory, 'results.json'), 'utf8')) as BenchResults;
-      for (const name of SECTIONS) if (!args.only.includes(name) && previous[name] !== undefined) Object.assign(results, { [name]: previous[name] });
-      if (!args.only.includes('cost') && previous.stack !== undefined && results.stack === undefined) results.stack = previous.stack;
+      for (const name of SECTIONS)
+        if (!args.only.includes(name) && previous[name] !== undefined)
+          Object.assign(results, { [name]: previous[name] });
+      if (!args.only.includes('cost') && previous.stack !== undefined && results.stack === undefined)
+        results.stack = previous.stack;
       meta.sections = SECTIONS.filter((name) => results[name] !== undefined);
     } catch {
       // No previous results: the report holds the sections measured now.
@@ -166,9 +179,12 @@ export async function main(argv: readonly string[], paths: { root: string; outdi
   writeFileSync(join(outDirectory, 'REPORT.md'), renderReport(full));
 
   log('');
-  for (const target of targets) log(`${target.pass === null ? '  -  ' : target.pass ? 'pass ' : 'FAIL '} ${target.target}: ${target.measured}`);
+  for (const target of targets)
+    log(`${target.pass === null ? '  -  ' : target.pass ? 'pass ' : 'FAIL '} ${target.target}: ${target.measured}`);
   const failedChecks = checks.filter((check) => !check.pass);
   for (const check of failedChecks) log(`CHECK FAILED ${check.description}${check.detail ? ` (${check.detail})` : ''}`);
-  log(`${checks.length - failedChecks.length}/${checks.length} self-checks hold; wrote ${relative(paths.root, join(outDirectory, 'REPORT.md'))} and results.json in ${meta.wallSeconds.toFixed(0)} s`);
+  log(
+    `${checks.length - failedChecks.length}/${checks.length} self-checks hold; wrote ${relative(paths.root, join(outDirectory, 'REPORT.md'))} and results.json in ${meta.wallSeconds.toFixed(0)} s`,
+  );
   return targets.some((target) => target.pass === false) || failedChecks.length > 0 ? 1 : 0;
 }

@@ -40,7 +40,9 @@ export type Target = { id: string; target: string; measured: string; pass: boole
 export type Check = { id: string; description: string; pass: boolean; detail?: string | undefined };
 
 function simulated(cost: CostResults, design: DesignId, durationSeconds: number | null): CostRun | undefined {
-  return cost.runs.find((run) => run.design === design && run.timing === 'simulated' && run.durationSeconds === durationSeconds);
+  return cost.runs.find(
+    (run) => run.design === design && run.timing === 'simulated' && run.durationSeconds === durationSeconds,
+  );
 }
 
 export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targets: Target[]; checks: Check[] } {
@@ -54,11 +56,21 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
     const poll24h = simulated(cost, 'poll', 86_400);
     const a24h = simulated(cost, 'a', 86_400);
     if (poll1h) {
-      targets.push({ id: 'poll-1h-transitions', target: 'poll mode, defaults: ≤ 300 state transitions for a 1 h statement', measured: `${poll1h.stateTransitions}`, pass: poll1h.stateTransitions <= 300 });
+      targets.push({
+        id: 'poll-1h-transitions',
+        target: 'poll mode, defaults: ≤ 300 state transitions for a 1 h statement',
+        measured: `${poll1h.stateTransitions}`,
+        pass: poll1h.stateTransitions <= 300,
+      });
     }
     if (poll1h && a1h) {
       const ratio = a1h.stateTransitions / poll1h.stateTransitions;
-      targets.push({ id: 'poll-1h-vs-a', target: '… and at least 3.5× fewer than baseline (a)', measured: `${ratio.toFixed(2)}× (${a1h.stateTransitions} vs ${poll1h.stateTransitions})`, pass: ratio >= 3.5 });
+      targets.push({
+        id: 'poll-1h-vs-a',
+        target: '… and at least 3.5× fewer than baseline (a)',
+        measured: `${ratio.toFixed(2)}× (${a1h.stateTransitions} vs ${poll1h.stateTransitions})`,
+        pass: ratio >= 3.5,
+      });
     }
     if (poll24h) {
       targets.push({
@@ -73,13 +85,22 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
       targets.push({
         id: 'a-crosses',
         target: `baseline (a) crosses ${formatInt(HISTORY_EVENT_LIMIT)} events after about 7.7 h (9 events per 10 s iteration)`,
-        measured: at !== undefined ? `crossed at ${(at / 3600).toFixed(2)} h (iteration ${a24h.crossedLimit?.iteration})` : 'did not cross',
+        measured:
+          at !== undefined
+            ? `crossed at ${(at / 3600).toFixed(2)} h (iteration ${a24h.crossedLimit?.iteration})`
+            : 'did not cross',
         pass: at !== undefined && Math.abs(at / 3600 - 7.7) < 0.1,
         note: 'a property of the baseline, reproduced to validate the counting',
       });
     }
     targets.push(...longPollTargets(cost, latency));
-    const callbackRuns = cost.runs.filter((run) => run.design === 'callback' && run.scenario === 'finishes' && run.timing === 'simulated' && cost.durations.includes(run.durationSeconds ?? -1));
+    const callbackRuns = cost.runs.filter(
+      (run) =>
+        run.design === 'callback' &&
+        run.scenario === 'finishes' &&
+        run.timing === 'simulated' &&
+        cost.durations.includes(run.durationSeconds ?? -1),
+    );
     if (callbackRuns.length > 0) {
       const worst = Math.max(...callbackRuns.map((run) => run.historyEvents));
       targets.push({
@@ -89,7 +110,9 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
         pass: worst <= 10 && callbackRuns.every((run) => run.status === 'SUCCEEDED'),
         note: (() => {
           const runaway = cost.runs.find((run) => run.design === 'callback' && run.scenario === 'never-ends');
-          return runaway ? `a statement that outlives its budget costs ${runaway.historyEvents}: timeout, cancel through the runtime, fail` : undefined;
+          return runaway
+            ? `a statement that outlives its budget costs ${runaway.historyEvents}: timeout, cancel through the runtime, fail`
+            : undefined;
         })(),
       });
     }
@@ -98,7 +121,9 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
         id: `model-${run.design}-${run.durationSeconds ?? 'never'}-${run.timing}`,
         description: `${DESIGNS[run.design].label}, ${run.durationSeconds === null ? 'never-ending' : formatSeconds(run.durationSeconds)} (${run.timing}): counts equal the cost model`,
         pass: run.matchesModel === true,
-        detail: run.expected ? `measured ${run.stateTransitions}/${run.historyEvents}, model ${run.expected.stateTransitions}/${run.expected.historyEvents}` : undefined,
+        detail: run.expected
+          ? `measured ${run.stateTransitions}/${run.historyEvents}, model ${run.expected.stateTransitions}/${run.expected.historyEvents}`
+          : undefined,
       });
     }
     for (const run of cost.runs.filter((candidate) => candidate.scheduleMatches !== undefined)) {
@@ -121,14 +146,21 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
       checks.push({
         id: `runaway-${run.design}`,
         description: `${DESIGNS[run.design].label}, never-ending statement: ${cancels ? 'cancelled when the budget is spent' : 'left running (no timeout)'}`,
-        pass: cancels ? run.statementAfter?.startsWith('not running') === true : run.statementAfter?.startsWith('still running') === true,
+        pass: cancels
+          ? run.statementAfter?.startsWith('not running') === true
+          : run.statementAfter?.startsWith('still running') === true,
         detail: `${run.status} ${run.error ?? ''}, statement ${run.statementAfter}`,
       });
     }
   }
   if (latency) {
     for (const group of latency.groups) {
-      checks.push({ id: `latency-${group.id}`, description: `detection latency, ${group.label}: every execution succeeded`, pass: group.failures === 0, detail: `${group.samples.length} ok, ${group.failures} failed` });
+      checks.push({
+        id: `latency-${group.id}`,
+        description: `detection latency, ${group.label}: every execution succeeded`,
+        pass: group.failures === 0,
+        detail: `${group.samples.length} ok, ${group.failures} failed`,
+      });
     }
   }
   if (generator) {
@@ -141,7 +173,8 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
           `${formatMs(row1000.inProcess.primedMs)} with the generator's modules loaded (first generate of that size), ${formatMs(row1000.inProcess.warmMedianMs)} warm; ` +
           `${formatMs(row1000.inProcess.firstMs)} as the first generate of a fresh process`,
         pass: row1000.inProcess.primedMs < 1000,
-        note: row1000.inProcess.firstMs >= 1000 ? 'a fresh process also pays module loading and JIT warm-up' : undefined,
+        note:
+          row1000.inProcess.firstMs >= 1000 ? 'a fresh process also pays module loading and JIT warm-up' : undefined,
       });
     }
     const cold = generator.rows[0];
@@ -167,14 +200,29 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
       note: `judged linear when the cost of an added step grows less than 1.5× from the 100→1,000 segment to the last: ${growth.toFixed(2)}× (see Findings)`,
     });
     for (const row of generator.rows) {
-      if (row.cli) checks.push({ id: `cli-exit-${row.steps}`, description: `CLI generate of ${row.steps} steps exits 0`, pass: row.cli.exitCode === 0 });
+      if (row.cli)
+        checks.push({
+          id: `cli-exit-${row.steps}`,
+          description: `CLI generate of ${row.steps} steps exits 0`,
+          pass: row.cli.exitCode === 0,
+        });
     }
   }
   if (stack) {
-    targets.push({ id: 'stack-startup', target: 'local stack starts under 15 s', measured: formatMs(stack.startupMs), pass: stack.startupMs < 15_000 });
+    targets.push({
+      id: 'stack-startup',
+      target: 'local stack starts under 15 s',
+      measured: formatMs(stack.startupMs),
+      pass: stack.startupMs < 15_000,
+    });
   }
   if (runtime) {
-    targets.push({ id: 'bundle-size', target: 'runtime bundle under 1 MiB', measured: `${formatBytes(runtime.bundleBytes)} (${formatBytes(runtime.bundleGzipBytes)} gzip)`, pass: runtime.bundleBytes < 1024 * 1024 });
+    targets.push({
+      id: 'bundle-size',
+      target: 'runtime bundle under 1 MiB',
+      measured: `${formatBytes(runtime.bundleBytes)} (${formatBytes(runtime.bundleGzipBytes)} gzip)`,
+      pass: runtime.bundleBytes < 1024 * 1024,
+    });
     targets.push({
       id: 'bundle-import',
       target: 'runtime import under 200 ms',
@@ -199,19 +247,29 @@ export function judge(results: Omit<BenchResults, 'targets' | 'checks'>): { targ
 /** Issue 13: long polling against its targets (transitions, events, detection latency). */
 function longPollTargets(cost: CostResults, latency: LatencyResults | undefined): Target[] {
   const targets: Target[] = [];
-  const short = [simulated(cost, 'long-poll', 10), cost.runs.find((run) => run.design === 'long-poll' && run.timing === 'real')].filter((run): run is CostRun => run !== undefined);
+  const short = [
+    simulated(cost, 'long-poll', 10),
+    cost.runs.find((run) => run.design === 'long-poll' && run.timing === 'real'),
+  ].filter((run): run is CostRun => run !== undefined);
   if (short.length > 0) {
     const worst = Math.max(...short.map((run) => run.stateTransitions));
     targets.push({
       id: 'long-poll-short',
       target: 'longPoll 30s: a statement that ends within the long-poll wait costs at most 4 state transitions',
-      measured: short.map((run) => `${run.stateTransitions} (${formatSeconds(run.durationSeconds ?? 0)}, ${run.timing})`).join(', '),
+      measured: short
+        .map((run) => `${run.stateTransitions} (${formatSeconds(run.durationSeconds ?? 0)}, ${run.timing})`)
+        .join(', '),
       pass: worst <= 4 && short.every((run) => run.status === 'SUCCEEDED'),
     });
   }
   const hour = simulated(cost, 'long-poll', 3600);
   if (hour) {
-    targets.push({ id: 'long-poll-1h', target: 'longPoll 30s: ≤ 300 state transitions for a 1 h statement', measured: `${hour.stateTransitions} (${hour.polls + 1} Data API calls)`, pass: hour.stateTransitions <= 300 && hour.status === 'SUCCEEDED' });
+    targets.push({
+      id: 'long-poll-1h',
+      target: 'longPoll 30s: ≤ 300 state transitions for a 1 h statement',
+      measured: `${hour.stateTransitions} (${hour.polls + 1} Data API calls)`,
+      pass: hour.stateTransitions <= 300 && hour.status === 'SUCCEEDED',
+    });
   }
   const day = simulated(cost, 'long-poll', 86_400);
   if (day) {
@@ -223,9 +281,16 @@ function longPollTargets(cost: CostResults, latency: LatencyResults | undefined)
     });
   }
   const real = latency?.groups.find((group) => group.id === 'long-poll');
-  const simulatedRuns = cost.runs.filter((run) => run.design === 'long-poll' && run.timing === 'simulated' && run.detectionMs !== undefined && (run.durationSeconds ?? 0) <= 3600);
+  const simulatedRuns = cost.runs.filter(
+    (run) =>
+      run.design === 'long-poll' &&
+      run.timing === 'simulated' &&
+      run.detectionMs !== undefined &&
+      (run.durationSeconds ?? 0) <= 3600,
+  );
   if (real || simulatedRuns.length > 0) {
-    const worstSimulated = simulatedRuns.length > 0 ? Math.max(...simulatedRuns.map((run) => run.detectionMs ?? 0)) : undefined;
+    const worstSimulated =
+      simulatedRuns.length > 0 ? Math.max(...simulatedRuns.map((run) => run.detectionMs ?? 0)) : undefined;
     targets.push({
       id: 'long-poll-latency',
       target: 'longPoll 30s: detection latency p95 under 1 s for statements up to 1 h',
@@ -233,7 +298,9 @@ function longPollTargets(cost: CostResults, latency: LatencyResults | undefined)
         `${real ? `real waits (${real.lengthSeconds[0]}–${real.lengthSeconds[1]} s, n=${real.measured.n}): median ${formatMs(real.measured.median)}, p95 ${formatMs(real.measured.p95)}, max ${formatMs(real.measured.max)}` : ''}` +
         `${real && worstSimulated !== undefined ? '; ' : ''}` +
         `${worstSimulated !== undefined ? `simulated time (${simulatedRuns.map((run) => formatSeconds(run.durationSeconds ?? 0)).join(', ')}): at most ${formatMs(worstSimulated)}` : ''}`,
-      pass: (real === undefined || (real.measured.p95 < 1000 && real.failures === 0)) && (worstSimulated === undefined || worstSimulated < 1000),
+      pass:
+        (real === undefined || (real.measured.p95 < 1000 && real.failures === 0)) &&
+        (worstSimulated === undefined || worstSimulated < 1000),
     });
   }
   return targets;
@@ -242,14 +309,19 @@ function longPollTargets(cost: CostResults, latency: LatencyResults | undefined)
 /** Data API calls one statement costs per hour of its length (submit + DescribeStatement; callback designs: the submit). */
 function callsTable(cost: CostResults): string[] {
   const designs: DesignId[] = ['poll', 'long-poll', 'callback', 'a', 'b'];
-  const lines = ['| design | 1 h statement: calls | per statement-hour | 24 h statement: calls | per statement-hour |', '|---|--:|--:|--:|--:|'];
+  const lines = [
+    '| design | 1 h statement: calls | per statement-hour | 24 h statement: calls | per statement-hour |',
+    '|---|--:|--:|--:|--:|',
+  ];
   for (const design of designs) {
     const cells = [3600, 86_400].map((seconds) => {
       const run = simulated(cost, design, seconds);
       if (!run) return ['–', '–'];
       const calls = run.crossedLimit && run.projected ? undefined : run.polls + 1;
       const perHour = calls === undefined ? 0 : calls / (seconds / 3600);
-      return calls === undefined ? ['(stopped at the quota)', '–'] : [formatInt(calls), perHour < 1 ? perHour.toFixed(2) : perHour.toFixed(1)];
+      return calls === undefined
+        ? ['(stopped at the quota)', '–']
+        : [formatInt(calls), perHour < 1 ? perHour.toFixed(2) : perHour.toFixed(1)];
     });
     lines.push(`| ${DESIGNS[design].label} | ${cells.flat().join(' | ')} |`);
   }
@@ -294,7 +366,10 @@ function costTable(cost: CostResults): string[] {
 }
 
 function ratioTable(cost: CostResults): string[] {
-  const lines = ['| statement | (a) ÷ ours-poll transitions | (a) ÷ ours-poll events | ours-poll ÷ ours-callback transitions |', '|---|--:|--:|--:|'];
+  const lines = [
+    '| statement | (a) ÷ ours-poll transitions | (a) ÷ ours-poll events | ours-poll ÷ ours-callback transitions |',
+    '|---|--:|--:|--:|',
+  ];
   for (const durationSeconds of cost.durations) {
     const poll = simulated(cost, 'poll', durationSeconds);
     const a = simulated(cost, 'a', durationSeconds);
@@ -311,12 +386,17 @@ function ratioTable(cost: CostResults): string[] {
 }
 
 function runawayTable(cost: CostResults): string[] {
-  const lines = ['| design | outcome | state transitions | history events | statement afterwards |', '|---|---|--:|--:|---|'];
+  const lines = [
+    '| design | outcome | state transitions | history events | statement afterwards |',
+    '|---|---|--:|--:|---|',
+  ];
   for (const run of cost.runs.filter((candidate) => candidate.scenario === 'never-ends')) {
     const outcome = run.crossedLimit
       ? `loops; crossed ${formatInt(HISTORY_EVENT_LIMIT)} events at ${(run.crossedLimit.atSimulatedSeconds / 3600).toFixed(2)} h (the execution fails there)`
       : `${run.status} ${run.error ?? ''}`;
-    lines.push(`| ${DESIGNS[run.design].label} | ${outcome} | ${formatInt(run.stateTransitions)} | ${formatInt(run.historyEvents)} | ${run.statementAfter ?? ''} |`);
+    lines.push(
+      `| ${DESIGNS[run.design].label} | ${outcome} | ${formatInt(run.stateTransitions)} | ${formatInt(run.historyEvents)} | ${run.statementAfter ?? ''} |`,
+    );
   }
   lines.push(
     `| ${DESIGNS.b.label} | (not run) no TimeoutSeconds: the Task waits until the Data API ends the statement at its 24 h limit, whose failure event then fails the Task | 1 | 5 while waiting | running for 24 h |`,
@@ -339,17 +419,23 @@ export function renderReport(results: BenchResults): string {
   if (meta.quick) out.push('> Quick variant: fewer sizes, samples and repetitions than `npm run bench`.', '');
 
   out.push('## Targets', '', '| target | measured | result |', '|---|---|:-:|');
-  for (const target of targets) out.push(`| ${target.target} | ${target.measured}${target.note ? ` (${target.note})` : ''} | ${yes(target.pass)} |`);
+  for (const target of targets)
+    out.push(
+      `| ${target.target} | ${target.measured}${target.note ? ` (${target.note})` : ''} | ${yes(target.pass)} |`,
+    );
   out.push('');
   out.push(
     `Benchmark self-checks: ${checks.length - failedChecks.length} of ${checks.length} hold` +
-      (failedChecks.length > 0 ? `; failing: ${failedChecks.map((check) => `${check.description}${check.detail ? ` (${check.detail})` : ''}`).join('; ')}` : ' (every count equals the cost model, simulated and real-time runs agree, schedules match).'),
+      (failedChecks.length > 0
+        ? `; failing: ${failedChecks.map((check) => `${check.description}${check.detail ? ` (${check.detail})` : ''}`).join('; ')}`
+        : ' (every count equals the cost model, simulated and real-time runs agree, schedules match).'),
     '',
   );
   const missed = targets.filter((target) => target.pass === false);
   if (missed.length > 0) {
     out.push('### Missed targets', '');
-    for (const target of missed) out.push(`- **${target.target}**: ${target.measured}. ${MISSED_NOTES[target.id] ?? ''}`);
+    for (const target of missed)
+      out.push(`- **${target.target}**: ${target.measured}. ${MISSED_NOTES[target.id] ?? ''}`);
     out.push('');
   }
 
@@ -396,13 +482,21 @@ export function renderReport(results: BenchResults): string {
       '',
     );
     out.push('### A statement that never ends', '');
-    out.push('Budget 1 h (our defaults; the heartbeat variant of (b) uses `HeartbeatSeconds: 3600`); callback Task timeouts (and the machine\'s TimeoutSeconds) compressed 720×: 1 h → 5 s.', '');
+    out.push(
+      "Budget 1 h (our defaults; the heartbeat variant of (b) uses `HeartbeatSeconds: 3600`); callback Task timeouts (and the machine's TimeoutSeconds) compressed 720×: 1 h → 5 s.",
+      '',
+    );
     out.push(...runawayTable(cost), '');
     out.push('### Real-time check', '');
-    out.push(`A ${cost.realAgreement[0]?.seconds ?? ''} s statement run with real waits (no compression, real statement time) counts exactly as the simulated run of the same length:`, '');
+    out.push(
+      `A ${cost.realAgreement[0]?.seconds ?? ''} s statement run with real waits (no compression, real statement time) counts exactly as the simulated run of the same length:`,
+      '',
+    );
     out.push('| design | real: transitions / events | simulated: transitions / events | equal |', '|---|--:|--:|:-:|');
     for (const check of cost.realAgreement) {
-      out.push(`| ${DESIGNS[check.design].label} | ${check.real.stateTransitions} / ${check.real.historyEvents} | ${check.simulated.stateTransitions} / ${check.simulated.historyEvents} | ${check.equal ? 'yes' : '**no**'} |`);
+      out.push(
+        `| ${DESIGNS[check.design].label} | ${check.real.stateTransitions} / ${check.real.historyEvents} | ${check.simulated.stateTransitions} / ${check.simulated.historyEvents} | ${check.equal ? 'yes' : '**no**'} |`,
+      );
     }
     out.push('');
   }
@@ -415,7 +509,10 @@ export function renderReport(results: BenchResults): string {
         `Up to ${latency.concurrentStatements} statements of log-uniform random length ran concurrently, started over the first seconds (the long-polling group after the others); ${latency.wallSeconds.toFixed(0)} s wall.`,
       '',
     );
-    out.push('| design | statement length | n | median | p95 | max | schedule alone: median / p95 | real-time equivalent: median / p95 |', '|---|---|--:|--:|--:|--:|--:|--:|');
+    out.push(
+      '| design | statement length | n | median | p95 | max | schedule alone: median / p95 | real-time equivalent: median / p95 |',
+      '|---|---|--:|--:|--:|--:|--:|--:|',
+    );
     for (const group of latency.groups) {
       out.push(
         `| ${group.label} | ${group.lengthSeconds[0]}–${group.lengthSeconds[1]} s${group.scale !== 1 ? ` (= ${group.lengthSeconds[0] * group.scale}–${group.lengthSeconds[1] * group.scale} s real)` : ''} | ${group.measured.n} | ${formatMs(group.measured.median)} | ${formatMs(group.measured.p95)} | ${formatMs(group.measured.max)} | ` +
@@ -462,8 +559,14 @@ export function renderReport(results: BenchResults): string {
         `CLI \`--version\` (process start and bundle load only): ${formatMs(generator.cliVersionMs)}.`,
       '',
     );
-    out.push('Definition bytes per step by kind, and the largest pipeline of that kind whose definition stays under Step Functions\' 1 MiB (1,048,576 bytes; searched):', '');
-    out.push('| step kind | bytes/step | states/step | fixed bytes | largest under 1 MiB (as generated, 2-space JSON) | … if minified |', '|---|--:|--:|--:|--:|--:|');
+    out.push(
+      "Definition bytes per step by kind, and the largest pipeline of that kind whose definition stays under Step Functions' 1 MiB (1,048,576 bytes; searched):",
+      '',
+    );
+    out.push(
+      '| step kind | bytes/step | states/step | fixed bytes | largest under 1 MiB (as generated, 2-space JSON) | … if minified |',
+      '|---|--:|--:|--:|--:|--:|',
+    );
     for (const kind of generator.kinds) {
       out.push(
         `| ${kind.kind} | ${kind.bytesPerStep.toFixed(0)} | ${kind.statesPerStep} | ${kind.overheadBytes.toFixed(0)} | **${formatInt(kind.largestUnderLimit)} steps** | ${formatInt(kind.largestUnderLimitMinified)} steps |`,
@@ -490,14 +593,28 @@ export function renderReport(results: BenchResults): string {
         `Cold import in a fresh process (median of ${runtime.importMs.runs}): ${formatMs(runtime.importMs.wall.median)} wall (p95 ${formatMs(runtime.importMs.wall.p95)}), ${formatMs(runtime.importMs.cpu.median)} CPU.`,
       '',
     );
-    out.push('Invocations per second, the handler in-process against the local stack (each one makes real SDK calls to the local Data API / DynamoDB):', '');
-    out.push('| action | concurrency | invocations | per second | p50 | p99 | errors |', '|---|--:|--:|--:|--:|--:|--:|');
+    out.push(
+      'Invocations per second, the handler in-process against the local stack (each one makes real SDK calls to the local Data API / DynamoDB):',
+      '',
+    );
+    out.push(
+      '| action | concurrency | invocations | per second | p50 | p99 | errors |',
+      '|---|--:|--:|--:|--:|--:|--:|',
+    );
     for (const row of runtime.throughput) {
-      out.push(`| ${row.action} | ${row.concurrency} | ${formatInt(row.invocations)} | ${row.perSecond.toFixed(0)} | ${formatMs(row.latency.median)} | ${formatMs(row.latency.p99)} | ${row.errors} |`);
+      out.push(
+        `| ${row.action} | ${row.concurrency} | ${formatInt(row.invocations)} | ${row.perSecond.toFixed(0)} | ${formatMs(row.latency.median)} | ${formatMs(row.latency.p99)} | ${row.errors} |`,
+      );
     }
     out.push('');
-    out.push('Singleton storms: contenders at once on one SQL text (one lock key) while the winner\'s statement is held running:', '');
-    out.push('| storm | contenders | winners | ConcurrentExecution | other errors | lock latency p50 | p99 | max | wall |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+    out.push(
+      "Singleton storms: contenders at once on one SQL text (one lock key) while the winner's statement is held running:",
+      '',
+    );
+    out.push(
+      '| storm | contenders | winners | ConcurrentExecution | other errors | lock latency p50 | p99 | max | wall |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    );
     for (const [label, storm] of [
       ['runtime `executeSingletonStatement` invocations', runtime.storm],
       ['poll-mode singleton step, concurrent executions', runtime.pollStorm],
@@ -550,14 +667,14 @@ export function findings(results: BenchResults): string[] {
       notes.push(
         `**The Backoff/LastWait Pass is a quarter of poll mode's cost** (${polls - 1} of ${hour.stateTransitions} transitions for 1 h): it only advances the schedule and the remaining budget, ` +
           'which ASL cannot do in a Wait, Task (ResultSelector sees only the task result; an SDK Parameters block is the API input) or Choice. Removing it would need the budget counted ' +
-          'another way (DescribeStatement\'s `Duration`, which the contract rules out: the budget is the seconds waited, never a clock) — left as is.',
+          "another way (DescribeStatement's `Duration`, which the contract rules out: the budget is the seconds waited, never a clock) — left as is.",
       );
     }
     const callbackHour = simulated(cost, 'callback', 3600);
     if (hour && callbackHour) {
       notes.push(
         `**Callback mode is ${(hour.stateTransitions / callbackHour.stateTransitions).toFixed(0)}× cheaper in transitions for a 1 h statement** but adds per statement two Lambda invocations (submit, completion event) and an EventBridge rule, ` +
-          'not counted in the dollars above; at Lambda\'s list prices (about $0.0000004 per short invocation) that is far below one transition ($0.000025).',
+          "not counted in the dollars above; at Lambda's list prices (about $0.0000004 per short invocation) that is far below one transition ($0.000025).",
       );
     }
   }
@@ -569,7 +686,7 @@ export function findings(results: BenchResults): string[] {
       notes.push(
         `**Step Functions' 1 MiB definition limit, not generation speed, caps pipeline size**: ${formatInt(plain.largestUnderLimit)} plain steps (${formatInt(singleton.largestUnderLimit)} singleton steps) ` +
           `fit in one definition as generated; a ${formatInt(largest.steps)}-step pipeline generates in ${formatMs(largest.inProcess.warmMedianMs)} but is ${formatBytes(largest.aslBytes)}. ` +
-          `Minifying the committed JSON would fit ${(((plain.largestUnderLimitMinified / plain.largestUnderLimit) - 1) * 100).toFixed(0)} % more; ASL has no shared Retry policy to factor out; beyond that, nested state machines (states:startExecution.sync) per group of steps, ` +
+          `Minifying the committed JSON would fit ${((plain.largestUnderLimitMinified / plain.largestUnderLimit - 1) * 100).toFixed(0)} % more; ASL has no shared Retry policy to factor out; beyond that, nested state machines (states:startExecution.sync) per group of steps, ` +
           'or a data-driven Map over a step table, would lift the cap. `generate` refuses such pipelines unless `--allow-over-budget`.',
       );
     }
@@ -603,15 +720,24 @@ export function findings(results: BenchResults): string[] {
 
 /** Why a target can be missed and what would close it (shown only for a missed target). */
 const MISSED_NOTES: Record<string, string> = {
-  'generate-1000': 'Profile load vs compile in the table above: a large share in load points at per-node work in schema validation or YAML position mapping; in compile, at repeated lookups over all states.',
-  'cli-cold-start': 'Cold start is Node start-up plus loading dist/cli.mjs (prebuilt at pack time, minified, light dependencies bundled); a load average above the core count inflates it.',
-  'cold-generate': 'Measured under a load average far above the core count, which stretches a longer process more than the floor; see the best-of figures in the Package section.',
-  'cold-validate': 'Measured under a load average far above the core count, which stretches a longer process more than the floor; see the best-of figures in the Package section.',
-  'cold-check': 'Measured under a load average far above the core count, which stretches a longer process more than the floor; see the best-of figures in the Package section.',
-  'bundle-import': 'The SDK clients dominate the bundle; lazy-creating the clients on first use or a smaller HTTP handler would close it.',
-  'callback-events': 'A callback step should be one Task; extra states on the success path (results, records) would show here.',
-  'poll-1h-transitions': 'Each poll costs 4 transitions (Wait, Describe, Status, Backoff); see the method notes for how to cut it to 3.',
-  'generate-linear': 'Super-linear growth means some pass is quadratic in the number of states (e.g. searching all states per state).',
+  'generate-1000':
+    'Profile load vs compile in the table above: a large share in load points at per-node work in schema validation or YAML position mapping; in compile, at repeated lookups over all states.',
+  'cli-cold-start':
+    'Cold start is Node start-up plus loading dist/cli.mjs (prebuilt at pack time, minified, light dependencies bundled); a load average above the core count inflates it.',
+  'cold-generate':
+    'Measured under a load average far above the core count, which stretches a longer process more than the floor; see the best-of figures in the Package section.',
+  'cold-validate':
+    'Measured under a load average far above the core count, which stretches a longer process more than the floor; see the best-of figures in the Package section.',
+  'cold-check':
+    'Measured under a load average far above the core count, which stretches a longer process more than the floor; see the best-of figures in the Package section.',
+  'bundle-import':
+    'The SDK clients dominate the bundle; lazy-creating the clients on first use or a smaller HTTP handler would close it.',
+  'callback-events':
+    'A callback step should be one Task; extra states on the success path (results, records) would show here.',
+  'poll-1h-transitions':
+    'Each poll costs 4 transitions (Wait, Describe, Status, Backoff); see the method notes for how to cut it to 3.',
+  'generate-linear':
+    'Super-linear growth means some pass is quadratic in the number of states (e.g. searching all states per state).',
 };
 
 const METHOD_NOTES = [
@@ -621,18 +747,18 @@ const METHOD_NOTES = [
     'every state entered is a transition (retries again), a Task is entered/scheduled/started(/submitted)/succeeded/exited, a Wait or Choice or Pass entered/exited. ' +
     'Every measured count is checked against a closed-form model (`bench/lib/model.ts`: ours-poll 4n + 1 transitions and 11n + 7 events for n polls; (a) 3n + 2 and 9n + 9; callback 1 and 8).',
   '- **Simulated time (poll designs).** A statement is `select pg_advisory_xact_lock(k)` while the benchmark holds lock k. Waits take no real time; each execution has a virtual clock: the seconds of the Wait states ' +
-    'it entered, read from the engine\'s events (Seconds, or SecondsPath evaluated on the state input). A middleware on the Data API client holds the n-th DescribeStatement until the clock has seen ' +
-    'the n-th Wait and, if those waits reach the statement\'s duration, releases the lock and lets the call through only once the Data API reports FINISHED. So each Describe sees what the real service would at that simulated time, ' +
+    "it entered, read from the engine's events (Seconds, or SecondsPath evaluated on the state input). A middleware on the Data API client holds the n-th DescribeStatement until the clock has seen " +
+    "the n-th Wait and, if those waits reach the statement's duration, releases the lock and lets the call through only once the Data API reports FINISHED. So each Describe sees what the real service would at that simulated time, " +
     'and the counts are exactly the real ones; the waits the machine performed are also compared with `pollWaits()`.',
-  '- **Callback designs** have no Wait: their statements are released after duration × 10 µs of real time (24 h → 0.86 s); a waiting Task\'s history does not depend on how long it waits. ' +
+  "- **Callback designs** have no Wait: their statements are released after duration × 10 µs of real time (24 h → 0.86 s); a waiting Task's history does not depend on how long it waits. " +
     'The runtime is the built bundle registered as the Lambda function; completion events reach it as from an EventBridge rule.',
   '- **Real-time check.** One statement per design (12 s; 4 s in the quick variant) with real waits and a real statement time, compared with the simulated run of the same length.',
   `- **The 25,000-event quota.** Runs are stopped at the ${formatInt(HISTORY_EVENT_LIMIT)}th event (Step Functions fails the execution there); the simulated time at that event is reported, and the whole run's cost is projected from the model.`,
   '- **Baselines** (`test/bench/baselines/`) are plain ASL written from the public descriptions: (a) the usual Data API sample loop (ExecuteStatement, Wait 10 s, DescribeStatement, Choice on FINISHED/FAILED, else loop); ' +
-    '(b) the seed function\'s documented usage: one `lambda:invoke.waitForTaskToken` Task with the `executeStatement` payload (`sqlStatement`, `taskToken`, `executionArn`), no timeout; ' +
-    'and (b) with the heartbeat catch its documentation suggests (cancelStatement LATEST). The seed\'s Lambda is played by our runtime, which implements its event API.',
+    "(b) the seed function's documented usage: one `lambda:invoke.waitForTaskToken` Task with the `executeStatement` payload (`sqlStatement`, `taskToken`, `executionArn`), no timeout; " +
+    "and (b) with the heartbeat catch its documentation suggests (cancelStatement LATEST). The seed's Lambda is played by our runtime, which implements its event API.",
   '- **Choices where the issue was silent.** Our poll runs use the spec defaults with budget 1 h (24 h for the 24 h statement, the Data API maximum); a 1 h statement within a 1 h budget ends exactly on the budget, which the machine treats as FINISHED. ' +
-    'Dollars count state transitions only: callback mode also pays 2 Lambda invocations per statement (submit, completion) and poll mode\'s Data API calls are not billed separately. ' +
+    "Dollars count state transitions only: callback mode also pays 2 Lambda invocations per statement (submit, completion) and poll mode's Data API calls are not billed separately. " +
     'Generator scale uses uniform plain steps; other step kinds are covered by the bytes-per-step table. Peak memory is max RSS. Latency uses 1:5 scaled waits to keep the run short, plus an unscaled sample in the full run.',
   '- **Noise.** 2 cores shared with whatever else runs; timings are medians; the load average is in the header.',
 ];

@@ -13,7 +13,11 @@ const outdir = join(root, 'node_modules', '.cache', 'sfn-redshift-bench');
 
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'bench/main.ts', 'generate-child': 'bench/generate-child.ts', 'validation-scale': 'bench/validation-scale.ts' },
+  entryPoints: {
+    main: 'bench/main.ts',
+    'generate-child': 'bench/generate-child.ts',
+    'validation-scale': 'bench/validation-scale.ts',
+  },
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -14,9 +14,12 @@ const HEAD = 'version: 1\npipeline: hostile\ntarget: { cluster: a, database: d }
 
 /** A spec of `size` units of one kind of hostility. */
 const KINDS = {
-  'unknown keys': (size: number) => `${HEAD}steps:\n  - id: s\n    sql: select 1\n${Array.from({ length: size }, (_, index) => `junk_${index}: ${index}\n`).join('')}`,
-  'steps with errors': (size: number) => `${HEAD}steps:\n${Array.from({ length: size }, (_, index) => `  - id: s${index}\n    sql: select :p\n    timeout: soon\n`).join('')}`,
-  'valid steps': (size: number) => `${HEAD}steps:\n${Array.from({ length: size }, (_, index) => `  - id: s${index}\n    sql: "select ${index} as n"\n`).join('')}`,
+  'unknown keys': (size: number) =>
+    `${HEAD}steps:\n  - id: s\n    sql: select 1\n${Array.from({ length: size }, (_, index) => `junk_${index}: ${index}\n`).join('')}`,
+  'steps with errors': (size: number) =>
+    `${HEAD}steps:\n${Array.from({ length: size }, (_, index) => `  - id: s${index}\n    sql: select :p\n    timeout: soon\n`).join('')}`,
+  'valid steps': (size: number) =>
+    `${HEAD}steps:\n${Array.from({ length: size }, (_, index) => `  - id: s${index}\n    sql: "select ${index} as n"\n`).join('')}`,
   'one long sql (KiB)': (size: number) => `${HEAD}steps:\n  - id: s\n    sql: "select '${'x'.repeat(size * 1024)}'"\n`,
 } as const;
 type Kind = keyof typeof KINDS;
@@ -28,7 +31,15 @@ const SIZES: Record<Kind, number[]> = {
   'one long sql (KiB)': [640, 2_560, 10_240],
 };
 
-type Measure = { kind: Kind; size: number; specBytes: number; ms: number; cpuMs: number; peakRssMb: number; errors: number };
+type Measure = {
+  kind: Kind;
+  size: number;
+  specBytes: number;
+  ms: number;
+  cpuMs: number;
+  peakRssMb: number;
+  errors: number;
+};
 
 function child(kind: Kind, size: number): Measure {
   const text = KINDS[kind](size);
@@ -38,12 +49,23 @@ function child(kind: Kind, size: number): Measure {
   const cpu = process.cpuUsage(cpuBefore);
   const ms = performance.now() - started;
   // CPU time, not wall time, is judged: a loaded machine (other processes) stretches the latter.
-  return { kind, size, specBytes: Buffer.byteLength(text), ms, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024, errors: errors.length };
+  return {
+    kind,
+    size,
+    specBytes: Buffer.byteLength(text),
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    errors: errors.length,
+  };
 }
 
 function measure(kind: Kind, size: number): Measure {
   const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, ['--no-warnings', self, '--child', kind, String(size)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--no-warnings', self, '--child', kind, String(size)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out) as Measure;
 }
 
@@ -52,17 +74,29 @@ export function main(root: string): number {
   const findings: string[] = [];
   for (const kind of Object.keys(KINDS) as Kind[]) {
     const measures = SIZES[kind].map((size) => measure(kind, size));
-    for (const row of measures) process.stdout.write(`${kind.padEnd(20)} ${String(row.size).padStart(8)}  ${(row.specBytes / 1e6).toFixed(1).padStart(6)} MB  ${row.ms.toFixed(0).padStart(7)} ms  ${row.cpuMs.toFixed(0).padStart(7)} ms CPU  ${row.peakRssMb.toFixed(0).padStart(5)} MB RSS  ${row.errors} errors\n`);
+    for (const row of measures)
+      process.stdout.write(
+        `${kind.padEnd(20)} ${String(row.size).padStart(8)}  ${(row.specBytes / 1e6).toFixed(1).padStart(6)} MB  ${row.ms.toFixed(0).padStart(7)} ms  ${row.cpuMs.toFixed(0).padStart(7)} ms CPU  ${row.peakRssMb.toFixed(0).padStart(5)} MB RSS  ${row.errors} errors\n`,
+      );
     rows.push(...measures);
     for (let index = 1; index < measures.length; index += 1) {
       const [small, large] = [measures[index - 1] as Measure, measures[index] as Measure];
       const growth = large.size / small.size;
       // Below ~50 ms, start-up noise dominates: judge time only above it.
-      if (large.cpuMs > 50 && large.cpuMs / small.cpuMs > growth * 2) findings.push(`${kind}: ${small.size} → ${large.size} took ${(large.cpuMs / small.cpuMs).toFixed(1)}× the CPU time (input ${growth.toFixed(1)}×)`);
-      if (large.peakRssMb > 200 && large.peakRssMb / small.peakRssMb > growth * 2) findings.push(`${kind}: ${small.size} → ${large.size} took ${(large.peakRssMb / small.peakRssMb).toFixed(1)}× the memory`);
+      if (large.cpuMs > 50 && large.cpuMs / small.cpuMs > growth * 2)
+        findings.push(
+          `${kind}: ${small.size} → ${large.size} took ${(large.cpuMs / small.cpuMs).toFixed(1)}× the CPU time (input ${growth.toFixed(1)}×)`,
+        );
+      if (large.peakRssMb > 200 && large.peakRssMb / small.peakRssMb > growth * 2)
+        findings.push(
+          `${kind}: ${small.size} → ${large.size} took ${(large.peakRssMb / small.peakRssMb).toFixed(1)}× the memory`,
+        );
     }
   }
-  const table = rows.map((row) => `| ${row.kind} | ${row.size.toLocaleString('en-US')} | ${(row.specBytes / 1e6).toFixed(2)} | ${row.ms.toFixed(0)} | ${row.cpuMs.toFixed(0)} | ${row.peakRssMb.toFixed(0)} | ${row.errors} |`);
+  const table = rows.map(
+    (row) =>
+      `| ${row.kind} | ${row.size.toLocaleString('en-US')} | ${(row.specBytes / 1e6).toFixed(2)} | ${row.ms.toFixed(0)} | ${row.cpuMs.toFixed(0)} | ${row.peakRssMb.toFixed(0)} | ${row.errors} |`,
+  );
   const report = [
     '# Validation of hostile specs: time and memory against size',
     '',
@@ -73,7 +107,9 @@ export function main(root: string): number {
     '|---|---:|---:|---:|---:|---:|---:|',
     ...table,
     '',
-    findings.length === 0 ? 'Growth is linear: quadrupling an input never cost more than 8× the CPU time or memory.' : `NOT LINEAR:\n${findings.map((line) => `- ${line}`).join('\n')}`,
+    findings.length === 0
+      ? 'Growth is linear: quadrupling an input never cost more than 8× the CPU time or memory.'
+      : `NOT LINEAR:\n${findings.map((line) => `- ${line}`).join('\n')}`,
     '',
   ].join('\n');
   writeFileSync(join(root, 'bench', 'VALIDATION.md'), report);

@@ -17,7 +17,15 @@ const manifest = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'))
  * Everything else (yaml, ajv, handlebars, jsonc-parser) is bundled, so that a generate-only install
  * is this package alone.
  */
-const EXTERNAL = [...Object.keys(manifest.peerDependencies ?? {}), '@aws-sdk/*', '@smithy/*', 'asl-validator', 'ts-morph', 'typescript', 'esbuild'];
+const EXTERNAL = [
+  ...Object.keys(manifest.peerDependencies ?? {}),
+  '@aws-sdk/*',
+  '@smithy/*',
+  'asl-validator',
+  'ts-morph',
+  'typescript',
+  'esbuild',
+];
 
 /** esbuild's outputs written each to a temporary file and renamed into place, so a reader never sees half a file. */
 function writeAtomically(outputFiles) {
@@ -35,8 +43,16 @@ function writeAtomically(outputFiles) {
  * handlebars' runtime). Compiling them was most of a cold `validate`, `generate` or `check`.
  */
 const PRECOMPILED = [
-  { module: 'generator/load/schema-validator.ts', from: 'generator/load/schema-validator.ts', render: 'precompiledValidatorModule' },
-  { module: 'generator/emit/precompiled-templates.ts', from: 'generator/emit/templates.ts', render: 'precompiledTemplatesModule' },
+  {
+    module: 'generator/load/schema-validator.ts',
+    from: 'generator/load/schema-validator.ts',
+    render: 'precompiledValidatorModule',
+  },
+  {
+    module: 'generator/emit/precompiled-templates.ts',
+    from: 'generator/emit/templates.ts',
+    render: 'precompiledTemplatesModule',
+  },
 ];
 
 /** Bundles `from` on its own, imports it and returns what its function `render` gives. */
@@ -44,7 +60,16 @@ async function renderWithSources(from, render) {
   const cache = resolve(root, 'node_modules/.cache/sfn-redshift-build');
   mkdirSync(cache, { recursive: true });
   const outfile = resolve(cache, `${render}.${process.pid}.mjs`);
-  await build({ absWorkingDir: root, entryPoints: [resolve(root, from)], outfile, bundle: true, packages: 'external', platform: 'node', format: 'esm', logLevel: 'warning' });
+  await build({
+    absWorkingDir: root,
+    entryPoints: [resolve(root, from)],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'warning',
+  });
   try {
     return (await import(pathToFileURL(outfile).href))[render]();
   } finally {
@@ -57,7 +82,9 @@ const precompiledModules = {
   setup(pluginBuild) {
     pluginBuild.onLoad({ filter: /\.ts$/ }, async (args) => {
       const entry = PRECOMPILED.find((candidate) => resolve(root, candidate.module) === args.path);
-      return entry ? { contents: await renderWithSources(entry.from, entry.render), loader: 'js', resolveDir: dirname(args.path) } : undefined;
+      return entry
+        ? { contents: await renderWithSources(entry.from, entry.render), loader: 'js', resolveDir: dirname(args.path) }
+        : undefined;
     });
   },
 };
@@ -77,10 +104,19 @@ function writeNotices(metafile, outfile) {
   const sections = [...packages.keys()].sort().flatMap((directory) => {
     const manifest = JSON.parse(readFileSync(resolve(root, directory, 'package.json'), 'utf8'));
     const license = readdirSync(resolve(root, directory)).find((name) => /^(licen[cs]e|copying)/i.test(name));
-    const text = license ? readFileSync(resolve(root, directory, license), 'utf8').trim() : `License: ${manifest.license ?? 'see the package'}`;
+    const text = license
+      ? readFileSync(resolve(root, directory, license), 'utf8').trim()
+      : `License: ${manifest.license ?? 'see the package'}`;
     return [`${manifest.name}@${manifest.version}\n${'-'.repeat(72)}\n${text}\n`];
   });
-  writeAtomically([{ path: resolve(root, outfile), contents: Buffer.from(`Third-party software bundled in this file's directory, with its licenses.\n\n${sections.join('\n')}`) }]);
+  writeAtomically([
+    {
+      path: resolve(root, outfile),
+      contents: Buffer.from(
+        `Third-party software bundled in this file's directory, with its licenses.\n\n${sections.join('\n')}`,
+      ),
+    },
+  ]);
 }
 
 export async function buildCli(options = {}) {
@@ -106,7 +142,9 @@ export async function buildCli(options = {}) {
     // ES module builds where packages have them (jsonc-parser's UMD build requires files by computed paths).
     mainFields: ['module', 'main'],
     // Bundled CommonJS packages (handlebars, ajv) call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __sfnRedshiftCreateRequire } from 'node:module'; const require = __sfnRedshiftCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __sfnRedshiftCreateRequire } from 'node:module'; const require = __sfnRedshiftCreateRequire(import.meta.url);",
+    },
     // Minified: a cold start reads and parses the whole file (a third of a `check` was module loading).
     minify: true,
     logLevel: 'warning',

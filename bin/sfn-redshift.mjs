@@ -9,8 +9,14 @@ let cli;
 try {
   cli = await import(bundle.href);
 } catch (error) {
-  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(pathToFileURL(bundle.pathname).pathname)) throw error;
-  process.stderr.write('sfn-redshift: dist/cli.mjs is missing. In a clone of the repository, run `npm run build` first (a published package ships it).\n');
+  if (
+    error?.code !== 'ERR_MODULE_NOT_FOUND' ||
+    !String(error.message).includes(pathToFileURL(bundle.pathname).pathname)
+  )
+    throw error;
+  process.stderr.write(
+    'sfn-redshift: dist/cli.mjs is missing. In a clone of the repository, run `npm run build` first (a published package ships it).\n',
+  );
   process.exit(2);
 }
 await cli.main();

@@ -80,12 +80,16 @@ export async function createStateTable(client: DynamoDBClient, name: string): Pr
   for (;;) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
     if (Table?.TableStatus === 'ACTIVE') break;
-    if (Date.now() > deadline) throw new Error(`table ${name} did not become ACTIVE within 10 s (status ${Table?.TableStatus})`);
+    if (Date.now() > deadline)
+      throw new Error(`table ${name} did not become ACTIVE within 10 s (status ${Table?.TableStatus})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   try {
     await client.send(
-      new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }),
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      }),
     );
   } catch (error) {
     // dynalite answers UnknownOperationException; a real DynamoDB that already has TTL set answers

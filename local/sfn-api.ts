@@ -121,7 +121,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 async function handle(req: IncomingMessage, res: ServerResponse, registry: ExecutionRegistry): Promise<void> {
   const target = req.headers['x-amz-target'];
-  const op = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
+  const op =
+    typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
   const operation = op !== undefined && Object.hasOwn(operations, op) ? operations[op] : undefined;
   if (req.method !== 'POST' || !operation) {
     await readBody(req).catch(() => '');

@@ -10,10 +10,27 @@ import { startPostgres, type PostgresServer } from './postgres.ts';
 import { startRedshiftDataApi, type RedshiftDataApi, type RedshiftStatusChangeEvent } from './redshift-data/index.ts';
 import { createStateTable, startDynamo, type LocalDynamo } from './dynamodb.ts';
 import { createSfnClient, startSfnApi, type LocalSfnApi } from './sfn-api.ts';
-import { Executor, ExecutionRegistry, type ExecuteOptions, type ExecutionResult, type LambdaHandler } from './executor/index.ts';
+import {
+  Executor,
+  ExecutionRegistry,
+  type ExecuteOptions,
+  type ExecutionResult,
+  type LambdaHandler,
+} from './executor/index.ts';
 import { invoke } from './executor/lambda.ts';
-import { LOCAL_CREDENTIALS, LOCAL_MACHINE_ROLE, LOCAL_REGION, LOCAL_RUNTIME_CREDENTIALS, LOCAL_RUNTIME_ROLE } from './executor/aws.ts';
-import { executionStatusChangeEvent, ruleMatches, type ExecutionEventRule, type ExecutionStatusChangeEvent } from './sfn-events.ts';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_MACHINE_ROLE,
+  LOCAL_REGION,
+  LOCAL_RUNTIME_CREDENTIALS,
+  LOCAL_RUNTIME_ROLE,
+} from './executor/aws.ts';
+import {
+  executionStatusChangeEvent,
+  ruleMatches,
+  type ExecutionEventRule,
+  type ExecutionStatusChangeEvent,
+} from './sfn-events.ts';
 
 export type { ExecuteOptions, ExecutionResult, LambdaHandler } from './executor/index.ts';
 export type { RedshiftStatusChangeEvent } from './redshift-data/index.ts';
@@ -67,7 +84,12 @@ export type LocalStack = {
    * machines' role; `runtimeRedshiftData` signs as the runtime Lambda's role. The Data API shows a
    * role only its own statements, as AWS does.
    */
-  clients: { redshiftData: RedshiftDataClient; runtimeRedshiftData: RedshiftDataClient; dynamodb: DynamoDBClient; sfn: SFNClient };
+  clients: {
+    redshiftData: RedshiftDataClient;
+    runtimeRedshiftData: RedshiftDataClient;
+    dynamodb: DynamoDBClient;
+    sfn: SFNClient;
+  };
   /** Waits until every execution event delivered so far has been handled (its target done). */
   drainExecutionEvents(): Promise<void>;
   /** Environment for running the runtime Lambda against this stack (endpoints, credentials, STATE_TABLE). */
@@ -83,11 +105,20 @@ export type LocalStack = {
   stop(): Promise<void>;
 };
 
-export function createRedshiftDataClient(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string } = LOCAL_CREDENTIALS): RedshiftDataClient {
+export function createRedshiftDataClient(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string } = LOCAL_CREDENTIALS,
+): RedshiftDataClient {
   // Long-polled calls (WaitTimeSeconds) hold their connection for up to 30 s: the SDK's default of
   // 50 sockets would queue every other execution's calls behind them, which Step Functions does not.
   const httpAgent = new Agent({ keepAlive: true, maxSockets: 1000 });
-  return new RedshiftDataClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1, requestHandler: { httpAgent } });
+  return new RedshiftDataClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials,
+    maxAttempts: 1,
+    requestHandler: { httpAgent },
+  });
 }
 
 /** The IAM identities of the local account: the state machines' role and the runtime's. */
@@ -118,7 +149,11 @@ async function runSql(databaseUrl: string, sql: string): Promise<void> {
     // PostgreSQL's `position` is a 1-based character offset into the query text.
     const position = Number((error as { position?: string }).position ?? 1);
     const before = sql.slice(0, Math.max(0, position - 1)).split('\n');
-    throw new InitSqlError(error instanceof Error ? error.message : String(error), before.length, (before.at(-1)?.length ?? 0) + 1);
+    throw new InitSqlError(
+      error instanceof Error ? error.message : String(error),
+      before.length,
+      (before.at(-1)?.length ?? 0) + 1,
+    );
   } finally {
     await client.end();
   }
@@ -150,22 +185,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const deliveries: Promise<unknown>[] = [];
     if (options.onRedshiftEvent) deliveries.push(Promise.resolve(options.onRedshiftEvent(event)));
     if (options.redshiftEventTarget !== undefined && executor) {
-      deliveries.push(invoke(executor.functions, options.redshiftEventTarget, event as unknown as Parameters<typeof invoke>[2]));
+      deliveries.push(
+        invoke(executor.functions, options.redshiftEventTarget, event as unknown as Parameters<typeof invoke>[2]),
+      );
     }
     await Promise.all(deliveries);
   };
 
   try {
     const { db, ddb, sfnServer } = await startServers(options, registry, started);
-    const { dataApi, dataClient, runtimeDataClient, sfn } = await startDataApiAndClients(options, db.url, sfnServer.endpoint, deliver, started);
+    const { dataApi, dataClient, runtimeDataClient, sfn } = await startDataApiAndClients(
+      options,
+      db.url,
+      sfnServer.endpoint,
+      deliver,
+      started,
+    );
     await createStateTable(ddb.client, stateTableName);
     if (options.initSql !== undefined && options.initSql.trim() !== '') await runSql(db.url, options.initSql);
 
-    const exec = new Executor({ registry, clients: { redshiftData: dataClient, dynamodb: ddb.client, sfn }, functions: options.functions ?? {} });
+    const exec = new Executor({
+      registry,
+      clients: { redshiftData: dataClient, dynamodb: ddb.client, sfn },
+      functions: options.functions ?? {},
+    });
     executor = exec;
     const runs = new RunTracker();
     const executionEvents = new ExecutionEventDelivery(options, exec, stateTableName, runs);
-    const unsubscribe = registry.onStatusChange((record) => executionEvents.deliver(executionStatusChangeEvent(record)));
+    const unsubscribe = registry.onStatusChange((record) =>
+      executionEvents.deliver(executionStatusChangeEvent(record)),
+    );
     started.push({ name: 'execution-events', stop: unsubscribe });
 
     const endpoints = { redshiftData: dataApi.endpoint, dynamodb: ddb.endpoint, sfn: sfnServer.endpoint };
@@ -193,7 +242,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       stop() {
         runs.stopping ??= (async () => {
-          for (const arn of registry.runningExecutions()) registry.stopExecution(arn, 'States.Aborted', 'the local stack stopped');
+          for (const arn of registry.runningExecutions())
+            registry.stopExecution(arn, 'States.Aborted', 'the local stack stopped');
           await runs.settled();
           await exec.functions.drain();
           await stopAll(started);
@@ -214,7 +264,12 @@ async function startDataApiAndClients(
   sfnEndpoint: string,
   onEvent: (event: RedshiftStatusChangeEvent) => Promise<void>,
   started: Stoppable[],
-): Promise<{ dataApi: RedshiftDataApi; dataClient: RedshiftDataClient; runtimeDataClient: RedshiftDataClient; sfn: SFNClient }> {
+): Promise<{
+  dataApi: RedshiftDataApi;
+  dataClient: RedshiftDataClient;
+  runtimeDataClient: RedshiftDataClient;
+  sfn: SFNClient;
+}> {
   // Stopped in reverse order: the Data API first (it drains event deliveries, which may still
   // call the SFN API through these clients), then the clients, then the servers.
   const sfn = createSfnClient(sfnEndpoint);
@@ -315,7 +370,9 @@ class ExecutionEventDelivery {
       if (!ruleMatches(rule, event)) continue;
       const { target } = rule;
       if ('function' in target) {
-        deliveries.push(invoke(this.executor.functions, target.function, event as unknown as Parameters<typeof invoke>[2]));
+        deliveries.push(
+          invoke(this.executor.functions, target.function, event as unknown as Parameters<typeof invoke>[2]),
+        );
       } else if (!this.runs.stopping) {
         // The rule's StartExecution of the reaper machine, with the event as its input.
         const run = this.executor.execute(target.stateMachine.definition, event, {
@@ -327,7 +384,9 @@ class ExecutionEventDelivery {
       }
     }
     for (const delivery of deliveries) {
-      const tracked = delivery.catch((error: unknown) => console.error(`execution event for ${event.detail.executionArn}: delivery failed:`, error));
+      const tracked = delivery.catch((error: unknown) =>
+        console.error(`execution event for ${event.detail.executionArn}: delivery failed:`, error),
+      );
       this.deliveries.add(tracked);
       void tracked.finally(() => this.deliveries.delete(tracked));
     }

@@ -9,6 +9,9 @@ import { buildCli, buildRuntime } from '../bin/build.mjs';
 const shared = globalThis as { sfnRedshiftTestBuild?: Promise<unknown> };
 
 export default async function setup(): Promise<void> {
-  shared.sfnRedshiftTestBuild ??= Promise.all([(buildCli as () => Promise<unknown>)(), (buildRuntime as () => Promise<unknown>)()]);
+  shared.sfnRedshiftTestBuild ??= Promise.all([
+    (buildCli as () => Promise<unknown>)(),
+    (buildRuntime as () => Promise<unknown>)(),
+  ]);
   await shared.sfnRedshiftTestBuild;
 }

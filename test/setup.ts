@@ -9,6 +9,9 @@ import fc from 'fast-check';
 const seed = process.env.FC_SEED;
 const path = process.env.FC_PATH;
 if (seed !== undefined && seed !== '') {
-  if (!/^-?\d+$/.test(seed)) throw new Error(`FC_SEED must be an integer (the seed in fast-check's failure message), got ${JSON.stringify(seed)}`);
+  if (!/^-?\d+$/.test(seed))
+    throw new Error(
+      `FC_SEED must be an integer (the seed in fast-check's failure message), got ${JSON.stringify(seed)}`,
+    );
   fc.configureGlobal({ ...fc.readConfigureGlobal(), seed: Number(seed), ...(path ? { path } : {}) });
 }

@@ -28,7 +28,11 @@ export const BASELINE_DIRECTORY = join('test', 'bench', 'baselines');
 export const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:sfn-redshift-runtime';
 
 /** The runtime's default target (environment), as a deployed seed function would have. */
-export const RUNTIME_TARGET_ENV = { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev', REDSHIFT_DB_USER: 'etl' } as const;
+export const RUNTIME_TARGET_ENV = {
+  REDSHIFT_CLUSTER_ID: 'analytics',
+  REDSHIFT_DATABASE: 'dev',
+  REDSHIFT_DB_USER: 'etl',
+} as const;
 
 /** `${Name}` values for every machine of the benchmark. */
 export const SUBSTITUTIONS: Readonly<Record<string, string>> = {
@@ -63,7 +67,10 @@ export type OurOptions = {
 
 /** Our one-step pipeline: the statement's SQL takes the advisory-lock key from `$.key`. */
 export function ourSpec(options: OurOptions): string {
-  const defaults = [options.timeout !== undefined ? `timeout: ${options.timeout}` : '', options.poll !== undefined ? `poll: ${options.poll}` : '']
+  const defaults = [
+    options.timeout !== undefined ? `timeout: ${options.timeout}` : '',
+    options.poll !== undefined ? `poll: ${options.poll}` : '',
+  ]
     .filter((part) => part !== '')
     .join(', ');
   return [

@@ -62,7 +62,10 @@ export function fixedLoopWaits(runSeconds: number, intervalSeconds = FIXED_POLL_
  * Events before the loop: ExecutionStarted + Execute (5) = 6; each iteration: WaitStateEntered,
  * WaitStateExited, Describe (5), Choice (2) = 9; only WaitStateEntered comes before the wait ends.
  */
-export function fixedLoopCrossing(limit = HISTORY_EVENT_LIMIT, intervalSeconds = FIXED_POLL_SECONDS): { iteration: number; waitedSeconds: number } {
+export function fixedLoopCrossing(
+  limit = HISTORY_EVENT_LIMIT,
+  intervalSeconds = FIXED_POLL_SECONDS,
+): { iteration: number; waitedSeconds: number } {
   const before = 6;
   const perIteration = 9;
   const iteration = Math.ceil((limit - before) / perIteration);
@@ -76,7 +79,10 @@ export function fixedLoopCrossing(limit = HISTORY_EVENT_LIMIT, intervalSeconds =
  * the Pass 2 between polls), as the number of polls and the simulated seconds waited. Answers where
  * the poll schedule alone would cross the quota; the budget (at most 24 h) ends the loop first.
  */
-export function pollMachineCrossing(poll: PollSchedule, limit = HISTORY_EVENT_LIMIT): { polls: number; waitedSeconds: number } {
+export function pollMachineCrossing(
+  poll: PollSchedule,
+  limit = HISTORY_EVENT_LIMIT,
+): { polls: number; waitedSeconds: number } {
   const polls = Math.ceil((limit - 6) / 11);
   return { polls, waitedSeconds: schedulePrefix(poll, polls).reduce((sum, seconds) => sum + seconds, 0) };
 }

@@ -184,7 +184,10 @@ export class Simulator {
    * same substitutions and timeoutScale as to stack.execute (the executor caches one prepared
    * machine per definition, substitutions and scale; that is the one instrumented).
    */
-  instrument(definition: unknown, options: { substitutions?: Record<string, string>; timeoutScale?: number } = {}): void {
+  instrument(
+    definition: unknown,
+    options: { substitutions?: Record<string, string>; timeoutScale?: number } = {},
+  ): void {
     const prepareOptions: { substitutions: Record<string, string>; timeoutScale?: number } = {
       substitutions: { StateTableName: this.stack.stateTableName, ...options.substitutions },
     };
@@ -271,7 +274,8 @@ export class Simulator {
   }
 
   async stop(): Promise<void> {
-    for (const statement of this.byKey.values()) if (!statement.released) await this.release(statement).catch(() => undefined);
+    for (const statement of this.byKey.values())
+      if (!statement.released) await this.release(statement).catch(() => undefined);
     this.observer.destroy();
     await this.holder.end().catch(() => undefined);
   }
@@ -313,7 +317,8 @@ export class Simulator {
           const statement = this.byStatement.get(input.Id);
           if (statement) {
             statement.describes += 1;
-            if (statement.control === 'virtual' && window !== undefined) capOf.set(context, await this.longPoll(statement, window));
+            if (statement.control === 'virtual' && window !== undefined)
+              capOf.set(context, await this.longPoll(statement, window));
             else if (statement.control === 'virtual') await this.beforeDescribe(statement, statement.describes);
           }
         }

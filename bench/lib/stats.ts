@@ -59,7 +59,9 @@ export function linearFit(points: readonly (readonly [number, number])[]): Linea
  * The slope between consecutive points (sorted by x): Δy/Δx per segment. For a linear process
  * with a constant overhead every segment has about the same slope; a growing slope is super-linear.
  */
-export function marginalSlopes(points: readonly (readonly [number, number])[]): { from: number; to: number; slope: number }[] {
+export function marginalSlopes(
+  points: readonly (readonly [number, number])[],
+): { from: number; to: number; slope: number }[] {
   const sorted = [...points].sort((a, b) => a[0] - b[0]);
   const slopes: { from: number; to: number; slope: number }[] = [];
   for (let index = 1; index < sorted.length; index++) {

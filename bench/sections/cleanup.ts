@@ -2,7 +2,11 @@
 // ABORTED on the local stack, in poll mode (the reaper machine, as the pipeline's role) and in
 // callback mode (the runtime Lambda), one stop at a time and as a burst of simultaneous stops.
 // Runs on a stack of its own, whose cleanup rule routes the execution events as the template does.
-import { DescribeStatementCommand, ListStatementsCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import {
+  DescribeStatementCommand,
+  ListStatementsCommand,
+  type RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { performance } from 'node:perf_hooks';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
@@ -46,7 +50,11 @@ async function again<T>(call: () => Promise<T>): Promise<T> {
 
 async function statementOf(client: RedshiftDataClient, suffix: string): Promise<string> {
   for (;;) {
-    const { Statements = [] } = await again(() => client.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/reaped/sleepy/', Status: 'STARTED', MaxResults: 100 })));
+    const { Statements = [] } = await again(() =>
+      client.send(
+        new ListStatementsCommand({ StatementName: 'sfn-redshift/reaped/sleepy/', Status: 'STARTED', MaxResults: 100 }),
+      ),
+    );
     const found = Statements.find((statement) => statement.StatementName?.endsWith(`/${suffix}`));
     if (found?.Id !== undefined) return found.Id;
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -65,9 +73,15 @@ async function abortedAfter(client: RedshiftDataClient, id: string, since: numbe
 async function stopAndTime(stack: LocalStack, mode: 'poll' | 'callback', name: string): Promise<number> {
   const machineName = `${PREFIX}${mode}`;
   const client = mode === 'poll' ? stack.clients.redshiftData : stack.clients.runtimeRedshiftData;
-  const run = stack.execute(machineOf(mode), {}, { stateMachineName: machineName, name, waitMs: 20, substitutions: { RuntimeFunctionArn: RUNTIME_ARN } });
+  const run = stack.execute(
+    machineOf(mode),
+    {},
+    { stateMachineName: machineName, name, waitMs: 20, substitutions: { RuntimeFunctionArn: RUNTIME_ARN } },
+  );
   const id = await statementOf(client, `${machineName}:${name}`);
-  await stack.clients.sfn.send(new StopExecutionCommand({ executionArn: `${ACCOUNT_EXECUTION}:${machineName}:${name}` }));
+  await stack.clients.sfn.send(
+    new StopExecutionCommand({ executionArn: `${ACCOUNT_EXECUTION}:${machineName}:${name}` }),
+  );
   const stopped = performance.now();
   const latency = await abortedAfter(client, id, stopped);
   await run;
@@ -79,12 +93,24 @@ export async function runCleanup(options: BenchOptions): Promise<CleanupResults>
   const stack = await startLocalStack({
     redshiftEventTarget: RUNTIME_ARN,
     executionEventRules: [
-      { stateMachineNamePrefix: PREFIX, statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'], target: { function: RUNTIME_ARN } },
-      { stateMachineNamePrefix: PREFIX, statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'], target: { stateMachine: { name: 'sfn-redshift-reaper', definition: reaperMachine() } } },
+      {
+        stateMachineNamePrefix: PREFIX,
+        statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+        target: { function: RUNTIME_ARN },
+      },
+      {
+        stateMachineNamePrefix: PREFIX,
+        statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+        target: { stateMachine: { name: 'sfn-redshift-reaper', definition: reaperMachine() } },
+      },
     ],
   });
   try {
-    Object.assign(process.env, stack.lambdaEnvironment, { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev', CLEANUP_STATE_MACHINE_PREFIX: PREFIX });
+    Object.assign(process.env, stack.lambdaEnvironment, {
+      REDSHIFT_CLUSTER_ID: 'analytics',
+      REDSHIFT_DATABASE: 'dev',
+      CLEANUP_STATE_MACHINE_PREFIX: PREFIX,
+    });
     // The runtime from the sources: its SDK clients are created for this stack (the bundle's serve the main one).
     const runtime = (await import('../../runtime/src/index.ts')) as RuntimeModule;
     runtime.setLogSink(() => undefined);
@@ -100,14 +126,29 @@ export async function runCleanup(options: BenchOptions): Promise<CleanupResults>
     const size = options.quick ? 10 : 25;
     const machine = machineOf('poll');
     const names = Array.from({ length: size }, (_, index) => `burst-${index}`);
-    const runs = names.map((name) => stack.execute(machine, {}, { stateMachineName: `${PREFIX}poll`, name, waitMs: 20 }));
-    const ids = await Promise.all(names.map((name) => statementOf(stack.clients.redshiftData, `${PREFIX}poll:${name}`)));
+    const runs = names.map((name) =>
+      stack.execute(machine, {}, { stateMachineName: `${PREFIX}poll`, name, waitMs: 20 }),
+    );
+    const ids = await Promise.all(
+      names.map((name) => statementOf(stack.clients.redshiftData, `${PREFIX}poll:${name}`)),
+    );
     const started = performance.now();
-    await Promise.all(names.map((name) => again(() => stack.clients.sfn.send(new StopExecutionCommand({ executionArn: `${ACCOUNT_EXECUTION}:${PREFIX}poll:${name}` })))));
+    await Promise.all(
+      names.map((name) =>
+        again(() =>
+          stack.clients.sfn.send(
+            new StopExecutionCommand({ executionArn: `${ACCOUNT_EXECUTION}:${PREFIX}poll:${name}` }),
+          ),
+        ),
+      ),
+    );
     const perStatement = await Promise.all(ids.map((id) => abortedAfter(stack.clients.redshiftData, id, started)));
     await Promise.all(runs);
     await stack.drainExecutionEvents();
-    return { single, burst: { size, lastAbortedMs: Math.max(...perStatement), perStatementMs: summarize(perStatement) } };
+    return {
+      single,
+      burst: { size, lastAbortedMs: Math.max(...perStatement), perStatementMs: summarize(perStatement) },
+    };
   } finally {
     await stack.stop();
   }
@@ -118,13 +159,16 @@ export function cleanupSection(results: CleanupResults): string[] {
   return [
     '## Cleanup: StopExecution → statement cancelled',
     '',
-    'Real time from StopExecution\'s answer to DescribeStatement reporting the running statement ABORTED (issue 14), on the local stack: the ' +
-      'execution status change event goes through the cleanup rule to the reaper machine (poll mode, it runs as the machines\' role) and to the ' +
+    "Real time from StopExecution's answer to DescribeStatement reporting the running statement ABORTED (issue 14), on the local stack: the " +
+      "execution status change event goes through the cleanup rule to the reaper machine (poll mode, it runs as the machines' role) and to the " +
       'runtime (callback mode). On AWS, EventBridge delivery and the start of a Lambda invocation or an execution add their own latency, not measured here.',
     '',
     '| mode | n | median | p95 | max |',
     '|---|--:|--:|--:|--:|',
-    ...results.single.map(({ mode, latencyMs }) => `| ${mode === 'poll' ? 'poll (reaper machine)' : 'callback (runtime)'} | ${latencyMs.n} | ${ms(latencyMs.median)} | ${ms(latencyMs.p95)} | ${ms(latencyMs.max)} |`),
+    ...results.single.map(
+      ({ mode, latencyMs }) =>
+        `| ${mode === 'poll' ? 'poll (reaper machine)' : 'callback (runtime)'} | ${latencyMs.n} | ${ms(latencyMs.median)} | ${ms(latencyMs.p95)} | ${ms(latencyMs.max)} |`,
+    ),
     '',
     `A burst of ${results.burst.size} executions stopped at once (poll mode): every statement ABORTED after at most ${ms(results.burst.lastAbortedMs)} ` +
       `(per statement: median ${ms(results.burst.perStatementMs.median)}, p95 ${ms(results.burst.perStatementMs.p95)}).`,

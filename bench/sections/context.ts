@@ -38,7 +38,13 @@ export function executionArnOf(name: string): string {
 }
 
 /** Runs a definition on the stack under a known execution name (so its ARN is known up front). */
-export function execute(ctx: BenchContext, definition: unknown, input: unknown, name: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
+export function execute(
+  ctx: BenchContext,
+  definition: unknown,
+  input: unknown,
+  name: string,
+  options: ExecuteOptions = {},
+): Promise<ExecutionResult> {
   return ctx.stack.execute(definition, input, {
     ...options,
     name,

@@ -4,7 +4,14 @@
 // statement that never ends; and real-time runs that confirm the simulated counts.
 import type { ExecutionResult } from '../../local/stack.ts';
 import { SPEC_DEFAULTS } from '../../generator/load/defaults.ts';
-import { LONG_POLL_SECONDS, LONG_POLL_SPEC, loadBaseline, ourPlan, SUBSTITUTIONS, type DesignId } from '../lib/designs.ts';
+import {
+  LONG_POLL_SECONDS,
+  LONG_POLL_SPEC,
+  loadBaseline,
+  ourPlan,
+  SUBSTITUTIONS,
+  type DesignId,
+} from '../lib/designs.ts';
 import { stateOf, type PipelinePlan } from '../../generator/compile/plan.ts';
 import { LONG_POLL_PAIRS, longPollPlan } from '../../generator/compile/schedule.ts';
 import {
@@ -70,7 +77,10 @@ export type CostResults = {
   durations: number[];
   runs: CostRun[];
   /** Baseline (a): model of the crossing, and our poll schedule's crossing with an unlimited budget. */
-  crossingModel: { fixed: { iteration: number; waitedSeconds: number }; pollUnlimited: { polls: number; waitedSeconds: number } };
+  crossingModel: {
+    fixed: { iteration: number; waitedSeconds: number };
+    pollUnlimited: { polls: number; waitedSeconds: number };
+  };
   /** The long-poll window against its cost, from the cost model (which the long-poll runs are checked against). */
   longPollCurve?: LongPollPoint[];
   /** Real-time runs agree with simulated runs of the same duration. */
@@ -88,12 +98,19 @@ export function longPollCurve(): LongPollPoint[] {
   return LONG_POLL_CURVE_SECONDS.map((longPollSeconds) => {
     const hour = longPollRun(longPollPlan(longPollSeconds, 3600, true), 3600);
     const day = longPollRun(longPollPlan(longPollSeconds, 86_400, true), 86_400);
-    return { longPollSeconds, hour: longPollMachineCounts(hour.describes), hourCalls: hour.describes + 1, day: longPollMachineCounts(day.describes) };
+    return {
+      longPollSeconds,
+      hour: longPollMachineCounts(hour.describes),
+      hourCalls: hour.describes + 1,
+      day: longPollMachineCounts(day.describes),
+    };
   });
 }
 
 function budgetFor(durationSeconds: number | null): number {
-  return durationSeconds !== null && durationSeconds > SPEC_DEFAULTS.timeoutSeconds ? SPEC_DEFAULTS.maxTimeoutSeconds : SPEC_DEFAULTS.timeoutSeconds;
+  return durationSeconds !== null && durationSeconds > SPEC_DEFAULTS.timeoutSeconds
+    ? SPEC_DEFAULTS.maxTimeoutSeconds
+    : SPEC_DEFAULTS.timeoutSeconds;
 }
 
 function ourCompiled(design: 'poll' | 'long-poll' | 'callback', budgetSeconds: number): PipelinePlan {
@@ -102,21 +119,28 @@ function ourCompiled(design: 'poll' | 'long-poll' | 'callback', budgetSeconds: n
   return ourPlan({ mode: design, ...timeout });
 }
 
-const isOurs = (design: DesignId): design is 'poll' | 'long-poll' | 'callback' => design === 'poll' || design === 'long-poll' || design === 'callback';
+const isOurs = (design: DesignId): design is 'poll' | 'long-poll' | 'callback' =>
+  design === 'poll' || design === 'long-poll' || design === 'callback';
 
 /** When the Status Choice that saw the statement's end was left (poll designs; long polling: any Status of the round). */
 function loopExitMs(result: ExecutionResult, plan: PipelinePlan): number | undefined {
   const step = plan.steps[0] as PipelinePlan['steps'][number];
   const roles = LONG_POLL_PAIRS.map(([, status]) => status).filter((role) => step.states[role] !== undefined);
   const exits = new Set(roles.map((role) => stateOf(step, role)));
-  const exit = result.history.filter((event) => event.type === 'ChoiceStateExited' && exits.has(event.stateName ?? '')).at(-1);
+  const exit = result.history
+    .filter((event) => event.type === 'ChoiceStateExited' && exits.has(event.stateName ?? ''))
+    .at(-1);
   return exit === undefined ? undefined : Date.parse(exit.timestamp);
 }
 
 /** The statement id of a callback-mode run: the record's, or (on failure) the Cause. */
 function callbackStatementId(result: ExecutionResult): string | undefined {
   const output = result.output as { steps?: { statement?: { Id?: string } }; Id?: string } | undefined;
-  return output?.steps?.statement?.Id ?? output?.Id ?? (result.cause !== undefined && /^[0-9a-f-]{36}$/.test(result.cause) ? result.cause : undefined);
+  return (
+    output?.steps?.statement?.Id ??
+    output?.Id ??
+    (result.cause !== undefined && /^[0-9a-f-]{36}$/.test(result.cause) ? result.cause : undefined)
+  );
 }
 
 type RunSpec = {
@@ -131,7 +155,10 @@ async function runOne(ctx: BenchContext, spec: RunSpec): Promise<CostRun> {
   const { design, durationSeconds, timing } = spec;
   const poll = design === 'poll' || design === 'long-poll' || design === 'a';
   const control = poll && timing === 'simulated' ? 'virtual' : 'timer';
-  const statement: SimulatedStatement = await ctx.simulator.statement(durationSeconds ?? Number.POSITIVE_INFINITY, control);
+  const statement: SimulatedStatement = await ctx.simulator.statement(
+    durationSeconds ?? Number.POSITIVE_INFINITY,
+    control,
+  );
   const budgetSeconds = budgetFor(durationSeconds);
   const compiled = isOurs(design) ? ourCompiled(design, budgetSeconds) : undefined;
   const definition = isOurs(design) ? compiled?.machine : loadBaseline(ctx.root, design);
@@ -139,7 +166,10 @@ async function runOne(ctx: BenchContext, spec: RunSpec): Promise<CostRun> {
   const name = executionName(`${design}-${durationSeconds ?? 'inf'}-${timing}`);
   const timeoutScale = spec.timeoutScale;
   if (control === 'virtual') {
-    ctx.simulator.instrument(definition, { substitutions: { ...SUBSTITUTIONS }, ...(timeoutScale !== undefined ? { timeoutScale } : {}) });
+    ctx.simulator.instrument(definition, {
+      substitutions: { ...SUBSTITUTIONS },
+      ...(timeoutScale !== undefined ? { timeoutScale } : {}),
+    });
     ctx.simulator.bind(executionArnOf(name), statement);
   }
   if (control === 'timer' && durationSeconds !== null) {
@@ -160,13 +190,19 @@ async function runOne(ctx: BenchContext, spec: RunSpec): Promise<CostRun> {
       if (event.type.endsWith('StateEntered')) entered += 1;
       if (event.type === 'WaitStateEntered') waitsEntered += 1;
       if (event.id === HISTORY_EVENT_LIMIT && !crossed) {
-        crossed = { atSimulatedSeconds: statement.clock.waitedSeconds, stateTransitions: entered, iteration: waitsEntered };
+        crossed = {
+          atSimulatedSeconds: statement.clock.waitedSeconds,
+          stateTransitions: entered,
+          iteration: waitsEntered,
+        };
         controller.abort();
       }
     },
   });
   const realMs = Date.now() - started;
-  const statementId = statement.statementId ?? (design === 'callback' || design.startsWith('b') ? callbackStatementId(result) : undefined);
+  const statementId =
+    statement.statementId ??
+    (design === 'callback' || design.startsWith('b') ? callbackStatementId(result) : undefined);
   const run: CostRun = {
     design,
     scenario: durationSeconds === null ? 'never-ends' : 'finishes',
@@ -181,7 +217,12 @@ async function runOne(ctx: BenchContext, spec: RunSpec): Promise<CostRun> {
   };
   if (isOurs(design)) run.budgetSeconds = budgetSeconds;
   const exitMs = compiled ? loopExitMs(result, compiled) : undefined;
-  if ((design === 'poll' || design === 'long-poll') && exitMs !== undefined && statement.releasedAtMs !== undefined && result.status === 'SUCCEEDED') {
+  if (
+    (design === 'poll' || design === 'long-poll') &&
+    exitMs !== undefined &&
+    statement.releasedAtMs !== undefined &&
+    result.status === 'SUCCEEDED'
+  ) {
     run.detectionMs = exitMs - statement.releasedAtMs;
   }
   if (result.error !== undefined) run.error = result.error;
@@ -223,7 +264,8 @@ async function runOne(ctx: BenchContext, spec: RunSpec): Promise<CostRun> {
   }
   if (expected) {
     run.expected = expected;
-    run.matchesModel = expected.stateTransitions === run.stateTransitions && expected.historyEvents === run.historyEvents;
+    run.matchesModel =
+      expected.stateTransitions === run.stateTransitions && expected.historyEvents === run.historyEvents;
   }
   if (!statement.released) await ctx.simulator.release(statement);
   return run;
@@ -266,20 +308,40 @@ export async function runCost(ctx: BenchContext): Promise<CostResults> {
   );
   for (const run of runaway) {
     runs.push(run);
-    ctx.log(`  cost ${run.design} never ends: ${run.status} ${run.error ?? ''}, ${run.stateTransitions} transitions, ${run.historyEvents} events, statement ${run.statementAfter} [${run.realMs} ms]`);
+    ctx.log(
+      `  cost ${run.design} never ends: ${run.status} ${run.error ?? ''}, ${run.stateTransitions} transitions, ${run.historyEvents} events, statement ${run.statementAfter} [${run.realMs} ms]`,
+    );
   }
 
   // Real-time checks last: simulated runs keep the event loop busy for seconds (24 h of polls),
   // which would delay the real Wait states and timers.
-  const real = await Promise.all(realDesigns.map((design) => runOne(ctx, { design, durationSeconds: realSeconds, timing: 'real' })));
+  const real = await Promise.all(
+    realDesigns.map((design) => runOne(ctx, { design, durationSeconds: realSeconds, timing: 'real' })),
+  );
   runs.push(...real);
   const realAgreement = real.map((run) => {
-    const simulated = runs.find((candidate) => candidate.design === run.design && candidate.timing === 'simulated' && candidate.durationSeconds === realSeconds);
-    const simulatedCounts = simulated ? { stateTransitions: simulated.stateTransitions, historyEvents: simulated.historyEvents } : { stateTransitions: -1, historyEvents: -1 };
+    const simulated = runs.find(
+      (candidate) =>
+        candidate.design === run.design &&
+        candidate.timing === 'simulated' &&
+        candidate.durationSeconds === realSeconds,
+    );
+    const simulatedCounts = simulated
+      ? { stateTransitions: simulated.stateTransitions, historyEvents: simulated.historyEvents }
+      : { stateTransitions: -1, historyEvents: -1 };
     const realCounts = { stateTransitions: run.stateTransitions, historyEvents: run.historyEvents };
-    return { design: run.design, seconds: realSeconds, real: realCounts, simulated: simulatedCounts, equal: JSON.stringify(realCounts) === JSON.stringify(simulatedCounts) };
+    return {
+      design: run.design,
+      seconds: realSeconds,
+      real: realCounts,
+      simulated: simulatedCounts,
+      equal: JSON.stringify(realCounts) === JSON.stringify(simulatedCounts),
+    };
   });
-  for (const check of realAgreement) ctx.log(`  real-time check ${check.design} ${realSeconds} s: ${JSON.stringify(check.real)} ${check.equal ? '=' : '≠'} simulated`);
+  for (const check of realAgreement)
+    ctx.log(
+      `  real-time check ${check.design} ${realSeconds} s: ${JSON.stringify(check.real)} ${check.equal ? '=' : '≠'} simulated`,
+    );
 
   return {
     durations,

@@ -32,7 +32,9 @@ export function scaleSpec(steps: number, kind: StepKind = 'plain'): string {
     const n = String(index).padStart(5, '0');
     lines.push(`  - id: load_${n}`);
     if (kind === 'batch') {
-      lines.push(`    sqls: ["delete from sales_${n} where day = :run_date", "insert into sales_${n} select * from staging.sales_${n} where day = :run_date"]`);
+      lines.push(
+        `    sqls: ["delete from sales_${n} where day = :run_date", "insert into sales_${n} select * from staging.sales_${n} where day = :run_date"]`,
+      );
     } else {
       lines.push(`    sql: "insert into sales_${n} select * from staging.sales_${n} where day = :run_date"`);
     }
@@ -96,30 +98,67 @@ export type GeneratorResults = {
   cliFlags: string[];
 };
 
-function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): { ms: number; status: number; stdout: string; stderr: string } {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): { ms: number; status: number; stdout: string; stderr: string } {
   const start = performance.now();
-  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const ms = performance.now() - start;
   if (result.error) throw result.error;
   return { ms, status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Where a definition's bytes go: indentation and newlines, and (minified) the fields repeated per state. */
-export type ByteBreakdown = { pretty: number; minified: number; whitespace: number; retry: number; catch: number; comment: number; states: number };
+export type ByteBreakdown = {
+  pretty: number;
+  minified: number;
+  whitespace: number;
+  retry: number;
+  catch: number;
+  comment: number;
+  states: number;
+};
 
 export function byteBreakdown(definitionText: string): ByteBreakdown {
   const definition = JSON.parse(definitionText) as { States: Record<string, Record<string, unknown>> };
   const minified = Buffer.byteLength(JSON.stringify(definition));
   const field = (name: string) =>
-    Object.values(definition.States).reduce((sum, state) => (state[name] === undefined ? sum : sum + Buffer.byteLength(`,"${name}":${JSON.stringify(state[name])}`)), 0);
+    Object.values(definition.States).reduce(
+      (sum, state) =>
+        state[name] === undefined ? sum : sum + Buffer.byteLength(`,"${name}":${JSON.stringify(state[name])}`),
+      0,
+    );
   const pretty = Buffer.byteLength(definitionText);
-  return { pretty, minified, whitespace: pretty - minified, retry: field('Retry'), catch: field('Catch'), comment: field('Comment'), states: Object.keys(definition.States).length };
+  return {
+    pretty,
+    minified,
+    whitespace: pretty - minified,
+    retry: field('Retry'),
+    catch: field('Catch'),
+    comment: field('Comment'),
+    states: Object.keys(definition.States).length,
+  };
 }
 
-function compiledBytes(steps: number, kind: StepKind): { pretty: number; minified: number; states: number; text: string } {
+function compiledBytes(
+  steps: number,
+  kind: StepKind,
+): { pretty: number; minified: number; states: number; text: string } {
   const compiled = renderPipelineOutputs(compilePipeline(pipelineOf(scaleSpec(steps, kind))));
   const asl = compiled.definition.content;
-  return { pretty: Buffer.byteLength(asl), minified: Buffer.byteLength(JSON.stringify(JSON.parse(asl) as unknown)), states: compiled.limits.states, text: asl };
+  return {
+    pretty: Buffer.byteLength(asl),
+    minified: Buffer.byteLength(JSON.stringify(JSON.parse(asl) as unknown)),
+    states: compiled.limits.states,
+    text: asl,
+  };
 }
 
 export async function runGeneratorScale(ctx: BenchOptions): Promise<GeneratorResults> {
@@ -147,11 +186,14 @@ export async function runGeneratorScale(ctx: BenchOptions): Promise<GeneratorRes
     for (const steps of sizes) {
       const spec = join(dir, `scale-${steps}.yaml`);
       writeFileSync(spec, scaleSpec(steps));
-      const child_ = run(process.execPath, ['--no-warnings', child, spec, String(inProcessReps(steps))], { cwd: ctx.root });
+      const child_ = run(process.execPath, ['--no-warnings', child, spec, String(inProcessReps(steps))], {
+        cwd: ctx.root,
+      });
       if (child_.status !== 0) throw new Error(`generate-child failed for ${steps} steps: ${child_.stderr}`);
       const report = JSON.parse(child_.stdout) as ChildReport;
       const primedRun = run(process.execPath, ['--no-warnings', child, spec, '1', primeSpec], { cwd: ctx.root });
-      if (primedRun.status !== 0) throw new Error(`generate-child (primed) failed for ${steps} steps: ${primedRun.stderr}`);
+      if (primedRun.status !== 0)
+        throw new Error(`generate-child (primed) failed for ${steps} steps: ${primedRun.stderr}`);
       const primed = JSON.parse(primedRun.stdout) as ChildReport;
       const skip = report.totalMs.length > 1 ? 1 : 0;
       const warm = report.totalMs.slice(skip);
@@ -180,12 +222,19 @@ export async function runGeneratorScale(ctx: BenchOptions): Promise<GeneratorRes
       const peaks: number[] = [];
       let exitCode = 0;
       for (let rep = 0; rep < cliReps(steps); rep++) {
-        const result = run(process.execPath, ['--import', pathToFileURL(preload).href, cli, 'generate', spec, '--out', out, ...cliFlags], {
-          cwd: ctx.root,
-          env: { ...process.env, SFN_BENCH_RSS_FILE: rssFile },
-        });
+        const result = run(
+          process.execPath,
+          ['--import', pathToFileURL(preload).href, cli, 'generate', spec, '--out', out, ...cliFlags],
+          {
+            cwd: ctx.root,
+            env: { ...process.env, SFN_BENCH_RSS_FILE: rssFile },
+          },
+        );
         exitCode = Math.max(exitCode, result.status);
-        if (result.status !== 0) ctx.log(`  cli generate ${steps} steps exited ${result.status}: ${result.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+        if (result.status !== 0)
+          ctx.log(
+            `  cli generate ${steps} steps exited ${result.status}: ${result.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+          );
         runsMs.push(result.ms);
         peaks.push(Number(readFileSync(rssFile, 'utf8')));
       }
@@ -208,12 +257,26 @@ export async function runGeneratorScale(ctx: BenchOptions): Promise<GeneratorRes
         return (minified ? bytes.minified : bytes.pretty) <= DEFINITION_LIMIT_BYTES;
       };
       const largestUnderLimit = largestFitting(Math.max(1, estimate - 20), estimate + 20, fits(false));
-      const minifiedEstimate = Math.floor((DEFINITION_LIMIT_BYTES * (small.pretty / small.minified) - overheadBytes) / bytesPerStep);
+      const minifiedEstimate = Math.floor(
+        (DEFINITION_LIMIT_BYTES * (small.pretty / small.minified) - overheadBytes) / bytesPerStep,
+      );
       const largestUnderLimitMinified = largestFitting(1, Math.max(2, Math.ceil(minifiedEstimate * 1.2)), fits(true));
       const breakdown = byteBreakdown(small.text);
-      const perStep = Object.fromEntries(Object.entries(breakdown).map(([key, value]) => [key, value / 100])) as ByteBreakdown;
-      const row: KindRow = { kind, bytesPerStep, overheadBytes, statesPerStep: (large.states - small.states) / 100, largestUnderLimit, largestUnderLimitMinified, perStep };
-      ctx.log(`  ${kind}: ${bytesPerStep.toFixed(0)} bytes/step, largest under 1 MiB ${largestUnderLimit} steps (${largestUnderLimitMinified} minified)`);
+      const perStep = Object.fromEntries(
+        Object.entries(breakdown).map(([key, value]) => [key, value / 100]),
+      ) as ByteBreakdown;
+      const row: KindRow = {
+        kind,
+        bytesPerStep,
+        overheadBytes,
+        statesPerStep: (large.states - small.states) / 100,
+        largestUnderLimit,
+        largestUnderLimitMinified,
+        perStep,
+      };
+      ctx.log(
+        `  ${kind}: ${bytesPerStep.toFixed(0)} bytes/step, largest under 1 MiB ${largestUnderLimit} steps (${largestUnderLimitMinified} minified)`,
+      );
       return row;
     });
 
@@ -225,7 +288,9 @@ export async function runGeneratorScale(ctx: BenchOptions): Promise<GeneratorRes
       timeFit,
       bytesFit,
       marginalMsPerStep: marginalSlopes(rows.map((row) => [row.steps, row.inProcess.warmMedianMs] as const)),
-      marginalCompileMsPerStep: marginalSlopes(rows.map((row) => [row.steps, row.inProcess.loadMs + row.inProcess.compileMs] as const)),
+      marginalCompileMsPerStep: marginalSlopes(
+        rows.map((row) => [row.steps, row.inProcess.loadMs + row.inProcess.compileMs] as const),
+      ),
       cliColdStartMs: rows[0]?.cli?.medianMs ?? Number.NaN,
       cliVersionMs: median(version),
       cliFlags,

@@ -50,18 +50,28 @@ type GroupPlan = {
  * The event at which the machine learns that its statement ended: the Status Choice that saw it
  * (poll; with long polling any Status of the round), the Execute Task (callback).
  */
-function exitEvent(history: readonly HistoryEvent[], plan: PipelinePlan, mode: 'poll' | 'callback'): HistoryEvent | undefined {
+function exitEvent(
+  history: readonly HistoryEvent[],
+  plan: PipelinePlan,
+  mode: 'poll' | 'callback',
+): HistoryEvent | undefined {
   const step = plan.steps[0] as PipelinePlan['steps'][number];
   const longPolls = step.kind === 'statement' && step.step.poll.longPollSeconds !== undefined;
   const wanted =
     mode === 'poll'
-      ? { type: 'ChoiceStateExited', states: longPolls ? LONG_POLL_PAIRS.map(([, status]) => stateOf(step, status)) : [stateOf(step, 'Status')] }
+      ? {
+          type: 'ChoiceStateExited',
+          states: longPolls ? LONG_POLL_PAIRS.map(([, status]) => stateOf(step, status)) : [stateOf(step, 'Status')],
+        }
       : { type: 'TaskStateExited', states: [stateOf(step, 'Execute')] };
   return history.filter((event) => event.type === wanted.type && wanted.states.includes(event.stateName ?? '')).at(-1);
 }
 
 /** Seconds from a statement's completion to the poll that sees it, by the schedule alone. */
-export function scheduleLatencySeconds(poll: { initialSeconds: number; maxSeconds: number; factor: number }, lengthSeconds: number): number {
+export function scheduleLatencySeconds(
+  poll: { initialSeconds: number; maxSeconds: number; factor: number },
+  lengthSeconds: number,
+): number {
   const waits = pollWaits(poll, Number.MAX_SAFE_INTEGER, lengthSeconds);
   return waits.reduce((sum, seconds) => sum + seconds, 0) - lengthSeconds;
 }
@@ -70,15 +80,48 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResults> {
   const random = seededRandom(20240606);
   const plans: GroupPlan[] = ctx.quick
     ? [
-        { id: 'poll-scaled', label: 'poll mode, waits at 1:5 (1, 2, 4, 8, 12 s)', count: 30, range: [2, 12], scale: LATENCY_SCALE, poll: SCALED_POLL },
+        {
+          id: 'poll-scaled',
+          label: 'poll mode, waits at 1:5 (1, 2, 4, 8, 12 s)',
+          count: 30,
+          range: [2, 12],
+          scale: LATENCY_SCALE,
+          poll: SCALED_POLL,
+        },
         { id: 'long-poll', label: 'poll mode, longPoll 30s (real waits)', count: 30, range: [2, 40], scale: 1 },
-        { id: 'callback', label: 'callback mode (runtime Lambda, completion event)', count: 30, range: [2, 12], scale: 1 },
+        {
+          id: 'callback',
+          label: 'callback mode (runtime Lambda, completion event)',
+          count: 30,
+          range: [2, 12],
+          scale: 1,
+        },
       ]
     : [
-        { id: 'poll-scaled', label: 'poll mode, waits at 1:5 (1, 2, 4, 8, 12 s)', count: 70, range: [2, 90], scale: LATENCY_SCALE, poll: SCALED_POLL },
-        { id: 'poll-real', label: 'poll mode, default waits unscaled (5, 10, 20, 40, 60 s)', count: 30, range: [10, 90], scale: 1, poll: DEFAULT_POLL },
+        {
+          id: 'poll-scaled',
+          label: 'poll mode, waits at 1:5 (1, 2, 4, 8, 12 s)',
+          count: 70,
+          range: [2, 90],
+          scale: LATENCY_SCALE,
+          poll: SCALED_POLL,
+        },
+        {
+          id: 'poll-real',
+          label: 'poll mode, default waits unscaled (5, 10, 20, 40, 60 s)',
+          count: 30,
+          range: [10, 90],
+          scale: 1,
+          poll: DEFAULT_POLL,
+        },
         { id: 'long-poll', label: 'poll mode, longPoll 30s (real waits)', count: 70, range: [2, 90], scale: 1 },
-        { id: 'callback', label: 'callback mode (runtime Lambda, completion event)', count: 70, range: [2, 90], scale: 1 },
+        {
+          id: 'callback',
+          label: 'callback mode (runtime Lambda, completion event)',
+          count: 70,
+          range: [2, 90],
+          scale: 1,
+        },
       ];
   const staggerMs = ctx.quick ? 1000 : 5000;
   const started = Date.now();
@@ -89,7 +132,10 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResults> {
       plan.id === 'long-poll'
         ? ourPlan({ mode, poll: LONG_POLL_SPEC })
         : mode === 'poll'
-          ? ourPlan({ mode, poll: `{ initial: ${plan.poll?.initialSeconds}s, max: ${plan.poll?.maxSeconds}s, factor: ${plan.poll?.factor} }` })
+          ? ourPlan({
+              mode,
+              poll: `{ initial: ${plan.poll?.initialSeconds}s, max: ${plan.poll?.maxSeconds}s, factor: ${plan.poll?.factor} }`,
+            })
           : ourPlan({ mode });
     const definition = compiled.machine;
     const lengths = Array.from({ length: plan.count }, () => logUniform(random(), plan.range[0], plan.range[1]));
@@ -100,7 +146,12 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResults> {
         await new Promise((resolve) => setTimeout(resolve, delays[index]));
         const statement = await ctx.simulator.statement(lengthSeconds, 'timer');
         const release = ctx.simulator.releaseAfter(statement, lengthSeconds * 1000);
-        const result = await execute(ctx, definition, { key: String(statement.key) }, executionName(`latency-${plan.id}`));
+        const result = await execute(
+          ctx,
+          definition,
+          { key: String(statement.key) },
+          executionName(`latency-${plan.id}`),
+        );
         await release;
         const exit = exitEvent(result.history, compiled, mode);
         if (result.status !== 'SUCCEEDED' || !exit || statement.releasedAtMs === undefined) {
@@ -108,7 +159,10 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResults> {
           ctx.log(`  latency ${plan.id}: execution ${result.status} ${result.error ?? ''} ${result.cause ?? ''}`);
           return undefined;
         }
-        const sample: LatencyGroup['samples'][number] = { lengthSeconds, latencyMs: Date.parse(exit.timestamp) - statement.releasedAtMs };
+        const sample: LatencyGroup['samples'][number] = {
+          lengthSeconds,
+          latencyMs: Date.parse(exit.timestamp) - statement.releasedAtMs,
+        };
         if (plan.poll) sample.modelMs = scheduleLatencySeconds(plan.poll, lengthSeconds) * 1000;
         return sample;
       }),
@@ -126,7 +180,9 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResults> {
       realEquivalent: summarize(ok.map((sample) => sample.latencyMs * plan.scale)),
     };
     if (plan.poll) group.model = summarize(ok.map((sample) => sample.modelMs ?? Number.NaN));
-    ctx.log(`  latency ${plan.id}: n=${measured.n}, median ${measured.median.toFixed(0)} ms, p95 ${measured.p95.toFixed(0)} ms (×${plan.scale})`);
+    ctx.log(
+      `  latency ${plan.id}: n=${measured.n}, median ${measured.median.toFixed(0)} ms, p95 ${measured.p95.toFixed(0)} ms (×${plan.scale})`,
+    );
     return group;
   };
   // The long-poll group runs once the others are done: together they would pass the Data API's
@@ -134,6 +190,10 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResults> {
   const first = await Promise.all(plans.filter((plan) => plan.id !== 'long-poll').map(measure));
   const then = await Promise.all(plans.filter((plan) => plan.id === 'long-poll').map(measure));
   const groups = [...first, ...then];
-  const concurrent = Math.max(...[plans.filter((plan) => plan.id !== 'long-poll'), plans.filter((plan) => plan.id === 'long-poll')].map((phase) => phase.reduce((sum, plan) => sum + plan.count, 0)));
+  const concurrent = Math.max(
+    ...[plans.filter((plan) => plan.id !== 'long-poll'), plans.filter((plan) => plan.id === 'long-poll')].map((phase) =>
+      phase.reduce((sum, plan) => sum + plan.count, 0),
+    ),
+  );
   return { groups, wallSeconds: (Date.now() - started) / 1000, concurrentStatements: concurrent };
 }

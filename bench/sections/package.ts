@@ -34,7 +34,11 @@ export async function runPackage(options: BenchOptions): Promise<PackageResults>
   try {
     const packed = await packCopy(options.root, work);
     const installStarted = performance.now();
-    const installed = await installTarball(packed.tarball, join(work, 'project'), join(options.root, 'examples/pipelines'));
+    const installed = await installTarball(
+      packed.tarball,
+      join(work, 'project'),
+      join(options.root, 'examples/pipelines'),
+    );
     const installSeconds = (performance.now() - installStarted) / 1000;
     if (installed.code !== 0) throw new Error(`npm install of the tarball failed: ${installed.stderr}`);
     const project = installed.directory;
@@ -48,13 +52,27 @@ export async function runPackage(options: BenchOptions): Promise<PackageResults>
       samples.validate.push(timed(process.execPath, [cli, 'validate'], project));
       samples.check.push(timed(process.execPath, [cli, 'check'], project));
     }
-    const summary = (values: number[]): ColdStart => ({ medianMs: median(values), samplesMs: values.map((value) => Math.round(value * 10) / 10) });
+    const summary = (values: number[]): ColdStart => ({
+      medianMs: median(values),
+      samplesMs: values.map((value) => Math.round(value * 10) / 10),
+    });
     return {
       packedBytes: packed.packedBytes,
       unpackedBytes: packed.unpackedBytes,
       files: packed.files.length,
-      install: { nodeModulesBytes: treeBytes(join(project, 'node_modules')), packages: installedPackages(project), seconds: installSeconds, ebadengine: `${installed.stdout}${installed.stderr}`.includes('EBADENGINE') },
-      coldStart: { rounds, node: summary(samples.node), generate: summary(samples.generate), validate: summary(samples.validate), check: summary(samples.check) },
+      install: {
+        nodeModulesBytes: treeBytes(join(project, 'node_modules')),
+        packages: installedPackages(project),
+        seconds: installSeconds,
+        ebadengine: `${installed.stdout}${installed.stderr}`.includes('EBADENGINE'),
+      },
+      coldStart: {
+        rounds,
+        node: summary(samples.node),
+        generate: summary(samples.generate),
+        validate: summary(samples.validate),
+        check: summary(samples.check),
+      },
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -83,7 +83,9 @@ export interface PipelineModule<SubstitutionKey extends string, PolicySubstituti
   /** The policy's placeholders, pseudo parameters first. */
   readonly policySubstitutionKeys: readonly PolicySubstitutionKey[];
   /** DefinitionSubstitutions: exactly the definition's keys, each required; other keys are dropped. */
-  definitionSubstitutions(values: Readonly<Record<SubstitutionKey, SubstitutionValue>>): Record<SubstitutionKey, string>;
+  definitionSubstitutions(
+    values: Readonly<Record<SubstitutionKey, SubstitutionValue>>,
+  ): Record<SubstitutionKey, string>;
   /** The role policy with its placeholders replaced, as Fn::Sub would (CDK: iam.PolicyDocument.fromJson). */
   policyDocument(values: Readonly<Record<PolicySubstitutionKey, SubstitutionValue>>): PolicyDocumentJson;
 }
@@ -111,9 +113,14 @@ function substitutionText(pipeline: string, key: string, value: unknown): string
   throw new TypeError(`${pipeline}: substitution ${key} must be a string or a CDK token, got ${got}`);
 }
 
-function pick<Key extends string>(pipeline: string, keys: readonly Key[], values: Readonly<Record<Key, SubstitutionValue>>): Record<Key, string> {
+function pick<Key extends string>(
+  pipeline: string,
+  keys: readonly Key[],
+  values: Readonly<Record<Key, SubstitutionValue>>,
+): Record<Key, string> {
   const picked: Partial<Record<Key, string>> = {};
-  for (const key of keys) picked[key] = substitutionText(pipeline, key, (values as Readonly<Record<string, unknown>>)[key]);
+  for (const key of keys)
+    picked[key] = substitutionText(pipeline, key, (values as Readonly<Record<string, unknown>>)[key]);
   return picked as Record<Key, string>;
 }
 

@@ -11,7 +11,14 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cfninc from 'aws-cdk-lib/cloudformation-include';
 import type { Construct } from 'constructs';
-import { archiveCallback, dataQuality, mvRefresh, nightlySales, serverlessOrders, type PolicyDocumentJson } from '../asl/index.ts';
+import {
+  archiveCallback,
+  dataQuality,
+  mvRefresh,
+  nightlySales,
+  serverlessOrders,
+  type PolicyDocumentJson,
+} from '../asl/index.ts';
 
 /** The typed module's paths are relative to the project root (here, the repository). */
 const PROJECT_ROOT = join(import.meta.dirname, '../..');
@@ -27,7 +34,13 @@ export type PipelinesStackProps = StackProps & {
  * the L2 `sfn.StateMachine` adds a DependsOn on its role beside the RoleArn's GetAtt, which cfn-lint
  * flags (W3005).
  */
-function pipelineMachine(scope: Construct, id: string, definitionFile: string, definitionSubstitutions: Record<string, string>, policy: PolicyDocumentJson): sfn.CfnStateMachine {
+function pipelineMachine(
+  scope: Construct,
+  id: string,
+  definitionFile: string,
+  definitionSubstitutions: Record<string, string>,
+  policy: PolicyDocumentJson,
+): sfn.CfnStateMachine {
   const role = new iam.Role(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
     inlinePolicies: { redshift: iam.PolicyDocument.fromJson(policy) },
@@ -59,10 +72,19 @@ export class PipelinesStack extends Stack {
     // CfnInclude outputs are token objects; the typed module's helpers take them as they are.
     const stateTableName = runtime.getOutput('StateTableName').value;
     const runtimeFunctionArn = runtime.getOutput('RuntimeFunctionArn').value;
-    const databaseSecretArn = new CfnParameter(this, 'DatabaseSecretArn', { type: 'String', description: 'Secrets Manager secret of the database user' }).valueAsString;
-    const workgroupId = new CfnParameter(this, 'WorkgroupId', { type: 'String', description: 'Id of the Redshift Serverless workgroup orders-wg' }).valueAsString;
+    const databaseSecretArn = new CfnParameter(this, 'DatabaseSecretArn', {
+      type: 'String',
+      description: 'Secrets Manager secret of the database user',
+    }).valueAsString;
+    const workgroupId = new CfnParameter(this, 'WorkgroupId', {
+      type: 'String',
+      description: 'Id of the Redshift Serverless workgroup orders-wg',
+    }).valueAsString;
     // CDK's synth-time validation takes any parameter named *Secret* for a password; these name a secret's ARN.
-    Validations.of(this).acknowledge({ id: 'CloudFormation-Validate::W2509', reason: 'SecretArn and DatabaseSecretArn are ARNs of secrets, not secrets' });
+    Validations.of(this).acknowledge({
+      id: 'CloudFormation-Validate::W2509',
+      reason: 'SecretArn and DatabaseSecretArn are ARNs of secrets, not secrets',
+    });
     const pseudo = { 'AWS::Partition': Aws.PARTITION, 'AWS::Region': Aws.REGION, 'AWS::AccountId': Aws.ACCOUNT_ID };
     const ClusterId = 'analytics';
 
@@ -80,13 +102,28 @@ export class PipelinesStack extends Stack {
       archiveCallback.definitionSubstitutions({ ClusterId, RuntimeFunctionArn: runtimeFunctionArn }),
       archiveCallback.policyDocument({ ...pseudo, ClusterId, RuntimeFunctionArn: runtimeFunctionArn }),
     );
-    pipelineMachine(this, 'DataQuality', dataQuality.definitionFile, dataQuality.definitionSubstitutions({ ClusterId }), dataQuality.policyDocument({ ...pseudo, ClusterId }));
+    pipelineMachine(
+      this,
+      'DataQuality',
+      dataQuality.definitionFile,
+      dataQuality.definitionSubstitutions({ ClusterId }),
+      dataQuality.policyDocument({ ...pseudo, ClusterId }),
+    );
     pipelineMachine(
       this,
       'MvRefresh',
       mvRefresh.definitionFile,
-      mvRefresh.definitionSubstitutions({ ClusterId, DatabaseSecretArn: databaseSecretArn, StateTableName: stateTableName }),
-      mvRefresh.policyDocument({ ...pseudo, ClusterId, DatabaseSecretArn: databaseSecretArn, StateTableName: stateTableName }),
+      mvRefresh.definitionSubstitutions({
+        ClusterId,
+        DatabaseSecretArn: databaseSecretArn,
+        StateTableName: stateTableName,
+      }),
+      mvRefresh.policyDocument({
+        ...pseudo,
+        ClusterId,
+        DatabaseSecretArn: databaseSecretArn,
+        StateTableName: stateTableName,
+      }),
     );
     pipelineMachine(
       this,
@@ -100,7 +137,10 @@ export class PipelinesStack extends Stack {
 
 /** The app: one stack. `outdir` is where `synth()` writes the cloud assembly. */
 export function pipelinesApp(options: { runtimeZip: string; outdir?: string }): App {
-  const app = new App({ ...(options.outdir !== undefined ? { outdir: options.outdir } : {}), analyticsReporting: false });
+  const app = new App({
+    ...(options.outdir !== undefined ? { outdir: options.outdir } : {}),
+    analyticsReporting: false,
+  });
   new PipelinesStack(app, 'RedshiftPipelines', { runtimeZip: options.runtimeZip });
   return app;
 }

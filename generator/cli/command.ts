@@ -11,7 +11,12 @@ export type Io = {
   readonly signal?: AbortSignal;
 };
 
-type OptionSpec = { readonly type: 'string' | 'boolean'; readonly description: string; readonly valueName?: string; readonly short?: string };
+type OptionSpec = {
+  readonly type: 'string' | 'boolean';
+  readonly description: string;
+  readonly valueName?: string;
+  readonly short?: string;
+};
 type OptionValues<Options extends Record<string, OptionSpec>> = {
   [Key in keyof Options]: Options[Key]['type'] extends 'string' ? string | undefined : boolean | undefined;
 };
@@ -62,7 +67,12 @@ export async function runCommand(program: string, command: Command, argv: string
       allowPositionals: true,
       strict: true,
       options: {
-        ...Object.fromEntries(Object.entries(command.options).map(([name, spec]) => [name, { type: spec.type, ...(spec.short ? { short: spec.short } : {}) }])),
+        ...Object.fromEntries(
+          Object.entries(command.options).map(([name, spec]) => [
+            name,
+            { type: spec.type, ...(spec.short ? { short: spec.short } : {}) },
+          ]),
+        ),
         help: { type: 'boolean', short: 'h' },
       },
     });

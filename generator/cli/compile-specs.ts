@@ -47,8 +47,16 @@ export function plural(count: number, word: string): string {
  * Fragments are written for every pipeline with --fragment, and kept up to date for pipelines
  * whose fragment is already in the output directory (so that `check` never finds one stale).
  */
-function fragmentSelector(outDirectory: string, compiled: readonly PipelineOutputs[], requested: boolean): (name: string) => boolean {
-  const existing = new Set(compiled.filter((result) => existsSync(join(outDirectory, result.fragmentPath))).map((result) => result.pipeline.name));
+function fragmentSelector(
+  outDirectory: string,
+  compiled: readonly PipelineOutputs[],
+  requested: boolean,
+): (name: string) => boolean {
+  const existing = new Set(
+    compiled
+      .filter((result) => existsSync(join(outDirectory, result.fragmentPath)))
+      .map((result) => result.pipeline.name),
+  );
   return (name) => requested || existing.has(name);
 }
 

@@ -3,7 +3,11 @@
 import { limitLevel, LIMITS, type LimitLevel, type LimitUsage } from '../emit/limits.ts';
 import { formatBytes, percent, thousands } from '../emit/numbers.ts';
 
-export type LimitFinding = { readonly limit: 'definition' | 'history'; readonly level: Exclude<LimitLevel, 'ok'>; readonly message: string };
+export type LimitFinding = {
+  readonly limit: 'definition' | 'history';
+  readonly level: Exclude<LimitLevel, 'ok'>;
+  readonly message: string;
+};
 
 /** What is at or above 80 % of a limit, with what would help. */
 export function limitFindings(name: string, usage: LimitUsage): LimitFinding[] {

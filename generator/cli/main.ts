@@ -10,7 +10,15 @@ import { ownPackage } from './own-package.ts';
 
 export const PROGRAM = 'sfn-redshift';
 
-const commands: readonly Command[] = [generateCommand, checkCommand, validateCommand, graphCommand, initCommand, runtimeCommand, runPipelineCommand] as unknown as Command[];
+const commands: readonly Command[] = [
+  generateCommand,
+  checkCommand,
+  validateCommand,
+  graphCommand,
+  initCommand,
+  runtimeCommand,
+  runPipelineCommand,
+] as unknown as Command[];
 
 export function programHelp(): string {
   return [
@@ -39,7 +47,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode>
   }
   const command = commands.find((candidate) => candidate.name === name);
   if (!command) {
-    io.err(`${PROGRAM}: unknown command '${name}'. Commands: ${commands.map((candidate) => candidate.name).join(', ')}.`);
+    io.err(
+      `${PROGRAM}: unknown command '${name}'. Commands: ${commands.map((candidate) => candidate.name).join(', ')}.`,
+    );
     return EXIT.invalid;
   }
   return runCommand(PROGRAM, command, [...rest], io);
@@ -63,7 +73,9 @@ export async function main(): Promise<void> {
   try {
     process.exitCode = await runCli(process.argv.slice(2), processIo);
   } catch (error) {
-    process.stderr.write(`${PROGRAM}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${PROGRAM}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = EXIT.failed;
   }
 }

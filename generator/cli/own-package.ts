@@ -22,7 +22,11 @@ export function ownPackage(): OwnPackage {
   for (let depth = 0; depth < 6; depth += 1) {
     const file = join(directory, 'package.json');
     if (existsSync(file)) {
-      const json = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string; peerDependencies?: Record<string, string> };
+      const json = JSON.parse(readFileSync(file, 'utf8')) as {
+        name?: string;
+        version?: string;
+        peerDependencies?: Record<string, string>;
+      };
       if (json.name === PACKAGE_NAME) {
         found = { root: directory, version: json.version ?? '0.0.0', peerDependencies: json.peerDependencies ?? {} };
         return found;

@@ -8,13 +8,20 @@ export const DEFAULT_OUT_DIRECTORY = 'asl';
 
 /** The flag that lets `sqlFile` name files outside the directory generate runs in. */
 export const ALLOW_SQL_OUTSIDE = {
-  'allow-sql-outside': { type: 'boolean', description: 'Let sqlFile name files outside the current directory (their SQL is embedded in the outputs)' },
+  'allow-sql-outside': {
+    type: 'boolean',
+    description: 'Let sqlFile name files outside the current directory (their SQL is embedded in the outputs)',
+  },
 } as const;
 
 const SPEC_FILE = /\.ya?ml$/;
 
 /** Spec files named on the command line (files or directories searched recursively), sorted. */
-export function findSpecFiles(cwd: string, args: readonly string[], options: { allowSqlOutside?: boolean | undefined } = {}): SpecInput[] {
+export function findSpecFiles(
+  cwd: string,
+  args: readonly string[],
+  options: { allowSqlOutside?: boolean | undefined } = {},
+): SpecInput[] {
   const roots = args.length > 0 ? args : [DEFAULT_SPEC_DIRECTORY];
   const files = new Set<string>();
   for (const root of roots) {
@@ -23,7 +30,11 @@ export function findSpecFiles(cwd: string, args: readonly string[], options: { a
     try {
       isDirectory = statSync(path).isDirectory();
     } catch {
-      throw new UsageError(args.length > 0 ? `no such file or directory: ${root}` : `no specs given and no ${DEFAULT_SPEC_DIRECTORY}/ directory here; name spec files or directories`);
+      throw new UsageError(
+        args.length > 0
+          ? `no such file or directory: ${root}`
+          : `no specs given and no ${DEFAULT_SPEC_DIRECTORY}/ directory here; name spec files or directories`,
+      );
     }
     if (isDirectory) walk(path, files);
     else files.add(path);
@@ -31,7 +42,13 @@ export function findSpecFiles(cwd: string, args: readonly string[], options: { a
   if (files.size === 0) throw new UsageError(`no .yaml spec files found in ${roots.join(', ')}`);
   // sqlFile stays inside the project, unless allowed: its SQL is embedded in committed outputs, and
   // a spec must not pull /etc/passwd or ../../secrets into them.
-  return [...files].sort().map((path) => ({ path, displayName: relative(cwd, path) || path, ...(options.allowSqlOutside ? {} : { sqlRoot: projectRoot(cwd, path) }) }));
+  return [...files]
+    .sort()
+    .map((path) => ({
+      path,
+      displayName: relative(cwd, path) || path,
+      ...(options.allowSqlOutside ? {} : { sqlRoot: projectRoot(cwd, path) }),
+    }));
 }
 
 const PROJECT_MARKERS = ['package.json', '.git'];

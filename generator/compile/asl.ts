@@ -9,7 +9,9 @@ export type JsonValue = string | number | boolean | null | readonly JsonValue[] 
 export type JsonObject = { readonly [key: string]: JsonValue };
 
 /** Exactly one of the keys of T, the others absent: `OneOf<{ A: string; B: number }>` is `{ A } | { B }`. */
-export type OneOf<T> = { [K in keyof T]: { readonly [P in K]: T[K] } & { readonly [P in Exclude<keyof T, K>]?: never } }[keyof T];
+export type OneOf<T> = {
+  [K in keyof T]: { readonly [P in K]: T[K] } & { readonly [P in Exclude<keyof T, K>]?: never };
+}[keyof T];
 /** None of the keys K. */
 type Without<K extends PropertyKey> = { readonly [P in K]?: never };
 /** At most one of the keys of T. */
@@ -26,7 +28,11 @@ export type Retrier = {
   readonly JitterStrategy?: 'FULL' | 'NONE';
 };
 
-export type Catcher = { readonly ErrorEquals: readonly string[]; readonly Next: string; readonly ResultPath?: string | null };
+export type Catcher = {
+  readonly ErrorEquals: readonly string[];
+  readonly Next: string;
+  readonly ResultPath?: string | null;
+};
 
 type Common = { readonly Comment?: string; readonly InputPath?: string | null; readonly OutputPath?: string | null };
 
@@ -52,7 +58,12 @@ export type PassState = Common &
   };
 
 export type WaitState = Common &
-  Transition & { readonly Type: 'Wait' } & OneOf<{ Seconds: number; SecondsPath: string; Timestamp: string; TimestampPath: string }>;
+  Transition & { readonly Type: 'Wait' } & OneOf<{
+    Seconds: number;
+    SecondsPath: string;
+    Timestamp: string;
+    TimestampPath: string;
+  }>;
 
 /** The comparison operators the compiler uses (ASL has more; add one here when a state needs it). */
 type ComparisonOperators = {
@@ -109,7 +120,15 @@ export type MapState = Common &
     readonly Catch?: readonly Catcher[];
   };
 
-export type State = TaskState | PassState | WaitState | ChoiceState | FailState | SucceedState | ParallelState | MapState;
+export type State =
+  | TaskState
+  | PassState
+  | WaitState
+  | ChoiceState
+  | FailState
+  | SucceedState
+  | ParallelState
+  | MapState;
 
 export type StateMachine = Branch & { readonly Comment?: string; readonly TimeoutSeconds?: number };
 

@@ -23,18 +23,30 @@ function payload(...parts: InvocationPayload[]): InvocationPayload {
 /** The runtime's event for submitting this step's statement (the seed's API plus our extensions). */
 function submitPayload(step: StatementStep): InvocationPayload {
   const { statement, target } = step;
-  const action = step.singleton ? 'executeSingletonStatement' : statement.kind === 'batch' ? 'batchExecuteStatement' : 'executeStatement';
+  const action = step.singleton
+    ? 'executeSingletonStatement'
+    : statement.kind === 'batch'
+      ? 'batchExecuteStatement'
+      : 'executeStatement';
   return payload(
     { action },
     statement.kind === 'batch' ? { sqls: statement.sqls } : { sqlStatement: statement.sql },
     step.parameters.length > 0
       ? {
           parameters: Object.fromEntries(
-            step.parameters.map(({ name, value }) => (value.kind === 'path' ? [`${name}.$`, `States.Format('{}', ${value.path})`] : [name, value.value])),
+            step.parameters.map(({ name, value }) =>
+              value.kind === 'path' ? [`${name}.$`, `States.Format('{}', ${value.path})`] : [name, value.value],
+            ),
           ),
         }
       : {},
-    { 'taskToken.$': '$$.Task.Token', 'executionArn.$': '$$.Execution.Id', stepId: step.id, statementName: step.statementName, 'clientToken.$': clientToken(step) },
+    {
+      'taskToken.$': '$$.Task.Token',
+      'executionArn.$': '$$.Execution.Id',
+      stepId: step.id,
+      statementName: step.statementName,
+      'clientToken.$': clientToken(step),
+    },
     target.kind === 'cluster' ? { clusterIdentifier: target.cluster } : { workgroupName: target.workgroup },
     { database: target.database },
     target.kind === 'cluster' && target.dbUser !== undefined ? { dbUser: target.dbUser } : {},
@@ -43,7 +55,10 @@ function submitPayload(step: StatementStep): InvocationPayload {
 }
 
 function latestPayload(step: StatementStep, action: 'timeoutStatement' | 'getStatementResult'): InvocationPayload {
-  return payload({ action, statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id', stepId: step.id }, action === 'getStatementResult' ? { format: 'stepFunctions' } : {});
+  return payload(
+    { action, statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id', stepId: step.id },
+    action === 'getStatementResult' ? { format: 'stepFunctions' } : {},
+  );
 }
 
 /**
@@ -63,31 +78,50 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
   if (step.singleton) states.lock({ takenBy: 'runtime' });
 
   const done = step.results ? renderCallbackResults(ctx, step, exit) : undefined;
-  states.task('Execute', LAMBDA.invokeWaitForTaskToken, {
-    Comment: 'The runtime submits the statement; its completion event answers the task token',
-    Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: submitPayload(step) },
-    ResultPath: paths.record,
-    TimeoutSeconds: step.timeoutSeconds,
-    ...lambdaRetry,
-    Catch: [
-      { ErrorEquals: ['States.Timeout'], ResultPath: paths.error, Next: name('Cancel') },
-      { ErrorEquals: [STEP_ERRORS.concurrentExecution], ResultPath: paths.error, Next: name('Busy') },
-    ],
-    ...(done !== undefined ? { Next: done } : exit),
-  }, invokePermissions(LAMBDA.invokeWaitForTaskToken, pipeline.runtimeFunctionArn));
-  states.task('Cancel', LAMBDA.invoke, {
-    Comment: 'Budget spent: the runtime looks first (its event may be lost), and cancels a statement still running',
-    Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'timeoutStatement') },
-    ResultSelector: { 'Id.$': '$.Payload.Id', 'Status.$': '$.Payload.Status', 'ResultRows.$': '$.Payload.ResultRows', 'HasResultSet.$': '$.Payload.HasResultSet' },
-    ResultPath: paths.record,
-    ...lambdaRetry,
-    Catch: [
-      { ErrorEquals: [STEP_ERRORS.statementTimeout, STEP_ERRORS.statementFailed, STEP_ERRORS.statementAborted], ResultPath: paths.error, Next: name('Settled') },
-      // Nothing registered (it never started): nothing is left running; the budget is still spent.
-      { ErrorEquals: ['States.ALL'], ResultPath: `${paths.error}.Cancel`, Next: name('TimedOutEarly') },
-    ],
-    ...(done !== undefined ? { Next: done } : exit),
-  }, invokePermissions(LAMBDA.invoke, pipeline.runtimeFunctionArn));
+  states.task(
+    'Execute',
+    LAMBDA.invokeWaitForTaskToken,
+    {
+      Comment: 'The runtime submits the statement; its completion event answers the task token',
+      Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: submitPayload(step) },
+      ResultPath: paths.record,
+      TimeoutSeconds: step.timeoutSeconds,
+      ...lambdaRetry,
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], ResultPath: paths.error, Next: name('Cancel') },
+        { ErrorEquals: [STEP_ERRORS.concurrentExecution], ResultPath: paths.error, Next: name('Busy') },
+      ],
+      ...(done !== undefined ? { Next: done } : exit),
+    },
+    invokePermissions(LAMBDA.invokeWaitForTaskToken, pipeline.runtimeFunctionArn),
+  );
+  states.task(
+    'Cancel',
+    LAMBDA.invoke,
+    {
+      Comment: 'Budget spent: the runtime looks first (its event may be lost), and cancels a statement still running',
+      Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'timeoutStatement') },
+      ResultSelector: {
+        'Id.$': '$.Payload.Id',
+        'Status.$': '$.Payload.Status',
+        'ResultRows.$': '$.Payload.ResultRows',
+        'HasResultSet.$': '$.Payload.HasResultSet',
+      },
+      ResultPath: paths.record,
+      ...lambdaRetry,
+      Catch: [
+        {
+          ErrorEquals: [STEP_ERRORS.statementTimeout, STEP_ERRORS.statementFailed, STEP_ERRORS.statementAborted],
+          ResultPath: paths.error,
+          Next: name('Settled'),
+        },
+        // Nothing registered (it never started): nothing is left running; the budget is still spent.
+        { ErrorEquals: ['States.ALL'], ResultPath: `${paths.error}.Cancel`, Next: name('TimedOutEarly') },
+      ],
+      ...(done !== undefined ? { Next: done } : exit),
+    },
+    invokePermissions(LAMBDA.invoke, pipeline.runtimeFunctionArn),
+  );
   // A function error's Cause is Lambda's JSON ({errorMessage, errorType, trace}); the contract's
   // Cause (Redshift's text, or the statement id) is the message.
   states.add('Settled', {
@@ -96,7 +130,12 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
     ResultPath: paths.error,
     Next: name('TimedOut'),
   });
-  states.add('TimedOut', { Type: 'Fail', Comment: 'Redshift.StatementTimeout, or how the statement ended unheard', ErrorPath: `${paths.error}.Error`, CausePath: `${paths.error}.Lambda.errorMessage` });
+  states.add('TimedOut', {
+    Type: 'Fail',
+    Comment: 'Redshift.StatementTimeout, or how the statement ended unheard',
+    ErrorPath: `${paths.error}.Error`,
+    CausePath: `${paths.error}.Lambda.errorMessage`,
+  });
   states.add('TimedOutEarly', {
     Type: 'Fail',
     Comment: 'The budget was spent but there was nothing to cancel; Cause is why',
@@ -111,7 +150,11 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
     ResultPath: paths.error,
     Next: name('Concurrent'),
   });
-  states.add('Concurrent', { Type: 'Fail', Error: STEP_ERRORS.concurrentExecution, CausePath: `${paths.error}.Lambda.errorMessage` });
+  states.add('Concurrent', {
+    Type: 'Fail',
+    Error: STEP_ERRORS.concurrentExecution,
+    CausePath: `${paths.error}.Lambda.errorMessage`,
+  });
   return name('Execute');
 }
 
@@ -134,13 +177,18 @@ function renderCallbackResults(ctx: CompileContext, step: StatementStep, exit: T
     ResultPath: paths.record,
     ...exit,
   });
-  states.task('FetchResult', LAMBDA.invoke, {
-    Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'getStatementResult') },
-    ResultSelector: { 'Result.$': '$.Payload' },
-    ResultPath: `${paths.record}.Page`,
-    ...retryField(TRANSIENT_LAMBDA_ERRORS, step.retry),
-    Next: record,
-  }, invokePermissions(LAMBDA.invoke, pipeline.runtimeFunctionArn));
+  states.task(
+    'FetchResult',
+    LAMBDA.invoke,
+    {
+      Parameters: { FunctionName: pipeline.runtimeFunctionArn, Payload: latestPayload(step, 'getStatementResult') },
+      ResultSelector: { 'Result.$': '$.Payload' },
+      ResultPath: `${paths.record}.Page`,
+      ...retryField(TRANSIENT_LAMBDA_ERRORS, step.retry),
+      Next: record,
+    },
+    invokePermissions(LAMBDA.invoke, pipeline.runtimeFunctionArn),
+  );
   // A batch's own HasResultSet does not tell whether a sub-statement returned rows: the runtime
   // picks the last one that did.
   if (step.statement.kind === 'batch') return name('FetchResult');

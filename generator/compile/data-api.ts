@@ -22,8 +22,11 @@ export function targetParameters(target: Target): JsonObject {
  * and booleans in the execution input arrive as the strings the Data API requires.
  */
 export function sqlParameters(parameters: readonly SqlParameter[]): JsonObject[] {
-  return parameters.map(({ name, value }): JsonObject =>
-    value.kind === 'path' ? { Name: name, 'Value.$': `States.Format('{}', ${value.path})` } : { Name: name, Value: value.value },
+  return parameters.map(
+    ({ name, value }): JsonObject =>
+      value.kind === 'path'
+        ? { Name: name, 'Value.$': `States.Format('{}', ${value.path})` }
+        : { Name: name, Value: value.value },
   );
 }
 
@@ -66,7 +69,16 @@ export function submitParameters(step: StatementStep): { call: ServiceCall; para
 /** The `Retry` field of a Task for these errors, or nothing when the policy allows no retries. */
 export function retryField(errors: readonly string[], policy: RetryPolicy): { Retry?: Retrier[] } {
   if (policy.attempts === 0) return {};
-  return { Retry: [{ ErrorEquals: errors, IntervalSeconds: policy.intervalSeconds, MaxAttempts: policy.attempts, BackoffRate: policy.backoffRate }] };
+  return {
+    Retry: [
+      {
+        ErrorEquals: errors,
+        IntervalSeconds: policy.intervalSeconds,
+        MaxAttempts: policy.attempts,
+        BackoffRate: policy.backoffRate,
+      },
+    ],
+  };
 }
 
 export function dataApiRetry(policy: RetryPolicy): { Retry?: Retrier[] } {

@@ -7,15 +7,43 @@ import type { Integration, Permission } from './plan.ts';
 /** A Task's `Resource` and what calling it takes. */
 export type ServiceCall = { readonly resource: string; readonly integration: Integration; readonly action: string };
 
-const call = (integration: Integration, resource: string, action: string): ServiceCall => ({ resource, integration, action });
+const call = (integration: Integration, resource: string, action: string): ServiceCall => ({
+  resource,
+  integration,
+  action,
+});
 
 export const DATA_API = {
-  executeStatement: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:executeStatement', 'redshift-data:ExecuteStatement'),
-  batchExecuteStatement: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement', 'redshift-data:BatchExecuteStatement'),
-  describeStatement: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement', 'redshift-data:DescribeStatement'),
-  cancelStatement: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement', 'redshift-data:CancelStatement'),
-  getStatementResult: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult', 'redshift-data:GetStatementResult'),
-  listStatements: call('redshift-data', 'arn:aws:states:::aws-sdk:redshiftdata:listStatements', 'redshift-data:ListStatements'),
+  executeStatement: call(
+    'redshift-data',
+    'arn:aws:states:::aws-sdk:redshiftdata:executeStatement',
+    'redshift-data:ExecuteStatement',
+  ),
+  batchExecuteStatement: call(
+    'redshift-data',
+    'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement',
+    'redshift-data:BatchExecuteStatement',
+  ),
+  describeStatement: call(
+    'redshift-data',
+    'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
+    'redshift-data:DescribeStatement',
+  ),
+  cancelStatement: call(
+    'redshift-data',
+    'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement',
+    'redshift-data:CancelStatement',
+  ),
+  getStatementResult: call(
+    'redshift-data',
+    'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult',
+    'redshift-data:GetStatementResult',
+  ),
+  listStatements: call(
+    'redshift-data',
+    'arn:aws:states:::aws-sdk:redshiftdata:listStatements',
+    'redshift-data:ListStatements',
+  ),
 } as const;
 
 export const DYNAMODB = {
@@ -25,7 +53,11 @@ export const DYNAMODB = {
   deleteItem: call('dynamodb', 'arn:aws:states:::dynamodb:deleteItem', 'dynamodb:DeleteItem'),
 } as const;
 
-export const DESCRIBE_EXECUTION = call('states', 'arn:aws:states:::aws-sdk:sfn:describeExecution', 'states:DescribeExecution');
+export const DESCRIBE_EXECUTION = call(
+  'states',
+  'arn:aws:states:::aws-sdk:sfn:describeExecution',
+  'states:DescribeExecution',
+);
 
 export const LAMBDA = {
   invoke: call('lambda', 'arn:aws:states:::lambda:invoke', 'lambda:InvokeFunction'),
@@ -33,10 +65,15 @@ export const LAMBDA = {
 } as const;
 
 /** CloudFormation pseudo parameters, written as `Fn::Sub` (and CDK's `Fn.sub`) read them. */
-export const AWS_PSEUDO = { partition: '${AWS::Partition}', region: '${AWS::Region}', account: '${AWS::AccountId}' } as const;
+export const AWS_PSEUDO = {
+  partition: '${AWS::Partition}',
+  region: '${AWS::Region}',
+  account: '${AWS::AccountId}',
+} as const;
 export const AWS_PSEUDO_KEYS = ['AWS::Partition', 'AWS::Region', 'AWS::AccountId'] as const;
 
-const arn = (service: string, resource: string): string => `arn:${AWS_PSEUDO.partition}:${service}:${AWS_PSEUDO.region}:${AWS_PSEUDO.account}:${resource}`;
+const arn = (service: string, resource: string): string =>
+  `arn:${AWS_PSEUDO.partition}:${service}:${AWS_PSEUDO.region}:${AWS_PSEUDO.account}:${resource}`;
 
 /**
  * The placeholder standing for a workgroup's id in its ARN (IAM authorizes Redshift Serverless by
@@ -64,30 +101,48 @@ function isPlaceholder(text: string): boolean {
 
 /** A function name, a placeholder or an ARN, as IAM's Resource for lambda:InvokeFunction. */
 export function lambdaArn(functionName: string): string {
-  return functionName.startsWith('arn:') || isPlaceholder(functionName) ? functionName : arn('lambda', `function:${functionName}`);
+  return functionName.startsWith('arn:') || isPlaceholder(functionName)
+    ? functionName
+    : arn('lambda', `function:${functionName}`);
 }
 
-const permission = (purpose: Permission['purpose'], action: string, resource: string): Permission => ({ purpose, action, resource });
+const permission = (purpose: Permission['purpose'], action: string, resource: string): Permission => ({
+  purpose,
+  action,
+  resource,
+});
 
 /**
  * A Data API call. Submitting runs SQL on the target as the role (or the secret's user); every
  * other call only reaches statements this role submitted (no resource, an owner condition).
  */
 export function dataApiPermissions(api: ServiceCall, target: Target): Permission[] {
-  if (api !== DATA_API.executeStatement && api !== DATA_API.batchExecuteStatement) return [permission('owned', api.action, '*')];
+  if (api !== DATA_API.executeStatement && api !== DATA_API.batchExecuteStatement)
+    return [permission('owned', api.action, '*')];
   const { secretArn, database } = target;
   const permissions: Permission[] = [];
   if (target.kind === 'workgroup') {
     permissions.push(permission('run', api.action, workgroupArn(target.workgroup)));
-    if (secretArn === undefined) permissions.push(permission('credentials', 'redshift-serverless:GetCredentials', workgroupArn(target.workgroup)));
+    if (secretArn === undefined)
+      permissions.push(permission('credentials', 'redshift-serverless:GetCredentials', workgroupArn(target.workgroup)));
   } else {
     const { cluster, dbUser } = target;
     permissions.push(permission('run', api.action, arn('redshift', `cluster:${cluster}`)));
     if (dbUser !== undefined) {
-      permissions.push(permission('credentials', 'redshift:GetClusterCredentials', arn('redshift', `dbuser:${cluster}/${dbUser}`)));
-      permissions.push(permission('credentials', 'redshift:GetClusterCredentials', arn('redshift', `dbname:${cluster}/${database}`)));
+      permissions.push(
+        permission('credentials', 'redshift:GetClusterCredentials', arn('redshift', `dbuser:${cluster}/${dbUser}`)),
+      );
+      permissions.push(
+        permission('credentials', 'redshift:GetClusterCredentials', arn('redshift', `dbname:${cluster}/${database}`)),
+      );
     } else if (secretArn === undefined) {
-      permissions.push(permission('credentials', 'redshift:GetClusterCredentialsWithIAM', arn('redshift', `dbname:${cluster}/${database}`)));
+      permissions.push(
+        permission(
+          'credentials',
+          'redshift:GetClusterCredentialsWithIAM',
+          arn('redshift', `dbname:${cluster}/${database}`),
+        ),
+      );
     }
   }
   if (secretArn !== undefined) permissions.push(permission('secret', 'secretsmanager:GetSecretValue', secretArn));
@@ -112,6 +167,10 @@ export function describeExecutionPermissions(): Permission[] {
  */
 export function invokePermissions(api: ServiceCall, functionName: string): Permission[] {
   const resource = lambdaArn(functionName);
-  const qualified = !functionName.includes('${') && functionName.split(':').length > (functionName.startsWith('arn:') ? 7 : 1);
-  return [permission('lambda', api.action, resource), ...(qualified ? [] : [permission('lambda', api.action, `${resource}:*`)])];
+  const qualified =
+    !functionName.includes('${') && functionName.split(':').length > (functionName.startsWith('arn:') ? 7 : 1);
+  return [
+    permission('lambda', api.action, resource),
+    ...(qualified ? [] : [permission('lambda', api.action, `${resource}:*`)]),
+  ];
 }

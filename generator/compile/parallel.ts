@@ -9,7 +9,12 @@ import type { StepRenderer } from './pipeline.ts';
  * Parallel state selects the first branch's state and the union of every branch's `steps`; one
  * Pass merges them. (No JSON string round trip: every record's text survives exactly.)
  */
-export function renderParallel(ctx: CompileContext, step: ParallelStep, exit: Transition, renderSteps: StepRenderer): string {
+export function renderParallel(
+  ctx: CompileContext,
+  step: ParallelStep,
+  exit: Transition,
+  renderSteps: StepRenderer,
+): string {
   const branches = step.branches.map((steps) => {
     const scope = ctx.scope.scope();
     const startAt = renderSteps({ ...ctx, scope }, steps, END);

@@ -14,7 +14,8 @@ export function planOf(pipeline: Pipeline, machine: StateMachine, scope: StateSc
   collectPlaceholders((machine.Comment ?? null) as JsonValue, substitutionKeys);
   const visit = (plans: readonly StepPlan[]): void => {
     for (const plan of plans) {
-      for (const [role, name] of Object.entries(plan.states) as [StateRole, string][]) stateRoles.set(name, { stepId: plan.step.id, role });
+      for (const [role, name] of Object.entries(plan.states) as [StateRole, string][])
+        stateRoles.set(name, { stepId: plan.step.id, role });
       for (const key of plan.substitutionKeys) substitutionKeys.add(key);
       if (plan.kind === 'parallel') plan.branches.forEach(visit);
     }
@@ -35,7 +36,8 @@ export function planOf(pipeline: Pipeline, machine: StateMachine, scope: StateSc
  * stopped execution: it lists the role's running statements and cancels them.
  */
 function reaperPermissions(pipeline: Pipeline): Permission[] {
-  const reaped = pipeline.cleanup === 'cancel-on-stop' && statementSteps(pipeline.steps).some((step) => step.mode === 'poll');
+  const reaped =
+    pipeline.cleanup === 'cancel-on-stop' && statementSteps(pipeline.steps).some((step) => step.mode === 'poll');
   if (!reaped) return [];
   // CancelStatement comes with every poll step's own Cancel task (OwnStatements).
   return [{ purpose: 'reaper', action: DATA_API.listStatements.action, resource: '*' }];

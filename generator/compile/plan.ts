@@ -68,7 +68,16 @@ export type Integration = 'redshift-data' | 'dynamodb' | 'states' | 'lambda';
  * Why the role needs a permission; the policy groups and names its statements by it (CDK's
  * `policyStatements` of a Task, with the purpose the Sid is written from).
  */
-export type PermissionPurpose = 'run' | 'owned' | 'credentials' | 'secret' | 'kms' | 'table' | 'executions' | 'lambda' | 'reaper';
+export type PermissionPurpose =
+  | 'run'
+  | 'owned'
+  | 'credentials'
+  | 'secret'
+  | 'kms'
+  | 'table'
+  | 'executions'
+  | 'lambda'
+  | 'reaper';
 
 /** One IAM action on one resource that a Task needs (resources keep their `${…}` placeholders). */
 export type Permission = { readonly purpose: PermissionPurpose; readonly action: string; readonly resource: string };
@@ -85,7 +94,13 @@ export type TaskPlan = {
  * the key of the contract, or by the runtime inside its submit (callback mode).
  */
 export type LockPlan =
-  | { readonly takenBy: 'machine'; readonly table: string; readonly target: string; readonly database: string; readonly sqlDigest: string }
+  | {
+      readonly takenBy: 'machine';
+      readonly table: string;
+      readonly target: string;
+      readonly database: string;
+      readonly sqlDigest: string;
+    }
   | { readonly takenBy: 'runtime' };
 
 type StepPlanCommon = {

@@ -9,11 +9,22 @@ import type { StateRole } from './plan.ts';
 import { renderResults } from './results.ts';
 import { LONG_POLL_PAIRS, LONG_POLL_ROUND, longPollPlan, pollPlan } from './schedule.ts';
 import type { StepStates } from './state-scope.ts';
-import { lockHeldCatchers, renderLockAcquisition, renderRegisterStatement, renderRelease, renderReleaseAndRaise } from './singleton.ts';
+import {
+  lockHeldCatchers,
+  renderLockAcquisition,
+  renderRegisterStatement,
+  renderRelease,
+  renderReleaseAndRaise,
+} from './singleton.ts';
 import { stepPaths } from './step-paths.ts';
 
 /** Where a poll's answer leads: the terminal statuses, and the cancel once the budget is spent. */
-type LoopExits = { readonly finished: string; readonly failed: string; readonly aborted: string; readonly cancel: string };
+type LoopExits = {
+  readonly finished: string;
+  readonly failed: string;
+  readonly aborted: string;
+  readonly cancel: string;
+};
 
 /**
  * A statement in poll mode: submit → wait → describe → FINISHED | FAILED | ABORTED | budget spent
@@ -31,7 +42,12 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
   /** A contract error: a Fail state, or for a singleton step an error record released then raised. */
   const failure = (role: StateRole, error: string, causePath: string): string =>
     releaseOnError
-      ? states.add(role, { Type: 'Pass', Parameters: { Error: error, 'Cause.$': causePath }, ResultPath: paths.error, Next: releaseOnError })
+      ? states.add(role, {
+          Type: 'Pass',
+          Parameters: { Error: error, 'Cause.$': causePath },
+          ResultPath: paths.error,
+          Next: releaseOnError,
+        })
       : states.add(role, { Type: 'Fail', Error: error, CausePath: causePath });
 
   const record = states.add('Record', {
@@ -61,18 +77,27 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
       ? renderBackoffLoop(ctx, step, exits, catchers)
       : renderLongPollLoop(ctx, step, step.poll.longPollSeconds, exits, catchers);
   const timedOut = failure('TimedOut', STEP_ERRORS.statementTimeout, paths.statementId);
-  states.task('Cancel', DATA_API.cancelStatement, {
-    Comment: 'Budget spent: cancel the statement so that nothing keeps running',
-    Parameters: { 'Id.$': paths.statementId },
-    ResultPath: null,
-    ...dataApiRetry(step.retry),
-    Catch: [
-      // It ended between the last poll and the cancel: nothing is left running.
-      { ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'], ResultPath: null, Next: timedOut },
-      ...(catchers.Catch ?? []),
-    ],
-    Next: timedOut,
-  }, dataApiPermissions(DATA_API.cancelStatement, step.target));
+  states.task(
+    'Cancel',
+    DATA_API.cancelStatement,
+    {
+      Comment: 'Budget spent: cancel the statement so that nothing keeps running',
+      Parameters: { 'Id.$': paths.statementId },
+      ResultPath: null,
+      ...dataApiRetry(step.retry),
+      Catch: [
+        // It ended between the last poll and the cancel: nothing is left running.
+        {
+          ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'],
+          ResultPath: null,
+          Next: timedOut,
+        },
+        ...(catchers.Catch ?? []),
+      ],
+      Next: timedOut,
+    },
+    dataApiPermissions(DATA_API.cancelStatement, step.target),
+  );
   return step.singleton ? renderLockAcquisition(ctx, step, submit) : submit;
 }
 
@@ -86,7 +111,12 @@ function statusRules(step: StatementStep, exits: LoopExits): ChoiceRule[] {
 }
 
 /** Execute → Wait → Describe → Status → Backoff | LastWait → Wait …; returns the submit state. */
-function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: LoopExits, catchers: { Catch?: Catcher[] }): string {
+function renderBackoffLoop(
+  ctx: CompileContext,
+  step: StatementStep,
+  exits: LoopExits,
+  catchers: { Catch?: Catcher[] },
+): string {
   const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
   const name = states.name.bind(states);
@@ -98,24 +128,40 @@ function renderBackoffLoop(ctx: CompileContext, step: StatementStep, exits: Loop
 
   const wait = name('Wait');
   const { call, parameters } = submitParameters(step);
-  const submit = states.task('Execute', call, {
-    Parameters: parameters,
-    ResultSelector: { 'Id.$': '$.Id', Interval: firstWait, Remaining: budget - firstWait, NextWait: intervals[secondIndex] as number, Poll: secondIndex },
-    ResultPath: run,
-    ...dataApiRetry(step.retry),
-    ...catchers,
-    Next: step.singleton ? name('Register') : wait,
-  }, dataApiPermissions(call, step.target));
+  const submit = states.task(
+    'Execute',
+    call,
+    {
+      Parameters: parameters,
+      ResultSelector: {
+        'Id.$': '$.Id',
+        Interval: firstWait,
+        Remaining: budget - firstWait,
+        NextWait: intervals[secondIndex] as number,
+        Poll: secondIndex,
+      },
+      ResultPath: run,
+      ...dataApiRetry(step.retry),
+      ...catchers,
+      Next: step.singleton ? name('Register') : wait,
+    },
+    dataApiPermissions(call, step.target),
+  );
   if (step.singleton) renderRegisterStatement(ctx, step, wait);
 
   states.add('Wait', { Type: 'Wait', SecondsPath: `${run}.Interval`, Next: name('Describe') });
-  states.task('Describe', DATA_API.describeStatement, {
-    Parameters: { 'Id.$': paths.statementId },
-    ResultPath: paths.statement,
-    ...dataApiRetry(step.retry),
-    ...catchers,
-    Next: name('Status'),
-  }, dataApiPermissions(DATA_API.describeStatement, step.target));
+  states.task(
+    'Describe',
+    DATA_API.describeStatement,
+    {
+      Parameters: { 'Id.$': paths.statementId },
+      ResultPath: paths.statement,
+      ...dataApiRetry(step.retry),
+      ...catchers,
+      Next: name('Status'),
+    },
+    dataApiPermissions(DATA_API.describeStatement, step.target),
+  );
   states.add('Status', {
     Type: 'Choice',
     Choices: [
@@ -152,7 +198,13 @@ function renderScheduleAdvance(states: StepStates, step: StatementStep, wait: st
   states.add('LastWait', {
     Type: 'Pass',
     Comment: 'The last wait is shortened so that the waits add up to the budget exactly',
-    Parameters: { 'Id.$': paths.statementId, 'Interval.$': `${run}.Remaining`, Remaining: 0, 'NextWait.$': `${run}.NextWait`, 'Poll.$': index },
+    Parameters: {
+      'Id.$': paths.statementId,
+      'Interval.$': `${run}.Remaining`,
+      Remaining: 0,
+      'NextWait.$': `${run}.NextWait`,
+      'Poll.$': index,
+    },
     ResultPath: run,
     Next: wait,
   });
@@ -167,7 +219,13 @@ function renderScheduleAdvance(states: StepStates, step: StatementStep, wait: st
  * under 300 transitions and 24 h under 25,000 events), and each Status compares it with the
  * windows already spent in the round. See schedule.ts longPollPlan for the first window.
  */
-function renderLongPollLoop(ctx: CompileContext, step: StatementStep, longPollSeconds: number, exits: LoopExits, catchers: { Catch?: Catcher[] }): string {
+function renderLongPollLoop(
+  ctx: CompileContext,
+  step: StatementStep,
+  longPollSeconds: number,
+  exits: LoopExits,
+  catchers: { Catch?: Catcher[] },
+): string {
   const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
   const name = states.name.bind(states);
@@ -176,36 +234,56 @@ function renderLongPollLoop(ctx: CompileContext, step: StatementStep, longPollSe
   const [first] = LONG_POLL_PAIRS;
 
   const { call, parameters } = submitParameters(step);
-  const submit = states.task('Execute', call, {
-    Parameters: { ...parameters, ...(plan.submitWait === undefined ? {} : { WaitTimeSeconds: plan.submitWait }) },
-    ResultSelector: { 'Id.$': '$.Id', Wait: plan.firstWait, Remaining: plan.remaining },
-    ResultPath: run,
-    ...dataApiRetry(step.retry),
-    ...catchers,
-    Next: step.singleton ? name('Register') : name(first[0]),
-  }, dataApiPermissions(call, step.target));
+  const submit = states.task(
+    'Execute',
+    call,
+    {
+      Parameters: { ...parameters, ...(plan.submitWait === undefined ? {} : { WaitTimeSeconds: plan.submitWait }) },
+      ResultSelector: { 'Id.$': '$.Id', Wait: plan.firstWait, Remaining: plan.remaining },
+      ResultPath: run,
+      ...dataApiRetry(step.retry),
+      ...catchers,
+      Next: step.singleton ? name('Register') : name(first[0]),
+    },
+    dataApiPermissions(call, step.target),
+  );
   if (step.singleton) renderRegisterStatement(ctx, step, name(first[0]));
 
   LONG_POLL_PAIRS.forEach(([describe, status], index) => {
     const following = LONG_POLL_PAIRS[index + 1];
-    states.task(describe, DATA_API.describeStatement, {
-      Comment: `Answers when the statement ends, or after ${index === 0 ? 'its window' : `${plan.window} s`} with the status it has then`,
-      Parameters: { 'Id.$': paths.statementId, ...(index === 0 ? { 'WaitTimeSeconds.$': `${run}.Wait` } : { WaitTimeSeconds: plan.window }) },
-      ResultPath: paths.statement,
-      ...dataApiRetry(step.retry),
-      ...catchers,
-      Next: name(status),
-    }, dataApiPermissions(DATA_API.describeStatement, step.target));
+    states.task(
+      describe,
+      DATA_API.describeStatement,
+      {
+        Comment: `Answers when the statement ends, or after ${index === 0 ? 'its window' : `${plan.window} s`} with the status it has then`,
+        Parameters: {
+          'Id.$': paths.statementId,
+          ...(index === 0 ? { 'WaitTimeSeconds.$': `${run}.Wait` } : { WaitTimeSeconds: plan.window }),
+        },
+        ResultPath: paths.statement,
+        ...dataApiRetry(step.retry),
+        ...catchers,
+        Next: name(status),
+      },
+      dataApiPermissions(DATA_API.describeStatement, step.target),
+    );
     states.add(status, {
       Type: 'Choice',
-      Choices: [...statusRules(step, exits), { Variable: `${run}.Remaining`, NumericLessThanEquals: index * plan.window, Next: exits.cancel }],
+      Choices: [
+        ...statusRules(step, exits),
+        { Variable: `${run}.Remaining`, NumericLessThanEquals: index * plan.window, Next: exits.cancel },
+      ],
       Default: following === undefined ? name('NextPolls') : name(following[0]),
     });
   });
   states.add('NextPolls', {
     Type: 'Pass',
     Comment: `${LONG_POLL_ROUND} windows of ${plan.window} s spent: count them against the budget of ${step.timeoutSeconds} s`,
-    Parameters: { 'Id.$': paths.statementId, Wait: plan.window, 'Remaining.$': mathAdd(`${run}.Remaining`, String(-LONG_POLL_ROUND * plan.window)) },
+    Parameters: {
+      'Id.$': paths.statementId,
+      Wait: plan.window,
+      'Remaining.$': mathAdd(`${run}.Remaining`, String(-LONG_POLL_ROUND * plan.window)),
+    },
     ResultPath: run,
     Next: name(first[0]),
   });

@@ -17,14 +17,22 @@ import { DATA_API } from './integrations.ts';
 export const REAPER_FILE = 'reaper.asl.json';
 const STOPPED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
 /** Retries of a transient Data API error: the reaper has no spec, so fixed and generous. */
-const RETRY: readonly Retrier[] = [{ ErrorEquals: TRANSIENT_DATA_API_ERRORS, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }];
+const RETRY: readonly Retrier[] = [
+  { ErrorEquals: TRANSIENT_DATA_API_ERRORS, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 },
+];
 const ALREADY_ENDED = ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'];
 
 function listStatements(extra: JsonObject): State {
   return {
     Type: 'Task',
     Resource: DATA_API.listStatements.resource,
-    Parameters: { StatementName: STATEMENT_NAME_PREFIX, 'Status.$': '$.Status', RoleLevel: true, MaxResults: 100, ...extra },
+    Parameters: {
+      StatementName: STATEMENT_NAME_PREFIX,
+      'Status.$': '$.Status',
+      RoleLevel: true,
+      MaxResults: 100,
+      ...extra,
+    },
     ResultPath: '$.page',
     Retry: RETRY,
     Next: 'EachStatement',
@@ -35,8 +43,16 @@ function listStatements(extra: JsonObject): State {
 const perStatement: StateMachine = {
   StartAt: 'Named',
   States: {
-    Named: { Type: 'Choice', Choices: [{ Variable: '$.Parts[3]', IsPresent: true, Next: 'SameExecution' }], Default: 'NotThisExecution' },
-    SameExecution: { Type: 'Choice', Choices: [{ Variable: '$.Parts[3]', StringEqualsPath: '$.Suffix', Next: 'Cancel' }], Default: 'NotThisExecution' },
+    Named: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.Parts[3]', IsPresent: true, Next: 'SameExecution' }],
+      Default: 'NotThisExecution',
+    },
+    SameExecution: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.Parts[3]', StringEqualsPath: '$.Suffix', Next: 'Cancel' }],
+      Default: 'NotThisExecution',
+    },
     Cancel: {
       Type: 'Task',
       Comment: 'Ended meanwhile (ValidationException) or gone: nothing left running',
@@ -59,13 +75,21 @@ const perStatus: StateMachine = {
     EachStatement: {
       Type: 'Map',
       ItemsPath: '$.page.Statements',
-      ItemSelector: { 'Id.$': '$$.Map.Item.Value.Id', 'Parts.$': "States.StringSplit($$.Map.Item.Value.StatementName, '/')", 'Suffix.$': '$.Suffix' },
+      ItemSelector: {
+        'Id.$': '$$.Map.Item.Value.Id',
+        'Parts.$': "States.StringSplit($$.Map.Item.Value.StatementName, '/')",
+        'Suffix.$': '$.Suffix',
+      },
       MaxConcurrency: 10,
       ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatement },
       ResultPath: null,
       Next: 'MorePages',
     },
-    MorePages: { Type: 'Choice', Choices: [{ Variable: '$.page.NextToken', IsPresent: true, Next: 'ListMore' }], Default: 'Listed' },
+    MorePages: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.page.NextToken', IsPresent: true, Next: 'ListMore' }],
+      Default: 'Listed',
+    },
     ListMore: listStatements({ 'NextToken.$': '$.page.NextToken' }),
     Listed: { Type: 'Succeed' },
   },
@@ -74,19 +98,26 @@ const perStatus: StateMachine = {
 /** The reaper machine's definition (the same for every pipeline and role). */
 export function reaperMachine(): StateMachine {
   return {
-    Comment: 'sfn-redshift reaper: cancels the running statements of a stopped execution (started by the cleanup rule, runs as the pipeline role)',
+    Comment:
+      'sfn-redshift reaper: cancels the running statements of a stopped execution (started by the cleanup rule, runs as the pipeline role)',
     StartAt: 'Stopped',
     States: {
       Stopped: {
         Type: 'Choice',
-        Choices: [{ Or: STOPPED_STATUSES.map((status) => ({ Variable: '$.detail.status', StringEquals: status })), Next: 'Execution' }],
+        Choices: [
+          {
+            Or: STOPPED_STATUSES.map((status) => ({ Variable: '$.detail.status', StringEquals: status })),
+            Next: 'Execution',
+          },
+        ],
         Default: 'NothingToDo',
       },
       Execution: {
         Type: 'Pass',
         Comment: 'The StatementName suffix of the stopped execution: <stateMachineName>:<executionName>',
         Parameters: {
-          'Suffix.$': "States.Format('{}:{}', States.ArrayGetItem(States.StringSplit($.detail.stateMachineArn, ':'), 6), $.detail.name)",
+          'Suffix.$':
+            "States.Format('{}:{}', States.ArrayGetItem(States.StringSplit($.detail.stateMachineArn, ':'), 6), $.detail.name)",
           Statuses: [...RUNNING_STATUSES],
         },
         ResultPath: '$.reap',

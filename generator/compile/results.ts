@@ -18,12 +18,17 @@ export function renderResults(ctx: CompileContext, step: StatementStep, then: st
   const ids = `${paths.resultIds}.Ids`;
   const isBatch = step.statement.kind === 'batch';
 
-  states.task('FetchResult', DATA_API.getStatementResult, {
-    Parameters: { 'Id.$': isBatch ? arrayItem(ids, mathAdd(`States.ArrayLength(${ids})`, '-1')) : paths.statementId },
-    ResultPath: paths.result,
-    ...dataApiRetry(step.retry),
-    Next: then,
-  }, dataApiPermissions(DATA_API.getStatementResult, step.target));
+  states.task(
+    'FetchResult',
+    DATA_API.getStatementResult,
+    {
+      Parameters: { 'Id.$': isBatch ? arrayItem(ids, mathAdd(`States.ArrayLength(${ids})`, '-1')) : paths.statementId },
+      ResultPath: paths.result,
+      ...dataApiRetry(step.retry),
+      Next: then,
+    },
+    dataApiPermissions(DATA_API.getStatementResult, step.target),
+  );
   states.add('NoResult', { Type: 'Pass', Result: EMPTY_RESULT, ResultPath: paths.result, Next: then });
   states.add('HasResult', {
     Type: 'Choice',

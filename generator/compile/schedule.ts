@@ -108,5 +108,9 @@ export function longPollPlan(longPollSeconds: number, budgetSeconds: number, sub
 
 /** Seconds each wait of a long-polled statement covers, in order: the submit's (if any), then each Describe's. */
 export function longPollWaits(plan: LongPollPlan): number[] {
-  return [...(plan.submitWait === undefined ? [] : [plan.submitWait]), plan.firstWait, ...Array.from({ length: plan.polls - 1 }, () => plan.window)];
+  return [
+    ...(plan.submitWait === undefined ? [] : [plan.submitWait]),
+    plan.firstWait,
+    ...Array.from({ length: plan.polls - 1 }, () => plan.window),
+  ];
 }

@@ -4,7 +4,14 @@ import type { Catcher, JsonObject, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
 import { RUNNING_STATUSES, retryField } from './data-api.ts';
 import { STEP_ERRORS, TRANSIENT_DATA_API_ERRORS, TRANSIENT_DYNAMODB_ERRORS, TRANSIENT_SFN_ERRORS } from './errors.ts';
-import { DATA_API, DESCRIBE_EXECUTION, DYNAMODB, dataApiPermissions, describeExecutionPermissions, tablePermissions } from './integrations.ts';
+import {
+  DATA_API,
+  DESCRIBE_EXECUTION,
+  DYNAMODB,
+  dataApiPermissions,
+  describeExecutionPermissions,
+  tablePermissions,
+} from './integrations.ts';
 import { format } from './intrinsics.ts';
 import type { StateRole } from './plan.ts';
 import type { StepStates } from './state-scope.ts';
@@ -51,14 +58,25 @@ type LockParts = {
 function lockParts(ctx: CompileContext, step: StatementStep): LockParts {
   const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
-  return { ctx, step, states, paths, name: states.name.bind(states), table: ctx.pipeline.stateTable, holderItem: `${paths.holder}.Item` };
+  return {
+    ctx,
+    step,
+    states,
+    paths,
+    name: states.name.bind(states),
+    table: ctx.pipeline.stateTable,
+    holderItem: `${paths.holder}.Item`,
+  };
 }
 
 /** Lock → Acquire (→ holder checks → TakeOver) → `execute`. Returns the first state. */
 export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, execute: string): string {
   const parts = lockParts(ctx, step);
   const { states, paths, name, table } = parts;
-  const target = step.target.kind === 'cluster' ? { kind: 'cluster' as const, name: step.target.cluster } : { kind: 'workgroup' as const, name: step.target.workgroup };
+  const target =
+    step.target.kind === 'cluster'
+      ? { kind: 'cluster' as const, name: step.target.cluster }
+      : { kind: 'workgroup' as const, name: step.target.workgroup };
   const lockTarget = lockTargetText({ ...target, database: step.target.database });
   const digest = sqlDigest(lockSubject(step));
   states.lock({ takenBy: 'machine', table, target: lockTarget, database: step.target.database, sqlDigest: digest });
@@ -75,23 +93,28 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
     ResultPath: paths.lock,
     Next: name('Acquire'),
   });
-  states.task('Acquire', DYNAMODB.putItem, {
-    Parameters: {
-      TableName: table,
-      Item: {
-        ...itemKey(step),
-        [A.owner]: { 'S.$': `${paths.lock}.Owner` },
-        [A.nonce]: { 'S.$': `${paths.lock}.Nonce` },
-        [A.pipeline]: { S: ctx.pipeline.name },
-        [A.stepId]: { S: step.id },
+  states.task(
+    'Acquire',
+    DYNAMODB.putItem,
+    {
+      Parameters: {
+        TableName: table,
+        Item: {
+          ...itemKey(step),
+          [A.owner]: { 'S.$': `${paths.lock}.Owner` },
+          [A.nonce]: { 'S.$': `${paths.lock}.Nonce` },
+          [A.pipeline]: { S: ctx.pipeline.name },
+          [A.stepId]: { S: step.id },
+        },
+        ConditionExpression: `attribute_not_exists(${A.partitionKey})`,
       },
-      ConditionExpression: `attribute_not_exists(${A.partitionKey})`,
+      ResultPath: null,
+      ...dynamoRetry(step),
+      Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
+      Next: execute,
     },
-    ResultPath: null,
-    ...dynamoRetry(step),
-    Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
-    Next: execute,
-  }, tablePermissions(DYNAMODB.putItem, table));
+    tablePermissions(DYNAMODB.putItem, table),
+  );
   renderHolderRead(parts);
   renderHolderStatementCheck(parts);
   renderHolderExecutionCheck(parts);
@@ -101,12 +124,17 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
 
 /** Holder → HolderState: read the holder consistently, then decide how to judge it. */
 function renderHolderRead({ step, states, paths, name, table, holderItem }: LockParts): void {
-  states.task('Holder', DYNAMODB.getItem, {
-    Parameters: { TableName: table, Key: itemKey(step), ConsistentRead: true },
-    ResultPath: paths.holder,
-    ...dynamoRetry(step),
-    Next: name('HolderState'),
-  }, tablePermissions(DYNAMODB.getItem, table));
+  states.task(
+    'Holder',
+    DYNAMODB.getItem,
+    {
+      Parameters: { TableName: table, Key: itemKey(step), ConsistentRead: true },
+      ResultPath: paths.holder,
+      ...dynamoRetry(step),
+      Next: name('HolderState'),
+    },
+    tablePermissions(DYNAMODB.getItem, table),
+  );
   states.add('HolderState', {
     Type: 'Choice',
     Comment:
@@ -128,24 +156,38 @@ function renderHolderRead({ step, states, paths, name, table, holderItem }: Lock
 
 /** HolderStatement → HolderRunning → Busy | TakeOver: the holder's statement still running keeps the lock. */
 function renderHolderStatementCheck({ step, states, paths, name, holderItem }: LockParts): void {
-  states.task('HolderStatement', DATA_API.describeStatement, {
-    Parameters: { 'Id.$': `${holderItem}.${A.statementId}.S` },
-    ResultSelector: { 'Status.$': '$.Status' },
-    ResultPath: paths.holderStatus,
-    ...retryField(TRANSIENT_DATA_API_ERRORS, step.retry),
-    // A statement this role may not see (another principal's): judge by the holder's execution.
-    Catch: [
-      {
-        ErrorEquals: ['RedshiftData.ResourceNotFoundException', 'RedshiftData.ValidationException', 'RedshiftData.AccessDeniedException'],
-        ResultPath: null,
-        Next: name('HolderExecution'),
-      },
-    ],
-    Next: name('HolderRunning'),
-  }, dataApiPermissions(DATA_API.describeStatement, step.target));
+  states.task(
+    'HolderStatement',
+    DATA_API.describeStatement,
+    {
+      Parameters: { 'Id.$': `${holderItem}.${A.statementId}.S` },
+      ResultSelector: { 'Status.$': '$.Status' },
+      ResultPath: paths.holderStatus,
+      ...retryField(TRANSIENT_DATA_API_ERRORS, step.retry),
+      // A statement this role may not see (another principal's): judge by the holder's execution.
+      Catch: [
+        {
+          ErrorEquals: [
+            'RedshiftData.ResourceNotFoundException',
+            'RedshiftData.ValidationException',
+            'RedshiftData.AccessDeniedException',
+          ],
+          ResultPath: null,
+          Next: name('HolderExecution'),
+        },
+      ],
+      Next: name('HolderRunning'),
+    },
+    dataApiPermissions(DATA_API.describeStatement, step.target),
+  );
   states.add('HolderRunning', {
     Type: 'Choice',
-    Choices: [{ Or: RUNNING_STATUSES.map((status) => ({ Variable: `${paths.holderStatus}.Status`, StringEquals: status })), Next: name('Busy') }],
+    Choices: [
+      {
+        Or: RUNNING_STATUSES.map((status) => ({ Variable: `${paths.holderStatus}.Status`, StringEquals: status })),
+        Next: name('Busy'),
+      },
+    ],
     Default: name('TakeOver'),
   });
   states.add('Busy', {
@@ -158,17 +200,22 @@ function renderHolderStatementCheck({ step, states, paths, name, holderItem }: L
 
 /** HolderExecution → HolderAlive → BusyStarting | TakeOver: a holder without a statement is judged by its execution. */
 function renderHolderExecutionCheck({ step, states, paths, name, holderItem }: LockParts): void {
-  states.task('HolderExecution', DESCRIBE_EXECUTION, {
-    Parameters: { 'ExecutionArn.$': `${holderItem}.${A.owner}.S` },
-    ResultSelector: { 'Status.$': '$.Status' },
-    ResultPath: paths.holderStatus,
-    ...retryField(TRANSIENT_SFN_ERRORS, step.retry),
-    Catch: [
-      { ErrorEquals: ['Sfn.ExecutionDoesNotExistException'], ResultPath: null, Next: name('TakeOver') },
-      { ErrorEquals: ['Sfn.InvalidArnException'], ResultPath: null, Next: name('BusyStarting') },
-    ],
-    Next: name('HolderAlive'),
-  }, describeExecutionPermissions());
+  states.task(
+    'HolderExecution',
+    DESCRIBE_EXECUTION,
+    {
+      Parameters: { 'ExecutionArn.$': `${holderItem}.${A.owner}.S` },
+      ResultSelector: { 'Status.$': '$.Status' },
+      ResultPath: paths.holderStatus,
+      ...retryField(TRANSIENT_SFN_ERRORS, step.retry),
+      Catch: [
+        { ErrorEquals: ['Sfn.ExecutionDoesNotExistException'], ResultPath: null, Next: name('TakeOver') },
+        { ErrorEquals: ['Sfn.InvalidArnException'], ResultPath: null, Next: name('BusyStarting') },
+      ],
+      Next: name('HolderAlive'),
+    },
+    describeExecutionPermissions(),
+  );
   states.add('HolderAlive', {
     Type: 'Choice',
     Choices: [{ Variable: `${paths.holderStatus}.Status`, StringEquals: 'RUNNING', Next: name('BusyStarting') }],
@@ -184,54 +231,68 @@ function renderHolderExecutionCheck({ step, states, paths, name, holderItem }: L
 
 /** TakeOver → `execute`: replace the stale holder, conditionally on the nonce examined. */
 function renderTakeOver({ ctx, step, states, paths, name, table, holderItem }: LockParts, execute: string): void {
-  states.task('TakeOver', DYNAMODB.updateItem, {
-    Comment: 'Replace the stale holder, only if it is still the one we examined',
-    Parameters: {
-      TableName: table,
-      Key: itemKey(step),
-      UpdateExpression: 'SET #owner = :owner, #nonce = :nonce, #pipeline = :pipeline, #step = :step REMOVE #statement, #expires',
-      ConditionExpression: '#nonce = :seen',
-      ExpressionAttributeNames: {
-        '#owner': A.owner,
-        '#nonce': A.nonce,
-        '#pipeline': A.pipeline,
-        '#step': A.stepId,
-        '#statement': A.statementId,
-        '#expires': A.expiresAt,
+  states.task(
+    'TakeOver',
+    DYNAMODB.updateItem,
+    {
+      Comment: 'Replace the stale holder, only if it is still the one we examined',
+      Parameters: {
+        TableName: table,
+        Key: itemKey(step),
+        UpdateExpression:
+          'SET #owner = :owner, #nonce = :nonce, #pipeline = :pipeline, #step = :step REMOVE #statement, #expires',
+        ConditionExpression: '#nonce = :seen',
+        ExpressionAttributeNames: {
+          '#owner': A.owner,
+          '#nonce': A.nonce,
+          '#pipeline': A.pipeline,
+          '#step': A.stepId,
+          '#statement': A.statementId,
+          '#expires': A.expiresAt,
+        },
+        ExpressionAttributeValues: {
+          ':owner': { 'S.$': `${paths.lock}.Owner` },
+          ':nonce': { 'S.$': `${paths.lock}.Nonce` },
+          ':pipeline': { S: ctx.pipeline.name },
+          ':step': { S: step.id },
+          ':seen': { 'S.$': `${holderItem}.${A.nonce}.S` },
+        },
       },
-      ExpressionAttributeValues: {
-        ':owner': { 'S.$': `${paths.lock}.Owner` },
-        ':nonce': { 'S.$': `${paths.lock}.Nonce` },
-        ':pipeline': { S: ctx.pipeline.name },
-        ':step': { S: step.id },
-        ':seen': { 'S.$': `${holderItem}.${A.nonce}.S` },
-      },
+      ResultPath: null,
+      ...dynamoRetry(step),
+      Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
+      Next: execute,
     },
-    ResultPath: null,
-    ...dynamoRetry(step),
-    Catch: [{ ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: name('Holder') }],
-    Next: execute,
-  }, tablePermissions(DYNAMODB.updateItem, table));
+    tablePermissions(DYNAMODB.updateItem, table),
+  );
 }
 
 /** Records the statement id on the lock so that contenders can judge it; best effort. */
 export function renderRegisterStatement(ctx: CompileContext, step: StatementStep, then: string): string {
   const paths = stepPaths(step.id);
-  return ctx.scope.step(step.id).task('Register', DYNAMODB.updateItem, {
-    Parameters: {
-      TableName: ctx.pipeline.stateTable,
-      Key: itemKey(step),
-      UpdateExpression: 'SET #statement = :statement',
-      ConditionExpression: '#nonce = :mine',
-      ExpressionAttributeNames: { '#statement': A.statementId, '#nonce': A.nonce },
-      ExpressionAttributeValues: { ':statement': { 'S.$': paths.statementId }, ':mine': { 'S.$': `${paths.lock}.Nonce` } },
+  return ctx.scope.step(step.id).task(
+    'Register',
+    DYNAMODB.updateItem,
+    {
+      Parameters: {
+        TableName: ctx.pipeline.stateTable,
+        Key: itemKey(step),
+        UpdateExpression: 'SET #statement = :statement',
+        ConditionExpression: '#nonce = :mine',
+        ExpressionAttributeNames: { '#statement': A.statementId, '#nonce': A.nonce },
+        ExpressionAttributeValues: {
+          ':statement': { 'S.$': paths.statementId },
+          ':mine': { 'S.$': `${paths.lock}.Nonce` },
+        },
+      },
+      ResultPath: null,
+      ...dynamoRetry(step),
+      // Without a registered id the lock still holds: contenders then judge by our execution.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: then }],
+      Next: then,
     },
-    ResultPath: null,
-    ...dynamoRetry(step),
-    // Without a registered id the lock still holds: contenders then judge by our execution.
-    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: then }],
-    Next: then,
-  }, tablePermissions(DYNAMODB.updateItem, ctx.pipeline.stateTable));
+    tablePermissions(DYNAMODB.updateItem, ctx.pipeline.stateTable),
+  );
 }
 
 function releaseParameters(ctx: CompileContext, step: StatementStep): JsonObject {
@@ -246,13 +307,20 @@ function releaseParameters(ctx: CompileContext, step: StatementStep): JsonObject
 
 /** Release after success; a lock already taken over by someone else is left to them. */
 export function renderRelease(ctx: CompileContext, step: StatementStep, then: Transition): string {
-  return ctx.scope.step(step.id).task('Release', DYNAMODB.deleteItem, {
-    Parameters: releaseParameters(ctx, step),
-    ResultPath: null,
-    ...dynamoRetry(step),
-    ...(then.Next !== undefined ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: then.Next }] } : {}),
-    ...then,
-  }, tablePermissions(DYNAMODB.deleteItem, ctx.pipeline.stateTable));
+  return ctx.scope.step(step.id).task(
+    'Release',
+    DYNAMODB.deleteItem,
+    {
+      Parameters: releaseParameters(ctx, step),
+      ResultPath: null,
+      ...dynamoRetry(step),
+      ...(then.Next !== undefined
+        ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: then.Next }] }
+        : {}),
+      ...then,
+    },
+    tablePermissions(DYNAMODB.deleteItem, ctx.pipeline.stateTable),
+  );
 }
 
 /** Release on failure, then raise the original error and cause. Returns the release state. */
@@ -264,13 +332,18 @@ export function renderReleaseAndRaise(ctx: CompileContext, step: StatementStep):
     ErrorPath: `${paths.error}.Error`,
     CausePath: `${paths.error}.Cause`,
   });
-  return states.task('ReleaseOnError', DYNAMODB.deleteItem, {
-    Parameters: releaseParameters(ctx, step),
-    ResultPath: null,
-    ...dynamoRetry(step),
-    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: raise }],
-    ...next(raise),
-  }, tablePermissions(DYNAMODB.deleteItem, ctx.pipeline.stateTable));
+  return states.task(
+    'ReleaseOnError',
+    DYNAMODB.deleteItem,
+    {
+      Parameters: releaseParameters(ctx, step),
+      ResultPath: null,
+      ...dynamoRetry(step),
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: raise }],
+      ...next(raise),
+    },
+    tablePermissions(DYNAMODB.deleteItem, ctx.pipeline.stateTable),
+  );
 }
 
 /** Catch-all of the Tasks that run while the lock is held: release, then re-raise. */

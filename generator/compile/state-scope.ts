@@ -32,7 +32,8 @@ export class StateScope {
   /** The states of one step, added by role. */
   step(stepId: string): StepStates {
     let facts = this.compilation.facts.get(stepId);
-    if (!facts) this.compilation.facts.set(stepId, (facts = { states: new Map(), tasks: [], substitutionKeys: new Set() }));
+    if (!facts)
+      this.compilation.facts.set(stepId, (facts = { states: new Map(), tasks: [], substitutionKeys: new Set() }));
     return new StepStates(this, stepId, facts);
   }
 
@@ -43,9 +44,13 @@ export class StateScope {
 
   add(name: string, state: State): string {
     if (name.length > MAX_STATE_NAME_LENGTH) {
-      throw new CompileError('state-name-too-long', `state name '${name}' is longer than ${MAX_STATE_NAME_LENGTH} characters`);
+      throw new CompileError(
+        'state-name-too-long',
+        `state name '${name}' is longer than ${MAX_STATE_NAME_LENGTH} characters`,
+      );
     }
-    if (this.compilation.taken.has(name)) throw new CompileError('duplicate-state-name', `state name '${name}' is used twice`);
+    if (this.compilation.taken.has(name))
+      throw new CompileError('duplicate-state-name', `state name '${name}' is used twice`);
     this.compilation.taken.add(name);
     this.states.set(name, state);
     return name;

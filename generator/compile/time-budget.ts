@@ -10,7 +10,8 @@ const SLACK_PER_STEP_SECONDS = 60;
 
 export function retryDelaySeconds(policy: RetryPolicy): number {
   let total = 0;
-  for (let attempt = 0; attempt < policy.attempts; attempt += 1) total += policy.intervalSeconds * policy.backoffRate ** attempt;
+  for (let attempt = 0; attempt < policy.attempts; attempt += 1)
+    total += policy.intervalSeconds * policy.backoffRate ** attempt;
   return Math.ceil(total);
 }
 

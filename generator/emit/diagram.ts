@@ -19,7 +19,11 @@ const SQL_PREVIEW_LENGTH = 60;
 /** The first line of a step's SQL that is not blank, shortened for a label or a table cell. */
 export function sqlFirstLine(step: StatementStep, maxLength = SQL_PREVIEW_LENGTH): string {
   const sqls = step.statement.kind === 'batch' ? step.statement.sqls : [step.statement.sql];
-  const line = (sqls[0] ?? '').split('\n').map((text) => text.trim()).find((text) => text !== '') ?? '';
+  const line =
+    (sqls[0] ?? '')
+      .split('\n')
+      .map((text) => text.trim())
+      .find((text) => text !== '') ?? '';
   const short = line.length > maxLength ? `${line.slice(0, maxLength - 1).trimEnd()}…` : line;
   return sqls.length > 1 ? `${short} (+${sqls.length - 1} more)` : short;
 }
@@ -27,7 +31,9 @@ export function sqlFirstLine(step: StatementStep, maxLength = SQL_PREVIEW_LENGTH
 /** How the step waits: `callback`, `poll`, or `long poll 30s` (poll mode with `poll.longPoll`). */
 function modeLabel(step: StatementStep): string {
   const { longPollSeconds } = step.poll;
-  return step.mode === 'poll' && longPollSeconds !== undefined ? `long poll ${formatDuration(longPollSeconds)}` : step.mode;
+  return step.mode === 'poll' && longPollSeconds !== undefined
+    ? `long poll ${formatDuration(longPollSeconds)}`
+    : step.mode;
 }
 
 function tags(step: StatementStep): string[] {
@@ -42,8 +48,18 @@ type Node =
   | { readonly kind: 'statement'; readonly id: string; readonly step: StatementStep }
   | { readonly kind: 'fork' | 'join'; readonly id: string };
 type Edge = { readonly from: string; readonly to: string; readonly label?: string };
-type Cluster = { readonly id: string; readonly label: string; readonly nodes: readonly string[]; readonly clusters: readonly Cluster[] };
-type Graph = { readonly nodes: readonly Node[]; readonly edges: readonly Edge[]; readonly clusters: readonly Cluster[]; readonly top: readonly string[] };
+type Cluster = {
+  readonly id: string;
+  readonly label: string;
+  readonly nodes: readonly string[];
+  readonly clusters: readonly Cluster[];
+};
+type Graph = {
+  readonly nodes: readonly Node[];
+  readonly edges: readonly Edge[];
+  readonly clusters: readonly Cluster[];
+  readonly top: readonly string[];
+};
 
 /** The node an edge leaves from, with the label the edge carries (a statement's timeout). */
 type Exit = { readonly node: string; readonly label?: string };
@@ -55,10 +71,14 @@ function buildGraph(pipeline: Pipeline): Graph {
   const nodes: Node[] = [];
   const edges: Edge[] = [];
   const connect = (exits: readonly Exit[], to: string): void => {
-    for (const exit of exits) edges.push({ from: exit.node, to, ...(exit.label !== undefined ? { label: exit.label } : {}) });
+    for (const exit of exits)
+      edges.push({ from: exit.node, to, ...(exit.label !== undefined ? { label: exit.label } : {}) });
   };
   /** Draws `steps` after `exits`; answers where the chain ends and which nodes/clusters it made. */
-  const chain = (steps: readonly Step[], exits: readonly Exit[]): { exits: Exit[]; nodes: string[]; clusters: Cluster[] } => {
+  const chain = (
+    steps: readonly Step[],
+    exits: readonly Exit[],
+  ): { exits: Exit[]; nodes: string[]; clusters: Cluster[] } => {
     let current: Exit[] = [...exits];
     const made: string[] = [];
     const clusters: Cluster[] = [];
@@ -87,7 +107,12 @@ function buildGraph(pipeline: Pipeline): Graph {
       nodes.push({ kind: 'join', id: join });
       inner.push(join);
       connect(branchExits, join);
-      clusters.push({ id: `p_${step.id}`, label: `${step.id}: ${step.branches.length} branches in parallel`, nodes: inner, clusters: innerClusters });
+      clusters.push({
+        id: `p_${step.id}`,
+        label: `${step.id}: ${step.branches.length} branches in parallel`,
+        nodes: inner,
+        clusters: innerClusters,
+      });
       current = [{ node: join }];
     }
     return { exits: current, nodes: made, clusters };
@@ -136,18 +161,24 @@ export function renderMermaid(pipeline: Pipeline): string {
   const cluster = (item: Cluster, indent: string): void => {
     lines.push(`${indent}subgraph ${item.id} ["${mermaidText(item.label)}"]`);
     lines.push(`${indent}  direction TB`);
-    const nested = new Set(item.clusters.flatMap(function all(inner): string[] {
-      return [...inner.nodes, ...inner.clusters.flatMap(all)];
-    }));
+    const nested = new Set(
+      item.clusters.flatMap(function all(inner): string[] {
+        return [...inner.nodes, ...inner.clusters.flatMap(all)];
+      }),
+    );
     for (const id of item.nodes) if (!nested.has(id)) declare(id, `${indent}  `);
     for (const inner of item.clusters) cluster(inner, `${indent}  `);
     lines.push(`${indent}end`);
   };
   for (const id of graph.top) declare(id, '  ');
   for (const item of graph.clusters) cluster(item, '  ');
-  for (const edge of graph.edges) lines.push(`  ${edge.from} -->${edge.label !== undefined ? `|"${mermaidText(edge.label)}"|` : ''} ${edge.to}`);
-  const statements = graph.nodes.filter((node): node is Extract<Node, { kind: 'statement' }> => node.kind === 'statement');
-  const marked = (predicate: (step: StatementStep) => boolean) => statements.filter((node) => predicate(node.step)).map((node) => node.id);
+  for (const edge of graph.edges)
+    lines.push(`  ${edge.from} -->${edge.label !== undefined ? `|"${mermaidText(edge.label)}"|` : ''} ${edge.to}`);
+  const statements = graph.nodes.filter(
+    (node): node is Extract<Node, { kind: 'statement' }> => node.kind === 'statement',
+  );
+  const marked = (predicate: (step: StatementStep) => boolean) =>
+    statements.filter((node) => predicate(node.step)).map((node) => node.id);
   lines.push('  classDef terminal fill:#f3f4f6,stroke:#6b7280,color:#111827');
   lines.push('  classDef fork fill:#111827,stroke:#111827');
   lines.push('  classDef callback fill:#eff6ff,stroke:#2563eb,color:#1e3a8a');
@@ -191,21 +222,29 @@ function dotNode(node: Node): string {
 export function renderDot(pipeline: Pipeline): string {
   const graph = buildGraph(pipeline);
   const byId = new Map(graph.nodes.map((node) => [node.id, node]));
-  const lines = [`digraph "${dotText(pipeline.name)}" {`, '  rankdir=TB;', '  node [shape=box, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];'];
+  const lines = [
+    `digraph "${dotText(pipeline.name)}" {`,
+    '  rankdir=TB;',
+    '  node [shape=box, fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+  ];
   const cluster = (item: Cluster, indent: string): void => {
     lines.push(`${indent}subgraph cluster_${item.id} {`);
     lines.push(`${indent}  label="${dotText(item.label)}";`);
     lines.push(`${indent}  style=dashed;`);
-    const nested = new Set(item.clusters.flatMap(function all(inner): string[] {
-      return [...inner.nodes, ...inner.clusters.flatMap(all)];
-    }));
+    const nested = new Set(
+      item.clusters.flatMap(function all(inner): string[] {
+        return [...inner.nodes, ...inner.clusters.flatMap(all)];
+      }),
+    );
     for (const id of item.nodes) if (!nested.has(id)) lines.push(`${indent}  ${dotNode(byId.get(id) as Node)}`);
     for (const inner of item.clusters) cluster(inner, `${indent}  `);
     lines.push(`${indent}}`);
   };
   for (const id of graph.top) lines.push(`  ${dotNode(byId.get(id) as Node)}`);
   for (const item of graph.clusters) cluster(item, '  ');
-  for (const edge of graph.edges) lines.push(`  ${edge.from} -> ${edge.to}${edge.label !== undefined ? ` [label="${dotText(edge.label)}"]` : ''};`);
+  for (const edge of graph.edges)
+    lines.push(`  ${edge.from} -> ${edge.to}${edge.label !== undefined ? ` [label="${dotText(edge.label)}"]` : ''};`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }
@@ -235,7 +274,13 @@ type Row = { step: string; sql: string; mode: string; timeout: string; results: 
 function rows(steps: readonly Step[], prefix: string): Row[] {
   return steps.flatMap((step): Row[] => {
     if (step.kind === 'parallel') {
-      const own: Row = { step: `${prefix}${codeCell(step.id)}`, sql: `*${step.branches.length} branches in parallel*`, mode: '', timeout: '', results: '' };
+      const own: Row = {
+        step: `${prefix}${codeCell(step.id)}`,
+        sql: `*${step.branches.length} branches in parallel*`,
+        mode: '',
+        timeout: '',
+        results: '',
+      };
       return [own, ...step.branches.flatMap((branch, index) => rows(branch, `${prefix}${step.id} › ${index + 1} › `))];
     }
     return [

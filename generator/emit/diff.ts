@@ -79,7 +79,9 @@ export function shortDiff(current: string, expected: string, maxLines = 16, cont
   if (!edits) return [`(more than ${MAX_EDIT_LENGTH} lines differ: too many to show here)`];
   const changed = edits.map((edit, index) => (edit.kind === 'same' ? -1 : index)).filter((index) => index >= 0);
   const shown = new Set<number>();
-  for (const index of changed) for (let near = index - context; near <= index + context; near += 1) if (near >= 0 && near < edits.length) shown.add(near);
+  for (const index of changed)
+    for (let near = index - context; near <= index + context; near += 1)
+      if (near >= 0 && near < edits.length) shown.add(near);
   const lines: string[] = [];
   let previous = -2;
   for (const index of [...shown].sort((a, b) => a - b)) {
@@ -88,6 +90,7 @@ export function shortDiff(current: string, expected: string, maxLines = 16, cont
     lines.push(`${edit.kind === 'same' ? ' ' : edit.kind === 'removed' ? '-' : '+'} ${edit.line}`);
     previous = index;
   }
-  const capped = lines.length <= maxLines ? lines : [...lines.slice(0, maxLines), `  … ${changed.length} changed line(s) in all`];
+  const capped =
+    lines.length <= maxLines ? lines : [...lines.slice(0, maxLines), `  … ${changed.length} changed line(s) in all`];
   return truncated(capped, MAX_DIFF_BYTES);
 }

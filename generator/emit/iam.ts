@@ -39,10 +39,22 @@ const byActionOrder = (a: string, b: string): number => ACTION_ORDER.indexOf(a) 
 const GROUPS: readonly { readonly group: PermissionPurpose; readonly sid: (actions: readonly string[]) => string }[] = [
   {
     group: 'run',
-    sid: (actions) => (actions.length > 1 ? 'RunStatements' : actions[0] === 'redshift-data:ExecuteStatement' ? 'ExecuteStatements' : 'BatchExecuteStatements'),
+    sid: (actions) =>
+      actions.length > 1
+        ? 'RunStatements'
+        : actions[0] === 'redshift-data:ExecuteStatement'
+          ? 'ExecuteStatements'
+          : 'BatchExecuteStatements',
   },
   { group: 'owned', sid: () => 'StatementStatus' },
-  { group: 'credentials', sid: (actions) => ({ 'redshift:GetClusterCredentials': 'ClusterCredentials', 'redshift:GetClusterCredentialsWithIAM': 'ClusterIamCredentials' })[actions[0] as string] ?? 'WorkgroupCredentials' },
+  {
+    group: 'credentials',
+    sid: (actions) =>
+      ({
+        'redshift:GetClusterCredentials': 'ClusterCredentials',
+        'redshift:GetClusterCredentialsWithIAM': 'ClusterIamCredentials',
+      })[actions[0] as string] ?? 'WorkgroupCredentials',
+  },
   { group: 'secret', sid: () => 'DatabaseSecrets' },
   { group: 'kms', sid: () => 'DecryptDatabaseSecrets' },
   { group: 'table', sid: () => 'StateTable' },
@@ -83,7 +95,10 @@ export function machinePolicy(plan: Pick<PipelinePlan, 'permissions'>): PolicyDo
       const resourceKey = JSON.stringify([...resources].sort());
       byResources.set(resourceKey, [...(byResources.get(resourceKey) ?? []), action]);
     }
-    const entries = [...byResources].map(([resources, actions]) => ({ resources: JSON.parse(resources) as string[], actions: actions.sort(byActionOrder) }));
+    const entries = [...byResources].map(([resources, actions]) => ({
+      resources: JSON.parse(resources) as string[],
+      actions: actions.sort(byActionOrder),
+    }));
     entries.sort((a, b) => byActionOrder(a.actions[0] as string, b.actions[0] as string));
     for (const { resources, actions } of entries) {
       const name = unique(sid(actions));
@@ -113,7 +128,8 @@ export function renderPolicy(policy: PolicyDocument): string {
 export function policySubstitutionKeys(policy: PolicyDocument): string[] {
   const names = new Set<string>();
   for (const resource of policy.Statement.flatMap((statement) => [statement.Resource].flat())) {
-    for (const match of resource.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*(?:::[A-Za-z]+)?)\}/g)) names.add(match[1] as string);
+    for (const match of resource.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*(?:::[A-Za-z]+)?)\}/g))
+      names.add(match[1] as string);
   }
   const pseudo = AWS_PSEUDO_KEYS.filter((key) => names.has(key));
   return [...pseudo, ...[...names].filter((name) => !pseudo.includes(name as (typeof AWS_PSEUDO_KEYS)[number])).sort()];

@@ -37,7 +37,8 @@ export function successors(state: State): string[] {
     names.push(...state.Choices.map((choice) => choice.Next));
     if (state.Default !== undefined) names.push(state.Default);
   }
-  if ((state.Type === 'Task' || state.Type === 'Parallel' || state.Type === 'Map') && state.Catch) names.push(...state.Catch.map((catcher) => catcher.Next));
+  if ((state.Type === 'Task' || state.Type === 'Parallel' || state.Type === 'Map') && state.Catch)
+    names.push(...state.Catch.map((catcher) => catcher.Next));
   return names;
 }
 
@@ -46,10 +47,18 @@ function orderState(state: State): Ordered {
   const ordered: Ordered = {};
   for (const key of STATE_KEY_ORDER) {
     if (source[key] === undefined) continue;
-    if (key === 'Branches') ordered[key] = (source[key] as Branch[]).map((branch) => ({ StartAt: branch.StartAt, States: orderStates(branch) }));
+    if (key === 'Branches')
+      ordered[key] = (source[key] as Branch[]).map((branch) => ({
+        StartAt: branch.StartAt,
+        States: orderStates(branch),
+      }));
     else if (key === 'ItemProcessor') {
       const processor = source[key] as Branch & { ProcessorConfig?: unknown };
-      ordered[key] = { ...(processor.ProcessorConfig !== undefined ? { ProcessorConfig: processor.ProcessorConfig } : {}), StartAt: processor.StartAt, States: orderStates(processor) };
+      ordered[key] = {
+        ...(processor.ProcessorConfig !== undefined ? { ProcessorConfig: processor.ProcessorConfig } : {}),
+        StartAt: processor.StartAt,
+        States: orderStates(processor),
+      };
     } else ordered[key] = source[key];
   }
   return ordered;

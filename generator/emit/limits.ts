@@ -5,7 +5,14 @@
 // Step Functions writes history (see local/executor/history.ts, whose counts the tests
 // compare with these on the local stack).
 import type { Branch, State, StateMachine } from '../compile/asl.ts';
-import { stateOf, type ParallelStepPlan, type StateRole, type PipelinePlan, type StatementStepPlan, type StepPlan } from '../compile/plan.ts';
+import {
+  stateOf,
+  type ParallelStepPlan,
+  type StateRole,
+  type PipelinePlan,
+  type StatementStepPlan,
+  type StepPlan,
+} from '../compile/plan.ts';
 import { LONG_POLL_PAIRS, longPollPlan, pollSequence } from '../compile/schedule.ts';
 import type { StatementStep } from '../load/model.ts';
 import { successors } from './json.ts';
@@ -92,8 +99,13 @@ function pollSegments(plan: StatementStepPlan, polls: number): Segment[] {
   for (const part of between.slice(0, polls - 1)) {
     const last = segments.at(-1);
     const passName = name(part);
-    if (last && last.visits.at(-1)?.name === passName) segments[segments.length - 1] = { visits: last.visits, times: last.times + 1 };
-    else segments.push({ visits: [name('Wait'), name('Describe'), name('Status'), passName].map((state) => ({ name: state })), times: 1 });
+    if (last && last.visits.at(-1)?.name === passName)
+      segments[segments.length - 1] = { visits: last.visits, times: last.times + 1 };
+    else
+      segments.push({
+        visits: [name('Wait'), name('Describe'), name('Status'), passName].map((state) => ({ name: state })),
+        times: 1,
+      });
   }
   segments.push(once(name('Wait'), name('Describe'), name('Status')));
   return segments;
@@ -103,7 +115,8 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
   const { step } = plan;
   const name = (role: StateRole) => stateOf(plan, role);
   const { outcome } = scenario;
-  const fetch = (): string => (outcome.kind === 'finished' && outcome.hasResult === false ? name('NoResult') : name('FetchResult'));
+  const fetch = (): string =>
+    outcome.kind === 'finished' && outcome.hasResult === false ? name('NoResult') : name('FetchResult');
   if (step.mode === 'callback') {
     // The runtime settles a timed-out statement: still running → cancelled, Redshift.StatementTimeout.
     if (outcome.kind === 'timeout') return [once(name('Execute'), name('Cancel'), name('Settled'), name('TimedOut'))];
@@ -115,21 +128,32 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
   const locked = plan.lock?.takenBy === 'machine';
   const lock = locked
     ? scenario.lock === 'takeover'
-      ? [name('Lock'), name('Acquire'), name('Holder'), name('HolderState'), name('HolderStatement'), name('HolderExecution'), name('HolderAlive'), name('TakeOver')]
+      ? [
+          name('Lock'),
+          name('Acquire'),
+          name('Holder'),
+          name('HolderState'),
+          name('HolderStatement'),
+          name('HolderExecution'),
+          name('HolderAlive'),
+          name('TakeOver'),
+        ]
       : [name('Lock'), name('Acquire')]
     : [];
   const submit = once(...lock, name('Execute'), ...(locked ? [name('Register')] : []));
   const raise = (role: StateRole) => (locked ? [name(role), name('ReleaseOnError'), name('Raise')] : [name(role)]);
-  if (outcome.kind === 'timeout') return [submit, ...pollSegments(plan, maxPolls(step)), once(name('Cancel'), ...raise('TimedOut'))];
+  if (outcome.kind === 'timeout')
+    return [submit, ...pollSegments(plan, maxPolls(step)), once(name('Cancel'), ...raise('TimedOut'))];
   const polls = pollSegments(plan, outcome.polls);
   if (outcome.kind === 'failed') return [submit, ...polls, once(...raise('Failed'))];
-  const results = step.results ? [...(step.statement.kind === 'batch' ? [name('PickResult')] : []), name('HasResult'), fetch()] : [];
+  const results = step.results
+    ? [...(step.statement.kind === 'batch' ? [name('PickResult')] : []), name('HasResult'), fetch()]
+    : [];
   return [submit, ...polls, once(...(locked ? [name('Release')] : []), ...results, name('Record'))];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pricing, the way Step Functions writes history
-
 
 function indexStates(branch: Branch, into = new Map<string, State>()): Map<string, State> {
   for (const [name, state] of Object.entries(branch.States)) {
@@ -187,11 +211,18 @@ function checkSegments(segments: readonly Segment[], ends: Path['ends'], states:
     if (segment.times > 1) checkEdge(names.at(-1) as string, names[0] as string, states);
     flat.push(...names);
   }
-  for (let index = 1; index < flat.length; index += 1) checkEdge(flat[index - 1] as string, flat[index] as string, states);
+  for (let index = 1; index < flat.length; index += 1)
+    checkEdge(flat[index - 1] as string, flat[index] as string, states);
   const lastVisit = segments.at(-1)?.visits.at(-1);
   const last = lastVisit ? states.get(lastVisit.name) : undefined;
-  const ok = ends === 'fail' ? last?.Type === 'Fail' || lastVisit?.fails === true : last !== undefined && 'End' in last && last.End === true;
-  if (!ok) throw new CostModelError(`path ends at '${lastVisit?.name}', which does not ${ends === 'fail' ? 'fail' : 'end'} its scope`);
+  const ok =
+    ends === 'fail'
+      ? last?.Type === 'Fail' || lastVisit?.fails === true
+      : last !== undefined && 'End' in last && last.End === true;
+  if (!ok)
+    throw new CostModelError(
+      `path ends at '${lastVisit?.name}', which does not ${ends === 'fail' ? 'fail' : 'end'} its scope`,
+    );
 }
 
 /** A whole scope's path: it starts where the scope starts, and every transition exists. */
@@ -271,7 +302,13 @@ type Worst = { readonly success: Cost; readonly failure?: Cost };
 const add = (a: Cost, b: Cost): Cost => ({ transitions: a.transitions + b.transitions, events: a.events + b.events });
 const ZERO: Cost = { transitions: 0, events: 0 };
 const more = (a: Cost | undefined, b: Cost | undefined): Cost | undefined =>
-  a === undefined ? b : b === undefined ? a : b.events > a.events || (b.events === a.events && b.transitions > a.transitions) ? b : a;
+  a === undefined
+    ? b
+    : b === undefined
+      ? a
+      : b.events > a.events || (b.events === a.events && b.transitions > a.transitions)
+        ? b
+        : a;
 
 /** Most expensive way through one statement step that goes on, and one that fails. */
 function worstStatement(plan: StatementStepPlan, states: Map<string, State>): Worst {
@@ -317,9 +354,16 @@ function worstParallel(plan: ParallelStepPlan, states: Map<string, State>): Wors
   // Each branch ends whichever way costs more; if every branch costs more succeeding, the one that
   // loses least by failing fails.
   let failure = worst.reduce((sum, branch) => add(sum, more(branch.success, branch.failure) as Cost), ZERO);
-  if (!worst.some((branch) => branch.failure !== undefined && more(branch.success, branch.failure) === branch.failure)) {
-    const loss = failing.map((branch) => ({ transitions: branch.success.transitions - branch.failure.transitions, events: branch.success.events - branch.failure.events }));
-    const least = loss.reduce((a, b) => (b.events < a.events || (b.events === a.events && b.transitions < a.transitions) ? b : a));
+  if (
+    !worst.some((branch) => branch.failure !== undefined && more(branch.success, branch.failure) === branch.failure)
+  ) {
+    const loss = failing.map((branch) => ({
+      transitions: branch.success.transitions - branch.failure.transitions,
+      events: branch.success.events - branch.failure.events,
+    }));
+    const least = loss.reduce((a, b) =>
+      b.events < a.events || (b.events === a.events && b.transitions < a.transitions) ? b : a,
+    );
     failure = add(failure, { transitions: -least.transitions, events: -least.events });
   }
   return { success, failure: add(failure, { transitions: 1, events: 3 }) };
@@ -341,10 +385,17 @@ export type LimitUsage = {
 export function worstCaseCost(plan: Pick<PipelinePlan, 'machine' | 'steps'>): LimitUsage['worstCase'] {
   const states = indexStates(plan.machine);
   // The model is checked against the machine along the success path that is priced.
-  executionCost(plan, (step) => ({ outcome: { kind: 'finished', polls: step.mode === 'callback' ? 1 : maxPolls(step) }, lock: 'takeover' }));
+  executionCost(plan, (step) => ({
+    outcome: { kind: 'finished', polls: step.mode === 'callback' ? 1 : maxPolls(step) },
+    lock: 'takeover',
+  }));
   const { success, failure } = worstScope(plan.steps, states);
   const worst = more(success, failure) as Cost;
-  return { transitions: worst.transitions, events: worst.events + EXECUTION_EVENTS, ends: worst === success ? 'succeeds' : 'fails' };
+  return {
+    transitions: worst.transitions,
+    events: worst.events + EXECUTION_EVENTS,
+    ends: worst === success ? 'succeeds' : 'fails',
+  };
 }
 
 export function countStates(machine: { States: StateMachine['States'] }): number {
@@ -358,7 +409,11 @@ export function countStates(machine: { States: StateMachine['States'] }): number
 
 /** `definition`: the definition as written (its bytes count against the limit). */
 export function limitUsage(plan: Pick<PipelinePlan, 'machine' | 'steps'>, definition: string): LimitUsage {
-  return { states: countStates(plan.machine), definitionBytes: Buffer.byteLength(definition, 'utf8'), worstCase: worstCaseCost(plan) };
+  return {
+    states: countStates(plan.machine),
+    definitionBytes: Buffer.byteLength(definition, 'utf8'),
+    worstCase: worstCaseCost(plan),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

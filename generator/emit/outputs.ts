@@ -82,7 +82,8 @@ export function allOutputFiles(outputs: readonly PipelineOutputs[], layout: Outp
         policy: result.policyFile.path,
       }),
     });
-    if (layout.fragments?.(result.pipeline.name)) files.push({ path: result.fragmentPath, content: renderFragment(result.plan.machine) });
+    if (layout.fragments?.(result.pipeline.name))
+      files.push({ path: result.fragmentPath, content: renderFragment(result.plan.machine) });
   }
   if (outputs.length > 0) {
     files.push({
@@ -98,6 +99,7 @@ export function allOutputFiles(outputs: readonly PipelineOutputs[], layout: Outp
       ),
     });
   }
-  if (outputs.some((result) => needsRuntime(result.pipeline))) files.push({ path: RUNTIME_TEMPLATE_FILE, content: renderRuntimeTemplate() });
+  if (outputs.some((result) => needsRuntime(result.pipeline)))
+    files.push({ path: RUNTIME_TEMPLATE_FILE, content: renderRuntimeTemplate() });
   return files;
 }

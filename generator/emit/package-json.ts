@@ -9,7 +9,11 @@ export class PackageJsonError extends Error {
   override readonly name = 'PackageJsonError';
 }
 
-export type ScriptsChange = { readonly text: string; readonly added: readonly string[]; readonly present: readonly string[] };
+export type ScriptsChange = {
+  readonly text: string;
+  readonly added: readonly string[];
+  readonly present: readonly string[];
+};
 
 /**
  * `text` with `scripts` added. Scripts already there with the same command are left alone; one
@@ -18,11 +22,14 @@ export type ScriptsChange = { readonly text: string; readonly added: readonly st
 export function addScripts(text: string, scripts: Readonly<Record<string, string>>): ScriptsChange {
   const parsed = parseObject(text);
   const existing = parsed.scripts;
-  if (existing !== undefined && (typeof existing !== 'object' || existing === null || Array.isArray(existing))) throw new PackageJsonError('its "scripts" is not an object');
+  if (existing !== undefined && (typeof existing !== 'object' || existing === null || Array.isArray(existing)))
+    throw new PackageJsonError('its "scripts" is not an object');
   const current = (existing ?? {}) as Record<string, unknown>;
   const conflicts = Object.entries(scripts).filter(([name, command]) => name in current && current[name] !== command);
   if (conflicts.length > 0) {
-    throw new PackageJsonError(conflicts.map(([name]) => `script "${name}" already runs ${JSON.stringify(current[name])}`).join('; '));
+    throw new PackageJsonError(
+      conflicts.map(([name]) => `script "${name}" already runs ${JSON.stringify(current[name])}`).join('; '),
+    );
   }
   const missing = Object.entries(scripts).filter(([name]) => !(name in current));
   const present = Object.keys(scripts).filter((name) => name in current);
@@ -32,7 +39,8 @@ export function addScripts(text: string, scripts: Readonly<Record<string, string
   let result = existing === undefined ? addMember(text, ['scripts'], {}, layout) : text;
   for (const [name, command] of missing) result = addMember(result, ['scripts', name], command, layout);
   const expected = { ...parsed, scripts: { ...current, ...Object.fromEntries(missing) } };
-  if (!isDeepStrictEqual(JSON.parse(result), expected)) throw new PackageJsonError('could not add the scripts without changing something else; add them by hand');
+  if (!isDeepStrictEqual(JSON.parse(result), expected))
+    throw new PackageJsonError('could not add the scripts without changing something else; add them by hand');
   return { text: result, added: missing.map(([name]) => name), present };
 }
 
@@ -44,7 +52,8 @@ function parseObject(text: string): Record<string, unknown> {
   } catch (error) {
     throw new PackageJsonError(`it is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new PackageJsonError('it is not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new PackageJsonError('it is not a JSON object');
   return parsed as Record<string, unknown>;
 }
 
@@ -59,7 +68,8 @@ function addMember(text: string, path: JSONPath, value: unknown, layout: Layout)
   const root = parseTree(text);
   const object = root && findNodeAtLocation(root, path.slice(0, -1));
   const [edit] = modify(text, path, value, {});
-  if (object?.type !== 'object' || edit === undefined) throw new PackageJsonError('could not find where to add the scripts; add them by hand');
+  if (object?.type !== 'object' || edit === undefined)
+    throw new PackageJsonError('could not find where to add the scripts; add them by hand');
   return applyEdits(text, [styled(text, edit, object, layout)]);
 }
 

@@ -42,7 +42,9 @@ const DEFAULTS = {
   codeKey: 'sfn-redshift/runtime.zip',
 } as const;
 
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/;
 const TEMPLATE_NAME = 'runtime.template.yaml.hbs';
 
@@ -50,24 +52,32 @@ let compiled: HandlebarsTemplateDelegate | undefined;
 
 function template(): HandlebarsTemplateDelegate {
   // A YAML scalar: JSON's double-quoted strings are valid YAML; absent values become ''.
-  compiled ??= compileTemplate(TEMPLATE_NAME, { yaml: (value: unknown) => JSON.stringify(typeof value === 'string' ? value : '') });
+  compiled ??= compileTemplate(TEMPLATE_NAME, {
+    yaml: (value: unknown) => JSON.stringify(typeof value === 'string' ? value : ''),
+  });
   return compiled;
 }
 
 function integer(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
   const chosen = value ?? fallback;
-  if (!Number.isInteger(chosen) || chosen < min || chosen > max) throw new RuntimeTemplateError(`${name} must be an integer from ${min} to ${max}, got ${chosen}`);
+  if (!Number.isInteger(chosen) || chosen < min || chosen > max)
+    throw new RuntimeTemplateError(`${name} must be an integer from ${min} to ${max}, got ${chosen}`);
   return chosen;
 }
 
 function targetDefaults(target: RuntimeTemplateOptions['target']) {
   const t = target ?? {};
-  if (t.cluster !== undefined && t.workgroup !== undefined) throw new RuntimeTemplateError('target: give cluster or workgroup, not both');
-  if (t.dbUser !== undefined && t.secretArn !== undefined) throw new RuntimeTemplateError('target: give dbUser or secretArn, not both');
-  if (t.workgroup !== undefined && t.dbUser !== undefined) throw new RuntimeTemplateError('target: a workgroup takes secretArn or IAM identity, not dbUser');
+  if (t.cluster !== undefined && t.workgroup !== undefined)
+    throw new RuntimeTemplateError('target: give cluster or workgroup, not both');
+  if (t.dbUser !== undefined && t.secretArn !== undefined)
+    throw new RuntimeTemplateError('target: give dbUser or secretArn, not both');
+  if (t.workgroup !== undefined && t.dbUser !== undefined)
+    throw new RuntimeTemplateError('target: a workgroup takes secretArn or IAM identity, not dbUser');
   for (const [field, value] of Object.entries(t)) {
     if (typeof value !== 'string' || value.includes('${')) {
-      throw new RuntimeTemplateError(`target.${field}: a literal value is needed for a parameter default, got ${JSON.stringify(value)}`);
+      throw new RuntimeTemplateError(
+        `target.${field}: a literal value is needed for a parameter default, got ${JSON.stringify(value)}`,
+      );
     }
   }
   return t;
@@ -81,7 +91,8 @@ function codeSource(codeUri: string | undefined) {
     if (!match) throw new RuntimeTemplateError(`codeUri ${codeUri} is not s3://<bucket>/<key>`);
     return { codeFromS3: true, codeUri, codeBucket: match[1], codeKey: match[2] };
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(codeUri)) throw new RuntimeTemplateError(`codeUri ${codeUri}: only s3:// URIs or local paths`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(codeUri))
+    throw new RuntimeTemplateError(`codeUri ${codeUri}: only s3:// URIs or local paths`);
   return { codeFromPath: true, codeUri };
 }
 
@@ -89,10 +100,13 @@ export function renderRuntimeTemplate(options: RuntimeTemplateOptions = {}): str
   const timeoutSeconds = integer('timeoutSeconds', options.timeoutSeconds, DEFAULTS.timeoutSeconds, 1, 900);
   const logRetentionDays = options.logRetentionDays ?? DEFAULTS.logRetentionDays;
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    throw new RuntimeTemplateError(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
+    throw new RuntimeTemplateError(
+      `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`,
+    );
   }
   const architecture = options.architecture ?? DEFAULTS.architecture;
-  if (architecture !== 'arm64' && architecture !== 'x86_64') throw new RuntimeTemplateError(`architecture must be arm64 or x86_64, got ${String(architecture)}`);
+  if (architecture !== 'arm64' && architecture !== 'x86_64')
+    throw new RuntimeTemplateError(`architecture must be arm64 or x86_64, got ${String(architecture)}`);
   const text = template()({
     description: options.description ?? DEFAULTS.description,
     target: targetDefaults(options.target),

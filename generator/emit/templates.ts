@@ -37,14 +37,17 @@ function compileOptions(name: string): { noEscape: true; strict: boolean } {
 /** A fresh handlebars environment (its own helpers) of the runtime alone, or of the full compiler. */
 function environment(full: boolean): Handlebars {
   if (full) return (createRequire(import.meta.url)('handlebars') as Handlebars).create();
-  return ((handlebarsRuntime as unknown as { default: Handlebars }).default ?? (handlebarsRuntime as unknown as Handlebars)).create();
+  return (
+    (handlebarsRuntime as unknown as { default: Handlebars }).default ?? (handlebarsRuntime as unknown as Handlebars)
+  ).create();
 }
 
 /** `templates/<name>` with `helpers`: precompiled in the built CLI, compiled from the file in the sources. */
 export function compileTemplate(name: string, helpers: Helpers = {}): HandlebarsTemplateDelegate {
   const spec = PRECOMPILED[name];
   const handlebars = environment(spec === undefined);
-  for (const [helper, implementation] of Object.entries(helpers)) handlebars.registerHelper(helper, implementation as never);
+  for (const [helper, implementation] of Object.entries(helpers))
+    handlebars.registerHelper(helper, implementation as never);
   if (spec !== undefined) return handlebars.template(spec as TemplateSpecification);
   return handlebars.compile(readFileSync(templatePath(name), 'utf8'), compileOptions(name));
 }
@@ -56,7 +59,10 @@ export function precompiledTemplatesModule(): string {
   const entries = readdirSync(directory)
     .filter((name) => name.endsWith('.hbs'))
     .sort()
-    .map((name) => `  ${JSON.stringify(name)}: ${String(handlebars.precompile(readFileSync(join(directory, name), 'utf8'), compileOptions(name)))},`);
+    .map(
+      (name) =>
+        `  ${JSON.stringify(name)}: ${String(handlebars.precompile(readFileSync(join(directory, name), 'utf8'), compileOptions(name)))},`,
+    );
   return `export const PRECOMPILED = {\n${entries.join('\n')}\n};\n`;
 }
 

@@ -28,8 +28,21 @@ export type TypedPipeline = {
 
 /** Names the fixed part declares (and `pipelines`), which no pipeline's identifier may take. */
 const FIXED_NAMES = [
-  'StepRecord', 'StepRecordWithResult', 'StepResult', 'ResultField', 'ResultColumn', 'StepErrorName', 'ParameterValue', 'TokenObject',
-  'SubstitutionValue', 'PipelineModule', 'PolicyDocumentJson', 'substitutionText', 'pick', 'substitute', 'pipelines',
+  'StepRecord',
+  'StepRecordWithResult',
+  'StepResult',
+  'ResultField',
+  'ResultColumn',
+  'StepErrorName',
+  'ParameterValue',
+  'TokenObject',
+  'SubstitutionValue',
+  'PipelineModule',
+  'PolicyDocumentJson',
+  'substitutionText',
+  'pick',
+  'substitute',
+  'pipelines',
 ];
 
 function words(name: string): string[] {
@@ -49,8 +62,13 @@ const RESERVED = new Set(
 /** `nightly-sales` → `nightlySales`; a name that is no identifier (`3am-load`, `delete`) gets `pipeline` before it. */
 function camelName(name: string): string {
   const [first = '', ...rest] = words(name);
-  const camel = first.charAt(0).toLowerCase() + first.slice(1) + rest.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
-  return IDENTIFIER.test(camel) && !RESERVED.has(camel) ? camel : `pipeline${camel.charAt(0).toUpperCase()}${camel.slice(1)}`;
+  const camel =
+    first.charAt(0).toLowerCase() +
+    first.slice(1) +
+    rest.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
+  return IDENTIFIER.test(camel) && !RESERVED.has(camel)
+    ? camel
+    : `pipeline${camel.charAt(0).toUpperCase()}${camel.slice(1)}`;
 }
 
 function pascal(camel: string): string {
@@ -89,7 +107,11 @@ const SEGMENT = /\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\['([^'\\]+)'\]/y;
 
 /** The input fields a JSONPath reads: `$.a.b[0]` → a, b, item. `$$.Execution.Input.…` reads the input too. */
 function inputSegments(path: string): (string | number)[] | undefined {
-  const body = path.startsWith('$$.Execution.Input') ? path.slice('$$.Execution.Input'.length) : path.startsWith('$.') ? path.slice(1) : undefined;
+  const body = path.startsWith('$$.Execution.Input')
+    ? path.slice('$$.Execution.Input'.length)
+    : path.startsWith('$.')
+      ? path.slice(1)
+      : undefined;
   if (body === undefined) return undefined;
   const segments: (string | number)[] = [];
   SEGMENT.lastIndex = 0;
@@ -125,7 +147,9 @@ function inputTree(plan: PipelinePlan): InputNode {
 function inputType(node: InputNode, indent: string): string {
   if (node.properties.size > 0) {
     const inner = `${indent}  `;
-    const members = [...node.properties].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, child]) => `${inner}readonly ${propertyName(name)}: ${inputType(child, inner)};`);
+    const members = [...node.properties]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, child]) => `${inner}readonly ${propertyName(name)}: ${inputType(child, inner)};`);
     return `{\n${members.join('\n')}\n${indent}}`;
   }
   if (node.items) return `readonly (${inputType(node.items, indent)})[]`;
@@ -164,7 +188,9 @@ function tsLiteral(value: unknown, indent: string): string {
     if (items.every((item) => !item.includes('\n')) && indent.length + flat.length <= LINE_WIDTH) return flat;
     return `[\n${items.map((item) => `${inner}${item},`).join('\n')}\n${indent}]`;
   }
-  const entries = Object.entries(value as Record<string, unknown>).map(([key, item]) => `${inner}${propertyName(key)}: ${tsLiteral(item, inner)},`);
+  const entries = Object.entries(value as Record<string, unknown>).map(
+    ([key, item]) => `${inner}${propertyName(key)}: ${tsLiteral(item, inner)},`,
+  );
   return entries.length === 0 ? '{}' : `{\n${entries.join('\n')}\n${indent}}`;
 }
 
@@ -200,7 +226,8 @@ function renderPipeline(item: TypedPipeline, camel: string): string {
   const { pipeline, substitutionKeys } = item.plan;
   const type = pascal(camel);
   const name = stringLiteral(pipeline.name);
-  const description = pipeline.description !== undefined ? `${pipeline.name}: ${pipeline.description}` : `The ${pipeline.name} pipeline.`;
+  const description =
+    pipeline.description !== undefined ? `${pipeline.name}: ${pipeline.description}` : `The ${pipeline.name} pipeline.`;
   return [
     `${docComment(`\`\${Name}\` placeholders of \`${item.definitionFile}\`: the DefinitionSubstitutions the ${pipeline.name} machine needs.`)}
 export type ${type}SubstitutionKey = ${union(substitutionKeys)};`,
@@ -232,15 +259,19 @@ export const ${camel}: PipelineModule<${type}SubstitutionKey, ${type}PolicySubst
 
 /** `index.ts`: the fixed part, then every pipeline of one generate run, in name order. */
 export function renderTypedModule(pipelines: readonly TypedPipeline[]): string {
-  const sorted = [...pipelines].sort((a, b) => (a.plan.pipeline.name < b.plan.pipeline.name ? -1 : a.plan.pipeline.name > b.plan.pipeline.name ? 1 : 0));
+  const sorted = [...pipelines].sort((a, b) =>
+    a.plan.pipeline.name < b.plan.pipeline.name ? -1 : a.plan.pipeline.name > b.plan.pipeline.name ? 1 : 0,
+  );
   const names = identifiers(sorted.map((item) => item.plan.pipeline.name));
   const camel = (item: TypedPipeline) => names.get(item.plan.pipeline.name) as string;
   const byName = sorted.map((item) => `  ${stringLiteral(item.plan.pipeline.name)}: ${camel(item)},\n`).join('');
-  return [
-    PREAMBLE.trimEnd(),
-    typedModuleFixedPart().trimEnd(),
-    ...sorted.map((item) => renderPipeline(item, camel(item))),
-    `${docComment('Every pipeline of this directory by name.')}\nexport const pipelines = {\n${byName}} as const;`,
-    ...sorted.map((item) => `const ${camel(item)}Policy: PolicyDocumentJson = ${tsLiteral(item.policy, '')};`),
-  ].join('\n\n') + '\n';
+  return (
+    [
+      PREAMBLE.trimEnd(),
+      typedModuleFixedPart().trimEnd(),
+      ...sorted.map((item) => renderPipeline(item, camel(item))),
+      `${docComment('Every pipeline of this directory by name.')}\nexport const pipelines = {\n${byName}} as const;`,
+      ...sorted.map((item) => `const ${camel(item)}Policy: PolicyDocumentJson = ${tsLiteral(item.policy, '')};`),
+    ].join('\n\n') + '\n'
+  );
 }

@@ -174,11 +174,15 @@ function acquireLock(directory: string): () => void {
       writeDurably(path, `${process.pid}\n`);
       return () => rmSync(path, { force: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutputWriteError(directory, describeFsError(error));
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new OutputWriteError(directory, describeFsError(error));
     }
     const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
     if (Number.isInteger(holder) && isAlive(holder) && holder !== process.pid) {
-      throw new OutputWriteError(directory, `another sfn-redshift generate (pid ${holder}) is writing there; wait for it, or remove ${path} if that process is not ours`);
+      throw new OutputWriteError(
+        directory,
+        `another sfn-redshift generate (pid ${holder}) is writing there; wait for it, or remove ${path} if that process is not ours`,
+      );
     }
     rmSync(path, { force: true });
   }
@@ -268,7 +272,8 @@ function stage(directory: string, staging: string, files: readonly OutputFile[],
     attempt(target, () => writeDurably(join(staging, 'new', file.path), file.content));
     attempt(target, () => backup(target, join(staging, 'old', file.path)));
   }
-  for (const path of remove) attempt(join(directory, path), () => backup(join(directory, path), join(staging, 'old', path)));
+  for (const path of remove)
+    attempt(join(directory, path), () => backup(join(directory, path), join(staging, 'old', path)));
 }
 
 function commit(directory: string, stagingName: string, files: readonly OutputFile[], remove: readonly string[]): void {
@@ -298,7 +303,10 @@ function commit(directory: string, stagingName: string, files: readonly OutputFi
   } catch (error) {
     rollBack(directory, stagingName, committed);
     rmSync(journalPath, { force: true });
-    throw new OutputWriteError(join(directory, files[committed.length]?.path ?? remove[committed.length - files.length] ?? ''), describeFsError(error));
+    throw new OutputWriteError(
+      join(directory, files[committed.length]?.path ?? remove[committed.length - files.length] ?? ''),
+      describeFsError(error),
+    );
   }
   syncDirectory(directory);
   rmSync(journalPath, { force: true });
@@ -326,11 +334,17 @@ export function leftovers(directory: string): string[] {
 /** Why a leftover is there, for `check`'s message. */
 export function leftoverReason(entry: string): string {
   if (entry === JOURNAL) return 'a generate was killed while committing; the next generate completes it';
-  if (entry === LOCK) return 'the lock of a generate that is running or was killed; the next generate removes a dead one';
+  if (entry === LOCK)
+    return 'the lock of a generate that is running or was killed; the next generate removes a dead one';
   return 'temporary files of an interrupted generate; the next generate removes them';
 }
 
-export type FileDrift = { readonly path: string; readonly kind: 'missing' | 'stale'; readonly current?: string; readonly expected: string };
+export type FileDrift = {
+  readonly path: string;
+  readonly kind: 'missing' | 'stale';
+  readonly current?: string;
+  readonly expected: string;
+};
 
 /** Files whose committed content differs from what `generate` would write. */
 export function findDrift(directory: string, files: readonly OutputFile[]): FileDrift[] {

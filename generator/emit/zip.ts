@@ -43,13 +43,36 @@ export function zipArchive(entries: readonly ZipEntry[]): Buffer {
     const name = Buffer.from(entry.name, 'utf8');
     const data = deflateRawSync(entry.content, { level: 9 });
     const crc = crc32(entry.content);
-    const common: [number, 2 | 4][] = [[20, 2], [0x0800, 2], [8, 2], [0, 2], [DOS_DATE, 2], [crc, 4], [data.length, 4], [entry.content.length, 4], [name.length, 2]];
+    const common: [number, 2 | 4][] = [
+      [20, 2],
+      [0x0800, 2],
+      [8, 2],
+      [0, 2],
+      [DOS_DATE, 2],
+      [crc, 4],
+      [data.length, 4],
+      [entry.content.length, 4],
+      [name.length, 2],
+    ];
     const local = Buffer.concat([header(0x04034b50, [...common, [0, 2]]), name, data]);
-    centrals.push(Buffer.concat([header(0x02014b50, [[MADE_BY, 2], ...common, [0, 2], [0, 2], [0, 2], [0, 2], [UNIX_FILE_0644, 4], [offset, 4]]), name]));
+    centrals.push(
+      Buffer.concat([
+        header(0x02014b50, [[MADE_BY, 2], ...common, [0, 2], [0, 2], [0, 2], [0, 2], [UNIX_FILE_0644, 4], [offset, 4]]),
+        name,
+      ]),
+    );
     locals.push(local);
     offset += local.length;
   }
   const central = Buffer.concat(centrals);
-  const end = header(0x06054b50, [[0, 2], [0, 2], [entries.length, 2], [entries.length, 2], [central.length, 4], [offset, 4], [0, 2]]);
+  const end = header(0x06054b50, [
+    [0, 2],
+    [0, 2],
+    [entries.length, 2],
+    [entries.length, 2],
+    [central.length, 4],
+    [offset, 4],
+    [0, 2],
+  ]);
   return Buffer.concat([...locals, central, end]);
 }

@@ -18,10 +18,20 @@ export function loadPipeline(input: SpecInput): { pipeline?: Pipeline; source?: 
   const displayName = input.displayName ?? input.path;
   let parsed: { source: SpecSource; errors: SpecError[] };
   try {
-    parsed = input.text !== undefined ? parseSpecSource(input.text, displayName) : loadSpecSource(input.path, displayName);
+    parsed =
+      input.text !== undefined ? parseSpecSource(input.text, displayName) : loadSpecSource(input.path, displayName);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { errors: [new SpecError('invalid-value', { file: displayName, line: 1, column: 1 }, '', `cannot read the spec: ${reason}`)] };
+    return {
+      errors: [
+        new SpecError(
+          'invalid-value',
+          { file: displayName, line: 1, column: 1 },
+          '',
+          `cannot read the spec: ${reason}`,
+        ),
+      ],
+    };
   }
   const { source } = parsed;
   if (parsed.errors.length > 0) return { source, errors: parsed.errors };
@@ -48,9 +58,16 @@ export function loadPipelines(inputs: readonly SpecInput[]): Pipeline[] {
     const earlier = byName.get(key);
     if (earlier && loaded.source) {
       const same = earlier.name === loaded.pipeline.name;
-      errors.push(loaded.source.error('duplicate-pipeline', ['pipeline'], same
-        ? `pipeline name '${loaded.pipeline.name}' is also used by ${earlier.file}; every pipeline writes <pipeline>.asl.json, so names must be unique`
-        : `pipeline name '${loaded.pipeline.name}' differs from '${earlier.name}' (${earlier.file}) only in case; their files would collide on macOS and Windows, so names must differ in more than case`, 'value'));
+      errors.push(
+        loaded.source.error(
+          'duplicate-pipeline',
+          ['pipeline'],
+          same
+            ? `pipeline name '${loaded.pipeline.name}' is also used by ${earlier.file}; every pipeline writes <pipeline>.asl.json, so names must be unique`
+            : `pipeline name '${loaded.pipeline.name}' differs from '${earlier.name}' (${earlier.file}) only in case; their files would collide on macOS and Windows, so names must differ in more than case`,
+          'value',
+        ),
+      );
       continue;
     }
     byName.set(key, loaded.pipeline);
@@ -59,4 +76,3 @@ export function loadPipelines(inputs: readonly SpecInput[]): Pipeline[] {
   if (errors.length > 0) throw new SpecErrors(errors);
   return pipelines;
 }
-

@@ -13,17 +13,39 @@ export type Cleanup = NonNullable<RawPipeline['cleanup']>;
 
 /** Everything below is the normalized pipeline: every default filled, durations in seconds. */
 export type Target =
-  | { readonly kind: 'cluster'; readonly cluster: string; readonly database: string; readonly dbUser?: string; readonly secretArn?: string; readonly secretKmsKeyArn?: string }
-  | { readonly kind: 'workgroup'; readonly workgroup: string; readonly database: string; readonly secretArn?: string; readonly secretKmsKeyArn?: string };
+  | {
+      readonly kind: 'cluster';
+      readonly cluster: string;
+      readonly database: string;
+      readonly dbUser?: string;
+      readonly secretArn?: string;
+      readonly secretKmsKeyArn?: string;
+    }
+  | {
+      readonly kind: 'workgroup';
+      readonly workgroup: string;
+      readonly database: string;
+      readonly secretArn?: string;
+      readonly secretKmsKeyArn?: string;
+    };
 
 /** `longPollSeconds` (1–30): the loop waits in long-polled Data API calls instead of Wait states. */
-export type PollSchedule = { readonly initialSeconds: number; readonly maxSeconds: number; readonly factor: number; readonly longPollSeconds?: number };
+export type PollSchedule = {
+  readonly initialSeconds: number;
+  readonly maxSeconds: number;
+  readonly factor: number;
+  readonly longPollSeconds?: number;
+};
 export type RetryPolicy = { readonly attempts: number; readonly intervalSeconds: number; readonly backoffRate: number };
 
-export type ParameterValue = { readonly kind: 'path'; readonly path: string } | { readonly kind: 'literal'; readonly value: string };
+export type ParameterValue =
+  | { readonly kind: 'path'; readonly path: string }
+  | { readonly kind: 'literal'; readonly value: string };
 export type SqlParameter = { readonly name: string; readonly value: ParameterValue };
 
-export type Statement = { readonly kind: 'single'; readonly sql: string } | { readonly kind: 'batch'; readonly sqls: readonly string[] };
+export type Statement =
+  | { readonly kind: 'single'; readonly sql: string }
+  | { readonly kind: 'batch'; readonly sqls: readonly string[] };
 
 export type StatementStep = {
   readonly kind: 'statement';

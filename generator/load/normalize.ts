@@ -46,9 +46,21 @@ type Context = {
 const JSON_PATH = /^\$\$?(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\['[^'\\]+'\])+$/;
 
 /** Fills every default, merges targets, reads SQL files; reports what only merged values reveal. */
-export function normalizePipeline(source: SpecSource, spec: RawPipeline, specPath: string, sqlRoot?: string): { pipeline: Pipeline; errors: SpecError[] } {
+export function normalizePipeline(
+  source: SpecSource,
+  spec: RawPipeline,
+  specPath: string,
+  sqlRoot?: string,
+): { pipeline: Pipeline; errors: SpecError[] } {
   const cleanup = spec.cleanup ?? SPEC_DEFAULTS.cleanup;
-  const context: Context = { source, specDirectory: dirname(specPath), pipeline: spec.pipeline, cleanup, errors: [], sqlRoot };
+  const context: Context = {
+    source,
+    specDirectory: dirname(specPath),
+    pipeline: spec.pipeline,
+    cleanup,
+    errors: [],
+    sqlRoot,
+  };
   checkTarget(context, spec.target, ['target'], true);
   const inherited = override(
     context,
@@ -86,7 +98,9 @@ function normalizeStep(context: Context, step: RawStep, path: FieldPath, parent:
       kind: 'parallel',
       id: step.id,
       ...description,
-      branches: step.parallel.map((branch, index) => normalizeSteps(context, branch.steps, [...path, 'parallel', index, 'steps'], inherited)),
+      branches: step.parallel.map((branch, index) =>
+        normalizeSteps(context, branch.steps, [...path, 'parallel', index, 'steps'], inherited),
+      ),
     };
   }
   const statement = readStatement(context, step, path);
@@ -115,20 +129,34 @@ function override(
   overrides: { mode?: Mode; timeout?: string | number; poll?: RawPoll; retry?: RawRetry; target?: RawTarget },
   path: FieldPath,
 ): Inherited {
-  const timeoutSeconds = duration(context, overrides.timeout, [...path, 'timeout'], DURATION_LIMITS.timeout) ?? parent.timeoutSeconds;
-  const longPollSeconds = duration(context, overrides.poll?.longPoll, [...path, 'poll', 'longPoll'], DURATION_LIMITS.longPoll) ?? parent.poll.longPollSeconds;
+  const timeoutSeconds =
+    duration(context, overrides.timeout, [...path, 'timeout'], DURATION_LIMITS.timeout) ?? parent.timeoutSeconds;
+  const longPollSeconds =
+    duration(context, overrides.poll?.longPoll, [...path, 'poll', 'longPoll'], DURATION_LIMITS.longPoll) ??
+    parent.poll.longPollSeconds;
   const poll: PollSchedule = {
-    initialSeconds: duration(context, overrides.poll?.initial, [...path, 'poll', 'initial'], DURATION_LIMITS.wait) ?? parent.poll.initialSeconds,
-    maxSeconds: duration(context, overrides.poll?.max, [...path, 'poll', 'max'], DURATION_LIMITS.wait) ?? parent.poll.maxSeconds,
+    initialSeconds:
+      duration(context, overrides.poll?.initial, [...path, 'poll', 'initial'], DURATION_LIMITS.wait) ??
+      parent.poll.initialSeconds,
+    maxSeconds:
+      duration(context, overrides.poll?.max, [...path, 'poll', 'max'], DURATION_LIMITS.wait) ?? parent.poll.maxSeconds,
     factor: overrides.poll?.factor ?? parent.poll.factor,
     ...(longPollSeconds === undefined ? {} : { longPollSeconds }),
   };
   if (overrides.poll && poll.maxSeconds < poll.initialSeconds) {
-    context.errors.push(context.source.error('invalid-value', [...path, 'poll'], `max (${formatDuration(poll.maxSeconds)}) is shorter than initial (${formatDuration(poll.initialSeconds)}); max must be at least initial`));
+    context.errors.push(
+      context.source.error(
+        'invalid-value',
+        [...path, 'poll'],
+        `max (${formatDuration(poll.maxSeconds)}) is shorter than initial (${formatDuration(poll.initialSeconds)}); max must be at least initial`,
+      ),
+    );
   }
   const retry: RetryPolicy = {
     attempts: overrides.retry?.attempts ?? parent.retry.attempts,
-    intervalSeconds: duration(context, overrides.retry?.interval, [...path, 'retry', 'interval'], DURATION_LIMITS.retryInterval) ?? parent.retry.intervalSeconds,
+    intervalSeconds:
+      duration(context, overrides.retry?.interval, [...path, 'retry', 'interval'], DURATION_LIMITS.retryInterval) ??
+      parent.retry.intervalSeconds,
     backoffRate: overrides.retry?.factor ?? parent.retry.backoffRate,
   };
   let target = parent.target;
@@ -146,23 +174,51 @@ function override(
  * statement's life: the Data API ends every statement after 24 hours.
  */
 const DURATION_LIMITS = {
-  timeout: { max: SPEC_DEFAULTS.maxTimeoutSeconds, why: 'the Data API ends every statement after 24h (it is the Task TimeoutSeconds in callback mode)' },
+  timeout: {
+    max: SPEC_DEFAULTS.maxTimeoutSeconds,
+    why: 'the Data API ends every statement after 24h (it is the Task TimeoutSeconds in callback mode)',
+  },
   longPoll: { max: SPEC_DEFAULTS.maxLongPollSeconds, why: 'a Data API call waits at most 30s (WaitTimeSeconds 1–30)' },
-  wait: { max: SPEC_DEFAULTS.maxTimeoutSeconds, why: 'a statement runs at most 24h, so a longer Wait (ASL Seconds) never ends inside its budget' },
-  retryInterval: { max: SPEC_DEFAULTS.maxTimeoutSeconds, why: 'a retry that waits longer than a statement may run (24h) is no retry (ASL IntervalSeconds)' },
+  wait: {
+    max: SPEC_DEFAULTS.maxTimeoutSeconds,
+    why: 'a statement runs at most 24h, so a longer Wait (ASL Seconds) never ends inside its budget',
+  },
+  retryInterval: {
+    max: SPEC_DEFAULTS.maxTimeoutSeconds,
+    why: 'a retry that waits longer than a statement may run (24h) is no retry (ASL IntervalSeconds)',
+  },
 } as const;
 
 /** Seconds of a duration field, or undefined when absent; reports 0 and values beyond the field's range. */
-function duration(context: Context, raw: string | number | undefined, path: FieldPath, limit: { max: number; why: string }): number | undefined {
+function duration(
+  context: Context,
+  raw: string | number | undefined,
+  path: FieldPath,
+  limit: { max: number; why: string },
+): number | undefined {
   if (raw === undefined) return undefined;
   // The schema has already rejected anything that is not a duration; 0s, 0m, 0h0m pass its pattern.
   const value = parseDuration(raw);
   if (value === undefined) {
-    context.errors.push(context.source.error('invalid-duration', path, `'${String(raw)}' is zero; a duration must be at least 1s (Step Functions takes positive whole seconds here)`, 'value'));
+    context.errors.push(
+      context.source.error(
+        'invalid-duration',
+        path,
+        `'${String(raw)}' is zero; a duration must be at least 1s (Step Functions takes positive whole seconds here)`,
+        'value',
+      ),
+    );
     return 1;
   }
   if (value > limit.max) {
-    context.errors.push(context.source.error('invalid-duration', path, `${formatDuration(value)} is too long; ${limit.why}, so use 1s to ${formatDuration(limit.max)}`, 'value'));
+    context.errors.push(
+      context.source.error(
+        'invalid-duration',
+        path,
+        `${formatDuration(value)} is too long; ${limit.why}, so use 1s to ${formatDuration(limit.max)}`,
+        'value',
+      ),
+    );
   }
   return value;
 }
@@ -193,13 +249,25 @@ function checkTarget(context: Context, target: RawTarget, path: FieldPath, isPip
     errors.push(source.error('missing-field', path, `${where} names neither cluster nor workgroup; give exactly one`));
   }
   if (target.workgroup !== undefined && target.dbUser !== undefined) {
-    errors.push(source.error('target-conflict', [...path, 'dbUser'], `dbUser works only with a provisioned cluster; a workgroup authenticates with secretArn or the caller's IAM identity`));
+    errors.push(
+      source.error(
+        'target-conflict',
+        [...path, 'dbUser'],
+        `dbUser works only with a provisioned cluster; a workgroup authenticates with secretArn or the caller's IAM identity`,
+      ),
+    );
   }
   if (target.dbUser !== undefined && target.secretArn !== undefined) {
     errors.push(source.error('target-conflict', [...path, 'secretArn'], `give either dbUser or secretArn, not both`));
   }
   if (target.secretKmsKeyArn !== undefined && target.secretArn === undefined) {
-    errors.push(source.error('target-conflict', [...path, 'secretKmsKeyArn'], `secretKmsKeyArn is the key of the secret's encryption: give secretArn too, or drop it`));
+    errors.push(
+      source.error(
+        'target-conflict',
+        [...path, 'secretKmsKeyArn'],
+        `secretKmsKeyArn is the key of the secret's encryption: give secretArn too, or drop it`,
+      ),
+    );
   }
 }
 
@@ -232,25 +300,41 @@ function readStatement(context: Context, step: RawStep, path: FieldPath): Statem
   try {
     const real = realpathSync(file);
     if (context.sqlRoot !== undefined && !isInside(context.sqlRoot, real)) {
-      return fail('sql-file-outside', `'${step.sqlFile}' resolves to ${real}, outside the project ${context.sqlRoot} (the nearest directory above the spec with package.json or .git); its SQL would be embedded in the committed outputs. Keep SQL files inside, or pass --allow-sql-outside`);
+      return fail(
+        'sql-file-outside',
+        `'${step.sqlFile}' resolves to ${real}, outside the project ${context.sqlRoot} (the nearest directory above the spec with package.json or .git); its SQL would be embedded in the committed outputs. Keep SQL files inside, or pass --allow-sql-outside`,
+      );
     }
     bytes = readFileSync(real);
   } catch {
-    return fail('sql-file-not-found', `cannot read '${step.sqlFile}' (looked for ${file}); the path is relative to the spec file`);
+    return fail(
+      'sql-file-not-found',
+      `cannot read '${step.sqlFile}' (looked for ${file}); the path is relative to the spec file`,
+    );
   }
   const problem = firstUtf8Problem(bytes);
-  if (problem) return fail('invalid-encoding', `${step.sqlFile}:${problem.line}:${problem.column}: ${describeUtf8Problem(problem)}`);
+  if (problem)
+    return fail(
+      'invalid-encoding',
+      `${step.sqlFile}:${problem.line}:${problem.column}: ${describeUtf8Problem(problem)}`,
+    );
   const sql = bytes.toString('utf8').trim();
   if (sql === '') return fail('invalid-value', `'${step.sqlFile}' is empty; it must hold one SQL statement`);
   if (sql.length > SPEC_DEFAULTS.maxSqlCharacters) {
-    return fail('sql-too-long', `'${step.sqlFile}' holds ${sql.length.toLocaleString('en-US')} characters; the Data API takes at most ${SPEC_DEFAULTS.maxSqlCharacters.toLocaleString('en-US')} per statement (ExecuteStatement Sql), so split it or load it with COPY`);
+    return fail(
+      'sql-too-long',
+      `'${step.sqlFile}' holds ${sql.length.toLocaleString('en-US')} characters; the Data API takes at most ${SPEC_DEFAULTS.maxSqlCharacters.toLocaleString('en-US')} per statement (ExecuteStatement Sql), so split it or load it with COPY`,
+    );
   }
   return { kind: 'single', sql };
 }
 
 function isInside(root: string, path: string): boolean {
   const fromRoot = relative(root, path);
-  return fromRoot === '' || (!fromRoot.startsWith(`..${sep}`) && fromRoot !== '..' && !fromRoot.startsWith(sep) && !/^[A-Za-z]:/.test(fromRoot));
+  return (
+    fromRoot === '' ||
+    (!fromRoot.startsWith(`..${sep}`) && fromRoot !== '..' && !fromRoot.startsWith(sep) && !/^[A-Za-z]:/.test(fromRoot))
+  );
 }
 
 function normalizeParameters(context: Context, step: RawStep, path: FieldPath, statement: Statement): SqlParameter[] {
@@ -261,14 +345,26 @@ function normalizeParameters(context: Context, step: RawStep, path: FieldPath, s
   for (const [name, raw] of Object.entries(declared)) {
     const parameterPath = [...path, 'parameters', name];
     if (!referenced.has(name)) {
-      context.errors.push(context.source.error('invalid-parameter', parameterPath, `parameter '${name}' is not used by the SQL; refer to it as :${name} or remove it`));
+      context.errors.push(
+        context.source.error(
+          'invalid-parameter',
+          parameterPath,
+          `parameter '${name}' is not used by the SQL; refer to it as :${name} or remove it`,
+        ),
+      );
     }
     parameters.push({ name, value: parameterValue(context, raw, parameterPath) });
   }
   for (const name of referenced) {
     if (!(name in declared)) {
       const field = step.sqlFile !== undefined ? 'sqlFile' : step.sqls !== undefined ? 'sqls' : 'sql';
-      context.errors.push(context.source.error('invalid-parameter', [...path, field], `the SQL uses :${name} but the step has no parameter '${name}'; add it under parameters`));
+      context.errors.push(
+        context.source.error(
+          'invalid-parameter',
+          [...path, field],
+          `the SQL uses :${name} but the step has no parameter '${name}'; add it under parameters`,
+        ),
+      );
     }
   }
   return parameters;
@@ -277,7 +373,14 @@ function normalizeParameters(context: Context, step: RawStep, path: FieldPath, s
 function parameterValue(context: Context, raw: string | number | boolean, path: FieldPath): ParameterValue {
   if (typeof raw === 'string' && (raw.startsWith('$.') || raw.startsWith('$$.'))) {
     if (!JSON_PATH.test(raw)) {
-      context.errors.push(context.source.error('invalid-parameter', path, `'${raw}' is not a supported JSONPath; use dotted names and indexes such as $.runDate or $.batch.days[0]`, 'value'));
+      context.errors.push(
+        context.source.error(
+          'invalid-parameter',
+          path,
+          `'${raw}' is not a supported JSONPath; use dotted names and indexes such as $.runDate or $.batch.days[0]`,
+          'value',
+        ),
+      );
     }
     return { kind: 'path', path: raw };
   }

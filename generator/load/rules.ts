@@ -26,14 +26,26 @@ export function ruleErrors(source: SpecSource, spec: RawPipeline): SpecError[] {
     if (step.parallel !== undefined) {
       for (const field of STATEMENT_ONLY_FIELDS) {
         if (step[field] !== undefined) {
-          errors.push(source.error('step-kind-conflict', [...path, field], `'${field}' belongs on the steps inside the branches, not on parallel step '${step.id}'`));
+          errors.push(
+            source.error(
+              'step-kind-conflict',
+              [...path, field],
+              `'${field}' belongs on the steps inside the branches, not on parallel step '${step.id}'`,
+            ),
+          );
         }
       }
     }
     const earlier = firstSeen.get(step.id);
     if (earlier) {
       const { line } = source.locate([...earlier, 'id']);
-      errors.push(source.error('duplicate-step-id', [...path, 'id'], `step id '${step.id}' is already used on line ${line}; step ids must be unique in the whole pipeline, parallel branches included`));
+      errors.push(
+        source.error(
+          'duplicate-step-id',
+          [...path, 'id'],
+          `step id '${step.id}' is already used on line ${line}; step ids must be unique in the whole pipeline, parallel branches included`,
+        ),
+      );
     } else {
       firstSeen.set(step.id, path);
     }
@@ -41,23 +53,36 @@ export function ruleErrors(source: SpecSource, spec: RawPipeline): SpecError[] {
   walkStrings(spec, [], (text, path) => {
     const bad = malformedPlaceholder(text);
     if (bad !== undefined) {
-      errors.push(source.error('invalid-placeholder', path, `malformed placeholder '${bad}'; write \${Name} (a letter, then letters, digits or underscores) for a DefinitionSubstitutions key, or \${!Text} for a literal \${Text}`, 'value'));
+      errors.push(
+        source.error(
+          'invalid-placeholder',
+          path,
+          `malformed placeholder '${bad}'; write \${Name} (a letter, then letters, digits or underscores) for a DefinitionSubstitutions key, or \${!Text} for a literal \${Text}`,
+          'value',
+        ),
+      );
     }
   });
   return errors;
 }
 
-export function walkSteps(steps: readonly RawStep[], path: FieldPath, visit: (step: RawStep, path: FieldPath) => void): void {
+export function walkSteps(
+  steps: readonly RawStep[],
+  path: FieldPath,
+  visit: (step: RawStep, path: FieldPath) => void,
+): void {
   steps.forEach((step, index) => {
     const stepPath = [...path, index];
     visit(step, stepPath);
-    for (const [branchIndex, branch] of (step.parallel ?? []).entries()) walkSteps(branch.steps, [...stepPath, 'parallel', branchIndex, 'steps'], visit);
+    for (const [branchIndex, branch] of (step.parallel ?? []).entries())
+      walkSteps(branch.steps, [...stepPath, 'parallel', branchIndex, 'steps'], visit);
   });
 }
 
 function walkStrings(value: unknown, path: FieldPath, visit: (text: string, path: FieldPath) => void): void {
   if (typeof value === 'string') visit(value, path);
-  else if (Array.isArray(value)) for (const [index, item] of value.entries()) walkStrings(item, [...path, index], visit);
+  else if (Array.isArray(value))
+    for (const [index, item] of value.entries()) walkStrings(item, [...path, index], visit);
   else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
   }

@@ -17,7 +17,9 @@ export function pipelineValidator(): ValidateFunction {
 /** This module as the build replaces it: the same validator as ES module source, compiled now. */
 export function precompiledValidatorModule(): string {
   const ajv = new Ajv({ ...OPTIONS, code: { source: true, esm: true } });
-  const { default: standaloneCode } = createRequire(import.meta.url)('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js');
+  const { default: standaloneCode } = createRequire(import.meta.url)(
+    'ajv/dist/standalone',
+  ) as typeof import('ajv/dist/standalone/index.js');
   const code = standaloneCode(ajv, ajv.compile(pipelineSchema));
   return `${code}\nexport function pipelineValidator() {\n  return validate;\n}\n`;
 }

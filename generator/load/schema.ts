@@ -46,8 +46,12 @@ const SHOWN_CHARACTERS = 60;
 
 /** A value as the user wrote it (`.inf`, `.nan` for YAML's non-finite numbers), long ones cut short. */
 function shown(value: unknown): string {
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
-  const text = typeof value === 'string' ? `'${value.length > SHOWN_CHARACTERS ? `${value.slice(0, SHOWN_CHARACTERS)}…` : value}'` : JSON.stringify(value) ?? String(value);
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
+  const text =
+    typeof value === 'string'
+      ? `'${value.length > SHOWN_CHARACTERS ? `${value.slice(0, SHOWN_CHARACTERS)}…` : value}'`
+      : (JSON.stringify(value) ?? String(value));
   return text.length > SHOWN_CHARACTERS + 20 ? `${text.slice(0, SHOWN_CHARACTERS)}…` : text;
 }
 
@@ -66,31 +70,89 @@ function convert(source: SpecSource, error: ErrorObject): SpecError | undefined 
       return source.error('missing-field', path, `missing required field '${field}'${describe(properties[field])}`);
     }
     case 'propertyNames':
-      return source.error('invalid-value', [...path, String(params.propertyName)], `'${String(params.propertyName)}' is not a valid parameter name; use a letter or underscore, then letters, digits or underscores`);
+      return source.error(
+        'invalid-value',
+        [...path, String(params.propertyName)],
+        `'${String(params.propertyName)}' is not a valid parameter name; use a letter or underscore, then letters, digits or underscores`,
+      );
     case 'enum':
-      return source.error('invalid-value', path, `${shown(error.data)} is not valid; must be one of: ${(params.allowedValues as unknown[]).join(', ')}`, 'value');
+      return source.error(
+        'invalid-value',
+        path,
+        `${shown(error.data)} is not valid; must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
+        'value',
+      );
     case 'const':
-      return source.error('invalid-value', path, `${shown(error.data)} is not valid; must be ${shown(params.allowedValue)}`, 'value');
+      return source.error(
+        'invalid-value',
+        path,
+        `${shown(error.data)} is not valid; must be ${shown(params.allowedValue)}`,
+        'value',
+      );
     case 'oneOf':
       return isDuration(error.parentSchema)
-        ? source.error('invalid-duration', path, `${shown(error.data)} is not a duration; use 30s, 5m, 2h, a combination such as 1h30m, or a whole number of seconds`, 'value')
-        : source.error('invalid-value', path, `${shown(error.data)} is not valid${describe(error.parentSchema)}`, 'value');
+        ? source.error(
+            'invalid-duration',
+            path,
+            `${shown(error.data)} is not a duration; use 30s, 5m, 2h, a combination such as 1h30m, or a whole number of seconds`,
+            'value',
+          )
+        : source.error(
+            'invalid-value',
+            path,
+            `${shown(error.data)} is not valid${describe(error.parentSchema)}`,
+            'value',
+          );
     case 'type':
-      return source.error('invalid-value', path, `${shown(error.data)} is not valid; must be ${String(params.type).replace(/,/g, ' or ')}${describe(error.parentSchema)}`, 'value');
+      return source.error(
+        'invalid-value',
+        path,
+        `${shown(error.data)} is not valid; must be ${String(params.type).replace(/,/g, ' or ')}${describe(error.parentSchema)}`,
+        'value',
+      );
     case 'pattern':
-      return source.error('invalid-value', path, `${shown(error.data)} is not valid${describe(error.parentSchema)}`, 'value');
+      return source.error(
+        'invalid-value',
+        path,
+        `${shown(error.data)} is not valid${describe(error.parentSchema)}`,
+        'value',
+      );
     case 'minimum':
     case 'maximum':
-      return source.error('invalid-value', path, `${shown(error.data)} is not valid; must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}${describe(error.parentSchema)}`, 'value');
+      return source.error(
+        'invalid-value',
+        path,
+        `${shown(error.data)} is not valid; must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}${describe(error.parentSchema)}`,
+        'value',
+      );
     case 'minItems':
     case 'maxItems':
-      return source.error('invalid-value', path, `must have ${error.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params.limit)} item(s)${describe(error.parentSchema)}`);
+      return source.error(
+        'invalid-value',
+        path,
+        `must have ${error.keyword === 'minItems' ? 'at least' : 'at most'} ${String(params.limit)} item(s)${describe(error.parentSchema)}`,
+      );
     case 'minLength':
     case 'maxLength':
       return error.keyword === 'maxLength'
-        ? source.error('sql-too-long', path, `${(error.data as string).length.toLocaleString('en-US')} characters is too long; must have at most ${Number(params.limit).toLocaleString('en-US')}${describe(error.parentSchema)}`, 'value')
-        : source.error('invalid-value', path, `${shown(error.data)} is not valid; must have at least ${String(params.limit)} character(s)`, 'value');
+        ? source.error(
+            'sql-too-long',
+            path,
+            `${(error.data as string).length.toLocaleString('en-US')} characters is too long; must have at most ${Number(params.limit).toLocaleString('en-US')}${describe(error.parentSchema)}`,
+            'value',
+          )
+        : source.error(
+            'invalid-value',
+            path,
+            `${shown(error.data)} is not valid; must have at least ${String(params.limit)} character(s)`,
+            'value',
+          );
     default:
-      return source.error('invalid-value', path, `${error.message ?? 'is not valid'}${describe(error.parentSchema)}`, 'value');
+      return source.error(
+        'invalid-value',
+        path,
+        `${error.message ?? 'is not valid'}${describe(error.parentSchema)}`,
+        'value',
+      );
   }
 }

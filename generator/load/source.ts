@@ -1,5 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLError } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLError,
+} from 'yaml';
 import { compareErrors, SpecError, type SourceLocation } from './errors.ts';
 import { describeUtf8Problem, firstUtf8Problem } from './utf8.ts';
 
@@ -24,7 +35,17 @@ export function loadSpecSource(file: string, displayName = file): { source: Spec
   const problem = firstUtf8Problem(bytes);
   if (problem) {
     const { source } = parseSpecSource('', displayName);
-    return { source, errors: [new SpecError('invalid-encoding', { file: displayName, line: problem.line, column: problem.column }, '', describeUtf8Problem(problem))] };
+    return {
+      source,
+      errors: [
+        new SpecError(
+          'invalid-encoding',
+          { file: displayName, line: problem.line, column: problem.column },
+          '',
+          describeUtf8Problem(problem),
+        ),
+      ],
+    };
   }
   return parseSpecSource(bytes.toString('utf8'), displayName);
 }
@@ -68,10 +89,28 @@ export function parseSpecSource(text: string, file: string): { source: SpecSourc
   };
   const errors = [
     ...document.errors.map((problem) => yamlError(problem, toLocation)),
-    ...duplicates.map(({ key, offset }) => new SpecError('yaml-syntax', toLocation(offset), '', `YAML syntax: duplicate key '${key.slice(0, 100)}'; each key may appear once in a mapping`)),
+    ...duplicates.map(
+      ({ key, offset }) =>
+        new SpecError(
+          'yaml-syntax',
+          toLocation(offset),
+          '',
+          `YAML syntax: duplicate key '${key.slice(0, 100)}'; each key may appear once in a mapping`,
+        ),
+    ),
   ].sort(compareErrors);
-  if (errors.length === 0 && (document.contents === null || (isScalar(document.contents) && document.contents.value === null))) {
-    errors.push(new SpecError('empty-spec', toLocation(0), '', 'empty spec; a spec holds version: 1, pipeline, target and steps (sfn-redshift init writes an example)'));
+  if (
+    errors.length === 0 &&
+    (document.contents === null || (isScalar(document.contents) && document.contents.value === null))
+  ) {
+    errors.push(
+      new SpecError(
+        'empty-spec',
+        toLocation(0),
+        '',
+        'empty spec; a spec holds version: 1, pipeline, target and steps (sfn-redshift init writes an example)',
+      ),
+    );
   }
   return { source, errors };
 }
@@ -90,7 +129,8 @@ function offsetOf(document: Document, path: FieldPath, at: 'key' | 'value'): num
     if (isMap(node)) {
       const pair = pairsByKey(node).get(part);
       node = pair?.value ?? undefined;
-      if (pair) offset = (last && at === 'value' ? rangeStart(pair.value) : undefined) ?? rangeStart(pair.key) ?? offset;
+      if (pair)
+        offset = (last && at === 'value' ? rangeStart(pair.value) : undefined) ?? rangeStart(pair.key) ?? offset;
     } else if (isSeq(node) && typeof part === 'number') {
       node = node.items[part];
       offset = rangeStart(node) ?? offset;
@@ -108,7 +148,8 @@ function pairsByKey(node: { items: Pair[] }): Map<unknown, Pair> {
   let index = pairIndexes.get(node);
   if (!index) {
     index = new Map();
-    for (const item of node.items) if (isScalar(item.key) && !index.has(item.key.value)) index.set(item.key.value, item);
+    for (const item of node.items)
+      if (isScalar(item.key) && !index.has(item.key.value)) index.set(item.key.value, item);
     pairIndexes.set(node, index);
   }
   return index;

@@ -18,7 +18,11 @@ export function tokenize(sql: string): Token[] {
   while (i < sql.length) {
     const c = sql[i] ?? '';
     const next = sql[i + 1] ?? '';
-    if (/\s/.test(c)) push('space', scanWhile(sql, i, (ch) => /\s/.test(ch)));
+    if (/\s/.test(c))
+      push(
+        'space',
+        scanWhile(sql, i, (ch) => /\s/.test(ch)),
+      );
     else if (c === '-' && next === '-') push('comment', lineEnd(sql, i));
     else if (c === '/' && next === '*') push('comment', blockCommentEnd(sql, i));
     else if (c === "'") push('string', quotedEnd(sql, i, "'", false));
@@ -26,9 +30,21 @@ export function tokenize(sql: string): Token[] {
     else if (c === '"') push('quoted', quotedEnd(sql, i, '"', false));
     else if (c === '$' && dollarTag(sql, i) !== undefined) push('string', dollarQuotedEnd(sql, i));
     else if (c === ':' && next === ':') push('symbol', i + 2);
-    else if (c === ':' && wordStart.test(next)) push('param', scanWhile(sql, i + 1, (ch) => /[A-Za-z0-9_]/.test(ch)));
-    else if (wordStart.test(c)) push('word', scanWhile(sql, i, (ch) => wordPart.test(ch)));
-    else if (/[0-9]/.test(c)) push('number', scanWhile(sql, i, (ch) => /[0-9.eE]/.test(ch)));
+    else if (c === ':' && wordStart.test(next))
+      push(
+        'param',
+        scanWhile(sql, i + 1, (ch) => /[A-Za-z0-9_]/.test(ch)),
+      );
+    else if (wordStart.test(c))
+      push(
+        'word',
+        scanWhile(sql, i, (ch) => wordPart.test(ch)),
+      );
+    else if (/[0-9]/.test(c))
+      push(
+        'number',
+        scanWhile(sql, i, (ch) => /[0-9.eE]/.test(ch)),
+      );
     else push('symbol', i + 1);
   }
   return tokens;
@@ -87,6 +103,8 @@ function dollarQuotedEnd(sql: string, from: number): number {
 
 /** Names of the :parameters used in the SQL, in order of first use. */
 export function parameterNames(sql: string): string[] {
-  const names = tokenize(sql).filter((token) => token.kind === 'param').map((token) => token.text.slice(1));
+  const names = tokenize(sql)
+    .filter((token) => token.kind === 'param')
+    .map((token) => token.text.slice(1));
   return [...new Set(names)];
 }

@@ -8,14 +8,21 @@ function sequenceLength(bytes: Uint8Array, index: number): number {
   const first = bytes[index] as number;
   if (first < 0x80) return 1;
   const [length, min, max] =
-    first >= 0xc2 && first <= 0xdf ? [2, 0x80, 0xbf]
-    : first === 0xe0 ? [3, 0xa0, 0xbf]
-    : first === 0xed ? [3, 0x80, 0x9f] // no UTF-16 surrogates
-    : first >= 0xe1 && first <= 0xef ? [3, 0x80, 0xbf]
-    : first === 0xf0 ? [4, 0x90, 0xbf]
-    : first >= 0xf1 && first <= 0xf3 ? [4, 0x80, 0xbf]
-    : first === 0xf4 ? [4, 0x80, 0x8f]
-    : [0, 0, 0];
+    first >= 0xc2 && first <= 0xdf
+      ? [2, 0x80, 0xbf]
+      : first === 0xe0
+        ? [3, 0xa0, 0xbf]
+        : first === 0xed
+          ? [3, 0x80, 0x9f] // no UTF-16 surrogates
+          : first >= 0xe1 && first <= 0xef
+            ? [3, 0x80, 0xbf]
+            : first === 0xf0
+              ? [4, 0x90, 0xbf]
+              : first >= 0xf1 && first <= 0xf3
+                ? [4, 0x80, 0xbf]
+                : first === 0xf4
+                  ? [4, 0x80, 0x8f]
+                  : [0, 0, 0];
   if (length === 0 || index + length > bytes.length) return 0;
   const second = bytes[index + 1] as number;
   if (second < min || second > max) return 0;

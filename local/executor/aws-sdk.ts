@@ -14,7 +14,12 @@ import { LONG_POLL_CAP_HEADER } from '../redshift-data/long-poll.ts';
 
 type Sendable = { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> };
 type BuildArgs = { request: unknown };
-type MiddlewareStack = { add(middleware: (next: (args: BuildArgs) => Promise<unknown>) => (args: BuildArgs) => Promise<unknown>, options: { step: 'build' }): void };
+type MiddlewareStack = {
+  add(
+    middleware: (next: (args: BuildArgs) => Promise<unknown>) => (args: BuildArgs) => Promise<unknown>,
+    options: { step: 'build' },
+  ): void;
+};
 type CommandConstructor = new (input: unknown) => unknown;
 
 type ServiceSpec = {
@@ -27,7 +32,11 @@ const AWS_SDK_SERVICES: Record<string, ServiceSpec> = {
   redshiftdata: {
     client: 'redshiftData',
     module: redshiftDataSdk as unknown as Record<string, unknown>,
-    naming: { prefix: 'RedshiftData', baseException: redshiftDataSdk.RedshiftDataServiceException, unmodeled: 'RedshiftDataException' },
+    naming: {
+      prefix: 'RedshiftData',
+      baseException: redshiftDataSdk.RedshiftDataServiceException,
+      unmodeled: 'RedshiftDataException',
+    },
   },
   sfn: {
     client: 'sfn',
@@ -89,7 +98,8 @@ type Operation = { Command: CommandConstructor; input: unknown; output: unknown 
 function operation(spec: ServiceSpec, action: string, task: TaskStateInfo, what: string): Operation {
   const Command = command(spec, action);
   const schemas = operationSchemas(spec.module, action);
-  if (!Command || !schemas) throw new UnsupportedResourceError(task.name, task.resource, `${what} has no action ${action}`);
+  if (!Command || !schemas)
+    throw new UnsupportedResourceError(task.name, task.resource, `${what} has no action ${action}`);
   try {
     checkParameters(task.parameters, schemas.input);
   } catch (error) {
@@ -104,7 +114,12 @@ function operation(spec: ServiceSpec, action: string, task: TaskStateInfo, what:
   return { Command, input: schemas.input, output: schemas.output };
 }
 
-async function call(client: Sendable, op: Operation, callInput: TaskCall, naming: ErrorNaming): Promise<{ response: unknown; output: Json }> {
+async function call(
+  client: Sendable,
+  op: Operation,
+  callInput: TaskCall,
+  naming: ErrorNaming,
+): Promise<{ response: unknown; output: Json }> {
   let input: unknown;
   try {
     input = toSdkInput(isJsonObject(callInput.input) ? callInput.input : {}, op.input);
@@ -114,7 +129,11 @@ async function call(client: Sendable, op: Operation, callInput: TaskCall, naming
   }
   let response: unknown;
   const sdkCommand = new op.Command(input);
-  if (callInput.longPollMs !== undefined && isJsonObject(callInput.input) && callInput.input.WaitTimeSeconds !== undefined) {
+  if (
+    callInput.longPollMs !== undefined &&
+    isJsonObject(callInput.input) &&
+    callInput.input.WaitTimeSeconds !== undefined
+  ) {
     capLongPoll(sdkCommand as { middlewareStack: MiddlewareStack }, callInput.longPollMs);
   }
   try {
@@ -148,7 +167,12 @@ export function serviceHandler(task: TaskStateInfo, clients: ExecutorClients): T
   if (generic) {
     const [, service = '', action = ''] = generic;
     const spec = AWS_SDK_SERVICES[service];
-    if (!spec) throw new UnsupportedResourceError(stateName, resource, `service ${service} is not available locally (redshiftdata, sfn, dynamodb are)`);
+    if (!spec)
+      throw new UnsupportedResourceError(
+        stateName,
+        resource,
+        `service ${service} is not available locally (redshiftdata, sfn, dynamodb are)`,
+      );
     const op = operation(spec, action, task, service);
     const client = clientFor(clients, spec, stateName, resource);
     return async (callInput: TaskCall): Promise<Json> => (await call(client, op, callInput, spec.naming)).output;
@@ -157,7 +181,11 @@ export function serviceHandler(task: TaskStateInfo, clients: ExecutorClients): T
   if (optimized) {
     const [, action = ''] = optimized;
     if (!OPTIMIZED_DYNAMODB_ACTIONS.has(action)) {
-      throw new UnsupportedResourceError(stateName, resource, 'the optimized DynamoDB integration has putItem, getItem, updateItem, deleteItem');
+      throw new UnsupportedResourceError(
+        stateName,
+        resource,
+        'the optimized DynamoDB integration has putItem, getItem, updateItem, deleteItem',
+      );
     }
     const spec = AWS_SDK_SERVICES.dynamodb as ServiceSpec;
     const op = operation(spec, action, task, 'dynamodb');

@@ -33,7 +33,11 @@ function isObject(value: Json | undefined): value is JsonObject {
 }
 
 /** `${Name}` replaced where `substitutions` has the name; others left as they are. */
-export function replacePlaceholders(text: string, substitutions: Readonly<Record<string, string>>, onMissing?: (name: string) => void): string {
+export function replacePlaceholders(
+  text: string,
+  substitutions: Readonly<Record<string, string>>,
+  onMissing?: (name: string) => void,
+): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => {
     if (Object.hasOwn(substitutions, name)) return substitutions[name] as string;
     onMissing?.(name);
@@ -111,7 +115,8 @@ function rewriteContextPaths(text: string): string {
 /** Rewrites path strings (values of `*.$` keys, `*Path` fields, Choice `Variable`) inside a state. */
 function rewritePaths(value: Json, key?: string): Json {
   if (typeof value === 'string') {
-    if (key !== undefined && (key.endsWith('.$') || key.endsWith('Path') || key === 'Variable')) return rewriteContextPaths(value);
+    if (key !== undefined && (key.endsWith('.$') || key.endsWith('Path') || key === 'Variable'))
+      return rewriteContextPaths(value);
     return value;
   }
   if (Array.isArray(value)) return value.map((inner) => rewritePaths(inner));
@@ -119,7 +124,10 @@ function rewritePaths(value: Json, key?: string): Json {
     const out: JsonObject = {};
     for (const [innerKey, inner] of Object.entries(value)) {
       // Nested machines are walked on their own.
-      out[innerKey] = innerKey === 'Branches' || innerKey === 'ItemProcessor' || innerKey === 'Iterator' ? inner : rewritePaths(inner, innerKey);
+      out[innerKey] =
+        innerKey === 'Branches' || innerKey === 'ItemProcessor' || innerKey === 'Iterator'
+          ? inner
+          : rewritePaths(inner, innerKey);
     }
     return out;
   }
@@ -165,7 +173,8 @@ export function prepareDefinition(definition: Json, options: { timeoutScale?: nu
   const walker = new DefinitionWalker(scale);
   const runDefinition = walker.machine(definition, 'States', []);
   const machineTimeout = positive(definition.TimeoutSeconds);
-  if (machineTimeout !== undefined) runDefinition.TimeoutSeconds = Math.min(machineTimeout * scale, MAX_TASK_TIMEOUT_SECONDS);
+  if (machineTimeout !== undefined)
+    runDefinition.TimeoutSeconds = Math.min(machineTimeout * scale, MAX_TASK_TIMEOUT_SECONDS);
   const { tasks, waitStates, retryStates, nestedTasks } = walker;
   return { runDefinition, tasks, waitStates: [...waitStates], retryStates: [...retryStates], nestedTasks };
 }
@@ -181,7 +190,8 @@ class DefinitionWalker {
 
   /** `enclosing`: the task sets of the Parallel/Map states this machine is nested in. */
   machine(machine: Json, where: string, enclosing: Set<string>[]): JsonObject {
-    if (!isObject(machine) || !isObject(machine.States)) throw new DefinitionError(`${where}: States must be an object`);
+    if (!isObject(machine) || !isObject(machine.States))
+      throw new DefinitionError(`${where}: States must be an object`);
     const states: JsonObject = {};
     for (const [name, raw] of Object.entries(machine.States)) {
       if (!isObject(raw)) throw new DefinitionError(`${where}: state ${name} must be an object`);
@@ -202,7 +212,9 @@ class DefinitionWalker {
     if (type === 'Parallel') {
       const inner = this.nested(name);
       if (!Array.isArray(state.Branches)) throw new DefinitionError(`${where}: Parallel ${name} has no Branches`);
-      state.Branches = state.Branches.map((branch, i) => this.machine(branch, `${name}.Branches[${i}]`, [...enclosing, inner]));
+      state.Branches = state.Branches.map((branch, i) =>
+        this.machine(branch, `${name}.Branches[${i}]`, [...enclosing, inner]),
+      );
     }
     if (type === 'Map') {
       const inner = this.nested(name);

@@ -10,7 +10,12 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 
 type Engine = typeof import('aws-local-stepfunctions');
-type CompilableModule = { filename: string; paths: string[]; exports: unknown; _compile(source: string, filename: string): void };
+type CompilableModule = {
+  filename: string;
+  paths: string[];
+  exports: unknown;
+  _compile(source: string, filename: string): void;
+};
 type ModuleConstructor = { new (id: string): CompilableModule; _nodeModulePaths(directory: string): string[] };
 
 const BLOCK_OFFSET_FIXES: readonly (readonly [string, string])[] = [
@@ -29,7 +34,10 @@ function loadEngine(): Engine {
     fixes += source.split(wrong).length - 1;
     source = source.replaceAll(wrong, right);
   }
-  if (fixes !== EXPECTED_FIXES) throw new Error(`aws-local-stepfunctions changed: ${fixes} of ${EXPECTED_FIXES} hash block offsets found; review local/executor/engine.ts`);
+  if (fixes !== EXPECTED_FIXES)
+    throw new Error(
+      `aws-local-stepfunctions changed: ${fixes} of ${EXPECTED_FIXES} hash block offsets found; review local/executor/engine.ts`,
+    );
   const Module = require('node:module') as ModuleConstructor;
   const loaded = new Module(path);
   loaded.filename = path;

@@ -19,7 +19,9 @@ export type ErrorNaming = {
   /** `DynamoDb` (aws-sdk), `DynamoDB` (optimized), `RedshiftData`, `Sfn`. */
   prefix: string;
   /** The SDK's base service exception class: errors of exactly this class are unmodeled. */
-  baseException: abstract new (...args: never[]) => Error;
+  baseException: abstract new (
+    ...args: never[]
+  ) => Error;
   /** The name Step Functions gives unmodeled service errors (the Java client's base exception). */
   unmodeled: string;
 };
@@ -53,6 +55,6 @@ export function lambdaTaskFailure(error: unknown): TaskFailure {
     const trace = (error.stack ?? `${errorType}: ${error.message}`).split('\n');
     return new TaskFailure(errorType, JSON.stringify({ errorType, errorMessage: error.message, trace }));
   }
-  const errorMessage = typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  const errorMessage = typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
   return new TaskFailure('Error', JSON.stringify({ errorType: 'Error', errorMessage, trace: [] }));
 }

@@ -87,7 +87,16 @@ export type EngineEvent = {
 export type TaskInfo = { resource: string };
 
 type StateType = 'Task' | 'Parallel' | 'Map' | 'Pass' | 'Wait' | 'Choice' | 'Succeed' | 'Fail';
-const STATE_TYPES: ReadonlySet<string> = new Set(['Task', 'Parallel', 'Map', 'Pass', 'Wait', 'Choice', 'Succeed', 'Fail']);
+const STATE_TYPES: ReadonlySet<string> = new Set([
+  'Task',
+  'Parallel',
+  'Map',
+  'Pass',
+  'Wait',
+  'Choice',
+  'Succeed',
+  'Fail',
+]);
 
 /** `.waitForTaskToken` and `.sync` Tasks report TaskSubmitted once the request is accepted. */
 export function isSubmittedPattern(resource: string): boolean {
@@ -194,7 +203,8 @@ export class HistoryBuilder {
     if (!stateType) return;
     this.failed.add(fields.key);
     if (stateType === 'Task') {
-      if (event.Error === 'States.Timeout' || event.Error === 'States.HeartbeatTimeout') record('TaskTimedOut', { ...fields.task(), ...fields.error() });
+      if (event.Error === 'States.Timeout' || event.Error === 'States.HeartbeatTimeout')
+        record('TaskTimedOut', { ...fields.task(), ...fields.error() });
       else if (event.Error !== 'States.Runtime') record('TaskFailed', { ...fields.task(), ...fields.error() });
     } else if (stateType === 'Parallel') {
       record('ParallelStateFailed', { ...fields.state(), ...fields.error() });
@@ -270,5 +280,9 @@ export function accountHistory(
 ): { history: HistoryEvent[]; stateTransitions: number; historyEventCount: number } {
   const builder = new HistoryBuilder(taskInfo);
   for (const event of events) builder.push(event);
-  return { history: [...builder.history], stateTransitions: builder.stateTransitions, historyEventCount: builder.historyEventCount };
+  return {
+    history: [...builder.history],
+    stateTransitions: builder.stateTransitions,
+    historyEventCount: builder.historyEventCount,
+  };
 }

@@ -79,7 +79,9 @@ type Prepared = {
   handlers: Map<string, TaskHandler>;
 };
 
-type EngineHandler = (input: Parameters<NonNullable<NonNullable<RunOverrides['taskResourceLocalHandlers']>[string]>>[0]) => Promise<never>;
+type EngineHandler = (
+  input: Parameters<NonNullable<NonNullable<RunOverrides['taskResourceLocalHandlers']>[string]>>[0],
+) => Promise<never>;
 type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
 type RunOverrides = NonNullable<RunOptions['overrides']>;
 
@@ -118,12 +120,19 @@ export class Executor {
     }
     // Validation only (asl-validator mutates its input); the engine runs the rewritten copy.
     new StateMachine(structuredClone(substituted) as unknown as ConstructorParameters<typeof StateMachine>[0]);
-    const prepared = prepareDefinition(substituted, options.timeoutScale === undefined ? {} : { timeoutScale: options.timeoutScale });
+    const prepared = prepareDefinition(
+      substituted,
+      options.timeoutScale === undefined ? {} : { timeoutScale: options.timeoutScale },
+    );
     const handlers = new Map<string, TaskHandler>();
-    for (const task of prepared.tasks.values()) handlers.set(task.name, taskHandler(task, this.clients, this.functions));
-    const machine = new StateMachine(prepared.runDefinition as unknown as ConstructorParameters<typeof StateMachine>[0], {
-      validationOptions: { noValidate: true },
-    });
+    for (const task of prepared.tasks.values())
+      handlers.set(task.name, taskHandler(task, this.clients, this.functions));
+    const machine = new StateMachine(
+      prepared.runDefinition as unknown as ConstructorParameters<typeof StateMachine>[0],
+      {
+        validationOptions: { noValidate: true },
+      },
+    );
     const entry: Prepared = { machine, definition: prepared, handlers };
     this.cache.set(key, entry);
     if (this.cache.size > CACHE_LIMIT) {
@@ -143,20 +152,42 @@ export class Executor {
     const { registry } = this;
     const stopper = new Stopper();
     registry.startExecution(
-      { executionArn: ids.executionArn, stateMachineArn: ids.stateMachineArn, name: ids.name, startDate: new Date(startTime), input: JSON.stringify(executionInput) },
+      {
+        executionArn: ids.executionArn,
+        stateMachineArn: ids.stateMachineArn,
+        name: ids.name,
+        startDate: new Date(startTime),
+        input: JSON.stringify(executionInput),
+      },
       (error, cause) => stopper.stop(error, cause),
     );
 
-    const handlers = engineHandlers(prepared, { executionArn: ids.executionArn, signal: controller.signal, staticToken, registry, stopper, longPollMs: options.longPollMs ?? options.waitMs });
+    const handlers = engineHandlers(prepared, {
+      executionArn: ids.executionArn,
+      signal: controller.signal,
+      staticToken,
+      registry,
+      stopper,
+      longPollMs: options.longPollMs ?? options.waitMs,
+    });
     const context = executionContext(ids, startTime, executionInput, staticToken);
-    const run = prepared.machine.run(executionInput as RunInput, { context, overrides: runOverrides(prepared.definition, options, handlers) } as RunOptions);
+    const run = prepared.machine.run(
+      executionInput as RunInput,
+      { context, overrides: runOverrides(prepared.definition, options, handlers) } as RunOptions,
+    );
     stopper.attach(run.abort);
     const onSignal = (): void => stopper.stop('States.Aborted', 'the caller aborted the execution');
     if (options.signal?.aborted) onSignal();
     else options.signal?.addEventListener('abort', onSignal, { once: true });
 
     const builder = new HistoryBuilder((stateName) => prepared.definition.tasks.get(stateName));
-    const consuming = consumeEvents(run.eventLogs, builder, { prepared, executionArn: ids.executionArn, registry, stopper, onEvent: options.onEvent });
+    const consuming = consumeEvents(run.eventLogs, builder, {
+      prepared,
+      executionArn: ids.executionArn,
+      registry,
+      stopper,
+      onEvent: options.onEvent,
+    });
     let outcome: Outcome;
     try {
       outcome = { status: 'SUCCEEDED', output: (await run.result) as Json };
@@ -260,7 +291,16 @@ function engineHandlers(prepared: Prepared, context: HandlerContext): Record<str
       if (stopper.request?.terminal) throw new TaskFailure(DATA_LIMIT_EXCEEDED, stopper.request.cause ?? '');
       overLimit(payloadOverLimit('input after Parameters', stateName, taskInput));
       const { executionArn, signal, staticToken, registry } = context;
-      const output = await handler({ executionArn, stateName, task, input: taskInput, signal, staticToken, registry, ...longPoll });
+      const output = await handler({
+        executionArn,
+        stateName,
+        task,
+        input: taskInput,
+        signal,
+        staticToken,
+        registry,
+        ...longPoll,
+      });
       overLimit(payloadOverLimit('result', stateName, output));
       return output;
     }) as unknown as EngineHandler;
@@ -268,11 +308,19 @@ function engineHandlers(prepared: Prepared, context: HandlerContext): Record<str
   return handlers;
 }
 
-function runOverrides(definition: PreparedDefinition, options: ExecuteOptions, taskResourceLocalHandlers: Record<string, EngineHandler>): RunOverrides {
+function runOverrides(
+  definition: PreparedDefinition,
+  options: ExecuteOptions,
+  taskResourceLocalHandlers: Record<string, EngineHandler>,
+): RunOverrides {
   const overrides: RunOverrides = { taskResourceLocalHandlers };
   const { waitMs, retryIntervalMs } = options;
-  if (waitMs !== undefined) overrides.waitTimeOverrides = Object.fromEntries(definition.waitStates.map((state) => [state, waitMs]));
-  if (retryIntervalMs !== undefined) overrides.retryIntervalOverrides = Object.fromEntries(definition.retryStates.map((state) => [state, retryIntervalMs]));
+  if (waitMs !== undefined)
+    overrides.waitTimeOverrides = Object.fromEntries(definition.waitStates.map((state) => [state, waitMs]));
+  if (retryIntervalMs !== undefined)
+    overrides.retryIntervalOverrides = Object.fromEntries(
+      definition.retryStates.map((state) => [state, retryIntervalMs]),
+    );
   return overrides;
 }
 
@@ -303,18 +351,32 @@ type ConsumeContext = {
 };
 
 /** Turns the engine's event log into the history; answers the first error an onEvent listener threw. */
-async function consumeEvents(eventLogs: EventLog, builder: HistoryBuilder, context: ConsumeContext): Promise<{ error: unknown } | undefined> {
+async function consumeEvents(
+  eventLogs: EventLog,
+  builder: HistoryBuilder,
+  context: ConsumeContext,
+): Promise<{ error: unknown } | undefined> {
   const { prepared, executionArn, registry, stopper, onEvent } = context;
   let listenerError: { error: unknown } | undefined;
   for await (const event of eventLogs) {
     if (event.type === 'StateEntered' || event.type === 'StateExited') {
-      const problem = event.type === 'StateEntered' ? payloadOverLimit('input', event.state.name, event.state.input) : payloadOverLimit('output', event.state.name, event.state.output);
+      const problem =
+        event.type === 'StateEntered'
+          ? payloadOverLimit('input', event.state.name, event.state.input)
+          : payloadOverLimit('output', event.state.name, event.state.output);
       if (problem !== undefined) stopper.stop(DATA_LIMIT_EXCEEDED, problem, true);
     }
     // A terminal error stops the engine (abort) but the execution FAILED, as its history says.
     const request = stopper.request;
     const logged: typeof event =
-      event.type === 'ExecutionAborted' && request?.terminal ? { type: 'ExecutionFailed', timestamp: event.timestamp, Error: request.error ?? DATA_LIMIT_EXCEEDED, Cause: request.cause ?? '' } : event;
+      event.type === 'ExecutionAborted' && request?.terminal
+        ? {
+            type: 'ExecutionFailed',
+            timestamp: event.timestamp,
+            Error: request.error ?? DATA_LIMIT_EXCEEDED,
+            Cause: request.cause ?? '',
+          }
+        : event;
     const produced = builder.push(logged);
     if (event.type === 'StateFailed' && (event.state.type === 'Parallel' || event.state.type === 'Map')) {
       // Its branches/iterations were stopped: their callback tokens are void now.
@@ -338,13 +400,22 @@ type Outcome = { status: FinalStatus; output?: Json; error?: string; cause?: str
 /** How a run that threw ended, from the engine's error and the stop request (if any). */
 function failedOutcome(error: unknown, request: StopRequest | undefined): Outcome {
   if (error instanceof ExecutionAbortedError && request?.terminal) {
-    return { status: 'FAILED', error: request.error ?? DATA_LIMIT_EXCEEDED, ...(request.cause !== undefined ? { cause: request.cause } : {}) };
+    return {
+      status: 'FAILED',
+      error: request.error ?? DATA_LIMIT_EXCEEDED,
+      ...(request.cause !== undefined ? { cause: request.cause } : {}),
+    };
   }
   if (error instanceof ExecutionAbortedError) {
-    return { status: 'ABORTED', ...(request?.error !== undefined ? { error: request.error } : {}), ...(request?.cause !== undefined ? { cause: request.cause } : {}) };
+    return {
+      status: 'ABORTED',
+      ...(request?.error !== undefined ? { error: request.error } : {}),
+      ...(request?.cause !== undefined ? { cause: request.cause } : {}),
+    };
   }
   if (error instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', error: 'States.Timeout' };
-  if (error instanceof ExecutionError && error.cause instanceof Error) return { status: 'FAILED', error: error.cause.name, cause: error.cause.message };
+  if (error instanceof ExecutionError && error.cause instanceof Error)
+    return { status: 'FAILED', error: error.cause.name, cause: error.cause.message };
   return { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) };
 }
 

@@ -1,6 +1,5 @@
 import type { Json, JsonObject } from './definition.ts';
 
-
 export function isJsonObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

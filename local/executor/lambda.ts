@@ -46,7 +46,10 @@ export class FunctionRegistry {
   async drain(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.all([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+      await Promise.race([
+        Promise.all([...this.inFlight]),
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
+      ]);
     }
   }
 
@@ -94,11 +97,18 @@ const LAMBDA_TIMEOUT_MS = 900_000;
 export async function invoke(functions: FunctionRegistry, functionName: string, event: Json): Promise<Json> {
   const target = functions.resolve(functionName);
   if (!target) {
-    throw new TaskFailure('Lambda.ResourceNotFoundException', `Function not found: ${functionArnOf(functionNameOf(functionName) ?? functionName)}`);
+    throw new TaskFailure(
+      'Lambda.ResourceNotFoundException',
+      `Function not found: ${functionArnOf(functionNameOf(functionName) ?? functionName)}`,
+    );
   }
   let result: unknown;
   try {
-    result = await functions.track(Promise.resolve().then(() => target.handler(jsonRoundTrip(event), lambdaContext(target.name, Date.now() + LAMBDA_TIMEOUT_MS))));
+    result = await functions.track(
+      Promise.resolve().then(() =>
+        target.handler(jsonRoundTrip(event), lambdaContext(target.name, Date.now() + LAMBDA_TIMEOUT_MS)),
+      ),
+    );
   } catch (error) {
     throw lambdaTaskFailure(error);
   }
@@ -127,7 +137,10 @@ function parameters(call: TaskCall): { functionName: string; payload: Json; invo
   const input = isJsonObject(call.input) ? call.input : {};
   const functionName = input.FunctionName;
   if (typeof functionName !== 'string') {
-    throw new TaskFailure('States.Runtime', `Task ${call.stateName}: lambda:invoke needs a string Parameters.FunctionName`);
+    throw new TaskFailure(
+      'States.Runtime',
+      `Task ${call.stateName}: lambda:invoke needs a string Parameters.FunctionName`,
+    );
   }
   const invocationType = typeof input.InvocationType === 'string' ? input.InvocationType : 'RequestResponse';
   return { functionName, payload: input.Payload ?? {}, invocationType };
@@ -144,7 +157,12 @@ export function lambdaHandler(resource: string, functions: FunctionRegistry): Ta
         return { Payload: '', StatusCode: 202, ...sdkHttpMetadata(requestId, 'application/json') };
       }
       const result = await abortable(invoke(functions, functionName, payload), call.signal);
-      return { ExecutedVersion: '$LATEST', Payload: result, ...sdkHttpMetadata(requestId, 'application/json'), StatusCode: 200 };
+      return {
+        ExecutedVersion: '$LATEST',
+        Payload: result,
+        ...sdkHttpMetadata(requestId, 'application/json'),
+        StatusCode: 200,
+      };
     };
   }
   if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
@@ -193,7 +211,9 @@ function waitForTaskToken(call: TaskCall, functions: FunctionRegistry): Promise<
     call.task.timeoutSeconds !== undefined
       ? call.task.timeoutSeconds * 1000
       : (() => {
-          const value = call.task.timeoutSecondsPath ? evaluateSimplePath(call.task.timeoutSecondsPath, call.input) : undefined;
+          const value = call.task.timeoutSecondsPath
+            ? evaluateSimplePath(call.task.timeoutSecondsPath, call.input)
+            : undefined;
           return typeof value === 'number' && value >= 1 ? value * 1000 : undefined;
         })();
   if (timeoutMs !== undefined) {

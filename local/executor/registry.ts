@@ -69,7 +69,8 @@ function decodeToken(token: string): TokenPayload | undefined {
     const value: unknown = JSON.parse(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
     if (typeof value !== 'object' || value === null) return undefined;
     const record = value as Record<string, unknown>;
-    if (record.v !== 1 || typeof record.e !== 'string' || typeof record.s !== 'string' || typeof record.n !== 'string') return undefined;
+    if (record.v !== 1 || typeof record.e !== 'string' || typeof record.s !== 'string' || typeof record.n !== 'string')
+      return undefined;
     return { v: 1, e: record.e, s: record.s, n: record.n };
   } catch {
     return undefined;
@@ -181,18 +182,24 @@ export class ExecutionRegistry {
 
   private pendingEntry(token: unknown): TokenEntry {
     if (typeof token !== 'string' || token.length === 0) {
-      throw new SfnApiError('ValidationException', "1 validation error detected: Value null at 'taskToken' failed to satisfy constraint: Member must not be null");
+      throw new SfnApiError(
+        'ValidationException',
+        "1 validation error detected: Value null at 'taskToken' failed to satisfy constraint: Member must not be null",
+      );
     }
-    if (token.length > 2048 || !decodeToken(token)) throw new SfnApiError('InvalidToken', "Invalid Token: 'Invalid token'");
+    if (token.length > 2048 || !decodeToken(token))
+      throw new SfnApiError('InvalidToken', "Invalid Token: 'Invalid token'");
     const entry = this.tokens.get(token);
     if (!entry) throw new SfnApiError('TaskDoesNotExist', "Task Does Not Exist: 'Provided task does not exist'");
-    if (entry.state !== 'PENDING') throw new SfnApiError('TaskTimedOut', "Task Timed Out: 'Provided task does not exist anymore'");
+    if (entry.state !== 'PENDING')
+      throw new SfnApiError('TaskTimedOut', "Task Timed Out: 'Provided task does not exist anymore'");
     return entry;
   }
 
   sendTaskSuccess(token: unknown, output: unknown): void {
     const entry = this.pendingEntry(token);
-    if (typeof output !== 'string') throw new SfnApiError('InvalidOutput', 'Invalid Output: output must be a JSON string');
+    if (typeof output !== 'string')
+      throw new SfnApiError('InvalidOutput', 'Invalid Output: output must be a JSON string');
     if (Buffer.byteLength(output, 'utf8') > MAX_OUTPUT_BYTES) {
       throw new SfnApiError('InvalidOutput', `Invalid Output: output exceeds ${MAX_OUTPUT_BYTES} bytes`);
     }
@@ -248,7 +255,8 @@ export class ExecutionRegistry {
 
   private expireTokens(filter: (entry: TokenEntry) => boolean): void {
     for (const [token, entry] of this.tokens) {
-      if (entry.state === 'PENDING' && filter(entry)) this.expireToken(token, new TaskFailure('States.Aborted', 'execution stopped'));
+      if (entry.state === 'PENDING' && filter(entry))
+        this.expireToken(token, new TaskFailure('States.Aborted', 'execution stopped'));
     }
   }
 }

@@ -58,7 +58,10 @@ export function shapeOf(ref: unknown): Shape {
 }
 
 /** The operation's input and output schemas, from the `<Action>$` export of an SDK client module. */
-export function operationSchemas(module: Record<string, unknown>, action: string): { input: unknown; output: unknown } | undefined {
+export function operationSchemas(
+  module: Record<string, unknown>,
+  action: string,
+): { input: unknown; output: unknown } | undefined {
   const operation = module[`${action.charAt(0).toUpperCase()}${action.slice(1)}$`];
   if (!Array.isArray(operation) || operation[0] !== 9) return undefined;
   return { input: operation[4], output: operation[5] };
@@ -68,11 +71,20 @@ export function operationSchemas(module: Record<string, unknown>, action: string
 export const sfnMemberName = (member: string): string => member.charAt(0).toUpperCase() + member.slice(1);
 
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof Uint8Array);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !(value instanceof Uint8Array)
+  );
 }
 
 export class UnsupportedFieldError extends Error {
-  constructor(readonly field: string, readonly path: string) {
+  constructor(
+    readonly field: string,
+    readonly path: string,
+  ) {
     super(`The field "${field}" is not supported by Step Functions (at ${path})`);
     this.name = 'UnsupportedFieldError';
   }
@@ -99,11 +111,14 @@ export function toSdkInput(value: Json, schema: unknown, path = 'Parameters'): u
     case 'map': {
       if (!isObject(value)) return value;
       const out: Record<string, unknown> = {};
-      for (const [key, inner] of Object.entries(value)) out[key] = toSdkInput(inner as Json, shape.value, `${path}.${key}`);
+      for (const [key, inner] of Object.entries(value))
+        out[key] = toSdkInput(inner as Json, shape.value, `${path}.${key}`);
       return out;
     }
     case 'timestamp':
-      return typeof value === 'string' || typeof value === 'number' ? new Date(typeof value === 'number' ? value * 1000 : value) : value;
+      return typeof value === 'string' || typeof value === 'number'
+        ? new Date(typeof value === 'number' ? value * 1000 : value)
+        : value;
     default:
       return value;
   }
@@ -118,13 +133,16 @@ export function fromSdkOutput(value: unknown, schema: unknown): Json {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   const shape = shapeOf(schema);
-  if (Array.isArray(value)) return value.map((item) => fromSdkOutput(item, shape.kind === 'list' ? shape.member : undefined));
-  if (value instanceof Set) return [...value].map((item) => fromSdkOutput(item, shape.kind === 'list' ? shape.member : undefined));
+  if (Array.isArray(value))
+    return value.map((item) => fromSdkOutput(item, shape.kind === 'list' ? shape.member : undefined));
+  if (value instanceof Set)
+    return [...value].map((item) => fromSdkOutput(item, shape.kind === 'list' ? shape.member : undefined));
   if (!isObject(value)) return null;
   const out: JsonObject = {};
   for (const [key, inner] of Object.entries(value)) {
     if (key === '$metadata' || key === '$unknown' || inner === undefined || typeof inner === 'function') continue;
-    if (shape.kind === 'struct') out[shape.members.has(key) ? sfnMemberName(key) : key] = fromSdkOutput(inner, shape.members.get(key));
+    if (shape.kind === 'struct')
+      out[shape.members.has(key) ? sfnMemberName(key) : key] = fromSdkOutput(inner, shape.members.get(key));
     else if (shape.kind === 'map') out[key] = fromSdkOutput(inner, shape.value);
     else out[key] = fromSdkOutput(inner, undefined);
   }

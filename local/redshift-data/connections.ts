@@ -114,7 +114,11 @@ export class ConnectionPool {
   }
 
   private async connect(): Promise<Connection> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, options: sessionOptions, application_name: applicationName });
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      options: sessionOptions,
+      application_name: applicationName,
+    });
     // A backend killed under a session makes the client emit 'error'; the running query sees it too.
     client.on('error', () => {});
     await client.connect();

@@ -35,7 +35,11 @@ export type TerminalStatement = {
   rows: number;
 };
 
-export function statusChangeEvent(statement: TerminalStatement, context: EventContext, now = Date.now()): RedshiftStatusChangeEvent {
+export function statusChangeEvent(
+  statement: TerminalStatement,
+  context: EventContext,
+  now = Date.now(),
+): RedshiftStatusChangeEvent {
   const detail: RedshiftStatusChangeEvent['detail'] = {
     principal: context.principal,
     statementId: statement.id,
@@ -94,12 +98,17 @@ export class EventDispatcher {
 
   private report(error: unknown, event: RedshiftStatusChangeEvent): void {
     if (this.sink.onEventError) this.sink.onEventError(error, event);
-    else console.error(`Redshift Data API: delivering the event for statement ${event.detail.statementId} failed:`, error);
+    else
+      console.error(`Redshift Data API: delivering the event for statement ${event.detail.statementId} failed:`, error);
   }
 }
 
 async function post(url: string, event: RedshiftStatusChangeEvent): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
   // Drain the body so the connection can be reused.
   await response.arrayBuffer();
   if (!response.ok) throw new Error(`POST ${url} answered HTTP ${response.status}`);

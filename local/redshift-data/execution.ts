@@ -67,7 +67,12 @@ export async function runStatement(statement: Statement, context: ExecutionConte
       await context.pool.destroy(connection);
       finish(statement, context, 'ABORTED');
     } else {
-      const usable = statement.isBatch ? await connection.client.query('rollback').then(() => true, () => false) : true;
+      const usable = statement.isBatch
+        ? await connection.client.query('rollback').then(
+            () => true,
+            () => false,
+          )
+        : true;
       context.pool.release(connection, usable && !isConnectionError(error));
       finish(statement, context, 'FAILED', errorText(error));
     }
@@ -128,7 +133,12 @@ async function runUnit(client: pg.ClientBase, unit: Unit, statement: Statement):
 
 // Inside a batch's transaction a failed attempt would abort the transaction, so the first
 // attempt of a parameterised statement runs under a savepoint that a retry can roll back to.
-async function query(client: pg.ClientBase, text: string, values: string[], savepoint: boolean): Promise<pg.QueryResult<unknown[]>> {
+async function query(
+  client: pg.ClientBase,
+  text: string,
+  values: string[],
+  savepoint: boolean,
+): Promise<pg.QueryResult<unknown[]>> {
   const config = { text, rowMode: 'array' as const, types: rawTextTypes, ...(values.length > 0 ? { values } : {}) };
   if (!savepoint || values.length === 0) return lastResult(await client.query(config));
   await client.query('savepoint sfn_redshift_parameters');
@@ -156,7 +166,12 @@ function lastResult(result: pg.QueryResult<unknown[]> | pg.QueryResult<unknown[]
   return last;
 }
 
-function finish(statement: Statement, context: ExecutionContext, status: 'FINISHED' | 'FAILED' | 'ABORTED', error?: string): void {
+function finish(
+  statement: Statement,
+  context: ExecutionContext,
+  status: 'FINISHED' | 'FAILED' | 'ABORTED',
+  error?: string,
+): void {
   if (isTerminal(statement.status)) return;
   for (const unit of statement.units) if (!isTerminal(unit.status)) endUnit(unit, 'ABORTED');
   if (error !== undefined) statement.error = error;

@@ -21,10 +21,16 @@ const memberName = (key: string): string => key.charAt(0).toLowerCase() + key.sl
 
 function invalid(key: string, value: unknown, constraint: string): ApiError {
   const shown = value === undefined || value === null ? 'null' : `'${String(value)}'`;
-  return validation(`1 validation error detected: Value ${shown} at '${memberName(key)}' failed to satisfy constraint: ${constraint}`);
+  return validation(
+    `1 validation error detected: Value ${shown} at '${memberName(key)}' failed to satisfy constraint: ${constraint}`,
+  );
 }
 
-export function optionalString(input: Input, key: string, limits: { min?: number; max?: number } = {}): string | undefined {
+export function optionalString(
+  input: Input,
+  key: string,
+  limits: { min?: number; max?: number } = {},
+): string | undefined {
   const value = input[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalid(key, value, 'Member must be a string');
@@ -62,7 +68,8 @@ export function optionalInteger(input: Input, key: string, min: number, max: num
 export function requiredStringList(input: Input, key: string, min: number, max: number): string[] {
   const value = input[key];
   if (value === undefined || value === null) throw invalid(key, undefined, 'Member must not be null');
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw invalid(key, value, 'Member must be a list of strings');
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+    throw invalid(key, value, 'Member must be a list of strings');
   if (value.length < min) throw invalid(key, value, `Member must have length greater than or equal to ${min}`);
   if (value.length > max) throw invalid(key, value, `Member must have length less than or equal to ${max}`);
   return value as string[];

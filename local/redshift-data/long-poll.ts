@@ -19,7 +19,8 @@ export type RequestContext = {
 
 export const LONG_POLL_CAP_HEADER = 'x-sfn-redshift-local-long-poll-ms';
 
-export const readWaitTimeSeconds = (input: Input): number | undefined => optionalInteger(input, 'WaitTimeSeconds', 1, 30);
+export const readWaitTimeSeconds = (input: Input): number | undefined =>
+  optionalInteger(input, 'WaitTimeSeconds', 1, 30);
 
 /**
  * "The number of active requests with WaitTimeSeconds for the same SQL statement exceeds the
@@ -40,11 +41,18 @@ export class LongPolls {
 
   /** Refuses a further waiter on `id` when the limit is reached (before any work is done). */
   admit(id: string): void {
-    if ((this.waiting.get(id) ?? 0) >= this.limitPerStatement) throw activeWaitingRequestsExceeded(this.limitPerStatement);
+    if ((this.waiting.get(id) ?? 0) >= this.limitPerStatement)
+      throw activeWaitingRequestsExceeded(this.limitPerStatement);
   }
 
   /** Resolves when `ended` settles, the wait expires, or the client leaves; at once if `isEnded`. */
-  async wait(id: string, seconds: number | undefined, ended: Promise<void>, isEnded: boolean, request: RequestContext): Promise<void> {
+  async wait(
+    id: string,
+    seconds: number | undefined,
+    ended: Promise<void>,
+    isEnded: boolean,
+    request: RequestContext,
+  ): Promise<void> {
     if (seconds === undefined || isEnded) return;
     this.waiting.set(id, (this.waiting.get(id) ?? 0) + 1);
     const ms = Math.min(seconds * 1000, request.longPollCapMs ?? Number.POSITIVE_INFINITY);

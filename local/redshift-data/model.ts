@@ -2,7 +2,14 @@
 
 export type StatementStatus = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 'FAILED' | 'ABORTED';
 export const terminalStatuses: ReadonlySet<StatementStatus> = new Set(['FINISHED', 'FAILED', 'ABORTED']);
-export const allStatuses: readonly StatementStatus[] = ['SUBMITTED', 'PICKED', 'STARTED', 'FINISHED', 'FAILED', 'ABORTED'];
+export const allStatuses: readonly StatementStatus[] = [
+  'SUBMITTED',
+  'PICKED',
+  'STARTED',
+  'FINISHED',
+  'FAILED',
+  'ABORTED',
+];
 
 export type SqlParameter = { name: string; value: string };
 

@@ -16,11 +16,17 @@ import { mayAccess, type Caller } from './principals.ts';
 import { pageOf } from './results.ts';
 import { parameterNames } from '../../generator/load/sql-tokens.ts';
 import { prepareSql } from './sql.ts';
-import { batchTotals, isTerminal, type NewStatement, type Statement, type StatementRegistry, type Unit } from './statements.ts';
+import {
+  batchTotals,
+  isTerminal,
+  type NewStatement,
+  type Statement,
+  type StatementRegistry,
+  type Unit,
+} from './statements.ts';
 import { decodeToken, encodeToken } from './tokens.ts';
 
 export type Output = Record<string, unknown>;
-
 
 export type OperationsConfig = {
   pageSize: number;
@@ -65,7 +71,8 @@ export class Operations {
     CancelStatement: async (input, request) => {
       const id = requiredString(input, 'Id');
       const { statement, unit } = this.registry.findFor(id, request.caller);
-      if (unit !== undefined) throw validation(`Cancel a batch by its statement id ${statement.id}, not by a sub-statement id`);
+      if (unit !== undefined)
+        throw validation(`Cancel a batch by its statement id ${statement.id}, not by a sub-statement id`);
       await this.cancel(statement);
       return { Status: true };
     },
@@ -76,7 +83,9 @@ export class Operations {
       optionalString(input, 'NextToken');
       const { statement, unit } = await this.waitOn(input, request);
       this.resultUnit(requiredString(input, 'Id'), statement, unit);
-      throw validation('The query result format is JSON: GetStatementResultV2 needs a statement run with ResultFormat CSV. Use GetStatementResult.');
+      throw validation(
+        'The query result format is JSON: GetStatementResultV2 needs a statement run with ResultFormat CSV. Use GetStatementResult.',
+      );
     },
     ListStatements: async (input, request) => this.listStatements(input, request.caller),
   };
@@ -98,12 +107,21 @@ export class Operations {
     const found = this.registry.findFor(id, request.caller);
     const { statement, unit } = found;
     if (seconds !== undefined) this.longPolls.admit(id);
-    const ended = unit === undefined ? { done: statement.done, status: statement.status } : { done: unit.ended, status: unit.status };
+    const ended =
+      unit === undefined
+        ? { done: statement.done, status: statement.status }
+        : { done: unit.ended, status: unit.status };
     await this.longPolls.wait(id, seconds, ended.done, isTerminal(ended.status), request);
     return found;
   }
 
-  private async submit(input: Input, request: Request, operation: string, sqls: string[], isBatch: boolean): Promise<Output> {
+  private async submit(
+    input: Input,
+    request: Request,
+    operation: string,
+    sqls: string[],
+    isBatch: boolean,
+  ): Promise<Output> {
     const target = readTarget(input);
     const statementName = optionalString(input, 'StatementName', { max: 500 });
     const withEvent = optionalBoolean(input, 'WithEvent') ?? false;
@@ -114,7 +132,15 @@ export class Operations {
     const prepared = sqls.map((sql) => ({ sql, prepared: prepareSql(sql, parameters, { allowUnused: isBatch }) }));
     if (isBatch) checkBatchParameters(sqls, parameters);
 
-    const spec = { isBatch, sqls: prepared, target, withEvent, owner: request.caller, ...(statementName === undefined ? {} : { statementName }), ...(parameters === undefined ? {} : { parameters }) };
+    const spec = {
+      isBatch,
+      sqls: prepared,
+      target,
+      withEvent,
+      owner: request.caller,
+      ...(statementName === undefined ? {} : { statementName }),
+      ...(parameters === undefined ? {} : { parameters }),
+    };
     const tokenKey = clientToken === undefined ? undefined : `${operation}:${clientToken}`;
     const fingerprint = JSON.stringify({ sqls, target, withEvent, statementName, parameters });
     const previous = tokenKey === undefined ? undefined : this.registry.byToken(tokenKey, fingerprint);
@@ -125,7 +151,8 @@ export class Operations {
   }
 
   private create(tokenKey: string | undefined, fingerprint: string, spec: NewStatement): Statement {
-    if (this.registry.activeCount() >= this.config.maxActiveStatements) throw activeStatementsExceeded(this.config.maxActiveStatements);
+    if (this.registry.activeCount() >= this.config.maxActiveStatements)
+      throw activeStatementsExceeded(this.config.maxActiveStatements);
     const statement = this.registry.create(spec);
     if (tokenKey !== undefined) this.registry.rememberToken(tokenKey, statement, fingerprint);
     void runStatement(statement, this.context);
@@ -134,7 +161,9 @@ export class Operations {
 
   private async cancel(statement: Statement): Promise<void> {
     if (isTerminal(statement.status)) {
-      throw validation(`Could not cancel a query that is already in ${statement.status} state with ID: ${statement.id}`);
+      throw validation(
+        `Could not cancel a query that is already in ${statement.status} state with ID: ${statement.id}`,
+      );
     }
     statement.cancelRequested = true;
     if (statement.abandonQueue?.() === true) {
@@ -188,23 +217,27 @@ export class Operations {
     const namePrefix = optionalString(input, 'StatementName', { max: 500 });
     const status = optionalString(input, 'Status') ?? 'ALL';
     if (status !== 'ALL' && !allStatuses.some((s) => s === status)) {
-      throw validation(`1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [${[...allStatuses, 'ALL'].join(', ')}]`);
+      throw validation(
+        `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [${[...allStatuses, 'ALL'].join(', ')}]`,
+      );
     }
     const database = optionalString(input, 'Database');
     const cluster = optionalString(input, 'ClusterIdentifier');
     const workgroup = optionalString(input, 'WorkgroupName');
     const sessionOnly = optionalBoolean(input, 'RoleLevel') === false;
     const after = nextToken === undefined ? Number.POSITIVE_INFINITY : readSeq(nextToken);
-    const matching = this.registry.list().filter(
-      (s) =>
-        s.seq < after &&
-        mayAccess(caller, s.owner, sessionOnly) &&
-        (status === 'ALL' || s.status === status) &&
-        (namePrefix === undefined || (s.statementName ?? '').startsWith(namePrefix)) &&
-        (database === undefined || s.target.database === database) &&
-        (cluster === undefined || s.target.clusterIdentifier === cluster) &&
-        (workgroup === undefined || s.target.workgroupName === workgroup),
-    );
+    const matching = this.registry
+      .list()
+      .filter(
+        (s) =>
+          s.seq < after &&
+          mayAccess(caller, s.owner, sessionOnly) &&
+          (status === 'ALL' || s.status === status) &&
+          (namePrefix === undefined || (s.statementName ?? '').startsWith(namePrefix)) &&
+          (database === undefined || s.target.database === database) &&
+          (cluster === undefined || s.target.clusterIdentifier === cluster) &&
+          (workgroup === undefined || s.target.workgroupName === workgroup),
+      );
     const page = matching.slice(0, maxResults);
     const output: Output = { Statements: page.map(listEntry) };
     const last = page[page.length - 1];
@@ -219,9 +252,18 @@ function readTarget(input: Input): Target {
   if (clusterIdentifier !== undefined && workgroupName !== undefined) {
     throw validation('Specify either ClusterIdentifier or WorkgroupName, not both.');
   }
-  const target: Target | undefined = clusterIdentifier !== undefined ? { clusterIdentifier } : workgroupName !== undefined ? { workgroupName } : undefined;
+  const target: Target | undefined =
+    clusterIdentifier !== undefined
+      ? { clusterIdentifier }
+      : workgroupName !== undefined
+        ? { workgroupName }
+        : undefined;
   if (target === undefined) throw validation('Either ClusterIdentifier or WorkgroupName must be specified.');
-  for (const [key, field] of [['Database', 'database'], ['DbUser', 'dbUser'], ['SecretArn', 'secretArn']] as const) {
+  for (const [key, field] of [
+    ['Database', 'database'],
+    ['DbUser', 'dbUser'],
+    ['SecretArn', 'secretArn'],
+  ] as const) {
     const value = optionalString(input, key);
     if (value !== undefined) target[field] = value;
   }
@@ -241,7 +283,8 @@ function rejectUnsupported(input: Input): void {
 function checkBatchParameters(sqls: readonly string[], parameters: readonly SqlParameter[] | undefined): void {
   const used = new Set(sqls.flatMap((sql) => parameterNames(sql)));
   for (const parameter of parameters ?? []) {
-    if (!used.has(parameter.name)) throw validation(`Parameter '${parameter.name}' is not used in any of the SQL statements`);
+    if (!used.has(parameter.name))
+      throw validation(`Parameter '${parameter.name}' is not used in any of the SQL statements`);
   }
 }
 
@@ -266,7 +309,9 @@ function submitted(statement: Statement): Output {
 function waited(statement: Statement): Output {
   const output: Output = { ...submitted(statement), Status: statement.status, RedshiftPid: statement.pid };
   if (isTerminal(statement.status)) {
-    output.HasResultSet = statement.isBatch ? batchTotals(statement).hasResultSet : (statement.units[0]?.hasResultSet ?? false);
+    output.HasResultSet = statement.isBatch
+      ? batchTotals(statement).hasResultSet
+      : (statement.units[0]?.hasResultSet ?? false);
   }
   return output;
 }
@@ -344,7 +389,8 @@ function lastQueryId(statement: Statement): number {
 
 function readOffset(token: string, id: string): number {
   const decoded = decodeToken(token);
-  if (decoded?.id !== id || typeof decoded.offset !== 'number' || decoded.offset < 0) throw validation('The NextToken is invalid.');
+  if (decoded?.id !== id || typeof decoded.offset !== 'number' || decoded.offset < 0)
+    throw validation('The NextToken is invalid.');
   return decoded.offset;
 }
 

@@ -31,7 +31,10 @@ export function accessKeyIdOf(headers: IncomingHttpHeaders): string | undefined 
  * The caller of a request. With `principals`, an access key not in it is refused as AWS refuses
  * an unknown one; without, every access key is its own role.
  */
-export function callerOf(headers: IncomingHttpHeaders, principals: Readonly<Record<string, string>> | undefined): Caller {
+export function callerOf(
+  headers: IncomingHttpHeaders,
+  principals: Readonly<Record<string, string>> | undefined,
+): Caller {
   const accessKeyId = accessKeyIdOf(headers);
   if (accessKeyId === undefined) {
     throw new ApiError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);

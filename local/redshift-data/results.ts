@@ -14,9 +14,30 @@ export type ResultSet = {
 };
 
 const oid = {
-  bool: 16, bytea: 17, name: 19, int8: 20, int2: 21, int4: 23, text: 25, oid: 26, json: 114, xml: 142,
-  float4: 700, float8: 701, money: 790, bpchar: 1042, varchar: 1043, date: 1082, time: 1083,
-  timestamp: 1114, timestamptz: 1184, interval: 1186, timetz: 1266, numeric: 1700, uuid: 2950, jsonb: 3802,
+  bool: 16,
+  bytea: 17,
+  name: 19,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  oid: 26,
+  json: 114,
+  xml: 142,
+  float4: 700,
+  float8: 701,
+  money: 790,
+  bpchar: 1042,
+  varchar: 1043,
+  date: 1082,
+  time: 1083,
+  timestamp: 1114,
+  timestamptz: 1184,
+  interval: 1186,
+  timetz: 1266,
+  numeric: 1700,
+  uuid: 2950,
+  jsonb: 3802,
 } as const;
 
 const builtinNames = new Map<number, string>(Object.entries(oid).map(([name, value]) => [value, name]));
@@ -26,7 +47,12 @@ const signedTypes = new Set<number>([oid.int2, oid.int4, oid.int8, oid.float4, o
 const caseSensitiveTypes = new Set<number>([oid.text, oid.varchar, oid.bpchar, oid.name, oid.json, oid.jsonb, oid.xml]);
 
 /** A pg type-parser table that leaves every value as PostgreSQL's text output. */
-export const rawTextTypes = { getTypeParser: () => (value: string): string => value };
+export const rawTextTypes = {
+  getTypeParser:
+    () =>
+    (value: string): string =>
+      value,
+};
 
 export function toField(typeOid: number, text: string | null): Field {
   if (text === null) return { isNull: true };
@@ -43,7 +69,9 @@ export function toField(typeOid: number, text: string | null): Field {
 }
 
 export function pageOf(result: ResultSet, offset: number, size: number): Field[][] {
-  return result.rows.slice(offset, offset + size).map((row) => row.map((text, i) => toField(result.typeOids[i] ?? oid.text, text)));
+  return result.rows
+    .slice(offset, offset + size)
+    .map((row) => row.map((text, i) => toField(result.typeOids[i] ?? oid.text, text)));
 }
 
 export function textSize(rows: readonly TextRow[]): number {
@@ -52,13 +80,23 @@ export function textSize(rows: readonly TextRow[]): number {
   return bytes;
 }
 
-type CatalogRow = { ord: string; typname: string | null; nspname: string | null; relname: string | null; attnotnull: boolean | null; coldefault: string | null };
+type CatalogRow = {
+  ord: string;
+  typname: string | null;
+  nspname: string | null;
+  relname: string | null;
+  attnotnull: boolean | null;
+  coldefault: string | null;
+};
 
 /**
  * Column metadata; looks the catalog up (on the statement's own connection, so temporary tables
  * resolve) only for columns that come from a table or have a type this module does not know.
  */
-export async function describeColumns(client: pg.ClientBase, fields: readonly pg.FieldDef[]): Promise<ColumnMetadata[]> {
+export async function describeColumns(
+  client: pg.ClientBase,
+  fields: readonly pg.FieldDef[],
+): Promise<ColumnMetadata[]> {
   const needsCatalog = fields.some((field) => field.tableID !== 0 || !builtinNames.has(field.dataTypeID));
   const catalog = new Map<number, CatalogRow>();
   if (needsCatalog) {
@@ -109,19 +147,32 @@ function redshiftTypeName(typname: string): string {
 // Values as Redshift's drivers report them.
 function precisionAndScale(typeOid: number, typmod: number): { precision: number; scale: number } {
   switch (typeOid) {
-    case oid.int2: return { precision: 5, scale: 0 };
-    case oid.int4: return { precision: 10, scale: 0 };
-    case oid.int8: return { precision: 19, scale: 0 };
-    case oid.float4: return { precision: 8, scale: 8 };
-    case oid.float8: return { precision: 17, scale: 17 };
-    case oid.bool: return { precision: 1, scale: 0 };
-    case oid.date: return { precision: 13, scale: 0 };
-    case oid.time: return { precision: 15, scale: 6 };
-    case oid.timetz: return { precision: 21, scale: 6 };
-    case oid.timestamp: return { precision: 29, scale: 6 };
-    case oid.timestamptz: return { precision: 35, scale: 6 };
+    case oid.int2:
+      return { precision: 5, scale: 0 };
+    case oid.int4:
+      return { precision: 10, scale: 0 };
+    case oid.int8:
+      return { precision: 19, scale: 0 };
+    case oid.float4:
+      return { precision: 8, scale: 8 };
+    case oid.float8:
+      return { precision: 17, scale: 17 };
+    case oid.bool:
+      return { precision: 1, scale: 0 };
+    case oid.date:
+      return { precision: 13, scale: 0 };
+    case oid.time:
+      return { precision: 15, scale: 6 };
+    case oid.timetz:
+      return { precision: 21, scale: 6 };
+    case oid.timestamp:
+      return { precision: 29, scale: 6 };
+    case oid.timestamptz:
+      return { precision: 35, scale: 6 };
     case oid.numeric:
-      return typmod >= 4 ? { precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff } : { precision: 0, scale: 0 };
+      return typmod >= 4
+        ? { precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff }
+        : { precision: 0, scale: 0 };
     case oid.varchar:
     case oid.bpchar:
       return { precision: typmod >= 4 ? typmod - 4 : 65535, scale: 0 };

@@ -6,7 +6,12 @@ import pg from 'pg';
 import { installRedshiftCompat } from './compat.ts';
 import { ConnectionPool } from './connections.ts';
 import { ApiError, internalError } from './errors.ts';
-import { EventDispatcher, statusChangeEvent, type RedshiftStatusChangeEvent, type TerminalStatement } from './events.ts';
+import {
+  EventDispatcher,
+  statusChangeEvent,
+  type RedshiftStatusChangeEvent,
+  type TerminalStatement,
+} from './events.ts';
 import type { ExecutionContext } from './execution.ts';
 import { parseBody } from './input.ts';
 import { LONG_POLL_CAP_HEADER, type RequestContext } from './long-poll.ts';
@@ -76,7 +81,8 @@ const targetPrefix = 'RedshiftData.';
 export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions): Promise<RedshiftDataApi> {
   const maxActiveStatements = options.maxActiveStatements ?? 200;
   const pageSize = options.pageSize ?? 1000;
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
   if (!Number.isInteger(maxActiveStatements) || maxActiveStatements < 1) {
     throw new Error(`maxActiveStatements must be a positive integer, got ${maxActiveStatements}`);
   }
@@ -85,7 +91,10 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
   const principal = options.principal ?? `arn:aws:iam::${accountId}:user/sfn-redshift-local`;
 
   const sessions = await prepareDatabase(options.databaseUrl);
-  const pool = new ConnectionPool(options.databaseUrl, Math.min(options.maxConnections ?? maxActiveStatements, sessions));
+  const pool = new ConnectionPool(
+    options.databaseUrl,
+    Math.min(options.maxConnections ?? maxActiveStatements, sessions),
+  );
   const registry = new StatementRegistry();
   const events = new EventDispatcher(options);
   let queryId = 100;
@@ -107,7 +116,9 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
     cancelBackend: (pid) => cancelBackend(options.databaseUrl, pid),
   });
 
-  const server = createServer((request, response) => void handle(operations, request, response, options.principals, options.loseAnswer));
+  const server = createServer(
+    (request, response) => void handle(operations, request, response, options.principals, options.loseAnswer),
+  );
   const port = await listenOnLoopback(server, options.port);
 
   let stopping: Promise<void> | undefined;
@@ -143,18 +154,29 @@ async function handle(
   try {
     const body = await readBody(request);
     const target = request.headers['x-amz-target'];
-    const operation = typeof target === 'string' && target.startsWith(targetPrefix) ? target.slice(targetPrefix.length) : undefined;
+    const operation =
+      typeof target === 'string' && target.startsWith(targetPrefix) ? target.slice(targetPrefix.length) : undefined;
     const handler = request.method === 'POST' && operation !== undefined ? operations.handlers[operation] : undefined;
     if (handler === undefined) {
       throw new ApiError('UnknownOperationException', `Unknown or unsupported operation: ${String(target)}`);
     }
     const input = parseBody(body);
-    const answer = await handler(input, { ...requestContext(request, response), caller: callerOf(request.headers, principals) });
-    if (loseAnswer?.(operation as string, input) === true) throw internalError(`${String(operation)} was carried out, its answer lost`);
+    const answer = await handler(input, {
+      ...requestContext(request, response),
+      caller: callerOf(request.headers, principals),
+    });
+    if (loseAnswer?.(operation as string, input) === true)
+      throw internalError(`${String(operation)} was carried out, its answer lost`);
     send(response, 200, answer);
   } catch (error) {
-    const apiError = error instanceof ApiError ? error : internalError(error instanceof Error ? error.message : String(error));
-    send(response, apiError.httpStatus, { __type: apiError.type, message: apiError.message, ...apiError.fields }, apiError.type);
+    const apiError =
+      error instanceof ApiError ? error : internalError(error instanceof Error ? error.message : String(error));
+    send(
+      response,
+      apiError.httpStatus,
+      { __type: apiError.type, message: apiError.message, ...apiError.fields },
+      apiError.type,
+    );
   }
 }
 
@@ -163,7 +185,10 @@ function requestContext(request: IncomingMessage, response: ServerResponse): Req
   const left = new AbortController();
   response.on('close', () => left.abort());
   const cap = Number(request.headers[LONG_POLL_CAP_HEADER]);
-  return { signal: left.signal, ...(request.headers[LONG_POLL_CAP_HEADER] !== undefined && cap >= 0 ? { longPollCapMs: cap } : {}) };
+  return {
+    signal: left.signal,
+    ...(request.headers[LONG_POLL_CAP_HEADER] !== undefined && cap >= 0 ? { longPollCapMs: cap } : {}),
+  };
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -199,7 +224,10 @@ async function prepareDatabase(databaseUrl: string): Promise<number> {
     );
     const value = (name: string): number => Number(settings.rows.find((row) => row.name === name)?.setting ?? 0);
     // Leave room for cancel sessions and whoever else uses the server.
-    return Math.max(1, value('max_connections') - value('superuser_reserved_connections') - value('reserved_connections') - 10);
+    return Math.max(
+      1,
+      value('max_connections') - value('superuser_reserved_connections') - value('reserved_connections') - 10,
+    );
   } finally {
     await client.end();
   }

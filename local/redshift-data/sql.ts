@@ -23,7 +23,11 @@ const dateparts = new Set(
   ).split(' '),
 );
 
-export function prepareSql(sql: string, parameters: readonly SqlParameter[] | undefined, options: PrepareOptions = {}): PreparedSql {
+export function prepareSql(
+  sql: string,
+  parameters: readonly SqlParameter[] | undefined,
+  options: PrepareOptions = {},
+): PreparedSql {
   const tokens = rewriteListagg(tokenize(sql));
   const given = new Map<string, string>();
   for (const parameter of parameters ?? []) {
@@ -48,7 +52,8 @@ export function prepareSql(sql: string, parameters: readonly SqlParameter[] | un
     } else out.push(rewriteWord(tokens, index));
   });
   for (const name of given.keys()) {
-    if (options.allowUnused !== true && !positions.has(name)) throw validation(`Parameter '${name}' is not used in the SQL`);
+    if (options.allowUnused !== true && !positions.has(name))
+      throw validation(`Parameter '${name}' is not used in the SQL`);
   }
   return { text: out.join(''), values };
 }
@@ -81,7 +86,12 @@ function rewriteListagg(tokens: Token[]): Token[] {
     const within = neighbour(out, close ?? -1, 1);
     const group = within && neighbour(out, within.index, 1);
     const groupOpen = group && neighbour(out, group.index, 1);
-    if (close === undefined || within?.token.text.toLowerCase() !== 'within' || group?.token.text.toLowerCase() !== 'group') continue;
+    if (
+      close === undefined ||
+      within?.token.text.toLowerCase() !== 'within' ||
+      group?.token.text.toLowerCase() !== 'group'
+    )
+      continue;
     if (groupOpen?.token.text !== '(') continue;
     const groupClose = matchingParen(out, groupOpen.index);
     if (groupClose === undefined) continue;

@@ -85,20 +85,22 @@ export class StatementRegistry {
     const done = new Promise<void>((resolve) => {
       settle = resolve;
     });
-    const units = spec.sqls.map(({ sql, prepared }, index): Unit => ({
-      ...settlement(),
-      id: spec.isBatch ? `${id}:${index + 1}` : id,
-      sql,
-      prepared,
-      status: 'SUBMITTED',
-      createdAt: now,
-      updatedAt: now,
-      durationNs: -1,
-      hasResultSet: false,
-      resultRows: -1,
-      resultSize: -1,
-      redshiftQueryId: 0,
-    }));
+    const units = spec.sqls.map(
+      ({ sql, prepared }, index): Unit => ({
+        ...settlement(),
+        id: spec.isBatch ? `${id}:${index + 1}` : id,
+        sql,
+        prepared,
+        status: 'SUBMITTED',
+        createdAt: now,
+        updatedAt: now,
+        durationNs: -1,
+        hasResultSet: false,
+        resultRows: -1,
+        resultSize: -1,
+        redshiftQueryId: 0,
+      }),
+    );
     const statement: Statement = {
       id,
       seq: (this.seq += 1),
@@ -132,7 +134,9 @@ export class StatementRegistry {
   byToken(key: string, request: string): Statement | undefined {
     const known = this.byClientToken.get(key);
     if (known !== undefined && known.request !== request) {
-      throw validation('ClientToken was already used with a different request; use a new ClientToken for a new statement.');
+      throw validation(
+        'ClientToken was already used with a different request; use a new ClientToken for a new statement.',
+      );
     }
     return known?.statement;
   }
@@ -183,7 +187,10 @@ export class StatementRegistry {
   }
 }
 
-export function setStatus(target: { status: StatementStatus; updatedAt: number; settleEnded?: () => void }, status: StatementStatus): void {
+export function setStatus(
+  target: { status: StatementStatus; updatedAt: number; settleEnded?: () => void },
+  status: StatementStatus,
+): void {
   target.status = status;
   target.updatedAt = Date.now();
   if (isTerminal(status)) target.settleEnded?.();

@@ -6,7 +6,14 @@ import { lockTargetOf, resolveTarget, stateTableName } from './config.ts';
 import { cancelStatement, describeStatement, getStatementResult, submit } from './data-api.ts';
 import { stepFunctionsCase } from './wire.ts';
 import { PreviousExecutionNotFound } from './errors.ts';
-import { acquireLock, DEADLINE_MARGIN_SECONDS, INVOCATION_OWNER_PREFIX, registerLockStatement, releaseLock, type HeldLock } from './lock.ts';
+import {
+  acquireLock,
+  DEADLINE_MARGIN_SECONDS,
+  INVOCATION_OWNER_PREFIX,
+  registerLockStatement,
+  releaseLock,
+  type HeldLock,
+} from './lock.ts';
 import { batchSqlText, lockKey } from './lock-key.ts';
 import { parseStatementName, STATEMENT_NAME_PREFIX, withExecutionSuffix } from './contract.ts';
 import type { ExecuteRequest, StatementRef, StatementRequest } from './request.ts';
@@ -44,13 +51,19 @@ export async function execute(request: ExecuteRequest, invocation: Invocation, l
   const { statement } = request;
   // Every statement of an execution carries its suffix, so that a stopped execution's statements
   // can be found and cancelled (ListStatements by name), also those of machines that name none.
-  const statementName = withExecutionSuffix(request.statementName ?? defaultStatementName(request), request.executionArn);
+  const statementName = withExecutionSuffix(
+    request.statementName ?? defaultStatementName(request),
+    request.executionArn,
+  );
   logRequest(request, statementName, log);
 
   const target = resolveTarget(request.target);
   const needsTable = request.singleton || request.taskToken !== undefined || request.executionArn !== undefined;
   const table = needsTable ? stateTableName() : undefined;
-  const lock = request.singleton && table !== undefined ? await takeLock(request, target, table, statementName, invocation) : undefined;
+  const lock =
+    request.singleton && table !== undefined
+      ? await takeLock(request, target, table, statementName, invocation)
+      : undefined;
 
   let answer: Awaited<ReturnType<typeof submit>>;
   try {
@@ -71,7 +84,14 @@ export async function execute(request: ExecuteRequest, invocation: Invocation, l
   log.statementId = statementId;
 
   const observed = table !== undefined && (request.taskToken !== undefined || lock !== undefined);
-  await recordStatement(request, { statementId, statementName, createdAt: answer.CreatedAt ?? new Date(), table, lock, observed });
+  await recordStatement(request, {
+    statementId,
+    statementName,
+    createdAt: answer.CreatedAt ?? new Date(),
+    table,
+    lock,
+    observed,
+  });
 
   log.outcome = 'submitted';
   if (observed) {
@@ -92,7 +112,13 @@ function logRequest(request: ExecuteRequest, statementName: string, log: LogFiel
 }
 
 /** The singleton lock on the statement's SQL, held by the execution or else by this invocation. */
-function takeLock(request: ExecuteRequest, target: ReturnType<typeof resolveTarget>, table: string, statementName: string, invocation: Invocation): Promise<HeldLock> {
+function takeLock(
+  request: ExecuteRequest,
+  target: ReturnType<typeof resolveTarget>,
+  table: string,
+  statementName: string,
+  invocation: Invocation,
+): Promise<HeldLock> {
   const { statement } = request;
   const subject = statement.kind === 'batch' ? batchSqlText(statement.sqls) : statement.sql;
   const pipeline = pipelineOf(statementName);
@@ -171,7 +197,8 @@ async function resolve(ref: StatementRef, forResult: boolean, log: LogFields): P
 export async function statementAction(request: StatementRequest, log: LogFields): Promise<Wire> {
   const resolved = await resolve(request.statement, request.action === 'getStatementResult', log);
   log.statementId = resolved.id;
-  const withId = (answer: object): Wire => (resolved.latest ? { ...wireObject(answer), Id: resolved.id } : wireObject(answer));
+  const withId = (answer: object): Wire =>
+    resolved.latest ? { ...wireObject(answer), Id: resolved.id } : wireObject(answer);
   switch (request.action) {
     case 'describeStatement':
       return withId(await describeStatement(resolved.id));
@@ -183,7 +210,9 @@ export async function statementAction(request: StatementRequest, log: LogFields)
       const page = await getStatementResult(resolved.id, request.nextToken);
       if (request.format !== 'stepFunctions') return withId(page);
       const { Records, ColumnMetadata, TotalNumRows, NextToken } = page;
-      return stepFunctionsCase(wireObject({ Records, ColumnMetadata, TotalNumRows, ...(NextToken !== undefined ? { NextToken } : {}) }));
+      return stepFunctionsCase(
+        wireObject({ Records, ColumnMetadata, TotalNumRows, ...(NextToken !== undefined ? { NextToken } : {}) }),
+      );
     }
   }
 }

@@ -29,18 +29,30 @@ export function truncateCause(text: string): string {
 export type StepRecord = { Id: string; Status: string; ResultRows: number | null; HasResultSet: boolean | null };
 
 export function stepRecord(statement: DescribeStatementResponse, statementId: string): StepRecord {
-  return { Id: statement.Id ?? statementId, Status: statement.Status ?? 'FINISHED', ResultRows: statement.ResultRows ?? null, HasResultSet: statement.HasResultSet ?? null };
+  return {
+    Id: statement.Id ?? statementId,
+    Status: statement.Status ?? 'FINISHED',
+    ResultRows: statement.ResultRows ?? null,
+    HasResultSet: statement.HasResultSet ?? null,
+  };
 }
 
 /** The contract's error for a FAILED or ABORTED statement: name and Cause. */
-export function terminalError(statement: DescribeStatementResponse, statementId: string): { error: string; cause: string } {
+export function terminalError(
+  statement: DescribeStatementResponse,
+  statementId: string,
+): { error: string; cause: string } {
   return statement.Status === 'FAILED'
     ? { error: ERROR_NAMES.statementFailed, cause: truncateCause(failureText(statement)) }
     : { error: ERROR_NAMES.statementAborted, cause: statementId };
 }
 
 /** The contract: FINISHED → exactly `{Id, Status, ResultRows, HasResultSet}`; else the step error names. */
-export function contractAnswer(statement: DescribeStatementResponse, statementId: string, status: TerminalStatus): TaskAnswer {
+export function contractAnswer(
+  statement: DescribeStatementResponse,
+  statementId: string,
+  status: TerminalStatus,
+): TaskAnswer {
   const described = { ...statement, Status: status };
   return status === 'FINISHED'
     ? { kind: 'success', output: JSON.stringify(stepRecord(described, statementId)) }
@@ -50,7 +62,9 @@ export function contractAnswer(statement: DescribeStatementResponse, statementId
 /** The original function: the completion event object as received is the output, or (as JSON) the cause. */
 export function compatAnswer(event: Readonly<Record<string, unknown>>, status: TerminalStatus): TaskAnswer {
   const json = JSON.stringify(event);
-  return status === 'FINISHED' ? { kind: 'success', output: json } : { kind: 'failure', error: COMPAT_ERRORS[status], cause: truncateCause(json) };
+  return status === 'FINISHED'
+    ? { kind: 'success', output: json }
+    : { kind: 'failure', error: COMPAT_ERRORS[status], cause: truncateCause(json) };
 }
 
 export function answerFor(

@@ -36,7 +36,13 @@ async function listRunning(suffix: string): Promise<Found[]> {
     let nextToken: string | undefined;
     do {
       const page = await redshiftDataClient().send(
-        new ListStatementsCommand({ StatementName: STATEMENT_NAME_PREFIX, Status: status as StatementData['Status'], RoleLevel: true, MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        new ListStatementsCommand({
+          StatementName: STATEMENT_NAME_PREFIX,
+          Status: status as StatementData['Status'],
+          RoleLevel: true,
+          MaxResults: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
       );
       for (const statement of page.Statements ?? []) {
         const parts = parseStatementName(statement.StatementName ?? '');
@@ -92,13 +98,17 @@ async function cancel(statementId: string): Promise<Cancellation['outcome']> {
  */
 async function releaseLockOf(table: string, statementId: string): Promise<boolean> {
   const item = await getStatement(table, statementId);
-  if (item?.lockKey !== undefined && item.lockNonce !== undefined) return releaseLock({ table, key: item.lockKey, nonce: item.lockNonce });
+  if (item?.lockKey !== undefined && item.lockNonce !== undefined)
+    return releaseLock({ table, key: item.lockKey, nonce: item.lockNonce });
   const statement = await describeStatement(statementId);
   const name = statement.ClusterIdentifier ?? statement.WorkgroupName;
   if (name === undefined || statement.Database === undefined) return false;
   const subs = (statement.SubStatements ?? []).map((sub) => sub.QueryString ?? '');
   const sql = subs.length > 0 ? batchSqlText(subs) : (statement.QueryString ?? '');
-  const key = lockKey({ kind: statement.ClusterIdentifier !== undefined ? 'cluster' : 'workgroup', name, database: statement.Database }, sql);
+  const key = lockKey(
+    { kind: statement.ClusterIdentifier !== undefined ? 'cluster' : 'workgroup', name, database: statement.Database },
+    sql,
+  );
   try {
     await dynamoClient().send(
       new DeleteItemCommand({
@@ -117,20 +127,25 @@ async function releaseLockOf(table: string, statementId: string): Promise<boolea
 }
 
 /** Cancels what the execution left running; answers one entry per statement it acted on. */
-export async function cleanUpExecution(table: string | undefined, execution: StoppedExecution): Promise<Cancellation[]> {
+export async function cleanUpExecution(
+  table: string | undefined,
+  execution: StoppedExecution,
+): Promise<Cancellation[]> {
   const suffix = executionSuffix(execution.executionArn);
   const [listed, fromRegistry] = await Promise.all([
     suffix === undefined ? [] : listRunning(suffix),
     table === undefined ? [] : registered(table, execution.executionArn),
   ]);
   const byId = new Map<string, Found>();
-  for (const found of [...fromRegistry, ...listed]) byId.set(found.statementId, { ...byId.get(found.statementId), ...found });
+  for (const found of [...fromRegistry, ...listed])
+    byId.set(found.statementId, { ...byId.get(found.statementId), ...found });
   const results = await Promise.all(
     [...byId.values()].map(async (found): Promise<Cancellation | undefined> => {
       const outcome = await cancel(found.statementId);
       // A registry entry whose statement had already ended was not left running: nothing to do.
       if (outcome === 'already-ended' && found.statementName === undefined) return undefined;
-      const lockReleased = table !== undefined && outcome === 'cancelled' ? await releaseLockOf(table, found.statementId) : false;
+      const lockReleased =
+        table !== undefined && outcome === 'cancelled' ? await releaseLockOf(table, found.statementId) : false;
       return { ...found, outcome, lockReleased };
     }),
   );

@@ -5,7 +5,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { InvalidConfiguration } from './errors.ts';
 
-const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_REDSHIFT_DATA', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SFN'];
+const ENDPOINT_VARIABLES = [
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_REDSHIFT_DATA',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_SFN',
+];
 
 /**
  * What the SDK would otherwise fail on at the first call, with a bare TypeError ("Invalid URL") or
@@ -22,11 +27,17 @@ export function checkClientEnvironment(env: Readonly<Record<string, string | und
       url = undefined;
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new InvalidConfiguration(variable, `${JSON.stringify(value)} is not an http(s) URL; unset it for the service's own endpoint, or give one such as https://redshift-data.eu-west-1.amazonaws.com`);
+      throw new InvalidConfiguration(
+        variable,
+        `${JSON.stringify(value)} is not an http(s) URL; unset it for the service's own endpoint, or give one such as https://redshift-data.eu-west-1.amazonaws.com`,
+      );
     }
   }
   if (!env.AWS_REGION?.trim() && !env.AWS_DEFAULT_REGION?.trim()) {
-    throw new InvalidConfiguration('AWS_REGION', 'no region is set (Lambda sets AWS_REGION itself; elsewhere set AWS_REGION, e.g. eu-west-1)');
+    throw new InvalidConfiguration(
+      'AWS_REGION',
+      'no region is set (Lambda sets AWS_REGION itself; elsewhere set AWS_REGION, e.g. eu-west-1)',
+    );
   }
 }
 

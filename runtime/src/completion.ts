@@ -3,14 +3,29 @@
 // through SQS) and, right after submit, from the runtime itself (the event may have come before
 // the statement item was written). Both may run for one statement: every step is idempotent.
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { answerFor, stepRecord, terminalError, type StepRecord, type TaskAnswer, type TerminalStatus } from './answers.ts';
+import {
+  answerFor,
+  stepRecord,
+  terminalError,
+  type StepRecord,
+  type TaskAnswer,
+  type TerminalStatus,
+} from './answers.ts';
 import { sfnClient } from './clients.ts';
 import { callbackCompat } from './config.ts';
 import { STEP_ERRORS } from './contract.ts';
 import { cancelStatement, describeStatement, isDataApiError, TERMINAL_STATUSES } from './data-api.ts';
 import { RuntimeError } from './errors.ts';
 import { releaseLock } from './lock.ts';
-import { deleteCompletionEvent, deleteStatement, getCompletionEvent, getStatement, putCompletionEvent, statementIds, type StatementItem } from './state-table.ts';
+import {
+  deleteCompletionEvent,
+  deleteStatement,
+  getCompletionEvent,
+  getStatement,
+  putCompletionEvent,
+  statementIds,
+  type StatementItem,
+} from './state-table.ts';
 
 /** Read at cold start: an invalid value fails the function's initialization, naming the variable. */
 const COMPAT = callbackCompat();
@@ -45,7 +60,8 @@ function isTerminal(status: string): status is TerminalStatus {
 
 async function send(taskToken: string, answer: TaskAnswer): Promise<'sent' | 'token-gone'> {
   try {
-    if (answer.kind === 'success') await sfnClient().send(new SendTaskSuccessCommand({ taskToken, output: answer.output }));
+    if (answer.kind === 'success')
+      await sfnClient().send(new SendTaskSuccessCommand({ taskToken, output: answer.output }));
     else await sfnClient().send(new SendTaskFailureCommand({ taskToken, error: answer.error, cause: answer.cause }));
     return 'sent';
   } catch (error) {
@@ -169,11 +185,13 @@ export async function reconcileStatements(table: string, hasTime: () => boolean)
       report.checked += 1;
       const outcome = await completeStatement(table, id, 'skip').catch((error: unknown) => {
         // Forgotten by the Data API (over 24 h): nothing will ever complete it; its item expires.
-        if (isDataApiError(error, 'ResourceNotFoundException', 'ValidationException')) return 'unknown-statement' as const;
+        if (isDataApiError(error, 'ResourceNotFoundException', 'ValidationException'))
+          return 'unknown-statement' as const;
         throw error;
       });
       // With CALLBACK_COMPAT the answer is the event itself: a lost one cannot be made up ('awaiting-event').
-      if (outcome !== 'still-running' && outcome !== 'unknown-statement' && outcome !== 'awaiting-event') report.completed += 1;
+      if (outcome !== 'still-running' && outcome !== 'unknown-statement' && outcome !== 'awaiting-event')
+        report.completed += 1;
     }
   }
   return report;

@@ -36,7 +36,10 @@ export function callbackCompat(env: Env = process.env): CallbackCompat | undefin
   if (value === undefined) return undefined;
   const valid: readonly string[] = CALLBACK_COMPAT_VALUES;
   if (!valid.includes(value)) {
-    throw new InvalidConfiguration('CALLBACK_COMPAT', `must be unset or one of: ${CALLBACK_COMPAT_VALUES.join(', ')}; got ${JSON.stringify(value)}`);
+    throw new InvalidConfiguration(
+      'CALLBACK_COMPAT',
+      `must be unset or one of: ${CALLBACK_COMPAT_VALUES.join(', ')}; got ${JSON.stringify(value)}`,
+    );
   }
   return value as CallbackCompat;
 }
@@ -44,7 +47,8 @@ export function callbackCompat(env: Env = process.env): CallbackCompat | undefin
 /** The state table's name, or an InvalidConfiguration naming STATE_TABLE. */
 export function stateTableName(env: Env = process.env): string {
   const table = envValue(env, 'STATE_TABLE');
-  if (table === undefined) throw new InvalidConfiguration('STATE_TABLE', 'the state table name is not set in the environment');
+  if (table === undefined)
+    throw new InvalidConfiguration('STATE_TABLE', 'the state table name is not set in the environment');
   return table;
 }
 
@@ -63,7 +67,14 @@ export function resolveTarget(event: TargetOverrides, env: Env = process.env): T
   }
   const eventNamesTarget = event.clusterIdentifier !== undefined || event.workgroupName !== undefined;
   const fields: TargetFields = eventNamesTarget
-    ? { source: 'event', cluster: event.clusterIdentifier, workgroup: event.workgroupName, database: event.database, dbUser: event.dbUser, secretArn: event.secretArn }
+    ? {
+        source: 'event',
+        cluster: event.clusterIdentifier,
+        workgroup: event.workgroupName,
+        database: event.database,
+        dbUser: event.dbUser,
+        secretArn: event.secretArn,
+      }
     : environmentTarget(event, env);
   return targetOf(fields, event);
 }
@@ -82,7 +93,10 @@ function environmentTarget(event: TargetOverrides, env: Env): TargetFields {
   const cluster = envValue(env, 'REDSHIFT_CLUSTER_ID');
   const workgroup = envValue(env, 'REDSHIFT_WORKGROUP');
   if (cluster !== undefined && workgroup !== undefined) {
-    throw new InvalidConfiguration('REDSHIFT_WORKGROUP', 'set either REDSHIFT_CLUSTER_ID or REDSHIFT_WORKGROUP, not both');
+    throw new InvalidConfiguration(
+      'REDSHIFT_WORKGROUP',
+      'set either REDSHIFT_CLUSTER_ID or REDSHIFT_WORKGROUP, not both',
+    );
   }
   const database = event.database ?? envValue(env, 'REDSHIFT_DATABASE');
   if (event.dbUser !== undefined || event.secretArn !== undefined) {
@@ -91,7 +105,10 @@ function environmentTarget(event: TargetOverrides, env: Env): TargetFields {
   const dbUser = envValue(env, 'REDSHIFT_DB_USER');
   const secretArn = envValue(env, 'REDSHIFT_SECRET_ARN');
   if (dbUser !== undefined && secretArn !== undefined) {
-    throw new InvalidConfiguration('REDSHIFT_SECRET_ARN', 'set either REDSHIFT_DB_USER or REDSHIFT_SECRET_ARN, not both');
+    throw new InvalidConfiguration(
+      'REDSHIFT_SECRET_ARN',
+      'set either REDSHIFT_DB_USER or REDSHIFT_SECRET_ARN, not both',
+    );
   }
   return { source: 'environment', cluster, workgroup, database, dbUser, secretArn };
 }
@@ -114,8 +131,15 @@ function targetOf(fields: TargetFields, event: TargetOverrides): Target {
   }
   if (workgroup !== undefined) {
     if (dbUser !== undefined) {
-      if (event.dbUser !== undefined) throw new InvalidRequest('dbUser', 'a workgroup (Redshift Serverless) takes secretArn or IAM identity, not dbUser');
-      throw new InvalidConfiguration('REDSHIFT_DB_USER', 'a workgroup (Redshift Serverless) takes REDSHIFT_SECRET_ARN or IAM identity, not a database user');
+      if (event.dbUser !== undefined)
+        throw new InvalidRequest(
+          'dbUser',
+          'a workgroup (Redshift Serverless) takes secretArn or IAM identity, not dbUser',
+        );
+      throw new InvalidConfiguration(
+        'REDSHIFT_DB_USER',
+        'a workgroup (Redshift Serverless) takes REDSHIFT_SECRET_ARN or IAM identity, not a database user',
+      );
     }
     return { kind: 'workgroup', workgroupName: workgroup, database, ...(secretArn !== undefined ? { secretArn } : {}) };
   }

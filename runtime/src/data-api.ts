@@ -40,11 +40,23 @@ export function isDataApiError(error: unknown, ...names: string[]): boolean {
 
 function targetFields(target: Target) {
   return target.kind === 'cluster'
-    ? { ClusterIdentifier: target.clusterIdentifier, Database: target.database, DbUser: target.dbUser, SecretArn: target.secretArn }
+    ? {
+        ClusterIdentifier: target.clusterIdentifier,
+        Database: target.database,
+        DbUser: target.dbUser,
+        SecretArn: target.secretArn,
+      }
     : { WorkgroupName: target.workgroupName, Database: target.database, SecretArn: target.secretArn };
 }
 
-export type Submission = { statement: Sql; parameters: SqlParameter[]; target: Target; statementName: string; withEvent: boolean; clientToken?: string };
+export type Submission = {
+  statement: Sql;
+  parameters: SqlParameter[];
+  target: Target;
+  statementName: string;
+  withEvent: boolean;
+  clientToken?: string;
+};
 
 /** ExecuteStatement or BatchExecuteStatement; answers the Data API's response (Id, CreatedAt, …). */
 export function submit(submission: Submission) {
@@ -62,7 +74,11 @@ export function submit(submission: Submission) {
       statement.kind === 'batch'
         ? await redshiftDataClient().send(new BatchExecuteStatementCommand({ ...common, Sqls: statement.sqls }))
         : await redshiftDataClient().send(new ExecuteStatementCommand({ ...common, Sql: statement.sql }));
-    if (answer.Id === undefined) throw new RuntimeError(`${DATA_API_ERROR_PREFIX}InternalServerException`, 'the Data API answered without a statement Id');
+    if (answer.Id === undefined)
+      throw new RuntimeError(
+        `${DATA_API_ERROR_PREFIX}InternalServerException`,
+        'the Data API answered without a statement Id',
+      );
     return { ...answer, Id: answer.Id };
   });
 }
@@ -76,7 +92,11 @@ export function cancelStatement(id: string) {
 }
 
 export function getStatementResult(id: string, nextToken: string | undefined) {
-  return call(() => redshiftDataClient().send(new GetStatementResultCommand({ Id: id, ...(nextToken !== undefined ? { NextToken: nextToken } : {}) })));
+  return call(() =>
+    redshiftDataClient().send(
+      new GetStatementResultCommand({ Id: id, ...(nextToken !== undefined ? { NextToken: nextToken } : {}) }),
+    ),
+  );
 }
 
 /** Redshift's error text of a failed statement (a batch's own, else its failed sub-statement's). */

@@ -32,9 +32,15 @@ export function sqsRecords(event: SqsEvent): SqsRecord[] {
   if (records.length === 0) throw new InvalidRequest('Records', 'an SQS batch holds 1 to 10,000 records; got none');
   records.forEach((record, index) => {
     if (!isObject(record)) throw new InvalidRequest(`Records[${index}]`, 'must be an SQS record object');
-    if (record.eventSource !== 'aws:sqs') throw new InvalidRequest(`Records[${index}].eventSource`, `must be "aws:sqs", got ${JSON.stringify(record.eventSource) ?? 'nothing'}`);
-    if (typeof record.messageId !== 'string') throw new InvalidRequest(`Records[${index}].messageId`, 'must be a string (the SQS message id)');
-    if (typeof record.body !== 'string') throw new InvalidRequest(`Records[${index}].body`, 'must be a string (the EventBridge event as JSON)');
+    if (record.eventSource !== 'aws:sqs')
+      throw new InvalidRequest(
+        `Records[${index}].eventSource`,
+        `must be "aws:sqs", got ${JSON.stringify(record.eventSource) ?? 'nothing'}`,
+      );
+    if (typeof record.messageId !== 'string')
+      throw new InvalidRequest(`Records[${index}].messageId`, 'must be a string (the SQS message id)');
+    if (typeof record.body !== 'string')
+      throw new InvalidRequest(`Records[${index}].body`, 'must be a string (the EventBridge event as JSON)');
   });
   return records as SqsRecord[];
 }
@@ -42,7 +48,8 @@ export function sqsRecords(event: SqsEvent): SqsRecord[] {
 export function completionOf(event: unknown): Completion | Ignored {
   if (!isObject(event)) return { ignored: 'not an event object' };
   if (event.source !== EVENT_SOURCE) return { ignored: `source ${JSON.stringify(event.source)}` };
-  if (event['detail-type'] !== EVENT_DETAIL_TYPE) return { ignored: `detail-type ${JSON.stringify(event['detail-type'])}` };
+  if (event['detail-type'] !== EVENT_DETAIL_TYPE)
+    return { ignored: `detail-type ${JSON.stringify(event['detail-type'])}` };
   const detail = event.detail;
   if (!isObject(detail)) return { ignored: 'no detail' };
   const { statementId, statementName, state } = detail;

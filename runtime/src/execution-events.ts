@@ -19,7 +19,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** `CLEANUP_STATE_MACHINE_ARNS` (comma-separated) and `CLEANUP_STATE_MACHINE_PREFIX` (a name prefix); neither: every machine. */
 export function machineFilter(env: Env = process.env): MachineFilter | undefined {
-  const arns = (env.CLEANUP_STATE_MACHINE_ARNS ?? '').split(',').map((arn) => arn.trim()).filter((arn) => arn !== '');
+  const arns = (env.CLEANUP_STATE_MACHINE_ARNS ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== '');
   const namePrefix = env.CLEANUP_STATE_MACHINE_PREFIX?.trim() || undefined;
   if (arns.length === 0 && namePrefix === undefined) return undefined;
   return namePrefix === undefined ? { arns } : { arns, namePrefix };
@@ -40,15 +43,21 @@ export function isExecutionEvent(event: unknown): boolean {
   return isObject(event) && event.source === EXECUTION_EVENT_SOURCE;
 }
 
-export function stoppedExecutionOf(event: unknown, filter: MachineFilter | undefined = machineFilter()): StoppedExecution | Ignored {
+export function stoppedExecutionOf(
+  event: unknown,
+  filter: MachineFilter | undefined = machineFilter(),
+): StoppedExecution | Ignored {
   if (!isObject(event)) return { ignored: 'not an event object' };
   if (event.source !== EXECUTION_EVENT_SOURCE) return { ignored: `source ${JSON.stringify(event.source)}` };
-  if (event['detail-type'] !== EXECUTION_EVENT_DETAIL_TYPE) return { ignored: `detail-type ${JSON.stringify(event['detail-type'])}` };
+  if (event['detail-type'] !== EXECUTION_EVENT_DETAIL_TYPE)
+    return { ignored: `detail-type ${JSON.stringify(event['detail-type'])}` };
   const detail = event.detail;
   if (!isObject(detail)) return { ignored: 'no detail' };
   const { executionArn, stateMachineArn, status } = detail;
-  if (typeof executionArn !== 'string' || typeof stateMachineArn !== 'string') return { ignored: 'no executionArn or stateMachineArn' };
-  if (typeof status !== 'string' || !STOPPED_STATUSES.includes(status)) return { ignored: `status ${JSON.stringify(status)}` };
+  if (typeof executionArn !== 'string' || typeof stateMachineArn !== 'string')
+    return { ignored: 'no executionArn or stateMachineArn' };
+  if (typeof status !== 'string' || !STOPPED_STATUSES.includes(status))
+    return { ignored: `status ${JSON.stringify(status)}` };
   if (!isOurs(stateMachineArn, filter)) return { ignored: `state machine ${stateMachineArn} is not one of ours` };
   return { executionArn, stateMachineArn, status };
 }

@@ -25,7 +25,11 @@ const RECONCILE_MARGIN_MS = 10_000;
 const DEFAULT_REMAINING_MS = 15 * 60 * 1000;
 
 /** Errors that are the caller's or an expected business outcome (logged as WARN, not ERROR). */
-const EXPECTED_ERRORS = new Set<string>([ERROR_NAMES.invalidRequest, ERROR_NAMES.previousExecutionNotFound, ERROR_NAMES.concurrentExecution]);
+const EXPECTED_ERRORS = new Set<string>([
+  ERROR_NAMES.invalidRequest,
+  ERROR_NAMES.previousExecutionNotFound,
+  ERROR_NAMES.concurrentExecution,
+]);
 
 function invocationOf(context: LambdaContext | undefined): Invocation {
   const remaining = context?.getRemainingTimeInMillis?.();
@@ -53,7 +57,10 @@ function emit(started: number, invocation: Invocation, fields: LogFields, level:
   writeLog(record);
 }
 
-async function handleCompletion(event: Record<string, unknown>, log: LogFields): Promise<CompletionOutcome | 'ignored'> {
+async function handleCompletion(
+  event: Record<string, unknown>,
+  log: LogFields,
+): Promise<CompletionOutcome | 'ignored'> {
   const completion = completionOf(event);
   if ('ignored' in completion) {
     log.message = `ignored: ${completion.ignored}`;
@@ -143,12 +150,17 @@ async function handleSqs(records: SqsRecord[], log: LogFields): Promise<SqsBatch
     }),
   );
   log.records = results.map(({ entry }) => entry);
-  const failures = results.filter(({ failed }) => failed).map(({ entry }) => ({ itemIdentifier: entry.messageId ?? '' }));
+  const failures = results
+    .filter(({ failed }) => failed)
+    .map(({ entry }) => ({ itemIdentifier: entry.messageId ?? '' }));
   log.outcome = failures.length === 0 ? 'ok' : `${failures.length} of ${records.length} to retry`;
   return { batchItemFailures: failures };
 }
 
-export async function handler(event: unknown, context?: LambdaContext): Promise<Wire | SqsBatchResponse | { ignored: string } | null> {
+export async function handler(
+  event: unknown,
+  context?: LambdaContext,
+): Promise<Wire | SqsBatchResponse | { ignored: string } | null> {
   const started = Date.now();
   const invocation = invocationOf(context);
   const log: LogFields = {};
@@ -181,7 +193,9 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
       } else {
         if (request.executionArn !== undefined) log.executionArn = request.executionArn;
         if (request.stepId !== undefined) log.stepId = request.stepId;
-        answer = isExecuteRequest(request) ? await execute(request, invocation, log) : await statementAction(request, log);
+        answer = isExecuteRequest(request)
+          ? await execute(request, invocation, log)
+          : await statementAction(request, log);
       }
     }
     emit(started, invocation, log, 'INFO');

@@ -16,7 +16,9 @@ export const ACTIONS = [
 export type Action = (typeof ACTIONS)[number];
 
 /** Named SQL parameters: `{name: value}` (the contract), or the Data API's own `[{name, value}]`. */
-export type InvocationParameters = { readonly [name: string]: string | number | boolean } | readonly { readonly name: string; readonly value: string | number | boolean }[];
+export type InvocationParameters =
+  | { readonly [name: string]: string | number | boolean }
+  | readonly { readonly name: string; readonly value: string | number | boolean }[];
 
 export type InvocationEvent = {
   /** Optional with `sqlStatement` (then executeStatement), as in the original function. */

@@ -25,7 +25,14 @@ import { dynamoClient, sfnClient } from './clients.ts';
 import { describeStatement, isDataApiError, RUNNING_STATUSES } from './data-api.ts';
 import { ConcurrentExecution } from './errors.ts';
 import { LOCK_ATTRIBUTES as A, LOCK_SORT_KEY } from './lock-key.ts';
-import { isConditionFailed, nowSeconds, numberAttribute, retentionExpiry, stringAttribute, type Item } from './state-table.ts';
+import {
+  isConditionFailed,
+  nowSeconds,
+  numberAttribute,
+  retentionExpiry,
+  stringAttribute,
+  type Item,
+} from './state-table.ts';
 
 /** Owner prefix of a holder that is a Lambda invocation (no executionArn): never an execution. */
 export const INVOCATION_OWNER_PREFIX = 'lambda:';
@@ -90,7 +97,9 @@ async function put(request: LockRequest, nonce: string): Promise<boolean> {
 }
 
 async function readHolder(table: string, key: string): Promise<Holder | undefined> {
-  const { Item: item } = await dynamoClient().send(new GetItemCommand({ TableName: table, Key: keyOf(key), ConsistentRead: true }));
+  const { Item: item } = await dynamoClient().send(
+    new GetItemCommand({ TableName: table, Key: keyOf(key), ConsistentRead: true }),
+  );
   if (item === undefined) return undefined;
   const holder: Holder = {};
   const owner = stringAttribute(item, A.owner);
@@ -120,11 +129,14 @@ async function judge(holder: Holder): Promise<Judgement> {
   if (holder.statementId !== undefined) {
     try {
       const { Status } = await describeStatement(holder.statementId);
-      return Status !== undefined && RUNNING_STATUSES.includes(Status) ? { stale: false, cause: holder.statementId } : { stale: true };
+      return Status !== undefined && RUNNING_STATUSES.includes(Status)
+        ? { stale: false, cause: holder.statementId }
+        : { stale: true };
     } catch (error) {
       // Another principal's statement (a poll machine's role, or denied by the runtime's
       // statement-owner condition): judge by its owner, as poll-mode machines do.
-      if (!isDataApiError(error, 'ResourceNotFoundException', 'ValidationException', 'AccessDeniedException')) throw error;
+      if (!isDataApiError(error, 'ResourceNotFoundException', 'ValidationException', 'AccessDeniedException'))
+        throw error;
     }
   }
   const owner = holder.owner;
@@ -133,12 +145,18 @@ async function judge(holder: Holder): Promise<Judgement> {
   // A runtime holder between lock and submit (poll-mode holders write no expiresAt).
   if (holder.statementId === undefined && holder.expiresAt !== undefined && !beforeDeadline) return { stale: true };
   const running = isInvocationOwner(owner) ? 'not-an-execution' : await executionRunning(owner);
-  if (running === 'not-an-execution') return beforeDeadline ? { stale: false, cause: holder.statementId ?? owner } : { stale: true };
+  if (running === 'not-an-execution')
+    return beforeDeadline ? { stale: false, cause: holder.statementId ?? owner } : { stale: true };
   return running ? { stale: false, cause: holder.statementId ?? owner } : { stale: true };
 }
 
 async function takeOver(request: LockRequest, seenNonce: string | undefined, nonce: string): Promise<boolean> {
-  const names: Record<string, string> = { '#owner': A.owner, '#nonce': A.nonce, '#statement': A.statementId, '#expires': A.expiresAt };
+  const names: Record<string, string> = {
+    '#owner': A.owner,
+    '#nonce': A.nonce,
+    '#statement': A.statementId,
+    '#expires': A.expiresAt,
+  };
   const values: Item = {
     ':owner': { S: request.owner },
     ':nonce': { S: nonce },

@@ -20,7 +20,14 @@ export type LogRecord = {
   parameterNames?: string[];
   error?: string;
   message?: string;
-  records?: { messageId?: string; statementId?: string; stepId?: string; executionArn?: string; outcome: string; error?: string }[];
+  records?: {
+    messageId?: string;
+    statementId?: string;
+    stepId?: string;
+    executionArn?: string;
+    outcome: string;
+    error?: string;
+  }[];
 };
 
 export type LogSink = (line: string) => void;

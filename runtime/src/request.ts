@@ -3,14 +3,19 @@
 import { STATEMENT_NAME_PREFIX } from './contract.ts';
 import { InvalidRequest } from './errors.ts';
 import type { TargetOverrides } from './config.ts';
-import { ACTIONS, INVOCATION_FIELDS, type Action, type InvocationField, type UncheckedInvocation } from './invocation.ts';
+import {
+  ACTIONS,
+  INVOCATION_FIELDS,
+  type Action,
+  type InvocationField,
+  type UncheckedInvocation,
+} from './invocation.ts';
 
 export { ACTIONS, type Action };
 export type ExecuteAction = 'executeStatement' | 'executeSingletonStatement' | 'batchExecuteStatement';
 
 export const LATEST = 'LATEST';
 /** Data API StatementName prefix of every statement the project runs; the event rule matches it. */
-
 
 export type SqlParameter = { name: string; value: string };
 export type Sql = { kind: 'single'; sql: string } | { kind: 'batch'; sqls: string[] };
@@ -53,7 +58,11 @@ export type ReconcileRequest = { action: 'reconcileStatements' };
 
 export type Request = ExecuteRequest | StatementRequest | ReconcileRequest;
 
-const EXECUTE_ACTIONS: readonly string[] = ['executeStatement', 'executeSingletonStatement', 'batchExecuteStatement'] satisfies ExecuteAction[];
+const EXECUTE_ACTIONS: readonly string[] = [
+  'executeStatement',
+  'executeSingletonStatement',
+  'batchExecuteStatement',
+] satisfies ExecuteAction[];
 
 export function isExecuteRequest(request: Request): request is ExecuteRequest {
   return EXECUTE_ACTIONS.includes(request.action);
@@ -62,7 +71,18 @@ export function isExecuteRequest(request: Request): request is ExecuteRequest {
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(INVOCATION_FIELDS);
 
 // Service limits, so that a bad value fails here with the field's name rather than deep in an API.
-const MAX = { sql: 100_000, token: 2048, arn: 2048, id: 256, stepId: 128, statementName: 500, clientToken: 64, name: 2048, sqls: 40, parameters: 128 } as const;
+const MAX = {
+  sql: 100_000,
+  token: 2048,
+  arn: 2048,
+  id: 256,
+  stepId: 128,
+  statementName: 500,
+  clientToken: 64,
+  name: 2048,
+  sqls: 40,
+  parameters: 128,
+} as const;
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function isAction(value: unknown): value is Action {
@@ -95,9 +115,11 @@ function describeType(value: unknown): string {
 }
 
 function parseSqls(value: unknown): string[] {
-  if (!Array.isArray(value)) throw new InvalidRequest('sqls', `must be an array of SQL strings, got ${describeType(value)}`);
+  if (!Array.isArray(value))
+    throw new InvalidRequest('sqls', `must be an array of SQL strings, got ${describeType(value)}`);
   if (value.length === 0) throw new InvalidRequest('sqls', 'must hold at least one SQL statement');
-  if (value.length > MAX.sqls) throw new InvalidRequest('sqls', `must hold at most ${MAX.sqls} statements (Data API limit), got ${value.length}`);
+  if (value.length > MAX.sqls)
+    throw new InvalidRequest('sqls', `must hold at most ${MAX.sqls} statements (Data API limit), got ${value.length}`);
   return value.map((sql, index) => {
     const field = `sqls[${index}]`;
     if (typeof sql !== 'string') throw new InvalidRequest(field, `must be a string, got ${describeType(sql)}`);
@@ -121,19 +143,29 @@ function parseParameters(value: unknown): SqlParameter[] {
   if (Array.isArray(value)) {
     parameters = value.map((entry, index) => {
       const field = `parameters[${index}]`;
-      if (!isObject(entry)) throw new InvalidRequest(field, `must be an object {name, value}, got ${describeType(entry)}`);
-      if (typeof entry.name !== 'string') throw new InvalidRequest(`${field}.name`, `must be a string, got ${describeType(entry.name)}`);
+      if (!isObject(entry))
+        throw new InvalidRequest(field, `must be an object {name, value}, got ${describeType(entry)}`);
+      if (typeof entry.name !== 'string')
+        throw new InvalidRequest(`${field}.name`, `must be a string, got ${describeType(entry.name)}`);
       return { name: entry.name, value: parameterValue(entry.value, `${field}.value`) };
     });
   } else if (isObject(value)) {
-    parameters = Object.entries(value).map(([name, entry]) => ({ name, value: parameterValue(entry, `parameters.${name}`) }));
+    parameters = Object.entries(value).map(([name, entry]) => ({
+      name,
+      value: parameterValue(entry, `parameters.${name}`),
+    }));
   } else {
     throw new InvalidRequest('parameters', `must be an object of name → value, got ${describeType(value)}`);
   }
-  if (parameters.length > MAX.parameters) throw new InvalidRequest('parameters', `at most ${MAX.parameters} parameters`);
+  if (parameters.length > MAX.parameters)
+    throw new InvalidRequest('parameters', `at most ${MAX.parameters} parameters`);
   const seen = new Set<string>();
   for (const { name } of parameters) {
-    if (!PARAMETER_NAME.test(name)) throw new InvalidRequest(`parameters.${name}`, 'a parameter name is a letter or underscore followed by letters, digits or underscores');
+    if (!PARAMETER_NAME.test(name))
+      throw new InvalidRequest(
+        `parameters.${name}`,
+        'a parameter name is a letter or underscore followed by letters, digits or underscores',
+      );
     if (seen.has(name)) throw new InvalidRequest(`parameters.${name}`, 'given more than once');
     seen.add(name);
   }
@@ -154,7 +186,8 @@ function parseExecute(event: UncheckedInvocation, action: ExecuteAction): Execut
   const hasSqls = event.sqls !== undefined && event.sqls !== null;
   let statement: Sql;
   if (action === 'batchExecuteStatement') {
-    if (hasSql) throw new InvalidRequest('sqlStatement', 'not allowed with batchExecuteStatement: give the statements in sqls');
+    if (hasSql)
+      throw new InvalidRequest('sqlStatement', 'not allowed with batchExecuteStatement: give the statements in sqls');
     if (!hasSqls) throw new InvalidRequest('sqls', 'required with batchExecuteStatement');
     statement = { kind: 'batch', sqls: parseSqls(event.sqls) };
   } else {
@@ -182,7 +215,10 @@ function parseExecute(event: UncheckedInvocation, action: ExecuteAction): Execut
   if (statementName !== undefined) {
     // Completion events reach the runtime only for names under the prefix (the event rule's filter).
     if (taskToken !== undefined && !statementName.startsWith(STATEMENT_NAME_PREFIX)) {
-      throw new InvalidRequest('statementName', `must start with "${STATEMENT_NAME_PREFIX}" when a taskToken is given, or the completion event never reaches the runtime`);
+      throw new InvalidRequest(
+        'statementName',
+        `must start with "${STATEMENT_NAME_PREFIX}" when a taskToken is given, or the completion event never reaches the runtime`,
+      );
     }
     request.statementName = statementName;
   }
@@ -190,7 +226,12 @@ function parseExecute(event: UncheckedInvocation, action: ExecuteAction): Execut
 }
 
 function parseStatementAction(event: UncheckedInvocation, action: StatementRequest['action']): StatementRequest {
-  const statementId = requiredString(event, 'statementId', MAX.id, `with ${action} (a statement id, or "${LATEST}" with executionArn)`);
+  const statementId = requiredString(
+    event,
+    'statementId',
+    MAX.id,
+    `with ${action} (a statement id, or "${LATEST}" with executionArn)`,
+  );
   const executionArn = optionalString(event, 'executionArn', MAX.arn);
   const stepId = optionalString(event, 'stepId', MAX.stepId);
   let statement: StatementRef;
@@ -208,7 +249,8 @@ function parseStatementAction(event: UncheckedInvocation, action: StatementReque
     if (nextToken !== undefined) request.nextToken = nextToken;
     const format = optionalString(event, 'format', 20);
     if (format !== undefined) {
-      if (format !== 'dataApi' && format !== 'stepFunctions') throw new InvalidRequest('format', `must be "dataApi" (default) or "stepFunctions", got "${format}"`);
+      if (format !== 'dataApi' && format !== 'stepFunctions')
+        throw new InvalidRequest('format', `must be "dataApi" (default) or "stepFunctions", got "${format}"`);
       request.format = format;
     }
   }
@@ -218,13 +260,16 @@ function parseStatementAction(event: UncheckedInvocation, action: StatementReque
 export function parseRequest(event: unknown): Request {
   if (!isObject(event)) throw new InvalidRequest('event', `must be a JSON object, got ${describeType(event)}`);
   for (const field of Object.keys(event)) {
-    if (!KNOWN_FIELDS.has(field)) throw new InvalidRequest(field, `unknown field; known fields: ${[...KNOWN_FIELDS].join(', ')}`);
+    if (!KNOWN_FIELDS.has(field))
+      throw new InvalidRequest(field, `unknown field; known fields: ${[...KNOWN_FIELDS].join(', ')}`);
   }
   // As in the original function: a statement without an action is executed.
   const hasSqlStatement = event.sqlStatement !== undefined && event.sqlStatement !== null;
   const action = event.action ?? (hasSqlStatement ? 'executeStatement' : undefined);
-  if (action === undefined || action === null) throw new InvalidRequest('action', `required without sqlStatement: one of ${ACTIONS.join(', ')}`);
-  if (!isAction(action)) throw new InvalidRequest('action', `must be one of ${ACTIONS.join(', ')}, got ${describeType(action)}`);
+  if (action === undefined || action === null)
+    throw new InvalidRequest('action', `required without sqlStatement: one of ${ACTIONS.join(', ')}`);
+  if (!isAction(action))
+    throw new InvalidRequest('action', `must be one of ${ACTIONS.join(', ')}, got ${describeType(action)}`);
   switch (action) {
     case 'executeStatement':
     case 'executeSingletonStatement':

@@ -105,7 +105,13 @@ export async function getStatement(table: string, statementId: string): Promise<
   );
   if (item === undefined) return undefined;
   const found: StatementItem = { statementId, statementName: stringAttribute(item, 'StatementName') ?? '' };
-  const fields = { taskToken: 'TaskToken', executionArn: 'ExecutionArn', stepId: 'StepId', lockKey: 'LockKey', lockNonce: 'LockNonce' } as const;
+  const fields = {
+    taskToken: 'TaskToken',
+    executionArn: 'ExecutionArn',
+    stepId: 'StepId',
+    lockKey: 'LockKey',
+    lockNonce: 'LockNonce',
+  } as const;
   for (const [field, attribute] of Object.entries(fields) as [keyof typeof fields, string][]) {
     const value = stringAttribute(item, attribute);
     if (value !== undefined) found[field] = value;
@@ -147,14 +153,30 @@ function eventKey(statementId: string): Item {
   return { pk: { S: `statement#${statementId}` }, sk: { S: 'event' } };
 }
 
-export async function putCompletionEvent(table: string, statementId: string, event: Readonly<Record<string, unknown>>): Promise<void> {
+export async function putCompletionEvent(
+  table: string,
+  statementId: string,
+  event: Readonly<Record<string, unknown>>,
+): Promise<void> {
   await dynamoClient().send(
-    new PutItemCommand({ TableName: table, Item: { ...eventKey(statementId), Event: { S: JSON.stringify(event) }, expiresAt: { N: String(retentionExpiry()) } } }),
+    new PutItemCommand({
+      TableName: table,
+      Item: {
+        ...eventKey(statementId),
+        Event: { S: JSON.stringify(event) },
+        expiresAt: { N: String(retentionExpiry()) },
+      },
+    }),
   );
 }
 
-export async function getCompletionEvent(table: string, statementId: string): Promise<Record<string, unknown> | undefined> {
-  const { Item: item } = await dynamoClient().send(new GetItemCommand({ TableName: table, Key: eventKey(statementId), ConsistentRead: true }));
+export async function getCompletionEvent(
+  table: string,
+  statementId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const { Item: item } = await dynamoClient().send(
+    new GetItemCommand({ TableName: table, Key: eventKey(statementId), ConsistentRead: true }),
+  );
   const json = stringAttribute(item, 'Event');
   return json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>);
 }
@@ -170,7 +192,10 @@ export type LatestEntry = { statementId: string; batch: boolean };
 const LATEST_SK = 'latest';
 
 function latestKey(executionArn: string, stepId: string | undefined): Item {
-  return { pk: { S: `execution#${executionArn}` }, sk: { S: stepId === undefined ? LATEST_SK : `${LATEST_SK}#step#${stepId}` } };
+  return {
+    pk: { S: `execution#${executionArn}` },
+    sk: { S: stepId === undefined ? LATEST_SK : `${LATEST_SK}#step#${stepId}` },
+  };
 }
 
 /** Registers a statement as the execution's latest, and its step's latest when a step is named. */
@@ -205,7 +230,11 @@ export async function registerLatest(
   );
 }
 
-export async function findLatest(table: string, executionArn: string, stepId: string | undefined): Promise<LatestEntry | undefined> {
+export async function findLatest(
+  table: string,
+  executionArn: string,
+  stepId: string | undefined,
+): Promise<LatestEntry | undefined> {
   const { Item: item } = await dynamoClient().send(
     new GetItemCommand({ TableName: table, Key: latestKey(executionArn, stepId), ConsistentRead: true }),
   );

@@ -28,5 +28,7 @@ export function wireObject(value: object): { [key: string]: Wire } {
 export function stepFunctionsCase(value: Wire): Wire {
   if (Array.isArray(value)) return value.map(stepFunctionsCase);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.charAt(0).toUpperCase() + key.slice(1), stepFunctionsCase(item)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key.charAt(0).toUpperCase() + key.slice(1), stepFunctionsCase(item)]),
+  );
 }

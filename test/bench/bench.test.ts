@@ -23,7 +23,16 @@ import {
   schedulePrefix,
 } from '../../bench/lib/model.ts';
 import { readPath, VirtualClock, waitSeconds } from '../../bench/lib/simulator.ts';
-import { largestFitting, linearFit, logUniform, marginalSlopes, median, quantile, seededRandom, summarize } from '../../bench/lib/stats.ts';
+import {
+  largestFitting,
+  linearFit,
+  logUniform,
+  marginalSlopes,
+  median,
+  quantile,
+  seededRandom,
+  summarize,
+} from '../../bench/lib/stats.ts';
 import { scaleSpec, STEP_KINDS } from '../../bench/sections/generator.ts';
 import { scheduleLatencySeconds } from '../../bench/sections/latency.ts';
 import { judge } from '../../bench/report.ts';
@@ -43,7 +52,12 @@ describe('statistics', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([1, 2, 3, 4])).toBe(2.5);
     expect(quantile([0, 10], 0.95)).toBeCloseTo(9.5);
-    expect(quantile(Array.from({ length: 101 }, (_, i) => i), 0.99)).toBeCloseTo(99);
+    expect(
+      quantile(
+        Array.from({ length: 101 }, (_, i) => i),
+        0.99,
+      ),
+    ).toBeCloseTo(99);
     expect(Number.isNaN(median([]))).toBe(true);
     expect(() => quantile([1], 1.5)).toThrow(RangeError);
     expect(summarize([5, 1, 3])).toMatchObject({ n: 3, min: 1, median: 3, max: 5, mean: 3 });
@@ -58,12 +72,23 @@ describe('statistics', () => {
     expect(fit.slope).toBeCloseTo(2);
     expect(fit.intercept).toBeCloseTo(5);
     expect(fit.r2).toBeCloseTo(1);
-    expect(linearFit([[0, 0], [1, 1], [2, 0], [3, 1]]).r2).toBeLessThan(0.5);
+    expect(
+      linearFit([
+        [0, 0],
+        [1, 1],
+        [2, 0],
+        [3, 1],
+      ]).r2,
+    ).toBeLessThan(0.5);
     expect(() => linearFit([[1, 1]])).toThrow(RangeError);
   });
 
   it('marginal slopes stay constant for a linear process and grow for a quadratic one', () => {
-    const linear = marginalSlopes([[100, 150], [10, 60], [1000, 1050]]);
+    const linear = marginalSlopes([
+      [100, 150],
+      [10, 60],
+      [1000, 1050],
+    ]);
     expect(linear.map((segment) => segment.slope)).toEqual([1, 1]);
     const quadratic = marginalSlopes([10, 100, 1000].map((x) => [x, x * x] as const));
     expect((quadratic[1]?.slope ?? 0) / (quadratic[0]?.slope ?? 1)).toBeGreaterThan(5);
@@ -140,13 +165,19 @@ describe('cost model', () => {
 });
 
 describe('cost model: long polling (issue 13)', () => {
-  it('counts the same as the compiler\'s limits model for statements that finish or time out', () => {
+  it("counts the same as the compiler's limits model for statements that finish or time out", () => {
     const plan = compilePipeline(pipelineOf(ourSpec({ mode: 'poll', poll: '{ longPoll: 30s }', timeout: '24h' })));
     for (const describes of [1, 2, 3, 4, 7, 100, 2879]) {
       const finished = executionCost(plan, () => ({ outcome: { kind: 'finished', polls: describes } }));
-      expect([describes, longPollMachineCounts(describes)]).toEqual([describes, { stateTransitions: finished.transitions, historyEvents: finished.events }]);
+      expect([describes, longPollMachineCounts(describes)]).toEqual([
+        describes,
+        { stateTransitions: finished.transitions, historyEvents: finished.events },
+      ]);
       const timedOut = executionCost(plan, () => ({ outcome: { kind: 'timeout' } }));
-      expect(longPollMachineTimeoutCounts(2879)).toEqual({ stateTransitions: timedOut.transitions, historyEvents: timedOut.events });
+      expect(longPollMachineTimeoutCounts(2879)).toEqual({
+        stateTransitions: timedOut.transitions,
+        historyEvents: timedOut.events,
+      });
     }
   });
 
@@ -160,16 +191,23 @@ describe('cost model: long polling (issue 13)', () => {
 
   it('the window curve: only 30 s meets both 300 transitions for 1 h and 25,000 events for 24 h', () => {
     const curve = longPollCurve();
-    const meets = curve.filter((point) => point.hour.stateTransitions <= 300 && point.day.historyEvents < 25_000).map((point) => point.longPollSeconds);
+    const meets = curve
+      .filter((point) => point.hour.stateTransitions <= 300 && point.day.historyEvents < 25_000)
+      .map((point) => point.longPollSeconds);
     expect(meets).toEqual([30]);
-    expect(curve.find((point) => point.longPollSeconds === 30)).toMatchObject({ hour: { stateTransitions: 279 }, hourCalls: 120 });
+    expect(curve.find((point) => point.longPollSeconds === 30)).toMatchObject({
+      hour: { stateTransitions: 279 },
+      hourCalls: 120,
+    });
   });
 });
 
 describe('simulator arithmetic', () => {
   it('reads Wait seconds from Seconds or SecondsPath', () => {
     expect(waitSeconds({ Type: 'Wait', Seconds: 10 }, {})).toBe(10);
-    expect(waitSeconds({ Type: 'Wait', SecondsPath: '$.steps.s.Run.Interval' }, { steps: { s: { Run: { Interval: 40 } } } })).toBe(40);
+    expect(
+      waitSeconds({ Type: 'Wait', SecondsPath: '$.steps.s.Run.Interval' }, { steps: { s: { Run: { Interval: 40 } } } }),
+    ).toBe(40);
     expect(() => waitSeconds({ Type: 'Wait', SecondsPath: '$.missing' }, {})).toThrow(/not a number/);
     expect(() => waitSeconds({ Type: 'Wait', Timestamp: '2030-01-01T00:00:00Z' }, {})).toThrow(/only Seconds/);
     expect(readPath({ a: { b: 1 } }, '$.a.b')).toBe(1);
@@ -209,7 +247,10 @@ describe('baselines', () => {
       'arn:aws:states:::aws-sdk:redshiftdata:executeStatement',
       'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
     ]);
-    const choice = states.find((state) => state.Type === 'Choice') as unknown as { Choices: { StringEquals?: string }[]; Default: string };
+    const choice = states.find((state) => state.Type === 'Choice') as unknown as {
+      Choices: { StringEquals?: string }[];
+      Default: string;
+    };
     expect(choice.Choices.map((rule) => rule.StringEquals)).toEqual(['FINISHED', 'FAILED']);
     expect(machine.States[choice.Default]?.Type).toBe('Wait');
     expect(JSON.stringify(machine.States)).not.toMatch(/TimeoutSeconds|ABORTED|cancelStatement|Retry|Catch/);
@@ -221,7 +262,12 @@ describe('baselines', () => {
     expect(states).toHaveLength(1);
     const task = states[0] as State & { Parameters: { Payload: Record<string, unknown> } };
     expect(task.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
-    expect(task.Parameters.Payload).toEqual({ action: 'executeStatement', 'sqlStatement.$': '$.sql', 'taskToken.$': '$$.Task.Token', 'executionArn.$': '$$.Execution.Id' });
+    expect(task.Parameters.Payload).toEqual({
+      action: 'executeStatement',
+      'sqlStatement.$': '$.sql',
+      'taskToken.$': '$$.Task.Token',
+      'executionArn.$': '$$.Execution.Id',
+    });
     expect(Object.keys(task).sort()).toEqual(['End', 'Parameters', 'Resource', 'Type']);
   });
 
@@ -231,19 +277,32 @@ describe('baselines', () => {
     expect(task.HeartbeatSeconds).toBe(3600);
     expect(task.TimeoutSeconds).toBeUndefined();
     expect(task.Catch[0]?.ErrorEquals).toContain('States.Timeout');
-    const cancel = machine.States[task.Catch[0]?.Next ?? ''] as State & { Parameters: { Payload: Record<string, unknown> } };
-    expect(cancel.Parameters.Payload).toEqual({ action: 'cancelStatement', statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id' });
+    const cancel = machine.States[task.Catch[0]?.Next ?? ''] as State & {
+      Parameters: { Payload: Record<string, unknown> };
+    };
+    expect(cancel.Parameters.Payload).toEqual({
+      action: 'cancelStatement',
+      statementId: 'LATEST',
+      'executionArn.$': '$$.Execution.Id',
+    });
   });
 });
 
 describe('specs the benchmark generates', () => {
   it('our one-step machines compile in both modes, with a 24 h budget and as singleton', () => {
     expect(ourSpec({ mode: 'poll' })).toContain('pg_advisory_xact_lock(:key)');
-    for (const options of [{ mode: 'poll' }, { mode: 'callback' }, { mode: 'poll', timeout: '86400s' }, { mode: 'poll', sql: 'select 1', singleton: true }] as const) {
+    for (const options of [
+      { mode: 'poll' },
+      { mode: 'callback' },
+      { mode: 'poll', timeout: '86400s' },
+      { mode: 'poll', sql: 'select 1', singleton: true },
+    ] as const) {
       const machine = ourMachine(options);
       expect(aslProblems(machine), JSON.stringify(options)).toBe('');
     }
-    expect(ourMachine({ mode: 'poll', timeout: '86400s' }).States['statement.Execute']).toMatchObject({ ResultSelector: { Remaining: 86_395 } });
+    expect(ourMachine({ mode: 'poll', timeout: '86400s' }).States['statement.Execute']).toMatchObject({
+      ResultSelector: { Remaining: 86_395 },
+    });
   });
 
   it('scale specs load for every step kind and grow by one step per step', () => {
@@ -255,9 +314,20 @@ describe('specs the benchmark generates', () => {
 });
 
 describe('targets moved here from unit tests', () => {
-  const meta = { date: '', quick: true, node: '', cpus: 2, cpuModel: '', loadAverage: { start: [], end: [] }, commit: '', wallSeconds: 0, sections: [] };
+  const meta = {
+    date: '',
+    quick: true,
+    node: '',
+    cpus: 2,
+    cpuModel: '',
+    loadAverage: { start: [], end: [] },
+    commit: '',
+    wallSeconds: 0,
+    sections: [],
+  };
   it('the local stack start-up is judged against 15 s', () => {
-    const target = (startupMs: number) => judge({ meta, stack: { startupMs } }).targets.find((candidate) => candidate.id === 'stack-startup');
+    const target = (startupMs: number) =>
+      judge({ meta, stack: { startupMs } }).targets.find((candidate) => candidate.id === 'stack-startup');
     expect(target(1_234)).toMatchObject({ target: 'local stack starts under 15 s', pass: true });
     expect(target(15_000)?.pass).toBe(false);
   });

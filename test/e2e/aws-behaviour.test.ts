@@ -13,7 +13,9 @@ beforeAll(async () => {
   stack = await startTestStack({
     initSql: 'create table submits (tag text);',
     loseDataApiAnswer: (operation, input) => {
-      const tag = [...lose].find((candidate) => operation === 'ExecuteStatement' && String(input.Sql).includes(candidate));
+      const tag = [...lose].find(
+        (candidate) => operation === 'ExecuteStatement' && String(input.Sql).includes(candidate),
+      );
       return tag !== undefined && lose.delete(tag);
     },
   });
@@ -25,7 +27,11 @@ afterAll(async () => {
 describe('idempotent submit (ClientToken)', () => {
   it('a submit retried after a lost answer (HTTP 500) runs the SQL once: the retry names the same ClientToken', async () => {
     lose.add('once-only');
-    const result = await run(stack, spec('idem', "  - id: insert_once\n    sql: \"insert into submits values ('once-only')\"\n"), { retryIntervalMs: 1 });
+    const result = await run(
+      stack,
+      spec('idem', '  - id: insert_once\n    sql: "insert into submits values (\'once-only\')"\n'),
+      { retryIntervalMs: 1 },
+    );
     expect(result.status).toBe('SUCCEEDED');
     expect(lose.size).toBe(0);
     const retried = result.history.filter((event) => event.type === 'TaskFailed');
@@ -34,7 +40,7 @@ describe('idempotent submit (ClientToken)', () => {
   });
 
   it('a new execution of the same pipeline submits anew (its execution id is in the token)', async () => {
-    const pipeline = spec('idem2', "  - id: insert_twice\n    sql: \"insert into submits values ('per-run')\"\n");
+    const pipeline = spec('idem2', '  - id: insert_twice\n    sql: "insert into submits values (\'per-run\')"\n');
     expect((await run(stack, pipeline)).status).toBe('SUCCEEDED');
     expect((await run(stack, pipeline)).status).toBe('SUCCEEDED');
     expect(await sql(stack, "select count(*)::int as n from submits where tag = 'per-run'")).toEqual([{ n: 2 }]);

@@ -18,7 +18,10 @@ const RUNTIME_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:sfn-redshift
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ redshiftEventTarget: RUNTIME_ARN, initSql: 'create table budget_rows (n int); insert into budget_rows values (1), (2), (3);' });
+  stack = await startTestStack({
+    redshiftEventTarget: RUNTIME_ARN,
+    initSql: 'create table budget_rows (n int); insert into budget_rows values (1), (2), (3);',
+  });
   Object.assign(process.env, stack.lambdaEnvironment, { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev' });
   setLogSink(() => undefined);
   stack.registerFunction(RUNTIME_ARN, (event, context) => handler(event, context));
@@ -42,29 +45,48 @@ ${steps}`);
 }
 
 function run(pipeline: Pipeline, options: { timeoutScale?: number } = {}): Promise<ExecutionResult> {
-  return stack.execute(compilePipeline(pipeline).machine, { day: '2024-01-31' }, { waitMs: 2, retryIntervalMs: 2, substitutions: { RuntimeFunctionArn: RUNTIME_ARN }, ...options });
+  return stack.execute(
+    compilePipeline(pipeline).machine,
+    { day: '2024-01-31' },
+    { waitMs: 2, retryIntervalMs: 2, substitutions: { RuntimeFunctionArn: RUNTIME_ARN }, ...options },
+  );
 }
 
 /** DescribeStatement calls the execution made for a step (poll mode). */
 function polls(result: ExecutionResult, stepId: string): number {
-  return result.history.filter((event) => event.type === 'TaskScheduled' && event.stateName === `${stepId}.Describe`).length;
+  return result.history.filter((event) => event.type === 'TaskScheduled' && event.stateName === `${stepId}.Describe`)
+    .length;
 }
 
 function record(result: ExecutionResult, stepId: string): { HasResultSet?: boolean } {
-  return ((result.output as { steps?: Record<string, { HasResultSet?: boolean }> } | undefined)?.steps?.[stepId] ?? {}) as { HasResultSet?: boolean };
+  return ((result.output as { steps?: Record<string, { HasResultSet?: boolean }> } | undefined)?.steps?.[stepId] ??
+    {}) as { HasResultSet?: boolean };
 }
 
 /** What the arithmetic says of this execution, with each step's polls and result as observed. */
-function predicted(pipeline: Pipeline, result: ExecutionResult, outcome: (step: StatementStep) => StepScenario | undefined = () => undefined) {
+function predicted(
+  pipeline: Pipeline,
+  result: ExecutionResult,
+  outcome: (step: StatementStep) => StepScenario | undefined = () => undefined,
+) {
   return executionCost(compilePipeline(pipeline), (step) => {
     const chosen = outcome(step);
     if (chosen) return chosen;
     const hasResult = record(result, step.id).HasResultSet;
-    return { outcome: { kind: 'finished', polls: step.mode === 'callback' ? 1 : polls(result, step.id), ...(hasResult !== undefined ? { hasResult } : {}) } };
+    return {
+      outcome: {
+        kind: 'finished',
+        polls: step.mode === 'callback' ? 1 : polls(result, step.id),
+        ...(hasResult !== undefined ? { hasResult } : {}),
+      },
+    };
   });
 }
 
-const observed = (result: ExecutionResult) => ({ transitions: result.stateTransitions, events: result.historyEventCount });
+const observed = (result: ExecutionResult) => ({
+  transitions: result.stateTransitions,
+  events: result.historyEventCount,
+});
 
 describe('budget arithmetic = counts observed on the local stack', () => {
   it('poll mode, every step finishing: results fetched and not, a batch, parallel branches, a free singleton lock', async () => {
@@ -97,26 +119,39 @@ describe('budget arithmetic = counts observed on the local stack', () => {
   });
 
   it('poll mode, a statement that runs past its timeout: every poll of the schedule, then cancel and fail', async () => {
-    const pipeline = spec('timing-out', `  - id: warm\n    sql: select 1\n  - id: slow\n    sql: "select pg_sleep(30) as budget_slow"\n    timeout: 7s\n`);
+    const pipeline = spec(
+      'timing-out',
+      `  - id: warm\n    sql: select 1\n  - id: slow\n    sql: "select pg_sleep(30) as budget_slow"\n    timeout: 7s\n`,
+    );
     const result = await run(pipeline);
     expect([result.status, result.error]).toEqual(['FAILED', 'Redshift.StatementTimeout']);
     const slow = pipeline.steps[1] as StatementStep;
     // 1 + 2 + 2 + 2 = 7 s: four polls, the machine's own count.
     expect(maxPolls(slow)).toBe(4);
     expect(polls(result, 'slow')).toBe(4);
-    expect(observed(result)).toEqual(predicted(pipeline, result, (step) => (step.id === 'slow' ? { outcome: { kind: 'timeout' } } : undefined)));
+    expect(observed(result)).toEqual(
+      predicted(pipeline, result, (step) => (step.id === 'slow' ? { outcome: { kind: 'timeout' } } : undefined)),
+    );
   });
 
   it('poll mode, singleton: timeout releases the lock on the way out; a SQL error fails after its polls', async () => {
-    const timingOut = spec('singleton-timeout', `  - id: held\n    sql: "select pg_sleep(30) as budget_held"\n    singleton: true\n    timeout: 3s\n`);
+    const timingOut = spec(
+      'singleton-timeout',
+      `  - id: held\n    sql: "select pg_sleep(30) as budget_held"\n    singleton: true\n    timeout: 3s\n`,
+    );
     const timeout = await run(timingOut);
     expect([timeout.status, timeout.error]).toEqual(['FAILED', 'Redshift.StatementTimeout']);
     expect(observed(timeout)).toEqual(predicted(timingOut, timeout, () => ({ outcome: { kind: 'timeout' } })));
 
-    const failing = spec('failing', `  - id: broken\n    sql: "select 1 / (n - n) from budget_rows"\n    singleton: true\n`);
+    const failing = spec(
+      'failing',
+      `  - id: broken\n    sql: "select 1 / (n - n) from budget_rows"\n    singleton: true\n`,
+    );
     const failed = await run(failing);
     expect([failed.status, failed.error]).toEqual(['FAILED', 'Redshift.StatementFailed']);
-    expect(observed(failed)).toEqual(predicted(failing, failed, (step) => ({ outcome: { kind: 'failed', polls: polls(failed, step.id) } })));
+    expect(observed(failed)).toEqual(
+      predicted(failing, failed, (step) => ({ outcome: { kind: 'failed', polls: polls(failed, step.id) } })),
+    );
   });
 
   it('poll mode, singleton: a stale lock taken over the long way (holder statement unknown, holder execution ended)', async () => {
@@ -141,9 +176,17 @@ describe('budget arithmetic = counts observed on the local stack', () => {
     );
     const result = await run(pipeline);
     expect(result.status).toBe('SUCCEEDED');
-    const visited = new Set(result.history.filter((event) => event.type.endsWith('StateEntered')).map((event) => event.stateName));
-    for (const state of ['stale.HolderStatement', 'stale.HolderExecution', 'stale.HolderAlive', 'stale.TakeOver']) expect(visited).toContain(state);
-    expect(observed(result)).toEqual(predicted(pipeline, result, (step) => ({ outcome: { kind: 'finished', polls: polls(result, step.id) }, lock: 'takeover' })));
+    const visited = new Set(
+      result.history.filter((event) => event.type.endsWith('StateEntered')).map((event) => event.stateName),
+    );
+    for (const state of ['stale.HolderStatement', 'stale.HolderExecution', 'stale.HolderAlive', 'stale.TakeOver'])
+      expect(visited).toContain(state);
+    expect(observed(result)).toEqual(
+      predicted(pipeline, result, (step) => ({
+        outcome: { kind: 'finished', polls: polls(result, step.id) },
+        lock: 'takeover',
+      })),
+    );
   });
 
   it('callback mode: finished with a result page, a batch, a SQL error, and a timeout cancelled through the runtime', async () => {
@@ -156,14 +199,29 @@ describe('budget arithmetic = counts observed on the local stack', () => {
     expect(done.status).toBe('SUCCEEDED');
     expect(observed(done)).toEqual(predicted(finishing, done));
     // One Task per statement without results: 6 events, whatever the statement's length.
-    expect(predicted(spec('one', '  - id: only\n    sql: select 1\n', 'callback'), done)).toEqual({ transitions: 1, events: 8 });
+    expect(predicted(spec('one', '  - id: only\n    sql: select 1\n', 'callback'), done)).toEqual({
+      transitions: 1,
+      events: 8,
+    });
 
-    const failing = spec('callback-failing', `  - id: warm\n    sql: select 1\n  - id: broken\n    sql: "select * from no_such_budget_table"\n`, 'callback');
+    const failing = spec(
+      'callback-failing',
+      `  - id: warm\n    sql: select 1\n  - id: broken\n    sql: "select * from no_such_budget_table"\n`,
+      'callback',
+    );
     const failed = await run(failing);
     expect([failed.status, failed.error]).toEqual(['FAILED', 'Redshift.StatementFailed']);
-    expect(observed(failed)).toEqual(predicted(failing, failed, (step) => (step.id === 'broken' ? { outcome: { kind: 'failed', polls: 1 } } : undefined)));
+    expect(observed(failed)).toEqual(
+      predicted(failing, failed, (step) =>
+        step.id === 'broken' ? { outcome: { kind: 'failed', polls: 1 } } : undefined,
+      ),
+    );
 
-    const slow = spec('callback-timeout', `  - id: sleepy\n    sql: "select pg_sleep(30) as budget_callback"\n    timeout: 2s\n`, 'callback');
+    const slow = spec(
+      'callback-timeout',
+      `  - id: sleepy\n    sql: "select pg_sleep(30) as budget_callback"\n    timeout: 2s\n`,
+      'callback',
+    );
     const timedOut = await run(slow, { timeoutScale: 0.25 });
     expect([timedOut.status, timedOut.error]).toEqual(['FAILED', 'Redshift.StatementTimeout']);
     expect(observed(timedOut)).toEqual(predicted(slow, timedOut, () => ({ outcome: { kind: 'timeout' } })));

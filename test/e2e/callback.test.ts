@@ -22,7 +22,8 @@ const submitOf = (stepId: string) => new Promise<void>((resolve) => submitted.se
 beforeAll(async () => {
   stack = await startTestStack({
     redshiftEventTarget: RUNTIME_ARN,
-    dropRedshiftEvent: (event) => [...lostEvents].some((stepId) => `${event.detail.statementName ?? ''}/`.startsWith(`sfn-redshift/cb/${stepId}/`)),
+    dropRedshiftEvent: (event) =>
+      [...lostEvents].some((stepId) => `${event.detail.statementName ?? ''}/`.startsWith(`sfn-redshift/cb/${stepId}/`)),
   });
   Object.assign(process.env, stack.lambdaEnvironment, { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev' });
   setLogSink((line) => {
@@ -57,7 +58,9 @@ ${body}`;
 async function lockStatementId(waitMs = 5000): Promise<string | undefined> {
   const deadline = Date.now() + waitMs;
   do {
-    const { Items = [] } = await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.stateTableName, ConsistentRead: true }));
+    const { Items = [] } = await stack.clients.dynamodb.send(
+      new ScanCommand({ TableName: stack.stateTableName, ConsistentRead: true }),
+    );
     const id = Items.find((item) => item.sk?.S === 'lock')?.StatementId?.S;
     if (id !== undefined) return id;
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -87,7 +90,9 @@ describe('callback mode, end to end', () => {
   it('costs one state per statement: 6 history events, 1 transition', async () => {
     const result = await run(spec('callback', `  - id: one\n    sql: select 1\n`));
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.output).toEqual({ steps: { one: { Id: expect.any(String), Status: 'FINISHED', ResultRows: 1, HasResultSet: true } } });
+    expect(result.output).toEqual({
+      steps: { one: { Id: expect.any(String), Status: 'FINISHED', ResultRows: 1, HasResultSet: true } },
+    });
     expect(result.stateTransitions).toBe(1);
     // ExecutionStarted, TaskStateEntered, TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded, TaskStateExited, ExecutionSucceeded.
     expect(result.historyEventCount).toBe(8);
@@ -100,10 +105,14 @@ describe('callback mode, end to end', () => {
   });
 
   it('cancels the statement in PostgreSQL when the budget is spent, then fails Redshift.StatementTimeout', async () => {
-    const result = await run(spec('callback', `  - id: sleepy\n    sql: select pg_sleep(30) as slept_in_callback\n    timeout: 1s\n`));
+    const result = await run(
+      spec('callback', `  - id: sleepy\n    sql: select pg_sleep(30) as slept_in_callback\n    timeout: 1s\n`),
+    );
     expect([result.status, result.error]).toEqual(['FAILED', 'Redshift.StatementTimeout']);
     expect(result.cause).toMatch(/^[0-9a-f-]{36}$/);
-    const { rows } = await db.query("select count(*)::int as n from pg_stat_activity where query like '%slept_in_callback%' and pid <> pg_backend_pid() and datname = current_database()");
+    const { rows } = await db.query(
+      "select count(*)::int as n from pg_stat_activity where query like '%slept_in_callback%' and pid <> pg_backend_pid() and datname = current_database()",
+    );
     expect(rows[0]).toEqual({ n: 0 });
   });
 
@@ -120,18 +129,42 @@ describe('callback mode, end to end', () => {
       await db.query('select pg_advisory_unlock($1)', [key]);
       return result;
     };
-    const finished = await gated('unheard', 7101, (gate) => run(spec('callback', `  - id: unheard\n    sql: select 1 as n from ${gate} g\n    timeout: 2s\n`), { keep: true }));
+    const finished = await gated('unheard', 7101, (gate) =>
+      run(spec('callback', `  - id: unheard\n    sql: select 1 as n from ${gate} g\n    timeout: 2s\n`), {
+        keep: true,
+      }),
+    );
     expect([finished.status, finished.error]).toEqual(['SUCCEEDED', undefined]);
-    expect(finished.output).toEqual({ keep: true, steps: { unheard: { Id: expect.stringMatching(/^[0-9a-f-]{36}$/), Status: 'FINISHED', ResultRows: 1, HasResultSet: true } } });
+    expect(finished.output).toEqual({
+      keep: true,
+      steps: {
+        unheard: {
+          Id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          Status: 'FINISHED',
+          ResultRows: 1,
+          HasResultSet: true,
+        },
+      },
+    });
     expect(finished.history.some((event) => event.type === 'TaskTimedOut')).toBe(true);
 
-    const failed = await gated('unheard_failure', 7102, (gate) => run(spec('callback', `  - id: unheard_failure\n    sql: select 1 / (count(*) - 1) from ${gate} g\n    timeout: 2s\n`)));
+    const failed = await gated('unheard_failure', 7102, (gate) =>
+      run(
+        spec(
+          'callback',
+          `  - id: unheard_failure\n    sql: select 1 / (count(*) - 1) from ${gate} g\n    timeout: 2s\n`,
+        ),
+      ),
+    );
     expect([failed.status, failed.error]).toEqual(['FAILED', 'Redshift.StatementFailed']);
     expect(failed.cause).toContain('division by zero');
   });
 
   it('singleton: of two concurrent runs one fails ConcurrentExecution naming the holder’s statement', async () => {
-    const yaml = spec('callback', `  - id: only_one\n    sql: select pg_sleep(0.5) as single_cb\n    singleton: true\n`);
+    const yaml = spec(
+      'callback',
+      `  - id: only_one\n    sql: select pg_sleep(0.5) as single_cb\n    singleton: true\n`,
+    );
     const first = run(yaml);
     const holder = await lockStatementId();
     const second = await run(yaml);

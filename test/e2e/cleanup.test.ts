@@ -3,7 +3,12 @@
 // machine, which runs as the pipelines' role and cancels their poll-mode statements, and invokes the
 // runtime, which cancels the statements it submitted (callback steps) and releases their locks.
 // The Data API shows each role only its own statements, as AWS does, so each does its own part.
-import { ListStatementsCommand, DescribeStatementCommand, CancelStatementCommand, type StatementData } from '@aws-sdk/client-redshift-data';
+import {
+  ListStatementsCommand,
+  DescribeStatementCommand,
+  CancelStatementCommand,
+  type StatementData,
+} from '@aws-sdk/client-redshift-data';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,13 +32,22 @@ beforeAll(async () => {
     redshiftEventTarget: RUNTIME_ARN,
     executionEventRules: [
       { stateMachineNamePrefix: PREFIX, statuses: STOPPED, target: { function: RUNTIME_ARN } },
-      { stateMachineNamePrefix: PREFIX, statuses: STOPPED, target: { stateMachine: { name: REAPER, definition: reaperMachine() } } },
+      {
+        stateMachineNamePrefix: PREFIX,
+        statuses: STOPPED,
+        target: { stateMachine: { name: REAPER, definition: reaperMachine() } },
+      },
     ],
     onExecutionEvent: (event) => {
-      if (event.detail.stateMachineArn.endsWith(`:${REAPER}`) && event.detail.status !== 'RUNNING') reaperRuns.push(event);
+      if (event.detail.stateMachineArn.endsWith(`:${REAPER}`) && event.detail.status !== 'RUNNING')
+        reaperRuns.push(event);
     },
   });
-  Object.assign(process.env, stack.lambdaEnvironment, { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev', CLEANUP_STATE_MACHINE_PREFIX: PREFIX });
+  Object.assign(process.env, stack.lambdaEnvironment, {
+    REDSHIFT_CLUSTER_ID: 'analytics',
+    REDSHIFT_DATABASE: 'dev',
+    CLEANUP_STATE_MACHINE_PREFIX: PREFIX,
+  });
   setLogSink(() => undefined);
   stack.registerFunction(RUNTIME_ARN, (event, context) => handler(event, context));
 }, 60_000);
@@ -58,7 +72,11 @@ const SLEEPY = 'select pg_sleep(seconds) from sleep_for';
 const singleton = (mode: 'poll' | 'callback') => spec(mode, `  - { id: sleepy, sql: "${SLEEPY}", singleton: true }`);
 
 function start(definition: unknown, stateMachineName: string, options: { name?: string } = {}) {
-  return stack.execute(definition, {}, { stateMachineName, waitMs: 20, substitutions: { RuntimeFunctionArn: RUNTIME_ARN }, ...options });
+  return stack.execute(
+    definition,
+    {},
+    { stateMachineName, waitMs: 20, substitutions: { RuntimeFunctionArn: RUNTIME_ARN }, ...options },
+  );
 }
 
 /** Statements of either role whose name ends with the execution's suffix, once `count` of them run. */
@@ -68,7 +86,9 @@ async function runningOf(executionArn: string, count = 1): Promise<string[]> {
     const found: string[] = [];
     for (const client of [stack.clients.redshiftData, stack.clients.runtimeRedshiftData]) {
       for (const status of ['SUBMITTED', 'PICKED', 'STARTED'] as StatementData['Status'][]) {
-        const { Statements = [] } = await client.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/', Status: status, MaxResults: 100 }));
+        const { Statements = [] } = await client.send(
+          new ListStatementsCommand({ StatementName: 'sfn-redshift/', Status: status, MaxResults: 100 }),
+        );
         found.push(...Statements.filter((s) => s.StatementName?.endsWith(`/${suffix}`)).map((s) => s.Id ?? ''));
       }
     }
@@ -89,17 +109,24 @@ async function statusOf(id: string): Promise<string | undefined> {
 }
 
 async function activeSleeps(): Promise<number> {
-  const rows = await sql<{ n: number }>(stack, "select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%pg_sleep(seconds)%' and pid <> pg_backend_pid() and datname = current_database()");
+  const rows = await sql<{ n: number }>(
+    stack,
+    "select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%pg_sleep(seconds)%' and pid <> pg_backend_pid() and datname = current_database()",
+  );
   return rows[0]?.n ?? -1;
 }
 
 async function lockItems(): Promise<number> {
-  const { Items = [] } = await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.stateTableName, ConsistentRead: true }));
+  const { Items = [] } = await stack.clients.dynamodb.send(
+    new ScanCommand({ TableName: stack.stateTableName, ConsistentRead: true }),
+  );
   return Items.filter((item) => item.sk?.S === 'lock').length;
 }
 
 async function stopAndReap(executionArn: string): Promise<void> {
-  await stack.clients.sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped by the test' }));
+  await stack.clients.sfn.send(
+    new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped by the test' }),
+  );
 }
 
 describe('a stopped execution leaves nothing running', () => {
@@ -146,12 +173,17 @@ describe('a stopped execution leaves nothing running', () => {
     await stack.drainExecutionEvents();
     expect(await activeSleeps()).toBe(0);
     const suffix = `${PREFIX}timeout:times-out`;
-    const { Statements = [] } = await stack.clients.redshiftData.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/reaped/sleepy/', Status: 'ABORTED' }));
+    const { Statements = [] } = await stack.clients.redshiftData.send(
+      new ListStatementsCommand({ StatementName: 'sfn-redshift/reaped/sleepy/', Status: 'ABORTED' }),
+    );
     expect(Statements.filter((s) => s.StatementName?.endsWith(suffix))).toHaveLength(1);
   });
 
   it('runPipeline timeoutSeconds (run --timeout) on a given stack without the rule: TIMED_OUT with States.Timeout, and the run cancels its statement itself', async () => {
-    const yaml = spec('poll', `  - { id: sleepy, sql: "${SLEEPY}" }`).replace('pipeline: reaped', 'pipeline: unreaped-timeout');
+    const yaml = spec('poll', `  - { id: sleepy, sql: "${SLEEPY}" }`).replace(
+      'pipeline: reaped',
+      'pipeline: unreaped-timeout',
+    );
     const result = await run(stack, yaml, { waitMs: 20, timeoutSeconds: 1 });
     expect(result).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
     expect(result.cleanup).toBeUndefined();
@@ -198,7 +230,10 @@ describe('a stopped execution leaves nothing running', () => {
     expect(event?.status).toBe('ABORTED');
     const { executionStatusChangeEvent } = await import('../../local/sfn-events.ts');
     const again = executionStatusChangeEvent(event as NonNullable<typeof event>);
-    const reaped = await Promise.all([stack.execute(reaperMachine(), again, { stateMachineName: REAPER }), stack.execute(reaperMachine(), again, { stateMachineName: REAPER })]);
+    const reaped = await Promise.all([
+      stack.execute(reaperMachine(), again, { stateMachineName: REAPER }),
+      stack.execute(reaperMachine(), again, { stateMachineName: REAPER }),
+    ]);
     expect(reaped.map((run) => run.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(await handler(again)).toBeNull();
   });
@@ -208,7 +243,9 @@ describe('a stopped execution leaves nothing running', () => {
     const names = Array.from({ length: 100 }, (_, index) => `burst-${index}`);
     const executions = names.map((name) => start(definition, `${PREFIX}burst`, { name }));
     await runningNamed(`sfn-redshift/reaped/sleepy/${PREFIX}burst:`, names.length);
-    await Promise.all(names.map((name) => stopAndReap(`arn:aws:states:us-east-1:123456789012:execution:${PREFIX}burst:${name}`)));
+    await Promise.all(
+      names.map((name) => stopAndReap(`arn:aws:states:us-east-1:123456789012:execution:${PREFIX}burst:${name}`)),
+    );
     expect((await Promise.all(executions)).every((run) => run.status === 'ABORTED')).toBe(true);
     await stack.drainExecutionEvents();
     expect(await runningNamed('sfn-redshift/', 0)).toBe(0);
@@ -224,7 +261,14 @@ async function runningNamed(prefix: string, atLeast: number): Promise<number> {
     for (const status of ['SUBMITTED', 'PICKED', 'STARTED'] as StatementData['Status'][]) {
       let token: string | undefined;
       do {
-        const page = await stack.clients.redshiftData.send(new ListStatementsCommand({ StatementName: prefix, Status: status, MaxResults: 100, ...(token ? { NextToken: token } : {}) }));
+        const page = await stack.clients.redshiftData.send(
+          new ListStatementsCommand({
+            StatementName: prefix,
+            Status: status,
+            MaxResults: 100,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        );
         count += page.Statements?.length ?? 0;
         token = page.NextToken;
       } while (token !== undefined);

@@ -15,7 +15,11 @@ const ROOT = join(import.meta.dirname, '../..');
 
 type CliRun = { code: number; out: string[]; err: string[] };
 
-async function cli(cwd: string, argv: string[], options: { signal?: AbortSignal; onOut?: (line: string) => void } = {}): Promise<CliRun> {
+async function cli(
+  cwd: string,
+  argv: string[],
+  options: { signal?: AbortSignal; onOut?: (line: string) => void } = {},
+): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(argv, {
@@ -83,8 +87,10 @@ const cwd = scratch({
   'timeout.yaml': SLEEPING.replace('cli-sleep', 'cli-timeout').replace('cli_interrupt_probe', 'cli_timeout_probe'),
   'seed.sql': 'create table cli_items (id int, label varchar(20));',
   'input.json': '{"label": "from-file", "count": 3, "nested": {"kept": [1, 2]}}',
-  'invalid.yaml': 'version: 1\npipeline: bad\ntarget: { cluster: a, database: d }\nsteps:\n  - id: x\n    sql: select 1\n    timeout: soon\n',
-  'placeholder.yaml': 'version: 1\npipeline: ph\ntarget: { cluster: local, database: "${Env}" }\nsteps:\n  - id: x\n    sql: select 1\n',
+  'invalid.yaml':
+    'version: 1\npipeline: bad\ntarget: { cluster: a, database: d }\nsteps:\n  - id: x\n    sql: select 1\n    timeout: soon\n',
+  'placeholder.yaml':
+    'version: 1\npipeline: ph\ntarget: { cluster: local, database: "${Env}" }\nsteps:\n  - id: x\n    sql: select 1\n',
 });
 
 describe('sfn-redshift run (in-process)', () => {
@@ -100,7 +106,16 @@ describe('sfn-redshift run (in-process)', () => {
   });
 
   it('runs a spec with --init-sql, --input @file and --wait-ms, printing progress and the output', async () => {
-    const result = await cli(cwd, ['run', 'demo.yaml', '--init-sql', 'seed.sql', '--input', '@input.json', '--wait-ms', '5']);
+    const result = await cli(cwd, [
+      'run',
+      'demo.yaml',
+      '--init-sql',
+      'seed.sql',
+      '--input',
+      '@input.json',
+      '--wait-ms',
+      '5',
+    ]);
     expect(result.err).toEqual([]);
     expect(result.code).toBe(0);
     expect(result.out[0]).toMatch(/^local stack ready in \d+\.\ds \(PostgreSQL on 127\.0\.0\.1:\d+\/postgres\)$/);
@@ -112,7 +127,9 @@ describe('sfn-redshift run (in-process)', () => {
     const lastFill = result.out.findLastIndex((line) => line.startsWith('  fill'));
     expect(lastFill).toBeLessThan(firstTotal);
     // one line per change: no status is repeated for a step
-    const progressLines = result.out.filter((line) => line.startsWith('  ')).map((line) => line.replace(/ +\d+\.\ds.*$/, ''));
+    const progressLines = result.out
+      .filter((line) => line.startsWith('  '))
+      .map((line) => line.replace(/ +\d+\.\ds.*$/, ''));
     expect(progressLines).toEqual([...new Set(progressLines)]);
     const summary = result.out.findIndex((line) => line.startsWith('SUCCEEDED in '));
     expect(result.out[summary]).toMatch(/^SUCCEEDED in \d+\.\ds \(\d+ state transitions, \d+ history events\)$/);
@@ -130,7 +147,16 @@ describe('sfn-redshift run (in-process)', () => {
 
   it('uses --database-url instead of starting PostgreSQL, and leaves that server running', async () => {
     await sql(server, 'create table cli_items (id int, label varchar(20))');
-    const result = await cli(cwd, ['run', 'demo.yaml', '--database-url', server.databaseUrl, '--input', '{"label": "inline", "count": 2}', '--wait-ms', '5']);
+    const result = await cli(cwd, [
+      'run',
+      'demo.yaml',
+      '--database-url',
+      server.databaseUrl,
+      '--input',
+      '{"label": "inline", "count": 2}',
+      '--wait-ms',
+      '5',
+    ]);
     expect(result.code).toBe(0);
     const { port, pathname } = new URL(server.databaseUrl);
     expect(result.out[0]).toContain(`PostgreSQL on 127.0.0.1:${port}${pathname}`);
@@ -143,9 +169,14 @@ describe('sfn-redshift run (in-process)', () => {
   it('exits 1 on a failed execution, with the error and cause', async () => {
     const result = await cli(cwd, ['run', 'broken.yaml', '--wait-ms', '5']);
     expect(result.code).toBe(1);
-    expect(result.out).toContainEqual(expect.stringMatching(/^ {2}broken +FAILED +\d+\.\ds {2}Redshift\.StatementFailed$/));
+    expect(result.out).toContainEqual(
+      expect.stringMatching(/^ {2}broken +FAILED +\d+\.\ds {2}Redshift\.StatementFailed$/),
+    );
     expect(result.out).toContainEqual(expect.stringMatching(/^FAILED in /));
-    expect(result.err).toEqual(['error: Redshift.StatementFailed', expect.stringMatching(/^cause: .*relation "cli_missing_table" does not exist/)]);
+    expect(result.err).toEqual([
+      'error: Redshift.StatementFailed',
+      expect.stringMatching(/^cause: .*relation "cli_missing_table" does not exist/),
+    ]);
   });
 
   it('exits 2 when the init SQL fails, naming its file, line and column (issue 15 item 9)', async () => {
@@ -160,7 +191,10 @@ describe('sfn-redshift run (in-process)', () => {
     // Nothing started: no "local stack ready" line (out is empty) and the refusal comes first.
     const result = await cli(cwd, ['run', 'invalid.yaml']);
     expect(result.code).toBe(2);
-    expect(result.err).toEqual([expect.stringContaining("invalid.yaml:7:14: steps[0].timeout: 'soon' is not a duration"), '1 problem(s) found; nothing was run.']);
+    expect(result.err).toEqual([
+      expect.stringContaining("invalid.yaml:7:14: steps[0].timeout: 'soon' is not a duration"),
+      '1 problem(s) found; nothing was run.',
+    ]);
     expect(result.out).toEqual([]);
   });
 
@@ -168,19 +202,43 @@ describe('sfn-redshift run (in-process)', () => {
     [['run'], 'name the spec file to run'],
     [['run', 'demo.yaml', 'broken.yaml'], 'run takes exactly one spec file'],
     [['run', 'nope.yaml'], 'no such spec file: nope.yaml'],
-    [['run', 'demo.yaml', '--input', '{oops'], "--input is not valid JSON: Expected property name or '}' in JSON at position 1"],
+    [
+      ['run', 'demo.yaml', '--input', '{oops'],
+      "--input is not valid JSON: Expected property name or '}' in JSON at position 1",
+    ],
     [['run', 'demo.yaml', '--input', '[1]'], '--input must be a JSON object (each step adds its record under "steps")'],
     [['run', 'demo.yaml', '--input', '@missing.json'], '--input: cannot read missing.json'],
-    [['run', 'demo.yaml', '--wait-ms', 'fast'], "--wait-ms must be a whole number of milliseconds (0 or more), got 'fast'"],
-    [['run', 'demo.yaml', '--substitutions', '{"Env": 1}'], '--substitutions must be a JSON object whose values are strings'],
+    [
+      ['run', 'demo.yaml', '--wait-ms', 'fast'],
+      "--wait-ms must be a whole number of milliseconds (0 or more), got 'fast'",
+    ],
+    [
+      ['run', 'demo.yaml', '--substitutions', '{"Env": 1}'],
+      '--substitutions must be a JSON object whose values are strings',
+    ],
     [['run', 'demo.yaml', '--init-sql', 'missing.sql'], '--init-sql: cannot read missing.sql'],
     // Issue 15 item 9: Node turns a timer beyond 2^31 - 1 ms into 1 ms; a URL that is none is said so.
-    [['run', 'demo.yaml', '--wait-ms', '3000000000'], '--wait-ms must be at most 2147483647 (about 24.8 days, the longest timer Node keeps), got 3000000000'],
-    [['run', 'demo.yaml', '--database-url', 'notaurl'], "--database-url 'notaurl' is not a URL; use postgres://user:password@host:port/database"],
-    [['run', 'demo.yaml', '--database-url', 'mysql://h/db'], "--database-url 'mysql://h/db' is not a PostgreSQL URL (mysql:); use postgres://user:password@host:port/database"],
+    [
+      ['run', 'demo.yaml', '--wait-ms', '3000000000'],
+      '--wait-ms must be at most 2147483647 (about 24.8 days, the longest timer Node keeps), got 3000000000',
+    ],
+    [
+      ['run', 'demo.yaml', '--database-url', 'notaurl'],
+      "--database-url 'notaurl' is not a URL; use postgres://user:password@host:port/database",
+    ],
+    [
+      ['run', 'demo.yaml', '--database-url', 'mysql://h/db'],
+      "--database-url 'mysql://h/db' is not a PostgreSQL URL (mysql:); use postgres://user:password@host:port/database",
+    ],
     [['run', '--clear-cache', 'demo.yaml'], '--clear-cache takes no spec file'],
-    [['run', 'demo.yaml', '--timeout', 'soon'], "--timeout 'soon' is not a duration; use 30s, 5m, 2h, 1h30m or a whole number of seconds (more than 0)"],
-    [['run', 'demo.yaml', '--timeout', '0'], "--timeout '0' is not a duration; use 30s, 5m, 2h, 1h30m or a whole number of seconds (more than 0)"],
+    [
+      ['run', 'demo.yaml', '--timeout', 'soon'],
+      "--timeout 'soon' is not a duration; use 30s, 5m, 2h, 1h30m or a whole number of seconds (more than 0)",
+    ],
+    [
+      ['run', 'demo.yaml', '--timeout', '0'],
+      "--timeout '0' is not a duration; use 30s, 5m, 2h, 1h30m or a whole number of seconds (more than 0)",
+    ],
   ])('exits 2 on bad usage: %j', async (argv, message) => {
     const result = await cli(cwd, argv);
     expect(result.code).toBe(2);
@@ -190,7 +248,9 @@ describe('sfn-redshift run (in-process)', () => {
   it('exits 2 naming a placeholder without a value, and runs once --substitutions gives it', async () => {
     const missing = await cli(cwd, ['run', 'placeholder.yaml']);
     expect(missing.code).toBe(2);
-    expect(missing.err).toEqual(['placeholder.yaml: no value for ${Env}; pass it as a substitution with --substitutions \'{"Name": "value"}\'']);
+    expect(missing.err).toEqual([
+      'placeholder.yaml: no value for ${Env}; pass it as a substitution with --substitutions \'{"Name": "value"}\'',
+    ]);
     const given = await cli(cwd, ['run', 'placeholder.yaml', '--substitutions', '{"Env": "prod"}', '--wait-ms', '0']);
     expect(given.code).toBe(0);
     expect(given.out.join('\n')).toContain('"Status": "FINISHED"');
@@ -200,7 +260,9 @@ describe('sfn-redshift run (in-process)', () => {
     const result = await cli(cwd, ['run', '--help']);
     expect(result.code).toBe(0);
     const help = result.out.join('\n');
-    expect(help).toMatch(/--wait-ms N +Compress time: every Wait, retry interval and long poll lasts N ms \(default: real waits\)/);
+    expect(help).toMatch(
+      /--wait-ms N +Compress time: every Wait, retry interval and long poll lasts N ms \(default: real waits\)/,
+    );
     expect(help).toContain('Waits are real by default');
     expect(help).toContain('130');
     expect(help).toMatch(/--timeout D +Stop the execution after D of real time/);
@@ -221,8 +283,13 @@ describe('sfn-redshift run (in-process)', () => {
     expect(result.out).toContainEqual(expect.stringMatching(/^ABORTED in /));
     expect(result.out).toContainEqual(expect.stringMatching(/^ {2}sleepy +STOPPED/));
     // The cleanup rule's reaper cancelled it before the stack stopped (the Data API still answered).
-    expect(result.out).toContainEqual(expect.stringMatching(/^cleanup after ABORTED: reaper SUCCEEDED, sleepy ABORTED$/));
-    const active = await sql(server, "select pid from pg_stat_activity where state = 'active' and query like '%cli_interrupt_probe%' and pid <> pg_backend_pid() and datname = current_database()");
+    expect(result.out).toContainEqual(
+      expect.stringMatching(/^cleanup after ABORTED: reaper SUCCEEDED, sleepy ABORTED$/),
+    );
+    const active = await sql(
+      server,
+      "select pid from pg_stat_activity where state = 'active' and query like '%cli_interrupt_probe%' and pid <> pg_backend_pid() and datname = current_database()",
+    );
     expect(active).toEqual([]);
   });
 
@@ -230,14 +297,29 @@ describe('sfn-redshift run (in-process)', () => {
     // Step Functions' execution TimeoutSeconds ends an execution TIMED_OUT with States.Timeout
     // (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html); the
     // "Step Functions Execution Status Change" event starts the reaper, which cancels the statement.
-    const result = await cli(cwd, ['run', 'timeout.yaml', '--database-url', server.databaseUrl, '--wait-ms', '20', '--timeout', '2s']);
+    const result = await cli(cwd, [
+      'run',
+      'timeout.yaml',
+      '--database-url',
+      server.databaseUrl,
+      '--wait-ms',
+      '20',
+      '--timeout',
+      '2s',
+    ]);
     expect(result.code).toBe(1);
     expect(result.out).toContainEqual(expect.stringMatching(/^ {2}sleepy +STARTED/));
     expect(result.out).toContainEqual(expect.stringMatching(/^TIMED_OUT in /));
     expect(result.out).toContainEqual(expect.stringMatching(/^ {2}sleepy +STOPPED/));
     expect(result.out).toContainEqual('cleanup after TIMED_OUT: reaper SUCCEEDED, sleepy ABORTED');
-    expect(result.err).toEqual(['--timeout 2s elapsed: the execution was stopped (TIMED_OUT, States.Timeout)', 'error: States.Timeout']);
-    const active = await sql(server, "select pid from pg_stat_activity where state = 'active' and query like '%cli_timeout_probe%' and pid <> pg_backend_pid() and datname = current_database()");
+    expect(result.err).toEqual([
+      '--timeout 2s elapsed: the execution was stopped (TIMED_OUT, States.Timeout)',
+      'error: States.Timeout',
+    ]);
+    const active = await sql(
+      server,
+      "select pid from pg_stat_activity where state = 'active' and query like '%cli_timeout_probe%' and pid <> pg_backend_pid() and datname = current_database()",
+    );
     expect(active).toEqual([]);
   });
 });
@@ -245,9 +327,15 @@ describe('sfn-redshift run (in-process)', () => {
 describe('sfn-redshift run (the binary)', () => {
   type Child = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 
-  function binary(args: string[], onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Child> {
+  function binary(
+    args: string[],
+    onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void,
+  ): Promise<Child> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin/sfn-redshift.mjs'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [join(ROOT, 'bin/sfn-redshift.mjs'), ...args], {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -293,7 +381,16 @@ describe('sfn-redshift run (the binary)', () => {
   }
 
   it('exits 0 on success and 1 on a failed execution, leaving no PostgreSQL behind', async () => {
-    const ok = await binary(['run', 'demo.yaml', '--init-sql', 'seed.sql', '--input', '{"label": "x", "count": 1}', '--wait-ms', '5']);
+    const ok = await binary([
+      'run',
+      'demo.yaml',
+      '--init-sql',
+      'seed.sql',
+      '--input',
+      '{"label": "x", "count": 1}',
+      '--wait-ms',
+      '5',
+    ]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('SUCCEEDED in ');
@@ -304,7 +401,9 @@ describe('sfn-redshift run (the binary)', () => {
     const callback = await binary(['run', 'callback.yaml', '--wait-ms', '5']);
     expect(callback.code).toBe(1);
     expect(callback.stdout).toMatch(/^ {2}broken_cb +FAILED +\d+\.\ds {2}Redshift\.StatementFailed$/m);
-    expect(callback.stderr).toMatch(/^error: Redshift\.StatementFailed\ncause: .*relation "cli_missing_table" does not exist/m);
+    expect(callback.stderr).toMatch(
+      /^error: Redshift\.StatementFailed\ncause: .*relation "cli_missing_table" does not exist/m,
+    );
     for (const run of [ok, failed, callback]) {
       const port = postgresPort(run.stdout);
       expect(processesOnPort(port)).toEqual([]);

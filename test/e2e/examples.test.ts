@@ -12,8 +12,15 @@ import type { Pipeline } from '../../generator/load/model.ts';
 import { run, sql } from './helpers.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples/pipelines');
-const files = readdirSync(EXAMPLES).filter((name) => name.endsWith('.yaml')).sort();
-const pipelines = new Map<string, Pipeline>(loadPipelines(files.map((name) => ({ path: join(EXAMPLES, name), displayName: name }))).map((pipeline) => [pipeline.name, pipeline]));
+const files = readdirSync(EXAMPLES)
+  .filter((name) => name.endsWith('.yaml'))
+  .sort();
+const pipelines = new Map<string, Pipeline>(
+  loadPipelines(files.map((name) => ({ path: join(EXAMPLES, name), displayName: name }))).map((pipeline) => [
+    pipeline.name,
+    pipeline,
+  ]),
+);
 
 function example(name: string): Pipeline {
   const pipeline = pipelines.get(name);
@@ -21,7 +28,10 @@ function example(name: string): Pipeline {
   return pipeline;
 }
 
-type Records = Record<string, { Status: string; ResultRows: number; Result?: { Records: Record<string, unknown>[][] } }>;
+type Records = Record<
+  string,
+  { Status: string; ResultRows: number; Result?: { Records: Record<string, unknown>[][] } }
+>;
 const stepsOf = (output: unknown) => (output as { steps: Records }).steps;
 
 let stack: LocalStack;
@@ -45,17 +55,28 @@ describe('the example pipelines', () => {
     }
   });
 
-  it('nightly-sales stages, loads dimensions in parallel, replaces the day\'s facts and counts them', async () => {
+  it("nightly-sales stages, loads dimensions in parallel, replaces the day's facts and counts them", async () => {
     const result = await run(stack, example('nightly-sales'), { input: { runDate: '2024-03-01' } });
     expect([result.status, result.error, result.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
     const steps = stepsOf(result.output);
-    expect(Object.keys(steps).sort()).toEqual(['count_facts', 'facts', 'load_customers', 'load_products', 'stage_orders']);
+    expect(Object.keys(steps).sort()).toEqual([
+      'count_facts',
+      'facts',
+      'load_customers',
+      'load_products',
+      'stage_orders',
+    ]);
     for (const record of Object.values(steps)) expect(record.Status).toBe('FINISHED');
     expect(steps.load_customers?.ResultRows).toBe(3);
     expect(steps.load_products?.ResultRows).toBe(2);
     expect(steps.count_facts?.Result?.Records).toEqual([[{ LongValue: 4 }]]);
     // The warehouse after the run: the stale fact row replaced, customer 1 renamed, products added.
-    expect(await sql(stack, "select order_id, amount::text from fact_sales where sale_date = '2024-03-01' order by order_id")).toEqual([
+    expect(
+      await sql(
+        stack,
+        "select order_id, amount::text from fact_sales where sale_date = '2024-03-01' order by order_id",
+      ),
+    ).toEqual([
       { order_id: 1, amount: '20.00' },
       { order_id: 2, amount: '35.50' },
       { order_id: 3, amount: '12.25' },
@@ -80,11 +101,20 @@ describe('the example pipelines', () => {
     // data-quality, after the load: one orphan fact row (customer 99), freshness newest first.
     for (const attempt of [1, 2]) {
       const quality = await run(stack, example('data-quality'), { input: { runDate: '2024-03-01' } });
-      expect([attempt, quality.status, quality.error, quality.cause]).toEqual([attempt, 'SUCCEEDED', undefined, undefined]);
+      expect([attempt, quality.status, quality.error, quality.cause]).toEqual([
+        attempt,
+        'SUCCEEDED',
+        undefined,
+        undefined,
+      ]);
       const checks = stepsOf(quality.output);
       expect(checks.null_keys?.Result?.Records).toEqual([[{ LongValue: 1 }]]);
       const freshness = checks.freshness?.Result?.Records ?? [];
-      expect(freshness.map((row) => row[0])).toEqual([{ StringValue: 'orders' }, { StringValue: 'customers' }, { StringValue: 'products' }]);
+      expect(freshness.map((row) => row[0])).toEqual([
+        { StringValue: 'orders' },
+        { StringValue: 'customers' },
+        { StringValue: 'products' },
+      ]);
       expect(freshness.every((row) => typeof row[2]?.LongValue === 'number')).toBe(true);
     }
   });
@@ -94,6 +124,8 @@ describe('the example pipelines', () => {
     const result = await run(stack, example('mv-refresh'));
     expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
     expect(stepsOf(result.output).refresh_mv_sales?.Status).toBe('FINISHED');
-    expect(await sql(stack, "select orders::int, revenue::text from mv_daily_sales where sale_date = '2024-03-02'")).toEqual([{ orders: 1, revenue: '10.00' }]);
+    expect(
+      await sql(stack, "select orders::int, revenue::text from mv_daily_sales where sale_date = '2024-03-02'"),
+    ).toEqual([{ orders: 1, revenue: '10.00' }]);
   });
 });

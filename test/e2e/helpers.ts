@@ -26,11 +26,23 @@ steps:
 ${steps}`;
 }
 
-export function run(stack: LocalStack, pipeline: Pipeline | string, options: Omit<RunPipelineOptions, 'stack'> = {}): Promise<PipelineRun> {
-  return runPipeline(typeof pipeline === 'string' ? pipelineFrom(pipeline) : pipeline, { waitMs: WAIT_MS, ...options, stack });
+export function run(
+  stack: LocalStack,
+  pipeline: Pipeline | string,
+  options: Omit<RunPipelineOptions, 'stack'> = {},
+): Promise<PipelineRun> {
+  return runPipeline(typeof pipeline === 'string' ? pipelineFrom(pipeline) : pipeline, {
+    waitMs: WAIT_MS,
+    ...options,
+    stack,
+  });
 }
 
-export async function sql<Row extends Record<string, unknown> = Record<string, unknown>>(stack: LocalStack, text: string, values: unknown[] = []): Promise<Row[]> {
+export async function sql<Row extends Record<string, unknown> = Record<string, unknown>>(
+  stack: LocalStack,
+  text: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
   const client = new pg.Client({ connectionString: stack.databaseUrl });
   client.on('error', () => undefined);
   await client.connect();
@@ -46,7 +58,10 @@ export async function sql<Row extends Record<string, unknown> = Record<string, u
  * statement that calls `pg_advisory_xact_lock_shared(key)` blocks until `open()`. Deterministic,
  * unlike racing sleeps.
  */
-export async function closedGate(stack: LocalStack, key: number): Promise<{ sql: string; open(): Promise<void>; close(): Promise<void> }> {
+export async function closedGate(
+  stack: LocalStack,
+  key: number,
+): Promise<{ sql: string; open(): Promise<void>; close(): Promise<void> }> {
   const client = new pg.Client({ connectionString: stack.databaseUrl });
   client.on('error', () => undefined);
   await client.connect();
@@ -66,8 +81,14 @@ export async function closedGate(stack: LocalStack, key: number): Promise<{ sql:
 }
 
 /** Submits a statement directly through the Data API client and waits for it to reach `until`. */
-export async function statement(stack: LocalStack, text: string, until: readonly string[] = ['FINISHED', 'FAILED', 'ABORTED']): Promise<string> {
-  const { Id } = await stack.clients.redshiftData.send(new ExecuteStatementCommand({ ClusterIdentifier: 'local', Database: 'dev', DbUser: 'etl', Sql: text }));
+export async function statement(
+  stack: LocalStack,
+  text: string,
+  until: readonly string[] = ['FINISHED', 'FAILED', 'ABORTED'],
+): Promise<string> {
+  const { Id } = await stack.clients.redshiftData.send(
+    new ExecuteStatementCommand({ ClusterIdentifier: 'local', Database: 'dev', DbUser: 'etl', Sql: text }),
+  );
   if (Id === undefined) throw new Error('ExecuteStatement answered no Id');
   for (let attempt = 0; attempt < 500; attempt += 1) {
     const { Status } = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id }));

@@ -24,8 +24,11 @@ const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:cdk-stepfun
 const SLOW_GATE = 9009;
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'cdk-stepfunctions-redshift');
 const machine = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES, `${name}.asl.json`), 'utf8'));
-const CREATE_SLOW = (machine('cancelling_statement') as { States: { provideUdfSlowExecution: { Parameters: { Payload: { sqlStatement: string } } } } }).States
-  .provideUdfSlowExecution.Parameters.Payload.sqlStatement;
+const CREATE_SLOW = (
+  machine('cancelling_statement') as {
+    States: { provideUdfSlowExecution: { Parameters: { Payload: { sqlStatement: string } } } };
+  }
+).States.provideUdfSlowExecution.Parameters.Payload.sqlStatement;
 
 const dir = mkdtempSync(join(tmpdir(), 'sfn-redshift-original-'));
 const bundle = join(dir, 'index.mjs');
@@ -45,7 +48,10 @@ beforeAll(async () => {
     REDSHIFT_DB_USER: 'etl',
     CALLBACK_COMPAT: 'cdk-stepfunctions-redshift',
   });
-  const runtime = (await import(pathToFileURL(bundle).href)) as { handler: Handler; setLogSink: (sink: (line: string) => void) => void };
+  const runtime = (await import(pathToFileURL(bundle).href)) as {
+    handler: Handler;
+    setLogSink: (sink: (line: string) => void) => void;
+  };
   runtime.setLogSink(() => undefined);
   stack.registerFunction(FUNCTION_ARN, async (event, context) => {
     const call = event as { sqlStatement?: unknown; statementId?: unknown };
@@ -72,22 +78,36 @@ afterAll(async () => {
 });
 
 function run(name: string, options: ExecuteOptions = {}) {
-  return stack.execute(machine(name), {}, { waitMs: 5, retryIntervalMs: 5, ...options, substitutions: { RuntimeFunctionArn: FUNCTION_ARN } });
+  return stack.execute(
+    machine(name),
+    {},
+    { waitMs: 5, retryIntervalMs: 5, ...options, substitutions: { RuntimeFunctionArn: FUNCTION_ARN } },
+  );
 }
 
 describe('cdk-stepfunctions-redshift machines, unchanged, on the runtime bundle', () => {
   it('success_and_fail: a statement succeeds, then an invalid one is caught as FAILED with the event as cause', async () => {
     const result = await run('success_and_fail');
     expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
-    const entered = result.history.filter((event) => event.type.endsWith('StateEntered')).map((event) => event.stateName);
-    expect(entered).toEqual(['StartRedshiftStatementAndWaitForCallback', 'StartInvalidRedshiftStatementAndWaitForCallback', 'Succeed']);
+    const entered = result.history
+      .filter((event) => event.type.endsWith('StateEntered'))
+      .map((event) => event.stateName);
+    expect(entered).toEqual([
+      'StartRedshiftStatementAndWaitForCallback',
+      'StartInvalidRedshiftStatementAndWaitForCallback',
+      'Succeed',
+    ]);
     // The Catch (no ResultPath) hands on the error: FAILED, and the completion event as JSON.
     const { Error: error, Cause: cause } = result.output as { Error: string; Cause: string };
     expect(error).toBe('FAILED');
     expect(JSON.parse(cause)).toMatchObject({
       source: 'aws.redshift-data',
       'detail-type': 'Redshift Data Statement Status Change',
-      detail: { state: 'FAILED', statementId: expect.any(String), statementName: expect.stringMatching(/^sfn-redshift\//) },
+      detail: {
+        state: 'FAILED',
+        statementId: expect.any(String),
+        statementName: expect.stringMatching(/^sfn-redshift\//),
+      },
     });
   });
 
@@ -98,7 +118,8 @@ describe('cdk-stepfunctions-redshift machines, unchanged, on the runtime bundle'
       let polls = 0;
       const result = await run('polling', {
         onEvent: (event) => {
-          if (event.type === 'TaskStateExited' && event.stateName === 'checkExecutionStateRSTask' && ++polls === 1) void gate.open();
+          if (event.type === 'TaskStateExited' && event.stateName === 'checkExecutionStateRSTask' && ++polls === 1)
+            void gate.open();
         },
       });
       expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
@@ -116,11 +137,23 @@ describe('cdk-stepfunctions-redshift machines, unchanged, on the runtime bundle'
       // HeartbeatSeconds 10 → 0.5 s; the slow statement waits on the closed gate meanwhile.
       const result = await run('cancelling_statement', { timeoutScale: 0.05 });
       expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
-      const entered = result.history.filter((event) => event.type.endsWith('StateEntered')).map((event) => event.stateName);
-      expect(entered.slice(0, 4)).toEqual(['provideUdfSlowExecution', 'startSlowQuery', 'cancelSlowQuery', 'describeCanceledSlowQuery']);
+      const entered = result.history
+        .filter((event) => event.type.endsWith('StateEntered'))
+        .map((event) => event.stateName);
+      expect(entered.slice(0, 4)).toEqual([
+        'provideUdfSlowExecution',
+        'startSlowQuery',
+        'cancelSlowQuery',
+        'describeCanceledSlowQuery',
+      ]);
       expect(entered.at(-1)).toBe('cancelingSucceeded');
-      expect(result.history.find((event) => event.stateName === 'startSlowQuery' && event.type === 'TaskTimedOut')?.error).toBe('States.HeartbeatTimeout');
-      expect(result.output).toMatchObject({ executionCancelDetails: { Status: true }, executionDetails: { Status: 'ABORTED' } });
+      expect(
+        result.history.find((event) => event.stateName === 'startSlowQuery' && event.type === 'TaskTimedOut')?.error,
+      ).toBe('States.HeartbeatTimeout');
+      expect(result.output).toMatchObject({
+        executionCancelDetails: { Status: true },
+        executionDetails: { Status: 'ABORTED' },
+      });
     } finally {
       await gate.open();
       await gate.close();
@@ -140,7 +173,9 @@ describe('cdk-stepfunctions-redshift machines, unchanged, on the runtime bundle'
         const ran = branches.filter((branch) => 'executionDetails' in branch);
         const concurrent = branches.filter((branch) => branch.Error === 'ConcurrentExecution');
         expect([iteration, ran.length, concurrent.length]).toEqual([iteration, 1, 9]);
-        expect(ran[0]).toMatchObject({ executionDetails: { source: 'aws.redshift-data', detail: { state: 'FINISHED' } } });
+        expect(ran[0]).toMatchObject({
+          executionDetails: { source: 'aws.redshift-data', detail: { state: 'FINISHED' } },
+        });
       } finally {
         onSubmitted = () => undefined;
         await gate.open();
@@ -179,5 +214,7 @@ it('an invalid CALLBACK_COMPAT fails the cold start, naming the variable and the
   const env = { ...process.env, CALLBACK_COMPAT: 'cdk-stepfunctions' };
   const result = spawnSync(process.execPath, ['--no-warnings', '-e', script], { cwd: dir, env, encoding: 'utf8' });
   expect(result.status).toBe(1);
-  expect(result.stderr.trim()).toBe('InvalidConfiguration: CALLBACK_COMPAT: must be unset or one of: cdk-stepfunctions-redshift; got "cdk-stepfunctions"');
+  expect(result.stderr.trim()).toBe(
+    'InvalidConfiguration: CALLBACK_COMPAT: must be unset or one of: cdk-stepfunctions-redshift; got "cdk-stepfunctions"',
+  );
 });

@@ -29,21 +29,38 @@ steps:
 describe('runPipeline with callback steps', () => {
   it('runs them through the in-process runtime with progress, next to poll steps', async () => {
     const progress: StepProgress[] = [];
-    const result = await runPipeline(pipelineFrom(SPEC), { input: { upto: 3, keep: { nested: [1] } }, waitMs: WAIT_MS, onProgress: (p) => progress.push(p) });
+    const result = await runPipeline(pipelineFrom(SPEC), {
+      input: { upto: 3, keep: { nested: [1] } },
+      waitMs: WAIT_MS,
+      onProgress: (p) => progress.push(p),
+    });
     expect([result.status, result.error, result.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
-    const record = (ResultRows: number, HasResultSet: boolean) => ({ Id: expect.stringMatching(UUID), Status: 'FINISHED', ResultRows, HasResultSet });
+    const record = (ResultRows: number, HasResultSet: boolean) => ({
+      Id: expect.stringMatching(UUID),
+      Status: 'FINISHED',
+      ResultRows,
+      HasResultSet,
+    });
     expect(result.output).toEqual({
       upto: 3,
       keep: { nested: [1] },
       steps: {
         create_numbers: record(-1, false),
         fill_numbers: record(3, false),
-        count_numbers: { ...record(1, true), Result: expect.objectContaining({ Records: [[{ LongValue: 3 }]], TotalNumRows: 1 }) },
-        polled: { ...record(1, true), Result: expect.objectContaining({ Records: [[{ LongValue: 6 }]], TotalNumRows: 1 }) },
+        count_numbers: {
+          ...record(1, true),
+          Result: expect.objectContaining({ Records: [[{ LongValue: 3 }]], TotalNumRows: 1 }),
+        },
+        polled: {
+          ...record(1, true),
+          Result: expect.objectContaining({ Records: [[{ LongValue: 6 }]], TotalNumRows: 1 }),
+        },
       },
     });
     // One Task per callback statement (plus FetchResult/Record for results): far fewer transitions than polling.
-    expect(result.history.filter((event) => event.type === 'TaskStateEntered' && event.stateName?.endsWith('.Execute'))).toHaveLength(4);
+    expect(
+      result.history.filter((event) => event.type === 'TaskStateEntered' && event.stateName?.endsWith('.Execute')),
+    ).toHaveLength(4);
     const steps = result.output as { steps: Record<string, { Id: string }> };
     expect(result.steps.map((step) => [step.stepId, step.phase, step.status, step.statementId, step.rows])).toEqual([
       ['create_numbers', 'succeeded', 'FINISHED', steps.steps.create_numbers?.Id, undefined],

@@ -21,8 +21,13 @@ afterAll(async () => {
 
 /** The lock item of `text` on the specs' target (cluster "local" through ${ClusterId}, database dev). */
 async function lockItem(text: string) {
-  const key = { pk: { S: lockKey({ kind: 'cluster', name: 'local', database: 'dev' }, text) }, sk: { S: LOCK_SORT_KEY } };
-  const { Item } = await stack.clients.dynamodb.send(new GetItemCommand({ TableName: stack.stateTableName, Key: key, ConsistentRead: true }));
+  const key = {
+    pk: { S: lockKey({ kind: 'cluster', name: 'local', database: 'dev' }, text) },
+    sk: { S: LOCK_SORT_KEY },
+  };
+  const { Item } = await stack.clients.dynamodb.send(
+    new GetItemCommand({ TableName: stack.stateTableName, Key: key, ConsistentRead: true }),
+  );
   return Item;
 }
 
@@ -39,7 +44,10 @@ async function putLock(text: string, attributes: Record<string, string>): Promis
 
 async function waitTerminal(id: string): Promise<void> {
   await expect
-    .poll(async () => (await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: id }))).Status, { timeout: 10_000, interval: 10 })
+    .poll(async () => (await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: id }))).Status, {
+      timeout: 10_000,
+      interval: 10,
+    })
     .toMatch(/^(FINISHED|FAILED|ABORTED)$/);
 }
 
@@ -47,7 +55,8 @@ function singletonSpec(pipeline: string, text: string, extra = ''): string {
   return spec(pipeline, `  - id: guarded\n    sql: ${JSON.stringify(text)}\n    singleton: true\n${extra}`);
 }
 
-const recordOf = (result: PipelineRun, step = 'guarded') => (result.output as { steps: Record<string, { Id: string }> }).steps[step];
+const recordOf = (result: PipelineRun, step = 'guarded') =>
+  (result.output as { steps: Record<string, { Id: string }> }).steps[step];
 
 describe('singleton steps', () => {
   it('of three concurrent runs exactly one runs, the others fail ConcurrentExecution; a later run succeeds', async () => {
@@ -91,7 +100,9 @@ describe('singleton steps', () => {
     await putLock(text, { Owner: 'arn:aws:states:us-east-1:123456789012:execution:gone:ghost', Nonce: 'ghost-nonce' });
     const result = await run(stack, singletonSpec('stale-ghost', text));
     expect(result.status).toBe('SUCCEEDED');
-    expect(statesEntered(result)).toEqual(expect.arrayContaining(['guarded.Holder', 'guarded.HolderExecution', 'guarded.TakeOver', 'guarded.Execute']));
+    expect(statesEntered(result)).toEqual(
+      expect.arrayContaining(['guarded.Holder', 'guarded.HolderExecution', 'guarded.TakeOver', 'guarded.Execute']),
+    );
     expect(await lockItem(text)).toBeUndefined();
   });
 
@@ -102,7 +113,9 @@ describe('singleton steps', () => {
     await putLock(text, { Owner: earlier.executionArn, Nonce: 'finished-nonce' });
     const result = await run(stack, singletonSpec('stale-finished', text));
     expect(result.status).toBe('SUCCEEDED');
-    expect(statesEntered(result)).toEqual(expect.arrayContaining(['guarded.HolderExecution', 'guarded.HolderAlive', 'guarded.TakeOver']));
+    expect(statesEntered(result)).toEqual(
+      expect.arrayContaining(['guarded.HolderExecution', 'guarded.HolderAlive', 'guarded.TakeOver']),
+    );
     expect(await lockItem(text)).toBeUndefined();
   });
 
@@ -113,13 +126,20 @@ describe('singleton steps', () => {
     const gate = await closedGate(stack, 7002);
     try {
       const alive = run(stack, spec('alive-owner', `  - id: waiting\n    sql: "select 1 from ${gate.sql} g"\n`));
-      await expect.poll(() => stack.registry.runningExecutions().filter((arn) => arn.includes(':alive-owner:')), { timeout: 5000, interval: 10 }).toHaveLength(1);
+      await expect
+        .poll(() => stack.registry.runningExecutions().filter((arn) => arn.includes(':alive-owner:')), {
+          timeout: 5000,
+          interval: 10,
+        })
+        .toHaveLength(1);
       const [owner] = stack.registry.runningExecutions().filter((arn) => arn.includes(':alive-owner:'));
       await putLock(text, { Owner: owner as string, Nonce: 'statement-nonce', StatementId: finished });
       const result = await run(stack, singletonSpec('stale-statement', text));
       expect(result.status).toBe('SUCCEEDED');
       const entered = statesEntered(result);
-      expect(entered).toEqual(expect.arrayContaining(['guarded.HolderStatement', 'guarded.HolderRunning', 'guarded.TakeOver']));
+      expect(entered).toEqual(
+        expect.arrayContaining(['guarded.HolderStatement', 'guarded.HolderRunning', 'guarded.TakeOver']),
+      );
       expect(entered).not.toContain('guarded.HolderExecution');
       expect(await lockItem(text)).toBeUndefined();
       await gate.open();
@@ -133,7 +153,11 @@ describe('singleton steps', () => {
   it('does not take over a lock whose statement still runs (ConcurrentExecution naming it), but does once it ended', async () => {
     const text = 'select 1 as held_by_running';
     const running = await statement(stack, 'select pg_sleep(30) as lock_holder_probe', ['STARTED']);
-    await putLock(text, { Owner: 'arn:aws:states:us-east-1:123456789012:execution:x:holder', Nonce: 'running-nonce', StatementId: running });
+    await putLock(text, {
+      Owner: 'arn:aws:states:us-east-1:123456789012:execution:x:holder',
+      Nonce: 'running-nonce',
+      StatementId: running,
+    });
     const blocked = await run(stack, singletonSpec('held', text));
     expect([blocked.status, blocked.error, blocked.cause]).toEqual(['FAILED', 'ConcurrentExecution', running]);
     expect((await lockItem(text))?.Nonce?.S).toBe('running-nonce');
@@ -176,12 +200,18 @@ describe('singleton steps', () => {
     expect(await lockItem(failing)).toBeUndefined();
 
     const sleeping = 'select pg_sleep(30) as singleton_timeout_probe';
-    const timedOut = await run(stack, singletonSpec('single-timeout', sleeping, '    timeout: 2s\n    poll: { initial: 1s, max: 1s }\n'));
+    const timedOut = await run(
+      stack,
+      singletonSpec('single-timeout', sleeping, '    timeout: 2s\n    poll: { initial: 1s, max: 1s }\n'),
+    );
     expect([timedOut.status, timedOut.error]).toEqual(['FAILED', 'Redshift.StatementTimeout']);
     expect(timedOut.cause).toMatch(UUID);
     expect(timedOut.cause).toBe(timedOut.steps[0]?.statementId);
     expect(await lockItem(sleeping)).toBeUndefined();
-    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%singleton_timeout_probe%' and pid <> pg_backend_pid() and datname = current_database()");
+    const active = await sql(
+      stack,
+      "select pid from pg_stat_activity where state = 'active' and query like '%singleton_timeout_probe%' and pid <> pg_backend_pid() and datname = current_database()",
+    );
     expect(active).toEqual([]);
   });
 
@@ -189,7 +219,8 @@ describe('singleton steps', () => {
     const gateKey = 7100;
     const text = `insert into race_log select 1 from (select pg_advisory_xact_lock_shared(${gateKey})) g`;
     await sql(stack, 'create table if not exists race_log (n int)');
-    const branch = (id: string) => `      - steps:\n          - id: ${id}\n            sql: ${JSON.stringify(text)}\n            singleton: true\n`;
+    const branch = (id: string) =>
+      `      - steps:\n          - id: ${id}\n            sql: ${JSON.stringify(text)}\n            singleton: true\n`;
     const pipeline = pipelineFrom(spec('race', `  - id: fan\n    parallel:\n${branch('left')}${branch('right')}`));
     const busy = /^(left|right)\.Busy(Starting)?$/;
     for (let iteration = 1; iteration <= 20; iteration++) {
@@ -197,16 +228,26 @@ describe('singleton steps', () => {
       try {
         // The winner blocks on the gate; it opens once the loser has failed, so the loser cannot
         // find the lock free again after the winner's release.
-        const result = await run(stack, pipeline, { onEvent: (event) => void (event.type === 'FailStateEntered' && busy.test(event.stateName ?? '') && gate.open()) });
+        const result = await run(stack, pipeline, {
+          onEvent: (event) =>
+            void (event.type === 'FailStateEntered' && busy.test(event.stateName ?? '') && gate.open()),
+        });
         expect([iteration, result.status, result.error]).toEqual([iteration, 'FAILED', 'ConcurrentExecution']);
-        const submitted = result.history.filter((event) => event.type === 'TaskStateEntered' && /^(left|right)\.Execute$/.test(event.stateName ?? ''));
+        const submitted = result.history.filter(
+          (event) => event.type === 'TaskStateEntered' && /^(left|right)\.Execute$/.test(event.stateName ?? ''),
+        );
         expect([iteration, submitted.length]).toEqual([iteration, 1]);
         await gate.open();
         // The next race must not meet this winner still running.
         const winner = result.steps.find((step) => step.statementId !== undefined)?.statementId;
         expect(winner).toBeDefined();
         await waitTerminal(winner as string);
-        await expect.poll(async () => (await sql<{ n: number }>(stack, 'select count(*)::int as n from race_log'))[0]?.n, { timeout: 10_000, interval: 10 }).toBe(iteration);
+        await expect
+          .poll(async () => (await sql<{ n: number }>(stack, 'select count(*)::int as n from race_log'))[0]?.n, {
+            timeout: 10_000,
+            interval: 10,
+          })
+          .toBe(iteration);
       } finally {
         await gate.open();
         await gate.close();

@@ -20,7 +20,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const record = (ResultRows: number, HasResultSet: boolean) => ({ Id: expect.stringMatching(UUID), Status: 'FINISHED', ResultRows, HasResultSet });
+const record = (ResultRows: number, HasResultSet: boolean) => ({
+  Id: expect.stringMatching(UUID),
+  Status: 'FINISHED',
+  ResultRows,
+  HasResultSet,
+});
 
 describe('a sequential pipeline', () => {
   it('creates and fills a table, fetches the rows, and keeps the rest of the input', async () => {
@@ -66,8 +71,20 @@ describe('a sequential pipeline', () => {
           ...record(2, true),
           Result: {
             Records: [
-              [{ LongValue: 1 }, { StringValue: 'one' }, { StringValue: '1.50' }, { BooleanValue: true }, { IsNull: true }],
-              [{ LongValue: 2 }, { StringValue: 'two' }, { StringValue: '2.25' }, { BooleanValue: false }, { StringValue: 'x' }],
+              [
+                { LongValue: 1 },
+                { StringValue: 'one' },
+                { StringValue: '1.50' },
+                { BooleanValue: true },
+                { IsNull: true },
+              ],
+              [
+                { LongValue: 2 },
+                { StringValue: 'two' },
+                { StringValue: '2.25' },
+                { BooleanValue: false },
+                { StringValue: 'x' },
+              ],
             ],
             ColumnMetadata: [
               column('id', 'int4', { IsSigned: true, Precision: 10 }),
@@ -89,8 +106,14 @@ describe('a sequential pipeline', () => {
     ]);
     // Each record's Id is the statement the Data API ran for that step, named after it.
     const output = result.output as { steps: Record<string, { Id: string }> };
-    const described = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: output.steps.fill_items?.Id }));
-    expect(described).toMatchObject({ Status: 'FINISHED', ResultRows: 2, QueryString: expect.stringContaining('insert into seq_items') });
+    const described = await stack.clients.redshiftData.send(
+      new DescribeStatementCommand({ Id: output.steps.fill_items?.Id }),
+    );
+    expect(described).toMatchObject({
+      Status: 'FINISHED',
+      ResultRows: 2,
+      QueryString: expect.stringContaining('insert into seq_items'),
+    });
 
     // Live progress: each step starts running, is SUBMITTED, and ends succeeded with its rows.
     expect(result.steps.map((step) => [step.stepId, step.phase, step.status, step.rows])).toEqual([
@@ -129,7 +152,13 @@ describe('a sequential pipeline', () => {
     expect(result.status).toBe('SUCCEEDED');
     const bound = (result.output as { steps: { bound: { Result: { Records: unknown[][] } } } }).steps.bound;
     expect(bound.Result.Records).toEqual([
-      [{ LongValue: 42 }, { StringValue: "O'Brien'); drop table seq_items; --" }, { StringValue: 'literal text' }, { StringValue: 'true' }, { LongValue: 42 }],
+      [
+        { LongValue: 42 },
+        { StringValue: "O'Brien'); drop table seq_items; --" },
+        { StringValue: 'literal text' },
+        { StringValue: 'true' },
+        { LongValue: 42 },
+      ],
     ]);
   });
 });
@@ -182,7 +211,11 @@ describe('a batch', () => {
 
 describe('parallel branches', () => {
   it('put every record under $.steps, nested parallels too, keeping the rest of the input', async () => {
-    const input = { runDate: '2024-03-01', config: { nested: { list: [1, { x: true }], empty: {} } }, steps: { earlier: { kept: 1 } } };
+    const input = {
+      runDate: '2024-03-01',
+      config: { nested: { list: [1, { x: true }], empty: {} } },
+      steps: { earlier: { kept: 1 } },
+    };
     const result = await run(
       stack,
       spec(
@@ -231,7 +264,15 @@ describe('parallel branches', () => {
         after: one,
       },
     });
-    expect(result.steps.map((step) => step.stepId).sort()).toEqual(['after', 'deep_a', 'deep_b', 'first', 'left_a', 'left_b', 'right']);
+    expect(result.steps.map((step) => step.stepId).sort()).toEqual([
+      'after',
+      'deep_a',
+      'deep_b',
+      'first',
+      'left_a',
+      'left_b',
+      'right',
+    ]);
   });
 
   // aws-local-stepfunctions 3.0.0's States.JsonToString drops the backslash of every escape; the
@@ -257,7 +298,9 @@ describe('parallel branches', () => {
       { input: { value } },
     );
     expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
-    expect((result.output as { steps: { text: { Result: { Records: unknown[][] } } } }).steps.text.Result.Records).toEqual([[{ StringValue: value }]]);
+    expect(
+      (result.output as { steps: { text: { Result: { Records: unknown[][] } } } }).steps.text.Result.Records,
+    ).toEqual([[{ StringValue: value }]]);
   });
 });
 
@@ -268,25 +311,45 @@ describe('parallel branches', () => {
 describe('parameters with backslashes', () => {
   it.fails('arrive verbatim', async () => {
     const value = 'C:\\temp';
-    const result = await run(stack, spec('backslash', `  - id: text\n    sql: "select :value as v"\n    parameters: { value: "$.value" }\n    results: true\n`), { input: { value } });
-    expect((result.output as { steps: { text: { Result: { Records: unknown[][] } } } }).steps.text.Result.Records).toEqual([[{ StringValue: value }]]);
+    const result = await run(
+      stack,
+      spec(
+        'backslash',
+        `  - id: text\n    sql: "select :value as v"\n    parameters: { value: "$.value" }\n    results: true\n`,
+      ),
+      { input: { value } },
+    );
+    expect(
+      (result.output as { steps: { text: { Result: { Records: unknown[][] } } } }).steps.text.Result.Records,
+    ).toEqual([[{ StringValue: value }]]);
   });
 });
 
 describe('errors of a step', () => {
-  it('a SQL error fails the run with Redshift.StatementFailed and PostgreSQL\'s message as Cause', async () => {
+  it("a SQL error fails the run with Redshift.StatementFailed and PostgreSQL's message as Cause", async () => {
     const result = await run(stack, spec('sql-error', '  - id: broken\n    sql: select * from no_such_table\n'));
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Redshift.StatementFailed');
     expect(result.cause).toMatch(/relation "no_such_table" does not exist/);
-    expect(result.steps).toEqual([expect.objectContaining({ stepId: 'broken', phase: 'failed', status: 'FAILED', error: 'Redshift.StatementFailed', cause: result.cause })]);
+    expect(result.steps).toEqual([
+      expect.objectContaining({
+        stepId: 'broken',
+        phase: 'failed',
+        status: 'FAILED',
+        error: 'Redshift.StatementFailed',
+        cause: result.cause,
+      }),
+    ]);
   });
 
   it('a statement past its timeout is cancelled in PostgreSQL and the run fails Redshift.StatementTimeout', async () => {
     // Not a time bound: the Cancel state, ABORTED and no query left in PostgreSQL prove it ended early.
     const result = await run(
       stack,
-      spec('sleepy', '  - id: sleepy\n    sql: select pg_sleep(30) as timeout_probe\n    timeout: 3s\n    poll: { initial: 1s, max: 1s }\n'),
+      spec(
+        'sleepy',
+        '  - id: sleepy\n    sql: select pg_sleep(30) as timeout_probe\n    timeout: 3s\n    poll: { initial: 1s, max: 1s }\n',
+      ),
     );
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Redshift.StatementTimeout');
@@ -298,7 +361,10 @@ describe('errors of a step', () => {
     expect(statesEntered(result)).toContain('sleepy.Cancel');
     const { Status } = await stack.clients.redshiftData.send(new DescribeStatementCommand({ Id: statementId }));
     expect(Status).toBe('ABORTED');
-    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%timeout_probe%' and pid <> pg_backend_pid() and datname = current_database()");
+    const active = await sql(
+      stack,
+      "select pid from pg_stat_activity where state = 'active' and query like '%timeout_probe%' and pid <> pg_backend_pid() and datname = current_database()",
+    );
     expect(active).toEqual([]);
   });
 
@@ -316,26 +382,39 @@ describe('errors of a step', () => {
     expect(result.error).toBe('Redshift.StatementAborted');
     expect(result.cause).toBe(result.steps[0]?.statementId);
     expect(statesEntered(result)).not.toContain('victim.Cancel');
-    const active = await sql(stack, "select pid from pg_stat_activity where state = 'active' and query like '%cancel_probe%' and pid <> pg_backend_pid() and datname = current_database()");
+    const active = await sql(
+      stack,
+      "select pid from pg_stat_activity where state = 'active' and query like '%cancel_probe%' and pid <> pg_backend_pid() and datname = current_database()",
+    );
     expect(active).toEqual([]);
   });
 });
 
 describe('transient Data API errors', () => {
   it('are retried: a submit refused with ActiveStatementsExceededException succeeds once statements end', async () => {
-    const blockers = await Promise.all(Array.from({ length: MAX_ACTIVE }, () => statement(stack, 'select pg_sleep(30) as retry_blocker', ['STARTED'])));
+    const blockers = await Promise.all(
+      Array.from({ length: MAX_ACTIVE }, () => statement(stack, 'select pg_sleep(30) as retry_blocker', ['STARTED'])),
+    );
     let released: Promise<unknown> | undefined;
-    const result = await run(stack, spec('retried', '  - id: busy\n    sql: select 1\n    retry: { attempts: 5, interval: 1s }\n'), {
-      retryIntervalMs: 100,
-      onEvent: (event) => {
-        if (event.type === 'TaskFailed' && event.stateName === 'busy.Execute' && !released) {
-          released = Promise.all(blockers.map((Id) => stack.clients.redshiftData.send(new CancelStatementCommand({ Id }))));
-        }
+    const result = await run(
+      stack,
+      spec('retried', '  - id: busy\n    sql: select 1\n    retry: { attempts: 5, interval: 1s }\n'),
+      {
+        retryIntervalMs: 100,
+        onEvent: (event) => {
+          if (event.type === 'TaskFailed' && event.stateName === 'busy.Execute' && !released) {
+            released = Promise.all(
+              blockers.map((Id) => stack.clients.redshiftData.send(new CancelStatementCommand({ Id }))),
+            );
+          }
+        },
       },
-    });
+    );
     await released;
     expect(result.status).toBe('SUCCEEDED');
-    const failures = result.history.filter((event) => event.type === 'TaskFailed' && event.stateName === 'busy.Execute');
+    const failures = result.history.filter(
+      (event) => event.type === 'TaskFailed' && event.stateName === 'busy.Execute',
+    );
     expect(failures.length).toBeGreaterThanOrEqual(1);
     expect(failures[0]).toMatchObject({ error: 'RedshiftData.ActiveStatementsExceededException' });
     // The retry is not the step's failure: it ends succeeded.
@@ -362,12 +441,17 @@ describe('history accounting', () => {
     const gate = await closedGate(stack, gateKey);
     try {
       let described = 0;
-      const result = await run(stack, spec(pipeline, `  - id: gated\n    sql: "select 1 as gated from ${gate.sql} g"\n${extra}`), {
-        waitMs: 100,
-        onEvent: (event) => {
-          if (event.type === 'TaskSucceeded' && event.stateName === 'gated.Describe' && ++described === polls - 1) void gate.open();
+      const result = await run(
+        stack,
+        spec(pipeline, `  - id: gated\n    sql: "select 1 as gated from ${gate.sql} g"\n${extra}`),
+        {
+          waitMs: 100,
+          onEvent: (event) => {
+            if (event.type === 'TaskSucceeded' && event.stateName === 'gated.Describe' && ++described === polls - 1)
+              void gate.open();
+          },
         },
-      });
+      );
       return result;
     } finally {
       await gate.open();
@@ -383,7 +467,9 @@ describe('history accounting', () => {
         : await gatedRun(`account-${polls}`, '', polls, 9100 + polls);
     expect(result.status).toBe('SUCCEEDED');
     expect(statesEntered(result).filter((name) => name === 'gated.Describe')).toHaveLength(polls);
-    expect({ stateTransitions: result.stateTransitions, historyEventCount: result.historyEventCount }).toEqual(plain(polls));
+    expect({ stateTransitions: result.stateTransitions, historyEventCount: result.historyEventCount }).toEqual(
+      plain(polls),
+    );
     expect(result.historyEventCount).toBe(result.history.length);
   });
 
@@ -396,4 +482,3 @@ describe('history accounting', () => {
     expect(result.historyEventCount).toBe(11 * polls + 7 + 7 + 17);
   });
 });
-

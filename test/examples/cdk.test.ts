@@ -20,7 +20,10 @@ let synthMessages: string[];
 
 beforeAll(async () => {
   expect(await cli(work, 'runtime', '--out', 'runtime')).toMatchObject({ code: 0 });
-  const assembly = pipelinesApp({ runtimeZip: join(work, 'runtime/runtime.zip'), outdir: join(work, 'cdk.out') }).synth();
+  const assembly = pipelinesApp({
+    runtimeZip: join(work, 'runtime/runtime.zip'),
+    outdir: join(work, 'cdk.out'),
+  }).synth();
   const stack = assembly.getStackByName('RedshiftPipelines');
   synthMessages = stack.messages.map((message) => `${message.level}: ${String(message.entry.data)}`);
   template = stack.template as typeof template;
@@ -41,26 +44,46 @@ describe('examples/cdk', () => {
   it('makes a Standard machine per pipeline with every DefinitionSubstitutions key the definition uses', () => {
     // The runtime stack's reaper (cleanup of stopped executions) is not a pipeline.
     const machines = ofType('AWS::StepFunctions::StateMachine').filter(([id]) => !id.startsWith('ReaperStateMachine'));
-    expect(machines.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ArchiveCallback', 'DataQuality', 'MvRefresh', 'NightlySales', 'ServerlessOrders']);
+    expect(machines.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'ArchiveCallback',
+      'DataQuality',
+      'MvRefresh',
+      'NightlySales',
+      'ServerlessOrders',
+    ]);
     for (const [id, machine] of machines) {
       expect(machine.Properties.StateMachineType, id).toBe('STANDARD');
-      const name = id.replace(/[0-9A-F]{8}$/, '').replace(/[A-Z]/g, (letter, index: number) => `${index > 0 ? '-' : ''}${letter.toLowerCase()}`);
+      const name = id
+        .replace(/[0-9A-F]{8}$/, '')
+        .replace(/[A-Z]/g, (letter, index: number) => `${index > 0 ? '-' : ''}${letter.toLowerCase()}`);
       const definition = readFileSync(join(ROOT, 'examples/asl', `${name}.asl.json`), 'utf8');
-      const placeholders = [...new Set([...definition.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*)\}/g)].map((match) => match[1]))].sort();
+      const placeholders = [
+        ...new Set([...definition.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*)\}/g)].map((match) => match[1])),
+      ].sort();
       expect(Object.keys(machine.Properties.DefinitionSubstitutions as object).sort(), id).toEqual(placeholders);
     }
   });
 
-  it("gives each machine a role carrying the generated policy, every placeholder resolved", () => {
-    for (const [id, machine] of ofType('AWS::StepFunctions::StateMachine').filter(([name]) => !name.startsWith('ReaperStateMachine'))) {
+  it('gives each machine a role carrying the generated policy, every placeholder resolved', () => {
+    for (const [id, machine] of ofType('AWS::StepFunctions::StateMachine').filter(
+      ([name]) => !name.startsWith('ReaperStateMachine'),
+    )) {
       const role = template.Resources[getAttTarget(machine.Properties.RoleArn)] as Resource;
-      const policies = role.Properties.Policies as { PolicyDocument: { Statement: { Sid: string; Action: string | string[] }[] } }[];
+      const policies = role.Properties.Policies as {
+        PolicyDocument: { Statement: { Sid: string; Action: string | string[] }[] };
+      }[];
       expect(policies).toHaveLength(1);
-      const name = id.replace(/[0-9A-F]{8}$/, '').replace(/[A-Z]/g, (letter, index: number) => `${index > 0 ? '-' : ''}${letter.toLowerCase()}`);
-      const generated = JSON.parse(readFileSync(join(ROOT, 'examples/asl', `${name}.iam.json`), 'utf8')) as { Statement: { Sid: string; Action: string[] }[] };
+      const name = id
+        .replace(/[0-9A-F]{8}$/, '')
+        .replace(/[A-Z]/g, (letter, index: number) => `${index > 0 ? '-' : ''}${letter.toLowerCase()}`);
+      const generated = JSON.parse(readFileSync(join(ROOT, 'examples/asl', `${name}.iam.json`), 'utf8')) as {
+        Statement: { Sid: string; Action: string[] }[];
+      };
       const document = policies[0]?.PolicyDocument;
       // CDK writes a one-action list as a string.
-      expect(document?.Statement.map((statement) => [statement.Sid, [statement.Action].flat()])).toEqual(generated.Statement.map((statement) => [statement.Sid, statement.Action]));
+      expect(document?.Statement.map((statement) => [statement.Sid, [statement.Action].flat()])).toEqual(
+        generated.Statement.map((statement) => [statement.Sid, statement.Action]),
+      );
       const text = JSON.stringify(document);
       // ${aws:userid} is IAM's policy variable (the generated ${!aws:userid}, Fn::Sub's escape, resolved).
       expect(text.replaceAll('${aws:userid}', ''), id).not.toContain('${');
@@ -73,7 +96,9 @@ describe('examples/cdk', () => {
     const [[, runtimeFunction] = []] = ofType('AWS::Lambda::Function');
     expect(JSON.stringify(runtimeFunction?.Properties.Code)).toContain('Fn::Sub');
     const archive = ofType('AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('ArchiveCallback'))?.[1];
-    const substitutions = archive?.Properties.DefinitionSubstitutions as Record<string, { 'Fn::GetAtt'?: unknown }> | undefined;
+    const substitutions = archive?.Properties.DefinitionSubstitutions as
+      | Record<string, { 'Fn::GetAtt'?: unknown }>
+      | undefined;
     const getAtt = substitutions?.RuntimeFunctionArn?.['Fn::GetAtt'];
     expect([getAtt].flat().join('.')).toBe('RuntimeFunction.Arn');
   });
@@ -82,7 +107,10 @@ describe('examples/cdk', () => {
     expect(synthMessages).toEqual([]);
   });
 
-  it.skipIf(cfnLintVersion === undefined)(`passes cfn-lint with no error and no warning (${cfnLintVersion ?? 'cfn-lint not installed'})`, () => {
-    expect(cfnLint(templateFile)).toEqual({ status: 0, output: '' });
-  });
+  it.skipIf(cfnLintVersion === undefined)(
+    `passes cfn-lint with no error and no warning (${cfnLintVersion ?? 'cfn-lint not installed'})`,
+    () => {
+      expect(cfnLint(templateFile)).toEqual({ status: 0, output: '' });
+    },
+  );
 });

@@ -21,7 +21,12 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** A policy as CloudFormation hands it to IAM: Fn::Sub's `${!x}` escape undone, its variables named `<x>`. */
 function asDeployed(value: Json, insideSub = false): Json {
-  if (typeof value === 'string') return insideSub ? value.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, name: string) => (literal ? `\${${name}}` : `<${name}>`)) : value;
+  if (typeof value === 'string')
+    return insideSub
+      ? value.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, name: string) =>
+          literal ? `\${${name}}` : `<${name}>`,
+        )
+      : value;
   if (Array.isArray(value)) return value.map((item) => asDeployed(item, insideSub));
   if (value !== null && typeof value === 'object') {
     if ('Fn::Sub' in value) return asDeployed(value['Fn::Sub'] as Json, true);
@@ -30,7 +35,9 @@ function asDeployed(value: Json, insideSub = false): Json {
   return value;
 }
 
-const template = parse(readFileSync(TEMPLATE, 'utf8'), { customTags: TAGS }) as { Resources: Record<string, { Type: string; Properties: Record<string, Json> }> };
+const template = parse(readFileSync(TEMPLATE, 'utf8'), { customTags: TAGS }) as {
+  Resources: Record<string, { Type: string; Properties: Record<string, Json> }>;
+};
 
 describe('examples/sam/template.yaml', () => {
   it('is a STANDARD machine of nightly-sales.asl.json with every substitution its definition needs', () => {
@@ -39,7 +46,9 @@ describe('examples/sam/template.yaml', () => {
     expect(machine?.Properties.Type).toBe('STANDARD');
     expect(machine?.Properties.DefinitionUri).toBe('../asl/nightly-sales.asl.json');
     const definition = readFileSync(join(ROOT, 'examples/asl/nightly-sales.asl.json'), 'utf8');
-    const placeholders = [...new Set([...definition.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*)\}/g)].map((match) => match[1]))].sort();
+    const placeholders = [
+      ...new Set([...definition.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*)\}/g)].map((match) => match[1])),
+    ].sort();
     expect(Object.keys(machine?.Properties.DefinitionSubstitutions as object).sort()).toEqual(placeholders);
   });
 
@@ -53,7 +62,10 @@ describe('examples/sam/template.yaml', () => {
     expect(asDeployed({ 'Fn::Sub': 'x:${!aws:userid}:${Name}' })).toBe('x:${aws:userid}:<Name>');
   });
 
-  it.skipIf(cfnLintVersion === undefined)(`passes cfn-lint with no error and no warning (${cfnLintVersion ?? 'cfn-lint not installed'})`, () => {
-    expect(cfnLint(TEMPLATE)).toEqual({ status: 0, output: '' });
-  });
+  it.skipIf(cfnLintVersion === undefined)(
+    `passes cfn-lint with no error and no warning (${cfnLintVersion ?? 'cfn-lint not installed'})`,
+    () => {
+      expect(cfnLint(TEMPLATE)).toEqual({ status: 0, output: '' });
+    },
+  );
 });

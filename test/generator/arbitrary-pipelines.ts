@@ -31,9 +31,13 @@ const statementStep: fc.Arbitrary<RawStep> = fc
     timeout: fc.option(duration, { nil: undefined }),
     poll: fc.option(
       fc.oneof(
-        fc.record({ initial: fc.integer({ min: 1, max: 30 }), factor: fc.double({ min: 1, max: 4, noNaN: true }) }).map(({ initial, factor }) => ({ initial, max: initial * 4, factor })),
+        fc
+          .record({ initial: fc.integer({ min: 1, max: 30 }), factor: fc.double({ min: 1, max: 4, noNaN: true }) })
+          .map(({ initial, factor }) => ({ initial, max: initial * 4, factor })),
         // Long polling, as a number of seconds or a duration.
-        fc.oneof(fc.integer({ min: 1, max: 30 }), fc.constantFrom('1s', '20s', '30s')).map((longPoll) => ({ longPoll })),
+        fc
+          .oneof(fc.integer({ min: 1, max: 30 }), fc.constantFrom('1s', '20s', '30s'))
+          .map((longPoll) => ({ longPoll })),
       ),
       { nil: undefined },
     ),
@@ -49,9 +53,14 @@ const statementStep: fc.Arbitrary<RawStep> = fc
   }));
 
 const parallelStep: fc.Arbitrary<RawStep> = fc.record({
-  parallel: fc.array(fc.record({ steps: fc.array(statementStep, { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: 2 }),
+  parallel: fc.array(fc.record({ steps: fc.array(statementStep, { minLength: 1, maxLength: 2 }) }), {
+    minLength: 1,
+    maxLength: 2,
+  }),
 });
-export const steps = fc.array(fc.oneof(statementStep, parallelStep), { minLength: 1, maxLength: 3 }).map((generated) => numberSteps(generated));
+export const steps = fc
+  .array(fc.oneof(statementStep, parallelStep), { minLength: 1, maxLength: 3 })
+  .map((generated) => numberSteps(generated));
 
 /** A whole spec: random steps, mode and target kind (cluster with dbUser or a secret, workgroup). */
 export const pipelineSpecs: fc.Arbitrary<Record<string, unknown>> = fc

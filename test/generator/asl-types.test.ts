@@ -42,11 +42,18 @@ describe('the ASL model', () => {
       { Type: 'Wait', Timestamp: '2024-01-01T00:00:00Z', End: true },
       { Type: 'Wait', TimestampPath: '$.t', End: true },
     ];
-    const fails: FailState[] = [{ Type: 'Fail' }, { Type: 'Fail', Error: 'E', CausePath: '$.c' }, { Type: 'Fail', ErrorPath: '$.e', Cause: 'c' }];
+    const fails: FailState[] = [
+      { Type: 'Fail' },
+      { Type: 'Fail', Error: 'E', CausePath: '$.c' },
+      { Type: 'Fail', ErrorPath: '$.e', Cause: 'c' },
+    ];
     const rules: ChoiceRule[] = [
       { Variable: '$.a', NumericLessThanEquals: 0, Next: 'n' },
       { Not: { Variable: '$.a', IsPresent: true }, Next: 'n' },
-      { And: [{ Variable: '$.a', StringEqualsPath: '$.b' }, { Or: [{ Variable: '$.c', BooleanEquals: false }] }], Next: 'n' },
+      {
+        And: [{ Variable: '$.a', StringEqualsPath: '$.b' }, { Or: [{ Variable: '$.c', BooleanEquals: false }] }],
+        Next: 'n',
+      },
     ];
     expect([waits.length, fails.length, rules.length]).toEqual([4, 3, 3]);
   });

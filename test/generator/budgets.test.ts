@@ -13,7 +13,15 @@ import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import type { PipelinePlan } from '../../generator/compile/plan.ts';
 import { pollWaits } from '../../generator/compile/schedule.ts';
 import { limitFindings } from '../../generator/cli/limits-report.ts';
-import { CostModelError, executionCost, limitLevel as level, maxPolls, pollTransitions, worstCaseCost, type StepScenario } from '../../generator/emit/limits.ts';
+import {
+  CostModelError,
+  executionCost,
+  limitLevel as level,
+  maxPolls,
+  pollTransitions,
+  worstCaseCost,
+  type StepScenario,
+} from '../../generator/emit/limits.ts';
 import { percent } from '../../generator/emit/numbers.ts';
 import type { StatementStep, Step } from '../../generator/load/model.ts';
 import { cli } from './cli-harness.ts';
@@ -21,7 +29,9 @@ import { pipelineFrom } from './helpers.ts';
 import { numberSteps } from './arbitrary-pipelines.ts';
 
 const one = (body: string, head = '') =>
-  pipelineFrom(`version: 1\npipeline: one\n${head}target: { cluster: c, database: d, dbUser: u }\nsteps:\n  - id: s\n${body}`);
+  pipelineFrom(
+    `version: 1\npipeline: one\n${head}target: { cluster: c, database: d, dbUser: u }\nsteps:\n  - id: s\n${body}`,
+  );
 
 describe('poll loop arithmetic', () => {
   it('walks the same waits as the schedule: one poll per wait, LastWait only at the end', () => {
@@ -46,7 +56,11 @@ describe('poll loop arithmetic', () => {
     const hour = one('    sql: select 1\n');
     expect(maxPolls(hour.steps[0] as StatementStep)).toBe(63);
     // Times out at the 63rd poll: Execute, 63 × (Wait, Describe, Status), 62 × Backoff|LastWait, Cancel, TimedOut.
-    expect(worstCaseCost(compilePipeline(hour))).toEqual({ transitions: 254, events: 5 + 63 * 9 + 62 * 2 + 5 + 1 + 2, ends: 'fails' });
+    expect(worstCaseCost(compilePipeline(hour))).toEqual({
+      transitions: 254,
+      events: 5 + 63 * 9 + 62 * 2 + 5 + 1 + 2,
+      ends: 'fails',
+    });
     const day = one('    sql: select 1\n    timeout: 24h\n');
     const worst = worstCaseCost(compilePipeline(day));
     expect(worst.events).toBe(15_884);
@@ -58,7 +72,11 @@ describe('poll loop arithmetic', () => {
     // The submit waits the first 30 s, then 119 Describe calls of 30 s.
     expect(maxPolls(hour.steps[0] as StatementStep)).toBe(119);
     // Execute, 119 × (Describe, Status), 39 × NextPolls, Cancel, TimedOut.
-    expect(worstCaseCost(compilePipeline(hour))).toEqual({ transitions: 1 + 119 * 2 + 39 + 2, events: 5 + 119 * 7 + 39 * 2 + 5 + 1 + 2, ends: 'fails' });
+    expect(worstCaseCost(compilePipeline(hour))).toEqual({
+      transitions: 1 + 119 * 2 + 39 + 2,
+      events: 5 + 119 * 7 + 39 * 2 + 5 + 1 + 2,
+      ends: 'fails',
+    });
     expect(worstCaseCost(compilePipeline(hour)).transitions).toBeLessThanOrEqual(300);
     const day = one('    sql: select 1\n    timeout: 24h\n    poll: { longPoll: 30s }\n');
     expect(worstCaseCost(compilePipeline(day)).events).toBe(5 + 2879 * 7 + 959 * 2 + 5 + 1 + 2);
@@ -135,12 +153,17 @@ const stepArb = fc.oneof(
 describe('the worst case', () => {
   it('is the most expensive of every combination of outcomes (brute force), for random pipelines', () => {
     fc.assert(
-      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 3 }).map((generated) => numberSteps(generated)), (steps) => {
-        const pipeline = pipelineFrom(stringify({ version: 1, pipeline: 'p', target: { cluster: 'c', database: 'd' }, steps }));
-        if (statementSteps(pipeline.steps).length > 5) return;
-        const plan = compilePipeline(pipeline);
-        expect(worstCaseCost(plan).events).toBe(bruteForce(plan));
-      }),
+      fc.property(
+        fc.array(stepArb, { minLength: 1, maxLength: 3 }).map((generated) => numberSteps(generated)),
+        (steps) => {
+          const pipeline = pipelineFrom(
+            stringify({ version: 1, pipeline: 'p', target: { cluster: 'c', database: 'd' }, steps }),
+          );
+          if (statementSteps(pipeline.steps).length > 5) return;
+          const plan = compilePipeline(pipeline);
+          expect(worstCaseCost(plan).events).toBe(bruteForce(plan));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -152,16 +175,28 @@ describe('the worst case', () => {
     const { 's.HasResult': removed, ...rest } = machine.States;
     expect(removed).toBeDefined();
     expect(() => worstCaseCost({ ...plan, machine: { ...machine, States: rest } })).toThrow(CostModelError);
-    const rewired = { ...machine, States: { ...machine.States, 's.Execute': { ...machine.States['s.Execute'], Next: 's.Record' } } } as StateMachine;
+    const rewired = {
+      ...machine,
+      States: { ...machine.States, 's.Execute': { ...machine.States['s.Execute'], Next: 's.Record' } },
+    } as StateMachine;
     expect(() => worstCaseCost({ ...plan, machine: rewired })).toThrow(/no transition from 's.Execute' to 's.Wait'/);
   });
 });
 
 describe('limits', () => {
   it('warn at 80 % and are over at 100 %', () => {
-    expect([level(19_999, 25_000), level(20_000, 25_000), level(24_999, 25_000), level(25_000, 25_000)]).toEqual(['ok', 'warn', 'warn', 'over']);
+    expect([level(19_999, 25_000), level(20_000, 25_000), level(24_999, 25_000), level(25_000, 25_000)]).toEqual([
+      'ok',
+      'warn',
+      'warn',
+      'over',
+    ]);
     expect([percent(1, 3), percent(20_911, 25_000), percent(90_000, 25_000)]).toEqual(['33%', '84%', '360%']);
-    const findings = limitFindings('p', { states: 3, definitionBytes: 900_000, worstCase: { transitions: 1, events: 26_000, ends: 'fails' } });
+    const findings = limitFindings('p', {
+      states: 3,
+      definitionBytes: 900_000,
+      worstCase: { transitions: 1, events: 26_000, ends: 'fails' },
+    });
     expect(findings.map((finding) => [finding.limit, finding.level])).toEqual([
       ['definition', 'warn'],
       ['history', 'over'],
@@ -189,11 +224,18 @@ describe('limits', () => {
   });
 
   it('generate refuses a pipeline over a limit unless --allow-over-budget, and writes nothing', async () => {
-    const directory = repo({ 'fine.yaml': spec('fine', '1h', '{ initial: 5s, max: 60s }'), 'over.yaml': spec('over', '24h', '{ initial: 5s, max: 5s }') });
+    const directory = repo({
+      'fine.yaml': spec('fine', '1h', '{ initial: 5s, max: 60s }'),
+      'over.yaml': spec('over', '24h', '{ initial: 5s, max: 5s }'),
+    });
     const refused = await cli(directory, 'generate');
     expect(refused.code).toBe(2);
-    expect(refused.err).toMatch(/^error: over: one execution may write 190,091 history events in the worst case, 760% of Step Functions' 25,000 limit; raise poll.max/m);
-    expect(refused.err).toContain("1 limit of Step Functions reached; nothing was written. --allow-over-budget writes the outputs anyway.");
+    expect(refused.err).toMatch(
+      /^error: over: one execution may write 190,091 history events in the worst case, 760% of Step Functions' 25,000 limit; raise poll.max/m,
+    );
+    expect(refused.err).toContain(
+      '1 limit of Step Functions reached; nothing was written. --allow-over-budget writes the outputs anyway.',
+    );
     expect(existsSync(join(directory, 'asl'))).toBe(false);
     const allowed = await cli(directory, 'generate', '--allow-over-budget');
     expect(allowed.code).toBe(0);
@@ -206,7 +248,9 @@ describe('limits', () => {
   it('generate refuses a definition over 1 MiB', async () => {
     const sql = `select '${'x'.repeat(1500)}' as padding`;
     const steps = Array.from({ length: 260 }, (_, index) => `  - id: s${index}\n    sql: "${sql}"\n`).join('');
-    const directory = repo({ 'huge.yaml': `version: 1\npipeline: huge\ntarget: { cluster: c, database: d }\nsteps:\n${steps}` });
+    const directory = repo({
+      'huge.yaml': `version: 1\npipeline: huge\ntarget: { cluster: c, database: d }\nsteps:\n${steps}`,
+    });
     const run = await cli(directory, 'generate');
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/^error: huge: the definition is [\d,]+ bytes, 1\d\d% of Step Functions' 1 MiB limit/m);
@@ -218,12 +262,18 @@ describe('the diagram’s budget line', () => {
     const { renderMarkdown } = await import('../../generator/emit/diagram.ts');
     const pipeline = one('    sql: select 1\n');
     const line = (events: number, definitionBytes: number) =>
-      renderMarkdown(pipeline, { states: 4, definitionBytes, worstCase: { transitions: 1, events, ends: 'fails' } }, { spec: 's', definition: 'd', policy: 'p' })
+      renderMarkdown(
+        pipeline,
+        { states: 4, definitionBytes, worstCase: { transitions: 1, events, ends: 'fails' } },
+        { spec: 's', definition: 'd', policy: 'p' },
+      )
         .split('\n')
         .find((text) => text.startsWith('**Budget**'));
     expect(line(100, 1000)).toBe(
       '**Budget** (Step Functions limits): 4 states; definition 1000 B, 0.1% of 1 MiB; worst case per execution 100 history events, 0.4% of 25,000, and 1 state transitions, with every statement running for its whole timeout.',
     );
-    expect(line(21_000, 1_100_000)).toContain('1074.2 KiB, 105% of 1 MiB (**over the limit**); worst case per execution 21,000 history events, 84% of 25,000 (**near the limit**)');
+    expect(line(21_000, 1_100_000)).toContain(
+      '1074.2 KiB, 105% of 1 MiB (**over the limit**); worst case per execution 21,000 history events, 84% of 25,000 (**near the limit**)',
+    );
   });
 });

@@ -24,13 +24,17 @@ const submitOf = (yaml: string) => {
 describe('cleanup', () => {
   it('refuses a value other than cancel-on-stop or none, at the value', () => {
     const { errors } = loadPipeline({ path: 'p.yaml', text: spec('always') });
-    expect(errors.map((error) => [error.location.line, error.message])).toEqual([[3, expect.stringMatching(/cleanup.*cancel-on-stop.*none/)]]);
+    expect(errors.map((error) => [error.location.line, error.message])).toEqual([
+      [3, expect.stringMatching(/cleanup.*cancel-on-stop.*none/)],
+    ]);
   });
 
   it('defaults to cancel-on-stop: the StatementName ends with the execution, <stateMachineName>:<executionName>', () => {
     expect(pipelineFrom(spec(undefined)).cleanup).toBe('cancel-on-stop');
     expect(submitOf(spec(undefined))).toContain(
-      JSON.stringify({ 'StatementName.$': "States.Format('sfn-redshift/nightly/load/{}:{}', $$.StateMachine.Name, $$.Execution.Name)" }).slice(1, -1),
+      JSON.stringify({
+        'StatementName.$': "States.Format('sfn-redshift/nightly/load/{}:{}', $$.StateMachine.Name, $$.Execution.Name)",
+      }).slice(1, -1),
     );
     const policy = machinePolicy(compilePipeline(pipelineFrom(spec(undefined))));
     expect(policy.Statement.find((statement) => statement.Sid === 'ReapStoppedExecutions')).toEqual({
@@ -43,7 +47,7 @@ describe('cleanup', () => {
 
   it('none: the name stays sfn-redshift/<pipeline>/<stepId> and the role gets no reaper permissions', () => {
     expect(submitOf(spec('none'))).toContain('"StatementName":"sfn-redshift/nightly/load"');
-    expect(renderPolicy(machinePolicy(compilePipeline(pipelineFrom(spec("none")))))).not.toContain('ListStatements');
+    expect(renderPolicy(machinePolicy(compilePipeline(pipelineFrom(spec('none')))))).not.toContain('ListStatements');
   });
 
   it('callback steps name no suffix themselves: the runtime appends it from executionArn', () => {
@@ -61,6 +65,9 @@ describe('cleanup', () => {
 
   it('the reaper machine is one Lambda-free definition: only ListStatements and CancelStatement', () => {
     const resources = JSON.stringify(reaperMachine()).match(/arn:aws:states:::[a-z:-]+:[A-Za-z]+/g) ?? [];
-    expect([...new Set(resources)].sort()).toEqual(['arn:aws:states:::aws-sdk:redshiftdata:cancelStatement', 'arn:aws:states:::aws-sdk:redshiftdata:listStatements']);
+    expect([...new Set(resources)].sort()).toEqual([
+      'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement',
+      'arn:aws:states:::aws-sdk:redshiftdata:listStatements',
+    ]);
   });
 });

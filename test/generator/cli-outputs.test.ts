@@ -14,13 +14,19 @@ describe('stray outputs', () => {
     expect(await cli(repo, 'generate', '--fragment')).toMatchObject({ code: 0 });
     writeFileSync(join(repo, 'asl', 'README.md'), '# our notes\n');
     writeFileSync(join(repo, 'asl', 'notes.json'), '{}\n');
-    for (const name of ['archive-callback', 'mv-refresh', 'nightly-sales']) rmSync(join(repo, 'pipelines', `${name}.yaml`));
+    for (const name of ['archive-callback', 'mv-refresh', 'nightly-sales'])
+      rmSync(join(repo, 'pipelines', `${name}.yaml`));
     const run = await cli(repo, 'check');
     expect(run.code).toBe(1);
     const strays = run.err.split('\n').filter((line) => line.startsWith('stray: '));
     expect(strays).toEqual(
       [
-        ...['archive-callback', 'mv-refresh', 'nightly-sales'].flatMap((name) => [`${name}.asl.json`, `${name}.fragment.json`, `${name}.iam.json`, `${name}.md`]),
+        ...['archive-callback', 'mv-refresh', 'nightly-sales'].flatMap((name) => [
+          `${name}.asl.json`,
+          `${name}.fragment.json`,
+          `${name}.iam.json`,
+          `${name}.md`,
+        ]),
         'runtime.template.yaml',
       ]
         .sort()
@@ -42,9 +48,15 @@ describe('stray outputs', () => {
     expect(existsSync(join(repo, 'asl', 'mv-refresh.asl.json'))).toBe(true);
     const pruned = await cli(repo, 'generate', '--prune');
     expect(pruned.code).toBe(0);
-    expect(pruned.err.split('\n')).toEqual(['  removed asl/mv-refresh.asl.json (no current spec writes it)', '  removed asl/mv-refresh.iam.json (no current spec writes it)', '  removed asl/mv-refresh.md (no current spec writes it)']);
+    expect(pruned.err.split('\n')).toEqual([
+      '  removed asl/mv-refresh.asl.json (no current spec writes it)',
+      '  removed asl/mv-refresh.iam.json (no current spec writes it)',
+      '  removed asl/mv-refresh.md (no current spec writes it)',
+    ]);
     const left = readdirSync(join(repo, 'asl'));
-    expect(left).toEqual(expect.arrayContaining(['README.md', 'old.asl.json.bak', 'gone.asl.json', 'runtime.template.yaml']));
+    expect(left).toEqual(
+      expect.arrayContaining(['README.md', 'old.asl.json.bak', 'gone.asl.json', 'runtime.template.yaml']),
+    );
     expect(left.filter((name) => name.startsWith('mv-refresh'))).toEqual([]);
     expect(await cli(repo, 'check')).toMatchObject({ code: 0 });
   });

@@ -8,14 +8,24 @@ describe('sfn-redshift generate', () => {
     const repo = scratchRepo();
     const first = await cli(repo, 'generate');
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/^ {2}data-quality +\d+ states +[\d.]+ KiB \([\d.]+% of 1 MiB\) +worst case +[\d,]+ history events \([\d.]+% of 25,000\)$/m);
+    expect(first.out).toMatch(
+      /^ {2}data-quality +\d+ states +[\d.]+ KiB \([\d.]+% of 1 MiB\) +worst case +[\d,]+ history events \([\d.]+% of 25,000\)$/m,
+    );
     expect(first.out).toMatch(/^5 pipelines, \d+ states, written to asl\/$/m);
     const files = readdirSync(join(repo, 'asl')).sort();
     const perPipeline = (name: string) => [`${name}.asl.json`, `${name}.iam.json`, `${name}.md`];
     expect(files).toEqual(
-      [...['archive-callback', 'data-quality', 'mv-refresh', 'nightly-sales', 'serverless-orders'].flatMap(perPipeline), 'index.ts', 'runtime.template.yaml'].sort(),
+      [
+        ...['archive-callback', 'data-quality', 'mv-refresh', 'nightly-sales', 'serverless-orders'].flatMap(
+          perPipeline,
+        ),
+        'index.ts',
+        'runtime.template.yaml',
+      ].sort(),
     );
-    expect(first.out).toContain('wrote asl/runtime.template.yaml (state table and runtime for singleton and callback steps)');
+    expect(first.out).toContain(
+      'wrote asl/runtime.template.yaml (state table and runtime for singleton and callback steps)',
+    );
     const before = files.map((file) => readFileSync(join(repo, 'asl', file)));
     expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
     const after = files.map((file) => readFileSync(join(repo, 'asl', file)));
@@ -27,7 +37,10 @@ describe('sfn-redshift generate', () => {
 
   it('writes nothing when any spec is invalid, and reports every problem with exit 2', async () => {
     const repo = scratchRepo();
-    writeFileSync(join(repo, 'pipelines', 'broken.yaml'), 'version: 1\npipeline: broken\ntarget: { cluster: a, database: d }\nsteps:\n  - id: x\n    sql: select 1\n    timeout: soon\n  - id: x\n    sql: select 2\n');
+    writeFileSync(
+      join(repo, 'pipelines', 'broken.yaml'),
+      'version: 1\npipeline: broken\ntarget: { cluster: a, database: d }\nsteps:\n  - id: x\n    sql: select 1\n    timeout: soon\n  - id: x\n    sql: select 2\n',
+    );
     const run = await cli(repo, 'generate', '--out', 'build/asl');
     expect(run.code).toBe(2);
     expect(run.err).toContain("pipelines/broken.yaml:7:14: steps[0].timeout: 'soon' is not a duration");
@@ -37,9 +50,14 @@ describe('sfn-redshift generate', () => {
 
   it('writes the runtime template only when a pipeline has a singleton or callback step', async () => {
     const repo = scratchRepo();
-    for (const name of ['archive-callback', 'mv-refresh', 'nightly-sales']) rmSync(join(repo, 'pipelines', `${name}.yaml`));
+    for (const name of ['archive-callback', 'mv-refresh', 'nightly-sales'])
+      rmSync(join(repo, 'pipelines', `${name}.yaml`));
     expect(await cli(repo, 'generate')).toMatchObject({ code: 0 });
-    expect(readdirSync(join(repo, 'asl')).filter((file) => !/\.(iam\.json|md|ts)$/.test(file)).sort()).toEqual(['data-quality.asl.json', 'serverless-orders.asl.json']);
+    expect(
+      readdirSync(join(repo, 'asl'))
+        .filter((file) => !/\.(iam\.json|md|ts)$/.test(file))
+        .sort(),
+    ).toEqual(['data-quality.asl.json', 'serverless-orders.asl.json']);
   });
 
   it('rejects two specs with the same pipeline name', async () => {
@@ -47,16 +65,30 @@ describe('sfn-redshift generate', () => {
     writeFileSync(join(repo, 'pipelines', 'copy.yaml'), readFileSync(join(repo, 'pipelines', 'mv-refresh.yaml')));
     const run = await cli(repo, 'generate');
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/pipelines\/mv-refresh\.yaml:\d+:11: pipeline: pipeline name 'mv-refresh' is also used by pipelines\/copy\.yaml/);
+    expect(run.err).toMatch(
+      /pipelines\/mv-refresh\.yaml:\d+:11: pipeline: pipeline name 'mv-refresh' is also used by pipelines\/copy\.yaml/,
+    );
   });
 
   it('explains usage problems with exit 2', async () => {
     const repo = scratchRepo();
-    expect(await cli(repo, 'generate', '--nope')).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--nope'") });
-    expect(await cli(repo, 'generate', 'missing.yaml')).toMatchObject({ code: 2, err: expect.stringContaining('no such file or directory: missing.yaml') });
-    expect(await cli(repo, 'frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining("unknown command 'frobnicate'") });
+    expect(await cli(repo, 'generate', '--nope')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("Unknown option '--nope'"),
+    });
+    expect(await cli(repo, 'generate', 'missing.yaml')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('no such file or directory: missing.yaml'),
+    });
+    expect(await cli(repo, 'frobnicate')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("unknown command 'frobnicate'"),
+    });
     rmSync(join(repo, 'pipelines'), { recursive: true });
-    expect(await cli(repo, 'generate')).toMatchObject({ code: 2, err: expect.stringContaining('no specs given and no pipelines/ directory here') });
+    expect(await cli(repo, 'generate')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('no specs given and no pipelines/ directory here'),
+    });
   });
 
   it('documents every command with --help', async () => {
@@ -100,6 +132,6 @@ describe('sfn-redshift validate', () => {
     writeFileSync(join(repo, 'pipelines', 'bad.yaml'), 'version: 2\n');
     const run = await cli(repo, 'validate', 'pipelines/bad.yaml');
     expect(run.code).toBe(2);
-    expect(run.err.split('\n')).toContain("pipelines/bad.yaml:1:10: version: 2 is not valid; must be 1");
+    expect(run.err.split('\n')).toContain('pipelines/bad.yaml:1:10: version: 2 is not valid; must be 1');
   });
 });

@@ -18,7 +18,12 @@ const RETRY = [{ ErrorEquals: TRANSIENT, IntervalSeconds: 5, MaxAttempts: 3, Bac
 
 describe('compiler: single statement in poll mode', () => {
   const machine = compilePipeline(
-    pipelineFrom(`${HEAD}description: Demo\nsteps:\n  - id: load\n    sql: "call load(:day)"\n    parameters: { day: "$.runDate", limit: 10 }\n    timeout: 100s\n`.replace('call load(:day)', 'call load(:day, :limit)')),
+    pipelineFrom(
+      `${HEAD}description: Demo\nsteps:\n  - id: load\n    sql: "call load(:day)"\n    parameters: { day: "$.runDate", limit: 10 }\n    timeout: 100s\n`.replace(
+        'call load(:day)',
+        'call load(:day, :limit)',
+      ),
+    ),
   ).machine;
 
   it('renders every state of the loop', () => {
@@ -39,7 +44,8 @@ describe('compiler: single statement in poll mode', () => {
             { Name: 'limit', Value: '10' },
           ],
           // The same on a Retry, new for a new execution or a redrive (idempotent submit).
-          'ClientToken.$': "States.Hash(States.Format('{}/{}/load', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')",
+          'ClientToken.$':
+            "States.Hash(States.Format('{}/{}/load', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')",
         },
         ResultSelector: { 'Id.$': '$.Id', Interval: 5, Remaining: 95, NextWait: 10, Poll: 1 },
         ResultPath: '$.steps.load.Run',
@@ -62,7 +68,11 @@ describe('compiler: single statement in poll mode', () => {
           { Variable: '$.steps.load.Statement.Status', StringEquals: 'FAILED', Next: 'load.Failed' },
           { Variable: '$.steps.load.Statement.Status', StringEquals: 'ABORTED', Next: 'load.Aborted' },
           { Variable: '$.steps.load.Run.Remaining', NumericLessThanEquals: 0, Next: 'load.Cancel' },
-          { Variable: '$.steps.load.Run.Remaining', NumericLessThanPath: '$.steps.load.Run.NextWait', Next: 'load.LastWait' },
+          {
+            Variable: '$.steps.load.Run.Remaining',
+            NumericLessThanPath: '$.steps.load.Run.NextWait',
+            Next: 'load.LastWait',
+          },
         ],
         Default: 'load.Backoff',
       },
@@ -72,8 +82,10 @@ describe('compiler: single statement in poll mode', () => {
         Parameters: {
           'Id.$': '$.steps.load.Run.Id',
           'Interval.$': '$.steps.load.Run.NextWait',
-          'Remaining.$': 'States.MathAdd($.steps.load.Run.Remaining, States.ArrayGetItem(States.Array(-5, -10, -20, -40, -60), $.steps.load.Run.Poll))',
-          'NextWait.$': 'States.ArrayGetItem(States.Array(5, 10, 20, 40, 60), States.ArrayGetItem(States.Array(1, 2, 3, 4, 4), $.steps.load.Run.Poll))',
+          'Remaining.$':
+            'States.MathAdd($.steps.load.Run.Remaining, States.ArrayGetItem(States.Array(-5, -10, -20, -40, -60), $.steps.load.Run.Poll))',
+          'NextWait.$':
+            'States.ArrayGetItem(States.Array(5, 10, 20, 40, 60), States.ArrayGetItem(States.Array(1, 2, 3, 4, 4), $.steps.load.Run.Poll))',
           'Poll.$': 'States.ArrayGetItem(States.Array(1, 2, 3, 4, 4), $.steps.load.Run.Poll)',
         },
         ResultPath: '$.steps.load.Run',
@@ -99,7 +111,13 @@ describe('compiler: single statement in poll mode', () => {
         Parameters: { 'Id.$': '$.steps.load.Run.Id' },
         ResultPath: null,
         Retry: RETRY,
-        Catch: [{ ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'], ResultPath: null, Next: 'load.TimedOut' }],
+        Catch: [
+          {
+            ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'],
+            ResultPath: null,
+            Next: 'load.TimedOut',
+          },
+        ],
         Next: 'load.TimedOut',
       },
       'load.TimedOut': { Type: 'Fail', Error: 'Redshift.StatementTimeout', CausePath: '$.steps.load.Run.Id' },
@@ -142,13 +160,24 @@ steps:
   it('submits with BatchExecuteStatement and no Retry when attempts is 0', () => {
     expect(machine.States['check.Execute']).toMatchObject({
       Resource: 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement',
-      Parameters: { WorkgroupName: 'wg', Database: 'dev', SecretArn: '${SecretArn}', Sqls: ['create temp table x as select 1 as n', 'select n from x'], 'StatementName.$': "States.Format('sfn-redshift/dq/check/{}:{}', $$.StateMachine.Name, $$.Execution.Name)", 'ClientToken.$': "States.Hash(States.Format('{}/{}/check', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')" },
+      Parameters: {
+        WorkgroupName: 'wg',
+        Database: 'dev',
+        SecretArn: '${SecretArn}',
+        Sqls: ['create temp table x as select 1 as n', 'select n from x'],
+        'StatementName.$': "States.Format('sfn-redshift/dq/check/{}:{}', $$.StateMachine.Name, $$.Execution.Name)",
+        'ClientToken.$':
+          "States.Hash(States.Format('{}/{}/check', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')",
+      },
     });
     expect(machine.States['check.Execute']).not.toHaveProperty('Retry');
   });
 
   it('fetches the last sub-statement that has a result set', () => {
-    expect(firstChoice(machine.States['check.Status'])).toMatchObject({ StringEquals: 'FINISHED', Next: 'check.PickResult' });
+    expect(firstChoice(machine.States['check.Status'])).toMatchObject({
+      StringEquals: 'FINISHED',
+      Next: 'check.PickResult',
+    });
     expect(machine.States['check.PickResult']).toEqual({
       Type: 'Pass',
       Comment: 'Sub-statements that returned rows; the last one is fetched',
@@ -164,7 +193,10 @@ steps:
     expect(machine.States['check.FetchResult']).toEqual({
       Type: 'Task',
       Resource: 'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult',
-      Parameters: { 'Id.$': 'States.ArrayGetItem($.steps.check.ResultIds.Ids, States.MathAdd(States.ArrayLength($.steps.check.ResultIds.Ids), -1))' },
+      Parameters: {
+        'Id.$':
+          'States.ArrayGetItem($.steps.check.ResultIds.Ids, States.MathAdd(States.ArrayLength($.steps.check.ResultIds.Ids), -1))',
+      },
       ResultPath: '$.steps.check.Result',
       Next: 'check.Record',
     });
@@ -174,7 +206,10 @@ steps:
       ResultPath: '$.steps.check.Result',
       Next: 'check.Record',
     });
-    expect(machine.States['check.Record']).toMatchObject({ Parameters: { 'Result.$': '$.steps.check.Result' }, End: true });
+    expect(machine.States['check.Record']).toMatchObject({
+      Parameters: { 'Result.$': '$.steps.check.Result' },
+      End: true,
+    });
   });
 });
 
@@ -241,8 +276,13 @@ describe('compiler: scale', () => {
 });
 
 describe('compiler: singleton', () => {
-  const machine = compilePipeline(pipelineFrom(`${HEAD}stateTable: locks\nsteps:\n  - id: mv\n    sql: "refresh   materialized view\n      mv_sales"\n    singleton: true\n`)).machine;
-  const key = "States.Format('lock#{}|{}|{}', $.steps.mv.Lock.Target, $.steps.mv.Lock.Database, $.steps.mv.Lock.SqlDigest)";
+  const machine = compilePipeline(
+    pipelineFrom(
+      `${HEAD}stateTable: locks\nsteps:\n  - id: mv\n    sql: "refresh   materialized view\n      mv_sales"\n    singleton: true\n`,
+    ),
+  ).machine;
+  const key =
+    "States.Format('lock#{}|{}|{}', $.steps.mv.Lock.Target, $.steps.mv.Lock.Database, $.steps.mv.Lock.SqlDigest)";
   const itemKey = { pk: { 'S.$': key }, sk: { S: 'lock' } };
   const dynamoRetry = [
     {
@@ -258,19 +298,26 @@ describe('compiler: singleton', () => {
     },
   ];
 
-  it('starts with the lock subject from which the machine builds the runtime\'s key', () => {
+  it("starts with the lock subject from which the machine builds the runtime's key", () => {
     expect(machine.StartAt).toBe('mv.Lock');
     const lock = machine.States['mv.Lock'];
     expect(lock).toMatchObject({
       Type: 'Pass',
-      Parameters: { Target: 'cluster:analytics', Database: 'dev', 'Owner.$': '$$.Execution.Id', 'Nonce.$': 'States.UUID()' },
+      Parameters: {
+        Target: 'cluster:analytics',
+        Database: 'dev',
+        'Owner.$': '$$.Execution.Id',
+        'Nonce.$': 'States.UUID()',
+      },
       ResultPath: '$.steps.mv.Lock',
       Next: 'mv.Acquire',
     });
     // What the key's States.Format builds from the Lock fields equals the runtime's key.
     const parameters = (lock as { Parameters: Record<string, string> }).Parameters;
     const inMachine = `lock#${parameters.Target}|${parameters.Database}|${parameters.SqlDigest}`;
-    expect(inMachine).toBe(lockKey({ kind: 'cluster', name: 'analytics', database: 'dev' }, 'refresh materialized view mv_sales'));
+    expect(inMachine).toBe(
+      lockKey({ kind: 'cluster', name: 'analytics', database: 'dev' }, 'refresh materialized view mv_sales'),
+    );
   });
 
   it('acquires atomically and examines the holder on conflict', () => {
@@ -279,7 +326,13 @@ describe('compiler: singleton', () => {
       Resource: 'arn:aws:states:::dynamodb:putItem',
       Parameters: {
         TableName: 'locks',
-        Item: { ...itemKey, Owner: { 'S.$': '$.steps.mv.Lock.Owner' }, Nonce: { 'S.$': '$.steps.mv.Lock.Nonce' }, Pipeline: { S: 'demo' }, StepId: { S: 'mv' } },
+        Item: {
+          ...itemKey,
+          Owner: { 'S.$': '$.steps.mv.Lock.Owner' },
+          Nonce: { 'S.$': '$.steps.mv.Lock.Nonce' },
+          Pipeline: { S: 'demo' },
+          StepId: { S: 'mv' },
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
       ResultPath: null,
@@ -302,10 +355,17 @@ describe('compiler: singleton', () => {
       ],
       Default: 'mv.HolderExecution',
     });
-    expect(machine.States['mv.Busy']).toMatchObject({ Type: 'Fail', Error: 'ConcurrentExecution', CausePath: '$.steps.mv.Holder.Item.StatementId.S' });
+    expect(machine.States['mv.Busy']).toMatchObject({
+      Type: 'Fail',
+      Error: 'ConcurrentExecution',
+      CausePath: '$.steps.mv.Holder.Item.StatementId.S',
+    });
     expect(machine.States['mv.TakeOver']).toMatchObject({
       Resource: 'arn:aws:states:::dynamodb:updateItem',
-      Parameters: { ConditionExpression: '#nonce = :seen', ExpressionAttributeValues: { ':seen': { 'S.$': '$.steps.mv.Holder.Item.Nonce.S' } } },
+      Parameters: {
+        ConditionExpression: '#nonce = :seen',
+        ExpressionAttributeValues: { ':seen': { 'S.$': '$.steps.mv.Holder.Item.Nonce.S' } },
+      },
       Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'mv.Holder' }],
       Next: 'mv.Execute',
     });
@@ -325,24 +385,49 @@ describe('compiler: singleton', () => {
       ResultPath: '$.steps.mv.Error',
       Next: 'mv.ReleaseOnError',
     });
-    expect(machine.States['mv.Execute']).toMatchObject({ Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.steps.mv.Error', Next: 'mv.ReleaseOnError' }], Next: 'mv.Register' });
+    expect(machine.States['mv.Execute']).toMatchObject({
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.steps.mv.Error', Next: 'mv.ReleaseOnError' }],
+      Next: 'mv.Register',
+    });
     expect(machine.States['mv.Cancel']).toMatchObject({
       Catch: [
-        { ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'], Next: 'mv.TimedOut' },
+        {
+          ErrorEquals: ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'],
+          Next: 'mv.TimedOut',
+        },
         { ErrorEquals: ['States.ALL'], Next: 'mv.ReleaseOnError' },
       ],
     });
-    expect(machine.States['mv.ReleaseOnError']).toMatchObject({ Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'mv.Raise' }], Next: 'mv.Raise' });
-    expect(machine.States['mv.Raise']).toEqual({ Type: 'Fail', ErrorPath: '$.steps.mv.Error.Error', CausePath: '$.steps.mv.Error.Cause' });
+    expect(machine.States['mv.ReleaseOnError']).toMatchObject({
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'mv.Raise' }],
+      Next: 'mv.Raise',
+    });
+    expect(machine.States['mv.Raise']).toEqual({
+      Type: 'Fail',
+      ErrorPath: '$.steps.mv.Error.Error',
+      CausePath: '$.steps.mv.Error.Cause',
+    });
   });
 });
 
 describe('compiler: callback mode', () => {
   const machine = compilePipeline(
-    pipelineFrom(`${HEAD}steps:\n  - id: archive\n    sql: "call archive_day(:run_date)"\n    parameters: { run_date: "$.runDate" }\n    mode: callback\n    timeout: 30m\n    target: { database: archive }\n`),
+    pipelineFrom(
+      `${HEAD}steps:\n  - id: archive\n    sql: "call archive_day(:run_date)"\n    parameters: { run_date: "$.runDate" }\n    mode: callback\n    timeout: 30m\n    target: { database: archive }\n`,
+    ),
   ).machine;
   const lambdaRetry = [
-    { ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 },
+    {
+      ErrorEquals: [
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+      ],
+      IntervalSeconds: 5,
+      MaxAttempts: 3,
+      BackoffRate: 2,
+    },
   ];
 
   it('submits through the runtime with a task token; the completion answers with the record', () => {
@@ -361,7 +446,8 @@ describe('compiler: callback mode', () => {
           'executionArn.$': '$$.Execution.Id',
           stepId: 'archive',
           statementName: 'sfn-redshift/demo/archive',
-          'clientToken.$': "States.Hash(States.Format('{}/{}/archive', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')",
+          'clientToken.$':
+            "States.Hash(States.Format('{}/{}/archive', $$.Execution.Id, $$.Execution.RedriveCount), 'SHA-256')",
           clusterIdentifier: 'analytics',
           database: 'archive',
           dbUser: 'etl',
@@ -381,30 +467,70 @@ describe('compiler: callback mode', () => {
   it('on timeout the runtime looks first: the step record when it FINISHED unheard, else the error it raises', () => {
     expect(machine.States['archive.Cancel']).toMatchObject({
       Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: { FunctionName: '${RuntimeFunctionArn}', Payload: { action: 'timeoutStatement', statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id', stepId: 'archive' } },
-      ResultSelector: { 'Id.$': '$.Payload.Id', 'Status.$': '$.Payload.Status', 'ResultRows.$': '$.Payload.ResultRows', 'HasResultSet.$': '$.Payload.HasResultSet' },
+      Parameters: {
+        FunctionName: '${RuntimeFunctionArn}',
+        Payload: {
+          action: 'timeoutStatement',
+          statementId: 'LATEST',
+          'executionArn.$': '$$.Execution.Id',
+          stepId: 'archive',
+        },
+      },
+      ResultSelector: {
+        'Id.$': '$.Payload.Id',
+        'Status.$': '$.Payload.Status',
+        'ResultRows.$': '$.Payload.ResultRows',
+        'HasResultSet.$': '$.Payload.HasResultSet',
+      },
       ResultPath: '$.steps.archive',
       Catch: [
-        { ErrorEquals: ['Redshift.StatementTimeout', 'Redshift.StatementFailed', 'Redshift.StatementAborted'], ResultPath: '$.steps.archive.Error', Next: 'archive.Settled' },
+        {
+          ErrorEquals: ['Redshift.StatementTimeout', 'Redshift.StatementFailed', 'Redshift.StatementAborted'],
+          ResultPath: '$.steps.archive.Error',
+          Next: 'archive.Settled',
+        },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.steps.archive.Error.Cancel', Next: 'archive.TimedOutEarly' },
       ],
     });
-    expect(machine.States['archive.Cancel']?.Type === 'Task' && machine.States['archive.Cancel'].Next).toBe(machine.States['archive.Execute']?.Type === 'Task' ? machine.States['archive.Execute'].Next : undefined);
-    expect(machine.States['archive.TimedOut']).toMatchObject({ Type: 'Fail', ErrorPath: '$.steps.archive.Error.Error', CausePath: '$.steps.archive.Error.Lambda.errorMessage' });
-    expect(machine.States['archive.Concurrent']).toEqual({ Type: 'Fail', Error: 'ConcurrentExecution', CausePath: '$.steps.archive.Error.Lambda.errorMessage' });
+    expect(machine.States['archive.Cancel']?.Type === 'Task' && machine.States['archive.Cancel'].Next).toBe(
+      machine.States['archive.Execute']?.Type === 'Task' ? machine.States['archive.Execute'].Next : undefined,
+    );
+    expect(machine.States['archive.TimedOut']).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.steps.archive.Error.Error',
+      CausePath: '$.steps.archive.Error.Lambda.errorMessage',
+    });
+    expect(machine.States['archive.Concurrent']).toEqual({
+      Type: 'Fail',
+      Error: 'ConcurrentExecution',
+      CausePath: '$.steps.archive.Error.Lambda.errorMessage',
+    });
   });
 
   it('a batch with results is a valid machine (no unreachable NoResult)', () => {
-    const batch = compilePipeline(pipelineFrom(`${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    results: true\n`)).machine;
+    const batch = compilePipeline(
+      pipelineFrom(
+        `${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    results: true\n`,
+      ),
+    ).machine;
     expect(batch.States).not.toHaveProperty('b.NoResult');
     expect(aslProblems(JSON.parse(renderDefinition(batch)))).toBe('');
   });
 
   it('a singleton batch with results asks the runtime for a singleton batch and the page in Step Functions casing', () => {
-    const batch = compilePipeline(pipelineFrom(`${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    singleton: true\n    results: true\n`)).machine;
-    expect(batch.States['b.Execute']).toMatchObject({ Parameters: { Payload: { action: 'executeSingletonStatement', sqls: ['delete from t', 'select 1'] } }, Next: 'b.FetchResult' });
+    const batch = compilePipeline(
+      pipelineFrom(
+        `${HEAD}mode: callback\nsteps:\n  - id: b\n    sqls: [delete from t, select 1]\n    singleton: true\n    results: true\n`,
+      ),
+    ).machine;
+    expect(batch.States['b.Execute']).toMatchObject({
+      Parameters: { Payload: { action: 'executeSingletonStatement', sqls: ['delete from t', 'select 1'] } },
+      Next: 'b.FetchResult',
+    });
     expect(batch.States['b.FetchResult']).toMatchObject({
-      Parameters: { Payload: { action: 'getStatementResult', statementId: 'LATEST', stepId: 'b', format: 'stepFunctions' } },
+      Parameters: {
+        Payload: { action: 'getStatementResult', statementId: 'LATEST', stepId: 'b', format: 'stepFunctions' },
+      },
       ResultSelector: { 'Result.$': '$.Payload' },
       ResultPath: '$.steps.b.Page',
       Next: 'b.Record',
@@ -414,7 +540,9 @@ describe('compiler: callback mode', () => {
 });
 
 describe('compiler: long polling (poll.longPoll)', () => {
-  const machine = compilePipeline(pipelineFrom(`${HEAD}steps:\n  - id: load\n    sql: select 1\n    timeout: 100s\n    poll: { longPoll: 30s }\n`)).machine;
+  const machine = compilePipeline(
+    pipelineFrom(`${HEAD}steps:\n  - id: load\n    sql: select 1\n    timeout: 100s\n    poll: { longPoll: 30s }\n`),
+  ).machine;
   const status = '$.steps.load.Statement.Status';
   const terminalRules = [
     { Variable: status, StringEquals: 'FINISHED', Next: 'load.Record' },
@@ -443,25 +571,58 @@ describe('compiler: long polling (poll.longPoll)', () => {
   });
 
   it('polls three windows per round, each Status comparing the budget with the windows spent in the round; NextPolls counts the round', () => {
-    expect(machine.States['load.Describe2']).toMatchObject({ Parameters: { 'Id.$': '$.steps.load.Run.Id', WaitTimeSeconds: 30 }, Next: 'load.Status2' });
-    expect(machine.States['load.Describe3']).toMatchObject({ Parameters: { 'Id.$': '$.steps.load.Run.Id', WaitTimeSeconds: 30 }, Next: 'load.Status3' });
+    expect(machine.States['load.Describe2']).toMatchObject({
+      Parameters: { 'Id.$': '$.steps.load.Run.Id', WaitTimeSeconds: 30 },
+      Next: 'load.Status2',
+    });
+    expect(machine.States['load.Describe3']).toMatchObject({
+      Parameters: { 'Id.$': '$.steps.load.Run.Id', WaitTimeSeconds: 30 },
+      Next: 'load.Status3',
+    });
     const remaining = '$.steps.load.Run.Remaining';
-    expect(machine.States['load.Status']).toEqual({ Type: 'Choice', Choices: [...terminalRules, { Variable: remaining, NumericLessThanEquals: 0, Next: 'load.Cancel' }], Default: 'load.Describe2' });
-    expect(machine.States['load.Status2']).toEqual({ Type: 'Choice', Choices: [...terminalRules, { Variable: remaining, NumericLessThanEquals: 30, Next: 'load.Cancel' }], Default: 'load.Describe3' });
-    expect(machine.States['load.Status3']).toEqual({ Type: 'Choice', Choices: [...terminalRules, { Variable: remaining, NumericLessThanEquals: 60, Next: 'load.Cancel' }], Default: 'load.NextPolls' });
+    expect(machine.States['load.Status']).toEqual({
+      Type: 'Choice',
+      Choices: [...terminalRules, { Variable: remaining, NumericLessThanEquals: 0, Next: 'load.Cancel' }],
+      Default: 'load.Describe2',
+    });
+    expect(machine.States['load.Status2']).toEqual({
+      Type: 'Choice',
+      Choices: [...terminalRules, { Variable: remaining, NumericLessThanEquals: 30, Next: 'load.Cancel' }],
+      Default: 'load.Describe3',
+    });
+    expect(machine.States['load.Status3']).toEqual({
+      Type: 'Choice',
+      Choices: [...terminalRules, { Variable: remaining, NumericLessThanEquals: 60, Next: 'load.Cancel' }],
+      Default: 'load.NextPolls',
+    });
     expect(machine.States['load.NextPolls']).toMatchObject({
       Type: 'Pass',
-      Parameters: { 'Id.$': '$.steps.load.Run.Id', Wait: 30, 'Remaining.$': 'States.MathAdd($.steps.load.Run.Remaining, -90)' },
+      Parameters: {
+        'Id.$': '$.steps.load.Run.Id',
+        Wait: 30,
+        'Remaining.$': 'States.MathAdd($.steps.load.Run.Remaining, -90)',
+      },
       ResultPath: '$.steps.load.Run',
       Next: 'load.Describe',
     });
-    expect(machine.States['load.Cancel']).toMatchObject({ Resource: 'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement', Next: 'load.TimedOut' });
-    expect(machine.States['load.TimedOut']).toEqual({ Type: 'Fail', Error: 'Redshift.StatementTimeout', CausePath: '$.steps.load.Run.Id' });
+    expect(machine.States['load.Cancel']).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:redshiftdata:cancelStatement',
+      Next: 'load.TimedOut',
+    });
+    expect(machine.States['load.TimedOut']).toEqual({
+      Type: 'Fail',
+      Error: 'Redshift.StatementTimeout',
+      CausePath: '$.steps.load.Run.Id',
+    });
     expect(aslProblems(JSON.parse(renderDefinition(machine)))).toBe('');
   });
 
   it('a singleton step registers its statement before any wait: the submit does not wait, the first Describe takes the first window', () => {
-    const singleton = compilePipeline(pipelineFrom(`${HEAD}steps:\n  - id: load\n    sql: select 1\n    timeout: 100s\n    singleton: true\n    poll: { longPoll: 30s }\n`)).machine;
+    const singleton = compilePipeline(
+      pipelineFrom(
+        `${HEAD}steps:\n  - id: load\n    sql: select 1\n    timeout: 100s\n    singleton: true\n    poll: { longPoll: 30s }\n`,
+      ),
+    ).machine;
     const execute = singleton.States['load.Execute'];
     expect(execute?.Type === 'Task' ? execute.Parameters : undefined).not.toHaveProperty('WaitTimeSeconds');
     expect(execute).toMatchObject({ ResultSelector: { Wait: 10, Remaining: 90 }, Next: 'load.Register' });
@@ -470,10 +631,19 @@ describe('compiler: long polling (poll.longPoll)', () => {
   });
 
   it('a pipeline default applies to every poll-mode step, a batch with results included', () => {
-    const both = compilePipeline(pipelineFrom(`${HEAD}defaults: { poll: { longPoll: 20s } }\nsteps:\n  - id: a\n    sql: select 1\n  - id: b\n    sqls: ["select 1", "select 2"]\n    results: true\n`)).machine;
+    const both = compilePipeline(
+      pipelineFrom(
+        `${HEAD}defaults: { poll: { longPoll: 20s } }\nsteps:\n  - id: a\n    sql: select 1\n  - id: b\n    sqls: ["select 1", "select 2"]\n    results: true\n`,
+      ),
+    ).machine;
     expect(both.States['a.Describe2']).toMatchObject({ Parameters: { WaitTimeSeconds: 20 } });
-    expect(both.States['b.Execute']).toMatchObject({ Resource: 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement', Parameters: { WaitTimeSeconds: 20 } });
-    expect(both.States['b.Status']).toMatchObject({ Choices: expect.arrayContaining([expect.objectContaining({ StringEquals: 'FINISHED', Next: 'b.PickResult' })]) });
+    expect(both.States['b.Execute']).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:redshiftdata:batchExecuteStatement',
+      Parameters: { WaitTimeSeconds: 20 },
+    });
+    expect(both.States['b.Status']).toMatchObject({
+      Choices: expect.arrayContaining([expect.objectContaining({ StringEquals: 'FINISHED', Next: 'b.PickResult' })]),
+    });
     expect(aslProblems(JSON.parse(renderDefinition(both)))).toBe('');
   });
 });

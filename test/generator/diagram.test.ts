@@ -62,7 +62,14 @@ steps:
     const text = renderMermaid(pipeline);
     expect(text).toContain('  n_start --> s_first\n');
     expect(text).toContain('  s_first -->|"timeout 1m30s"| f_fan\n');
-    for (const edge of ['f_fan --> s_left', 'f_fan --> f_inner', 'f_fan --> s_right', 'f_inner --> s_deep', 's_deep -->|"timeout 1h"| j_inner', 's_right -->|"timeout 1h"| j_fan']) {
+    for (const edge of [
+      'f_fan --> s_left',
+      'f_fan --> f_inner',
+      'f_fan --> s_right',
+      'f_inner --> s_deep',
+      's_deep -->|"timeout 1h"| j_inner',
+      's_right -->|"timeout 1h"| j_fan',
+    ]) {
       expect(text).toContain(`  ${edge}\n`);
     }
     expect(text.match(/-->/g)).toHaveLength(11);
@@ -71,7 +78,9 @@ steps:
     expect(text).toContain('  j_fan --> n_end\n');
     expect(text).toContain('s_deep[["deep<br/>select 3<br/>callback · results"]]');
     expect(text).toContain('s_left["left<br/>select 2<br/>poll · singleton"]');
-    expect(text).toMatch(/subgraph p_fan \["fan: 3 branches in parallel"\][\s\S]*subgraph p_inner[\s\S]*end\n {2}end\n/);
+    expect(text).toMatch(
+      /subgraph p_fan \["fan: 3 branches in parallel"\][\s\S]*subgraph p_inner[\s\S]*end\n {2}end\n/,
+    );
     expect(text).toContain('  class s_deep callback\n');
     expect(text).toContain('  class s_left singleton\n');
   });
@@ -80,10 +89,46 @@ steps:
 // ---------------------------------------------------------------------------------------------
 // Random pipelines, hostile text
 
-const hostile = fc.string({ unit: fc.constantFrom(...'ab :;,.(){}[]<>"\'`#&|\\/-_*=%$!?@~^+\n\tλé中💥'.split(''), 'end', 'graph', '-->', '<br/>', '#quot;', ']]', '"]', '%%', '```'), minLength: 1, maxLength: 40 });
-const keywordId = fc.constantFrom('end', 'graph', 'subgraph', 'style', 'class', 'classDef', 'click', 'default', 'direction', 'flowchart', 'o', 'x', 'call', 'href', 'A_1', '_x');
+const hostile = fc.string({
+  unit: fc.constantFrom(
+    ...'ab :;,.(){}[]<>"\'`#&|\\/-_*=%$!?@~^+\n\tλé中💥'.split(''),
+    'end',
+    'graph',
+    '-->',
+    '<br/>',
+    '#quot;',
+    ']]',
+    '"]',
+    '%%',
+    '```',
+  ),
+  minLength: 1,
+  maxLength: 40,
+});
+const keywordId = fc.constantFrom(
+  'end',
+  'graph',
+  'subgraph',
+  'style',
+  'class',
+  'classDef',
+  'click',
+  'default',
+  'direction',
+  'flowchart',
+  'o',
+  'x',
+  'call',
+  'href',
+  'A_1',
+  '_x',
+);
 
-function statement(id: string, sql: string, flags: { callback: boolean; singleton: boolean; results: boolean; batch: boolean }): StatementStep {
+function statement(
+  id: string,
+  sql: string,
+  flags: { callback: boolean; singleton: boolean; results: boolean; batch: boolean },
+): StatementStep {
   return {
     kind: 'statement',
     id,
@@ -101,15 +146,25 @@ function statement(id: string, sql: string, flags: { callback: boolean; singleto
   };
 }
 
-const flags = fc.record({ callback: fc.boolean(), singleton: fc.boolean(), results: fc.boolean(), batch: fc.boolean() });
-const statementArb: fc.Arbitrary<Step> = fc.tuple(keywordId, hostile, flags).map(([id, sql, f]) => statement(id, sql, f));
+const flags = fc.record({
+  callback: fc.boolean(),
+  singleton: fc.boolean(),
+  results: fc.boolean(),
+  batch: fc.boolean(),
+});
+const statementArb: fc.Arbitrary<Step> = fc
+  .tuple(keywordId, hostile, flags)
+  .map(([id, sql, f]) => statement(id, sql, f));
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: statementArb },
   {
     weight: 1,
-    arbitrary: fc.tuple(keywordId, fc.array(fc.array(statementArb, { minLength: 1, maxLength: 2 }), { minLength: 1, maxLength: 3 })).map(
-      ([id, branches]): Step => ({ kind: 'parallel', id, branches }),
-    ),
+    arbitrary: fc
+      .tuple(
+        keywordId,
+        fc.array(fc.array(statementArb, { minLength: 1, maxLength: 2 }), { minLength: 1, maxLength: 3 }),
+      )
+      .map(([id, branches]): Step => ({ kind: 'parallel', id, branches })),
   },
 );
 // Ids made unique after generation, by position (a counter inside an arbitrary would make a
@@ -117,17 +172,30 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 function numbered(steps: readonly Step[], next = { id: 0 }): Step[] {
   return steps.map((step): Step => {
     const id = `${step.id}${(next.id += 1)}`;
-    if (step.kind === 'parallel') return { ...step, id, branches: step.branches.map((branch) => numbered(branch, next)) };
+    if (step.kind === 'parallel')
+      return { ...step, id, branches: step.branches.map((branch) => numbered(branch, next)) };
     return { ...step, id, statementName: `sfn-redshift/p/${id}` };
   });
 }
-const pipelineArb = fc.tuple(fc.array(stepArb, { minLength: 1, maxLength: 4 }), fc.option(hostile, { nil: undefined })).map(
-  ([steps, description]): Pipeline => ({ file: 'p.yaml', name: 'hostile', ...(description !== undefined ? { description } : {}), stateTable: 't', runtimeFunctionArn: 'f', cleanup: 'cancel-on-stop', steps: numbered(steps) }),
-);
+const pipelineArb = fc
+  .tuple(fc.array(stepArb, { minLength: 1, maxLength: 4 }), fc.option(hostile, { nil: undefined }))
+  .map(
+    ([steps, description]): Pipeline => ({
+      file: 'p.yaml',
+      name: 'hostile',
+      ...(description !== undefined ? { description } : {}),
+      stateTable: 't',
+      runtimeFunctionArn: 'f',
+      cleanup: 'cancel-on-stop',
+      steps: numbered(steps),
+    }),
+  );
 
 describe('labels', () => {
   it('escape %% so that SQL never reads as a Mermaid comment or directive', async () => {
-    const pipeline = pipelineFrom('version: 1\npipeline: pct\ntarget: { cluster: c, database: d }\nsteps:\n  - id: a\n    sql: "select \'%%{init: x}%%\' as s"\n');
+    const pipeline = pipelineFrom(
+      'version: 1\npipeline: pct\ntarget: { cluster: c, database: d }\nsteps:\n  - id: a\n    sql: "select \'%%{init: x}%%\' as s"\n',
+    );
     const text = renderMermaid(pipeline);
     expect(text).not.toContain('%%');
     await mermaid.parse(text);
@@ -145,10 +213,28 @@ describe('random pipelines', () => {
   });
 
   it('escape a description of pipes, which would otherwise start a table (seed -1448601972: "| ")', () => {
-    const steps = numbered([statement('a', 'select 1', { callback: false, singleton: false, results: false, batch: false })]);
-    const pipeline: Pipeline = { file: 'p.yaml', name: 'hostile', description: '| a | b |\n|---|---|', stateTable: 't', runtimeFunctionArn: 'f', cleanup: 'cancel-on-stop', steps };
-    const budget = { states: 1, definitionBytes: 1, worstCase: { transitions: 1, events: 1, ends: 'succeeds' as const } };
-    const markdown = renderMarkdown(pipeline, budget, { spec: 'p.yaml', definition: 'p.asl.json', policy: 'p.iam.json' });
+    const steps = numbered([
+      statement('a', 'select 1', { callback: false, singleton: false, results: false, batch: false }),
+    ]);
+    const pipeline: Pipeline = {
+      file: 'p.yaml',
+      name: 'hostile',
+      description: '| a | b |\n|---|---|',
+      stateTable: 't',
+      runtimeFunctionArn: 'f',
+      cleanup: 'cancel-on-stop',
+      steps,
+    };
+    const budget = {
+      states: 1,
+      definitionBytes: 1,
+      worstCase: { transitions: 1, events: 1, ends: 'succeeds' as const },
+    };
+    const markdown = renderMarkdown(pipeline, budget, {
+      spec: 'p.yaml',
+      definition: 'p.asl.json',
+      policy: 'p.iam.json',
+    });
     expect(markdown).toContain('\\| a \\| b \\|\n\\|---\\|---\\|');
     expect(markdown.split('\n').filter((line) => line.startsWith('|---'))).toHaveLength(1);
   });
@@ -156,8 +242,16 @@ describe('random pipelines', () => {
   it('always give a table whose rows have exactly five cells', () => {
     fc.assert(
       fc.property(pipelineArb, (pipeline) => {
-        const budget = { states: 1, definitionBytes: 1, worstCase: { transitions: 1, events: 1, ends: 'succeeds' as const } };
-        const markdown = renderMarkdown(pipeline, budget, { spec: 'p.yaml', definition: 'p.asl.json', policy: 'p.iam.json' });
+        const budget = {
+          states: 1,
+          definitionBytes: 1,
+          worstCase: { transitions: 1, events: 1, ends: 'succeeds' as const },
+        };
+        const markdown = renderMarkdown(pipeline, budget, {
+          spec: 'p.yaml',
+          definition: 'p.asl.json',
+          policy: 'p.iam.json',
+        });
         const rows = markdown.split('\n').filter((line) => line.startsWith('| ') || line.startsWith('|---'));
         expect(rows.length).toBeGreaterThan(2);
         for (const row of rows) {
@@ -181,7 +275,8 @@ describe('random pipelines', () => {
         const bare = dot.replace(/"(?:[^"\\]|\\.)*"/g, '""');
         expect(bare.replace(/""/g, '')).not.toMatch(/["\\]/);
         expect(bare.split('{').length).toBe(bare.split('}').length);
-        for (const line of bare.split('\n').slice(1, -2)) expect(line).toMatch(/^\s*(}|[A-Za-z_][\w ]*(\{|;|\[.*\];|->.*;)|[\w]+=.*;|subgraph \w+ \{)$/);
+        for (const line of bare.split('\n').slice(1, -2))
+          expect(line).toMatch(/^\s*(}|[A-Za-z_][\w ]*(\{|;|\[.*\];|->.*;)|[\w]+=.*;|subgraph \w+ \{)$/);
       }),
       { numRuns: 100 },
     );
@@ -190,9 +285,19 @@ describe('random pipelines', () => {
 
 describe('sqlFirstLine', () => {
   it('takes the first non-blank line, shortened, and counts a batch', () => {
-    const step = statement('s', '\n\n  select a,\n  b from t', { callback: false, singleton: false, results: false, batch: false });
+    const step = statement('s', '\n\n  select a,\n  b from t', {
+      callback: false,
+      singleton: false,
+      results: false,
+      batch: false,
+    });
     expect(sqlFirstLine(step)).toBe('select a,');
-    const long = statement('s', `select ${'x, '.repeat(40)}1`, { callback: false, singleton: false, results: false, batch: true });
+    const long = statement('s', `select ${'x, '.repeat(40)}1`, {
+      callback: false,
+      singleton: false,
+      results: false,
+      batch: true,
+    });
     expect(sqlFirstLine(long)).toMatch(/^select x, .{40,}… \(\+1 more\)$/);
     expect(sqlFirstLine(long).length).toBeLessThanOrEqual(60 + ' (+1 more)'.length);
   });
@@ -208,9 +313,20 @@ describe('sfn-redshift graph', () => {
     const dot = await cli(repo, 'graph', 'pipelines/nightly-sales.yaml', '--format', 'dot');
     expect(dot.out).toMatch(/^digraph "nightly-sales" \{\n[\s\S]*\}$/);
     const markdown = await cli(repo, 'graph', 'pipelines/nightly-sales.yaml', '--format', 'markdown');
-    const pipeline = pipelineFrom(readFileSync(join(repo, 'pipelines/nightly-sales.yaml'), 'utf8'), join(repo, 'pipelines/nightly-sales.yaml'));
+    const pipeline = pipelineFrom(
+      readFileSync(join(repo, 'pipelines/nightly-sales.yaml'), 'utf8'),
+      join(repo, 'pipelines/nightly-sales.yaml'),
+    );
     const plan = compilePipeline(pipeline);
-    expect(markdown.out).toContain(mermaidBlock(renderMarkdown(pipeline, limitUsage(plan, renderDefinition(plan.machine)), { spec: 'x', definition: 'y', policy: 'z' })).trimEnd());
+    expect(markdown.out).toContain(
+      mermaidBlock(
+        renderMarkdown(pipeline, limitUsage(plan, renderDefinition(plan.machine)), {
+          spec: 'x',
+          definition: 'y',
+          policy: 'z',
+        }),
+      ).trimEnd(),
+    );
   });
 
   it('wants exactly one pipeline and a known format', async () => {
@@ -219,6 +335,9 @@ describe('sfn-redshift graph', () => {
     expect(many.code).toBe(2);
     expect(many.err).toMatch(/graph draws one pipeline; .*5 specs.*name one/);
     const bad = await cli(repo, 'graph', 'pipelines/mv-refresh.yaml', '--format', 'svg');
-    expect(bad).toMatchObject({ code: 2, err: expect.stringContaining("--format: 'svg' is not one of mermaid, dot, markdown") });
+    expect(bad).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("--format: 'svg' is not one of mermaid, dot, markdown"),
+    });
   });
 });

@@ -15,7 +15,9 @@ type Fragment = { StartAt: string; States: Record<string, Record<string, unknown
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startTestStack({ initSql: 'create table fragment_days (day date); insert into fragment_days values (date \'2024-01-31\');' });
+  stack = await startTestStack({
+    initSql: "create table fragment_days (day date); insert into fragment_days values (date '2024-01-31');",
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -35,7 +37,8 @@ steps:
     sql: "select 1"
     singleton: true
 `);
-const fragmentOf = (sql: string): Fragment => JSON.parse(renderFragment(compilePipeline(pipeline(sql)).machine)) as Fragment;
+const fragmentOf = (sql: string): Fragment =>
+  JSON.parse(renderFragment(compilePipeline(pipeline(sql)).machine)) as Fragment;
 const GOOD = 'select count(*) as n from fragment_days where day = :day::date';
 const BAD = 'select count(*) from no_such_fragment_table where day = :day::date';
 
@@ -76,14 +79,21 @@ describe('a fragment in a user’s machine (local stack)', () => {
   it('as a Parallel branch: records under the branch output, and Redshift.StatementFailed caught by name', async () => {
     const ok = await stack.execute(asBranch(fragmentOf(GOOD)), { keep: 1 }, { waitMs: 2 });
     expect(ok.status).toBe('SUCCEEDED');
-    const output = ok.output as { keep: number; day: string; nightly: { steps: Record<string, { Status: string; Result?: { Records: unknown[][] } }> } };
+    const output = ok.output as {
+      keep: number;
+      day: string;
+      nightly: { steps: Record<string, { Status: string; Result?: { Records: unknown[][] } }> };
+    };
     expect(output.keep).toBe(1);
     expect(output.nightly.steps.count_days?.Result?.Records).toEqual([[{ LongValue: 1 }]]);
     expect(output.nightly.steps.locked?.Status).toBe('FINISHED');
 
     const failed = await stack.execute(asBranch(fragmentOf(BAD)), {}, { waitMs: 2 });
     expect(failed.status).toBe('SUCCEEDED');
-    expect(failed.output).toMatchObject({ handled: 'statement failed', failure: { Error: 'Redshift.StatementFailed', Cause: expect.stringContaining('no_such_fragment_table') } });
+    expect(failed.output).toMatchObject({
+      handled: 'statement failed',
+      failure: { Error: 'Redshift.StatementFailed', Cause: expect.stringContaining('no_such_fragment_table') },
+    });
   });
 
   it('inline after a state: its exits continue to the user’s next state; errors end the execution by name', async () => {
@@ -121,7 +131,8 @@ describe('generate --fragment and check', () => {
     const definition = JSON.parse(readFileSync(join(repo, 'asl', 'nightly-sales.asl.json'), 'utf8')) as Fragment;
     expect(JSON.parse(fragment)).toEqual({ StartAt: definition.StartAt, States: definition.States });
     // Only some fragments kept: generate without the flag refreshes those, check checks those.
-    for (const name of ['archive-callback', 'data-quality', 'mv-refresh', 'serverless-orders']) rmSync(join(repo, 'asl', `${name}.fragment.json`));
+    for (const name of ['archive-callback', 'data-quality', 'mv-refresh', 'serverless-orders'])
+      rmSync(join(repo, 'asl', `${name}.fragment.json`));
     const spec = join(repo, 'pipelines', 'nightly-sales.yaml');
     writeFileSync(spec, readFileSync(spec, 'utf8').replace('timeout: 5m', 'timeout: 6m'));
     const stale = await cli(repo, 'check');

@@ -28,7 +28,12 @@ const ACTION_OF: Record<string, string> = {
   'arn:aws:states:::lambda:invoke': 'lambda:InvokeFunction',
   'arn:aws:states:::lambda:invoke.waitForTaskToken': 'lambda:InvokeFunction',
 };
-const CREDENTIALS = ['redshift:GetClusterCredentials', 'redshift:GetClusterCredentialsWithIAM', 'redshift-serverless:GetCredentials', 'secretsmanager:GetSecretValue'];
+const CREDENTIALS = [
+  'redshift:GetClusterCredentials',
+  'redshift:GetClusterCredentialsWithIAM',
+  'redshift-serverless:GetCredentials',
+  'secretsmanager:GetSecretValue',
+];
 
 function taskResources(branch: Branch): string[] {
   return Object.values(branch.States).flatMap((state: State) => [
@@ -72,7 +77,9 @@ describe('role policies of the examples', () => {
   it.each(files)('%s: exactly the machine’s actions, resources scoped, placeholders resolvable', (file) => {
     const text = readFileSync(join(root, 'examples/asl', file), 'utf8');
     const policy = JSON.parse(text) as PolicyDocument;
-    const machine = JSON.parse(readFileSync(join(root, 'examples/asl', file.replace('.iam.json', '.asl.json')), 'utf8')) as StateMachine;
+    const machine = JSON.parse(
+      readFileSync(join(root, 'examples/asl', file.replace('.iam.json', '.asl.json')), 'utf8'),
+    ) as StateMachine;
     const used = new Set(taskResources(machine).map((resource) => ACTION_OF[resource] ?? `unknown ${resource}`));
     // The reaper machine (cleanup: cancel-on-stop) runs as this role: it lists and cancels statements.
     const reaper = policy.Statement.find((item) => item.Sid === 'ReapStoppedExecutions');
@@ -82,20 +89,36 @@ describe('role policies of the examples', () => {
     for (const item of policy.Statement) {
       expect(item.Sid).toMatch(/^[A-Za-z0-9]+$/);
       if (item.Sid === 'ReapStoppedExecutions') {
-        expect([item.Action, item.Resource, item.Condition]).toEqual([['redshift-data:ListStatements'], '*', undefined]);
+        expect([item.Action, item.Resource, item.Condition]).toEqual([
+          ['redshift-data:ListStatements'],
+          '*',
+          undefined,
+        ]);
       } else if (item.Resource === '*') {
         // Only the statement actions that take no resource, with no owner-session condition.
-        expect(item.Action.every((action) => ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'].includes(action))).toBe(true);
+        expect(
+          item.Action.every((action) =>
+            [
+              'redshift-data:DescribeStatement',
+              'redshift-data:CancelStatement',
+              'redshift-data:GetStatementResult',
+            ].includes(action),
+          ),
+        ).toBe(true);
         expect(item.Condition).toBeUndefined();
       } else {
         for (const resource of item.Resource) expect(resource).not.toBe('*');
       }
     }
     const keys = policySubstitutionKeys(policy);
-    const values = Object.fromEntries(keys.map((key) => [key, key in PSEUDO ? PSEUDO[key as keyof typeof PSEUDO] : `v-${key}`]));
+    const values = Object.fromEntries(
+      keys.map((key) => [key, key in PSEUDO ? PSEUDO[key as keyof typeof PSEUDO] : `v-${key}`]),
+    );
     const deployed = JSON.parse(fnSub(text, values)) as PolicyDocument;
     for (const item of deployed.Statement) {
-      for (const resource of [item.Resource].flat()) if (resource !== '*' && !resource.startsWith('v-')) expect(resource).toMatch(/^arn:aws:[a-z-]+:eu-west-1:123456789012:\S+$/);
+      for (const resource of [item.Resource].flat())
+        if (resource !== '*' && !resource.startsWith('v-'))
+          expect(resource).toMatch(/^arn:aws:[a-z-]+:eu-west-1:123456789012:\S+$/);
     }
     // Below IAM's inline role policy limit (10,240 characters without whitespace).
     expect(text.replace(/\s/g, '').length).toBeLessThan(10_240);
@@ -106,11 +129,14 @@ function policyOf(yaml: string): PolicyDocument {
   return machinePolicy(compilePipeline(pipelineFrom(yaml)));
 }
 const head = (target: string, extra = '') => `version: 1\npipeline: p\n${extra}target: ${target}\nsteps:\n`;
-const ARN = (service: string, rest: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${rest}`;
+const ARN = (service: string, rest: string) =>
+  `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${rest}`;
 
 describe('credentials by target', () => {
   it('cluster with dbUser: GetClusterCredentials on the dbuser and dbname', () => {
-    const policy = policyOf(`${head('{ cluster: analytics, database: dev, dbUser: etl }')}  - { id: a, sql: select 1 }\n`);
+    const policy = policyOf(
+      `${head('{ cluster: analytics, database: dev, dbUser: etl }')}  - { id: a, sql: select 1 }\n`,
+    );
     expect(statement(policy, 'ClusterCredentials')).toEqual({
       Sid: 'ClusterCredentials',
       Effect: 'Allow',
@@ -128,64 +154,116 @@ describe('credentials by target', () => {
   });
 
   it('a secret: GetSecretValue on it and nothing of Redshift’s credentials', () => {
-    const policy = policyOf(`${head('{ cluster: c, database: dev, secretArn: "${Secret}" }')}  - { id: a, sql: select 1 }\n`);
+    const policy = policyOf(
+      `${head('{ cluster: c, database: dev, secretArn: "${Secret}" }')}  - { id: a, sql: select 1 }\n`,
+    );
     expect(statement(policy, 'DatabaseSecrets')?.Resource).toEqual(['${Secret}']);
-    expect(actions(policy).filter((action) => action.startsWith('redshift:') || action.startsWith('redshift-serverless:'))).toEqual([]);
+    expect(
+      actions(policy).filter((action) => action.startsWith('redshift:') || action.startsWith('redshift-serverless:')),
+    ).toEqual([]);
   });
 
   it('a workgroup without a secret: GetCredentials on the workgroup, whose ARN holds its id', () => {
-    const policy = policyOf(`${head('{ workgroup: "${WorkgroupName}", database: dev }')}  - { id: a, sqls: [select 1, select 2] }\n`);
+    const policy = policyOf(
+      `${head('{ workgroup: "${WorkgroupName}", database: dev }')}  - { id: a, sqls: [select 1, select 2] }\n`,
+    );
     const workgroup = ARN('redshift-serverless', 'workgroup/${WorkgroupId}');
     expect(statement(policy, 'BatchExecuteStatements')?.Resource).toEqual([workgroup]);
-    expect(statement(policy, 'WorkgroupCredentials')).toMatchObject({ Action: ['redshift-serverless:GetCredentials'], Resource: [workgroup] });
+    expect(statement(policy, 'WorkgroupCredentials')).toMatchObject({
+      Action: ['redshift-serverless:GetCredentials'],
+      Resource: [workgroup],
+    });
     expect(policySubstitutionKeys(policy)).toEqual(['AWS::Partition', 'AWS::Region', 'AWS::AccountId', 'WorkgroupId']);
   });
 
   it('steps on other targets add their resources; actions needing the same resources share a statement', () => {
-    const policy = policyOf(`${head('{ cluster: a, database: dev, dbUser: etl }')}  - { id: one, sql: select 1 }\n  - { id: two, sqls: [select 1], target: { cluster: b } }\n  - { id: three, sql: select 1, target: { workgroup: wg, secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s" } }\n`);
-    expect(statement(policy, 'ExecuteStatements')?.Resource).toEqual([ARN('redshift-serverless', 'workgroup/${WorkgroupWgId}'), ARN('redshift', 'cluster:a')]);
+    const policy = policyOf(
+      `${head('{ cluster: a, database: dev, dbUser: etl }')}  - { id: one, sql: select 1 }\n  - { id: two, sqls: [select 1], target: { cluster: b } }\n  - { id: three, sql: select 1, target: { workgroup: wg, secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s" } }\n`,
+    );
+    expect(statement(policy, 'ExecuteStatements')?.Resource).toEqual([
+      ARN('redshift-serverless', 'workgroup/${WorkgroupWgId}'),
+      ARN('redshift', 'cluster:a'),
+    ]);
     expect(statement(policy, 'BatchExecuteStatements')?.Resource).toEqual([ARN('redshift', 'cluster:b')]);
-    expect(statement(policy, 'ClusterCredentials')?.Resource).toEqual([ARN('redshift', 'dbname:a/dev'), ARN('redshift', 'dbname:b/dev'), ARN('redshift', 'dbuser:a/etl'), ARN('redshift', 'dbuser:b/etl')]);
+    expect(statement(policy, 'ClusterCredentials')?.Resource).toEqual([
+      ARN('redshift', 'dbname:a/dev'),
+      ARN('redshift', 'dbname:b/dev'),
+      ARN('redshift', 'dbuser:a/etl'),
+      ARN('redshift', 'dbuser:b/etl'),
+    ]);
     expect(statement(policy, 'DatabaseSecrets')?.Resource).toEqual(['arn:aws:secretsmanager:eu-west-1:1:secret:s']);
   });
 });
 
 describe('by step kind', () => {
   it('results add GetStatementResult; a plain statement does not need it', () => {
-    expect(actions(policyOf(`${head('{ cluster: c, database: d }')}  - { id: a, sql: select 1 }\n`))).not.toContain('redshift-data:GetStatementResult');
-    expect(actions(policyOf(`${head('{ cluster: c, database: d }')}  - { id: a, sql: select 1, results: true }\n`))).toContain('redshift-data:GetStatementResult');
+    expect(actions(policyOf(`${head('{ cluster: c, database: d }')}  - { id: a, sql: select 1 }\n`))).not.toContain(
+      'redshift-data:GetStatementResult',
+    );
+    expect(
+      actions(policyOf(`${head('{ cluster: c, database: d }')}  - { id: a, sql: select 1, results: true }\n`)),
+    ).toContain('redshift-data:GetStatementResult');
   });
 
   it('long polling (WaitTimeSeconds) needs no other permission: the same policy as the backoff loop', () => {
     const steps = '  - { id: a, sql: select 1, results: true }\n  - { id: b, sqls: [select 1], singleton: true }\n';
     const backoff = policyOf(`${head('{ cluster: c, database: d, dbUser: u }')}${steps}`);
-    const longPoll = policyOf(`${head('{ cluster: c, database: d, dbUser: u }', 'defaults: { poll: { longPoll: 30s } }\n')}${steps}`);
+    const longPoll = policyOf(
+      `${head('{ cluster: c, database: d, dbUser: u }', 'defaults: { poll: { longPoll: 30s } }\n')}${steps}`,
+    );
     expect(longPoll).toEqual(backoff);
   });
 
   it('poll singleton: the state table’s four item actions and DescribeExecution for stale locks', () => {
-    const policy = policyOf(`${head('{ cluster: c, database: d }', 'stateTable: locks-prod\n')}  - { id: a, sql: select 1, singleton: true }\n`);
+    const policy = policyOf(
+      `${head('{ cluster: c, database: d }', 'stateTable: locks-prod\n')}  - { id: a, sql: select 1, singleton: true }\n`,
+    );
     expect(statement(policy, 'StateTable')).toEqual({
       Sid: 'StateTable',
       Effect: 'Allow',
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       Resource: [ARN('dynamodb', 'table/locks-prod')],
     });
-    expect(statement(policy, 'JudgeStaleLocks')).toMatchObject({ Action: ['states:DescribeExecution'], Resource: [ARN('states', 'execution:*')] });
+    expect(statement(policy, 'JudgeStaleLocks')).toMatchObject({
+      Action: ['states:DescribeExecution'],
+      Resource: [ARN('states', 'execution:*')],
+    });
   });
 
   it('callback steps only invoke the runtime; its own role does the rest (singleton included)', () => {
-    const policy = policyOf(`${head('{ cluster: c, database: d, dbUser: u }', 'mode: callback\n')}  - { id: a, sql: select 1, singleton: true, results: true }\n`);
+    const policy = policyOf(
+      `${head('{ cluster: c, database: d, dbUser: u }', 'mode: callback\n')}  - { id: a, sql: select 1, singleton: true, results: true }\n`,
+    );
     // The function and its versions and aliases: a qualified ARN substituted later is allowed too.
-    expect(policy.Statement).toEqual([{ Sid: 'InvokeRuntime', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: ['${RuntimeFunctionArn}', '${RuntimeFunctionArn}:*'] }]);
-    const named = policyOf(`${head('{ cluster: c, database: d }', 'mode: callback\nruntimeFunctionArn: sfn-redshift-runtime\n')}  - { id: a, sql: select 1 }\n`);
-    expect(statement(named, 'InvokeRuntime')?.Resource).toEqual([ARN('lambda', 'function:sfn-redshift-runtime'), ARN('lambda', 'function:sfn-redshift-runtime:*')]);
-    const alias = policyOf(`${head('{ cluster: c, database: d }', 'mode: callback\nruntimeFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:rt:live"\n')}  - { id: a, sql: select 1 }\n`);
-    expect(statement(alias, 'InvokeRuntime')?.Resource).toEqual(['arn:aws:lambda:eu-west-1:123456789012:function:rt:live']);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'InvokeRuntime',
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: ['${RuntimeFunctionArn}', '${RuntimeFunctionArn}:*'],
+      },
+    ]);
+    const named = policyOf(
+      `${head('{ cluster: c, database: d }', 'mode: callback\nruntimeFunctionArn: sfn-redshift-runtime\n')}  - { id: a, sql: select 1 }\n`,
+    );
+    expect(statement(named, 'InvokeRuntime')?.Resource).toEqual([
+      ARN('lambda', 'function:sfn-redshift-runtime'),
+      ARN('lambda', 'function:sfn-redshift-runtime:*'),
+    ]);
+    const alias = policyOf(
+      `${head('{ cluster: c, database: d }', 'mode: callback\nruntimeFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:rt:live"\n')}  - { id: a, sql: select 1 }\n`,
+    );
+    expect(statement(alias, 'InvokeRuntime')?.Resource).toEqual([
+      'arn:aws:lambda:eu-west-1:123456789012:function:rt:live',
+    ]);
   });
 
   it("every Task of the machine carries its permissions in the plan (CDK: a Task state's policyStatements)", () => {
-    const plan = compilePipeline(pipelineFrom(`${head('{ cluster: c, database: d }', 'stateTable: locks\n')}  - { id: a, sql: select 1, singleton: true, results: true }\n`));
+    const plan = compilePipeline(
+      pipelineFrom(
+        `${head('{ cluster: c, database: d }', 'stateTable: locks\n')}  - { id: a, sql: select 1, singleton: true, results: true }\n`,
+      ),
+    );
     const tasks = statementStepPlans(plan.steps).flatMap((step) => step.tasks);
     expect(tasks.map((task) => task.state).sort()).toEqual(taskNames(plan.machine).sort());
     for (const task of tasks) expect(task.permissions.length).toBeGreaterThan(0);
@@ -198,21 +276,40 @@ describe('on AWS: a poll from another role session, a customer-managed secret ke
   it('DescribeStatement/CancelStatement/GetStatementResult are allowed whichever session submitted', () => {
     const policy = policyOf(`${head('{ cluster: c, database: d }')}  - { id: a, sql: select 1, results: true }\n`);
     const status = statement(policy, 'StatementStatus');
-    expect(status).toEqual({ Sid: 'StatementStatus', Effect: 'Allow', Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'], Resource: '*' });
+    expect(status).toEqual({
+      Sid: 'StatementStatus',
+      Effect: 'Allow',
+      Action: ['redshift-data:DescribeStatement', 'redshift-data:CancelStatement', 'redshift-data:GetStatementResult'],
+      Resource: '*',
+    });
     expect(JSON.stringify(policy)).not.toContain('statement-owner-iam-userid');
   });
 
   it('secretKmsKeyArn adds kms:Decrypt on that key only; a step naming dbUser drops it', () => {
     const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    const policy = policyOf(`${head(`{ cluster: c, database: d, secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s", secretKmsKeyArn: "${key}" }`)}  - { id: a, sql: select 1 }\n  - { id: b, sql: select 2, target: { dbUser: u } }\n`);
-    expect(statement(policy, 'DecryptDatabaseSecrets')).toEqual({ Sid: 'DecryptDatabaseSecrets', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [key] });
-    const none = policyOf(`${head('{ cluster: c, database: d, secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s" }')}  - { id: a, sql: select 1 }\n`);
+    const policy = policyOf(
+      `${head(`{ cluster: c, database: d, secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s", secretKmsKeyArn: "${key}" }`)}  - { id: a, sql: select 1 }\n  - { id: b, sql: select 2, target: { dbUser: u } }\n`,
+    );
+    expect(statement(policy, 'DecryptDatabaseSecrets')).toEqual({
+      Sid: 'DecryptDatabaseSecrets',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: [key],
+    });
+    const none = policyOf(
+      `${head('{ cluster: c, database: d, secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s" }')}  - { id: a, sql: select 1 }\n`,
+    );
     expect(actions(none)).not.toContain('kms:Decrypt');
   });
 
   it('secretKmsKeyArn without secretArn is a spec error naming the field', () => {
-    const { errors } = loadPipeline({ path: '/specs/k.yaml', text: `${head('{ cluster: c, database: d, dbUser: u, secretKmsKeyArn: "arn:aws:kms:eu-west-1:1:key/k" }')}  - { id: a, sql: select 1 }\n` });
-    expect(errors.map((error) => error.message)).toEqual([expect.stringMatching(/^\/specs\/k\.yaml:\d+:\d+: target\.secretKmsKeyArn: .*give secretArn too/)]);
+    const { errors } = loadPipeline({
+      path: '/specs/k.yaml',
+      text: `${head('{ cluster: c, database: d, dbUser: u, secretKmsKeyArn: "arn:aws:kms:eu-west-1:1:key/k" }')}  - { id: a, sql: select 1 }\n`,
+    });
+    expect(errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/^\/specs\/k\.yaml:\d+:\d+: target\.secretKmsKeyArn: .*give secretArn too/),
+    ]);
   });
 });
 

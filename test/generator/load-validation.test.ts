@@ -29,22 +29,51 @@ const cases: Case[] = [
   {
     name: 'unknown top-level field points at its key and lists valid fields',
     yaml: `${VALID_HEAD}colour: blue\nsteps:\n  - id: a\n    sql: select 1\n`,
-    expected: [{ code: 'unknown-field', line: 6, column: 1, contains: "unknown field 'colour'; valid fields here: version, pipeline" }],
+    expected: [
+      {
+        code: 'unknown-field',
+        line: 6,
+        column: 1,
+        contains: "unknown field 'colour'; valid fields here: version, pipeline",
+      },
+    ],
   },
   {
     name: 'unknown step field',
     yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    retries: 3\n`,
-    expected: [{ code: 'unknown-field', line: 9, column: 5, contains: "steps[0].retries: unknown field 'retries'; valid fields here: id, description, sql, sqlFile, sqls, parallel" }],
+    expected: [
+      {
+        code: 'unknown-field',
+        line: 9,
+        column: 5,
+        contains:
+          "steps[0].retries: unknown field 'retries'; valid fields here: id, description, sql, sqlFile, sqls, parallel",
+      },
+    ],
   },
   {
     name: 'bad enum value points at the value',
     yaml: `${VALID_HEAD}mode: sometimes\nsteps:\n  - id: a\n    sql: select 1\n`,
-    expected: [{ code: 'invalid-value', line: 6, column: 7, contains: "mode: 'sometimes' is not valid; must be one of: poll, callback" }],
+    expected: [
+      {
+        code: 'invalid-value',
+        line: 6,
+        column: 7,
+        contains: "mode: 'sometimes' is not valid; must be one of: poll, callback",
+      },
+    ],
   },
   {
     name: 'bad pipeline name',
     yaml: `version: 1\npipeline: "nightly sales"\ntarget: { cluster: a, database: dev }\nsteps:\n  - id: a\n    sql: select 1\n`,
-    expected: [{ code: 'invalid-value', line: 2, column: 11, contains: 'pipeline: \'nightly sales\' is not valid (Pipeline name: 1-64 letters, digits or hyphens' }],
+    expected: [
+      {
+        code: 'invalid-value',
+        line: 2,
+        column: 11,
+        contains: "pipeline: 'nightly sales' is not valid (Pipeline name: 1-64 letters, digits or hyphens",
+      },
+    ],
   },
   {
     name: 'bad step id',
@@ -54,17 +83,39 @@ const cases: Case[] = [
   {
     name: 'bad duration',
     yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    timeout: 90x\n`,
-    expected: [{ code: 'invalid-duration', line: 9, column: 14, contains: "steps[0].timeout: '90x' is not a duration; use 30s, 5m, 2h, a combination such as 1h30m, or a whole number of seconds" }],
+    expected: [
+      {
+        code: 'invalid-duration',
+        line: 9,
+        column: 14,
+        contains:
+          "steps[0].timeout: '90x' is not a duration; use 30s, 5m, 2h, a combination such as 1h30m, or a whole number of seconds",
+      },
+    ],
   },
   {
     name: 'timeout above the Data API limit',
     yaml: `${VALID_HEAD}defaults:\n  timeout: 25h\nsteps:\n  - id: a\n    sql: select 1\n`,
-    expected: [{ code: 'invalid-duration', line: 7, column: 12, contains: 'defaults.timeout: 25h is too long; the Data API ends every statement after 24h' }],
+    expected: [
+      {
+        code: 'invalid-duration',
+        line: 7,
+        column: 12,
+        contains: 'defaults.timeout: 25h is too long; the Data API ends every statement after 24h',
+      },
+    ],
   },
   {
     name: 'two step kinds on one step point at the step',
     yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    sqls: [select 2]\n`,
-    expected: [{ code: 'step-kind-conflict', line: 7, column: 5, contains: "step 'a' has sql and sqls; give exactly one of sql, sqlFile, sqls or parallel" }],
+    expected: [
+      {
+        code: 'step-kind-conflict',
+        line: 7,
+        column: 5,
+        contains: "step 'a' has sql and sqls; give exactly one of sql, sqlFile, sqls or parallel",
+      },
+    ],
   },
   {
     name: 'no step kind',
@@ -74,7 +125,14 @@ const cases: Case[] = [
   {
     name: 'statement-only field on a parallel step',
     yaml: `${VALID_HEAD}steps:\n  - id: p\n    singleton: true\n    parallel:\n      - steps:\n          - id: a\n            sql: select 1\n`,
-    expected: [{ code: 'step-kind-conflict', line: 8, column: 5, contains: "'singleton' belongs on the steps inside the branches" }],
+    expected: [
+      {
+        code: 'step-kind-conflict',
+        line: 8,
+        column: 5,
+        contains: "'singleton' belongs on the steps inside the branches",
+      },
+    ],
   },
   {
     name: 'duplicate step id inside a parallel branch',
@@ -84,7 +142,14 @@ const cases: Case[] = [
   {
     name: 'cluster and workgroup both',
     yaml: `version: 1\npipeline: demo\ntarget:\n  cluster: a\n  workgroup: b\n  database: dev\nsteps:\n  - id: a\n    sql: select 1\n`,
-    expected: [{ code: 'target-conflict', line: 3, column: 1, contains: 'target: the pipeline target names both cluster and workgroup' }],
+    expected: [
+      {
+        code: 'target-conflict',
+        line: 3,
+        column: 1,
+        contains: 'target: the pipeline target names both cluster and workgroup',
+      },
+    ],
   },
   {
     name: 'neither cluster nor workgroup',
@@ -94,23 +159,44 @@ const cases: Case[] = [
   {
     name: 'dbUser with a workgroup',
     yaml: `version: 1\npipeline: demo\ntarget:\n  workgroup: wg\n  database: dev\n  dbUser: etl\nsteps:\n  - id: a\n    sql: select 1\n`,
-    expected: [{ code: 'target-conflict', line: 6, column: 3, contains: 'target.dbUser: dbUser works only with a provisioned cluster' }],
+    expected: [
+      {
+        code: 'target-conflict',
+        line: 6,
+        column: 3,
+        contains: 'target.dbUser: dbUser works only with a provisioned cluster',
+      },
+    ],
   },
   {
     name: 'dbUser with a workgroup after a step override switches the target kind',
     yaml: `version: 1\npipeline: demo\ntarget:\n  cluster: c\n  database: dev\n  secretArn: arn:aws:secretsmanager:eu-west-1:1:secret:x\nsteps:\n  - id: a\n    sql: select 1\n    target: { dbUser: etl, secretArn: arn:aws:secretsmanager:eu-west-1:1:secret:y }\n`,
-    expected: [{ code: 'target-conflict', line: 10, column: 28, contains: 'steps[0].target.secretArn: give either dbUser or secretArn, not both' }],
+    expected: [
+      {
+        code: 'target-conflict',
+        line: 10,
+        column: 28,
+        contains: 'steps[0].target.secretArn: give either dbUser or secretArn, not both',
+      },
+    ],
   },
   {
     name: 'malformed placeholder',
     yaml: `version: 1\npipeline: demo\ntarget:\n  cluster: analytics\n  database: \${Db\nsteps:\n  - id: a\n    sql: select 1\n`,
-    expected: [{ code: 'invalid-placeholder', line: 5, column: 13, contains: "target.database: malformed placeholder '${Db'" }],
+    expected: [
+      { code: 'invalid-placeholder', line: 5, column: 13, contains: "target.database: malformed placeholder '${Db'" },
+    ],
   },
   {
     name: 'parameter not used by the SQL, and SQL parameter not declared',
     yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: "select * from t where d = :day and x = ':not_a_param' and y::int = 1"\n    parameters: { run_date: "$.runDate" }\n`,
     expected: [
-      { code: 'invalid-parameter', line: 8, column: 5, contains: "the SQL uses :day but the step has no parameter 'day'" },
+      {
+        code: 'invalid-parameter',
+        line: 8,
+        column: 5,
+        contains: "the SQL uses :day but the step has no parameter 'day'",
+      },
       { code: 'invalid-parameter', line: 9, column: 19, contains: "parameter 'run_date' is not used by the SQL" },
     ],
   },
@@ -122,28 +208,48 @@ const cases: Case[] = [
   {
     name: 'poll max below initial',
     yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    poll: { initial: 10s, max: 5s }\n`,
-    expected: [{ code: 'invalid-value', line: 9, column: 5, contains: 'steps[0].poll: max (5s) is shorter than initial (10s)' }],
+    expected: [
+      { code: 'invalid-value', line: 9, column: 5, contains: 'steps[0].poll: max (5s) is shorter than initial (10s)' },
+    ],
   },
   {
     name: 'long poll above the Data API maximum (WaitTimeSeconds 1–30)',
     yaml: `${VALID_HEAD}defaults:\n  poll:\n    longPoll: 45s\nsteps:\n  - id: a\n    sql: select 1\n    poll: { longPoll: 1m }\n`,
     expected: [
-      { code: 'invalid-duration', line: 8, column: 15, contains: 'defaults.poll.longPoll: 45s is too long; a Data API call waits at most 30s (WaitTimeSeconds 1–30), so use 1s to 30s' },
+      {
+        code: 'invalid-duration',
+        line: 8,
+        column: 15,
+        contains:
+          'defaults.poll.longPoll: 45s is too long; a Data API call waits at most 30s (WaitTimeSeconds 1–30), so use 1s to 30s',
+      },
       { code: 'invalid-duration', line: 12, column: 23, contains: 'steps[0].poll.longPoll: 1m is too long' },
     ],
   },
   {
     name: 'long poll that is not a duration',
     yaml: `${VALID_HEAD}steps:\n  - id: a\n    sql: select 1\n    poll: { longPoll: soon }\n`,
-    expected: [{ code: 'invalid-duration', line: 9, column: 23, contains: "steps[0].poll.longPoll: 'soon' is not a duration" }],
+    expected: [
+      { code: 'invalid-duration', line: 9, column: 23, contains: "steps[0].poll.longPoll: 'soon' is not a duration" },
+    ],
   },
   {
     // 0 and 0s say the same (issue 15 item 5): Step Functions takes positive whole seconds.
     name: 'long poll of zero',
     yaml: `${VALID_HEAD}steps:\n  - id: b\n    sql: select 1\n    poll: { longPoll: 0 }\n  - id: c\n    sql: select 1\n    poll: { longPoll: 0s }\n`,
     expected: [
-      { code: 'invalid-duration', line: 9, column: 23, contains: "steps[0].poll.longPoll: '0' is zero; a duration must be at least 1s" },
-      { code: 'invalid-duration', line: 12, column: 23, contains: "steps[1].poll.longPoll: '0s' is zero; a duration must be at least 1s" },
+      {
+        code: 'invalid-duration',
+        line: 9,
+        column: 23,
+        contains: "steps[0].poll.longPoll: '0' is zero; a duration must be at least 1s",
+      },
+      {
+        code: 'invalid-duration',
+        line: 12,
+        column: 23,
+        contains: "steps[1].poll.longPoll: '0s' is zero; a duration must be at least 1s",
+      },
     ],
   },
   {
@@ -159,11 +265,15 @@ const cases: Case[] = [
 
 describe('spec validation', () => {
   it.each(cases)('$name', ({ yaml, expected }) => {
-    const { pipeline, errors } = loadPipeline({ path: '/specs/demo.yaml', displayName: 'pipelines/demo.yaml', text: yaml });
+    const { pipeline, errors } = loadPipeline({
+      path: '/specs/demo.yaml',
+      displayName: 'pipelines/demo.yaml',
+      text: yaml,
+    });
     expect(pipeline).toBeUndefined();
-    expect(errors.map((error) => ({ code: error.code, line: error.location.line, column: error.location.column }))).toEqual(
-      expected.map(({ code, line, column }) => ({ code, line, column })),
-    );
+    expect(
+      errors.map((error) => ({ code: error.code, line: error.location.line, column: error.location.column })),
+    ).toEqual(expected.map(({ code, line, column }) => ({ code, line, column })));
     errors.forEach((error, index) => {
       expect(error.message).toContain(`pipelines/demo.yaml:${error.location.line}:${error.location.column}: `);
       expect(error.message).toContain((expected[index] as Expected).contains);
@@ -176,7 +286,9 @@ describe('spec validation', () => {
     const { errors } = loadPipeline({ path: join(directory, 'demo.yaml'), displayName: 'demo.yaml', text: yaml });
     expect(errors).toHaveLength(1);
     expect(errors[0]?.code).toBe('sql-file-not-found');
-    expect(errors[0]?.message).toMatch(/^demo\.yaml:8:14: steps\[0\]\.sqlFile: cannot read 'sql\/missing\.sql' \(looked for .*sql\/missing\.sql\)/);
+    expect(errors[0]?.message).toMatch(
+      /^demo\.yaml:8:14: steps\[0\]\.sqlFile: cannot read 'sql\/missing\.sql' \(looked for .*sql\/missing\.sql\)/,
+    );
   });
 
   it('normalizes: defaults filled, durations in seconds, SQL files read, targets merged', () => {
@@ -227,7 +339,12 @@ steps:
         poll: { initialSeconds: 10, maxSeconds: 120, factor: 1.5, longPollSeconds: 20 },
         retry: { attempts: 0, intervalSeconds: 5, backoffRate: 2 },
         mode: 'poll',
-        target: { kind: 'workgroup', workgroup: 'wg', database: 'dev', secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:s' },
+        target: {
+          kind: 'workgroup',
+          workgroup: 'wg',
+          database: 'dev',
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:s',
+        },
         statementName: 'sfn-redshift/demo/b',
         cleanup: 'cancel-on-stop',
       },

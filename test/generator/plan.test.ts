@@ -13,7 +13,9 @@ import { pipelineFrom } from './helpers.ts';
 const root = join(import.meta.dirname, '../..');
 const examples = readdirSync(join(root, 'examples/pipelines'))
   .filter((file) => file.endsWith('.yaml'))
-  .map((file) => pipelineFrom(readFileSync(join(root, 'examples/pipelines', file), 'utf8'), join(root, 'examples/pipelines', file)));
+  .map((file) =>
+    pipelineFrom(readFileSync(join(root, 'examples/pipelines', file), 'utf8'), join(root, 'examples/pipelines', file)),
+  );
 
 const INLINE = `version: 1
 pipeline: p
@@ -29,10 +31,16 @@ steps:
 `;
 
 function stateNames(branch: Branch): string[] {
-  return Object.entries(branch.States).flatMap(([name, state]) => [name, ...(state.Type === 'Parallel' ? state.Branches.flatMap(stateNames) : [])]);
+  return Object.entries(branch.States).flatMap(([name, state]) => [
+    name,
+    ...(state.Type === 'Parallel' ? state.Branches.flatMap(stateNames) : []),
+  ]);
 }
 
-const plans: [string, PipelinePlan][] = [...examples.map((pipeline): [string, PipelinePlan] => [pipeline.name, compilePipeline(pipeline)]), ['inline', compilePipeline(pipelineFrom(INLINE))]];
+const plans: [string, PipelinePlan][] = [
+  ...examples.map((pipeline): [string, PipelinePlan] => [pipeline.name, compilePipeline(pipeline)]),
+  ['inline', compilePipeline(pipelineFrom(INLINE))],
+];
 
 describe.each(plans)('the plan of %s', (_name, plan) => {
   it('knows the step and role of every state of the machine, and no other', () => {
@@ -45,7 +53,9 @@ describe.each(plans)('the plan of %s', (_name, plan) => {
 
   it('has the substitution keys the definition holds', () => {
     const definition = renderDefinition(plan.machine);
-    const inText = [...new Set([...definition.matchAll(PLACEHOLDER_PATTERN)].map((match) => match[1] as string))].sort();
+    const inText = [
+      ...new Set([...definition.matchAll(PLACEHOLDER_PATTERN)].map((match) => match[1] as string)),
+    ].sort();
     expect(plan.substitutionKeys).toEqual(inText);
   });
 });
@@ -54,7 +64,12 @@ describe('the plan', () => {
   it('says how each singleton lock is taken, and by what key', () => {
     const plan = compilePipeline(pipelineFrom(INLINE));
     const [a, b, c] = statementStepPlans(plan.steps);
-    expect(a?.lock).toMatchObject({ takenBy: 'machine', table: '${Table}', target: 'workgroup:${Wg}', database: 'dev' });
+    expect(a?.lock).toMatchObject({
+      takenBy: 'machine',
+      table: '${Table}',
+      target: 'workgroup:${Wg}',
+      database: 'dev',
+    });
     expect(b?.lock).toEqual({ takenBy: 'runtime' });
     expect(c?.lock).toBeUndefined();
     expect(plan.substitutionKeys).toEqual(['Cluster', 'Env', 'Literal', 'RuntimeFunctionArn', 'Secret', 'Table', 'Wg']);

@@ -22,7 +22,8 @@ function reachable(branch: Branch): Set<string> {
     if (!state || seen.has(name)) return;
     seen.add(name);
     successors(state).forEach(visit);
-    if (state.Type === 'Parallel') for (const inner of state.Branches) for (const innerName of reachable(inner)) seen.add(innerName);
+    if (state.Type === 'Parallel')
+      for (const inner of state.Branches) for (const innerName of reachable(inner)) seen.add(innerName);
   };
   visit(branch.StartAt);
   return seen;
@@ -41,7 +42,8 @@ function leaksLock(branch: Branch, stepId: string): string | undefined {
     const state = states[name];
     if (!state) return `${name} is missing`;
     if (!name.startsWith(`${stepId}.`)) return `leaves the step at ${name} without releasing`;
-    if (state.Type === 'Fail' || state.Type === 'Succeed' || ('End' in state && state.End === true)) return `ends at ${name} without releasing`;
+    if (state.Type === 'Fail' || state.Type === 'Succeed' || ('End' in state && state.End === true))
+      return `ends at ${name} without releasing`;
     stack.push(...successors(state));
   }
   return undefined;
@@ -51,7 +53,12 @@ describe('property: any valid spec compiles to a valid, fully connected machine'
   it('holds for random pipelines', () => {
     fc.assert(
       fc.property(steps, (generated) => {
-        const yaml = stringify({ version: 1, pipeline: 'prop', target: { cluster: 'c1', database: 'dev' }, steps: generated });
+        const yaml = stringify({
+          version: 1,
+          pipeline: 'prop',
+          target: { cluster: 'c1', database: 'dev' },
+          steps: generated,
+        });
         const machine = compilePipeline(pipelineFrom(yaml)).machine;
         const definition: unknown = JSON.parse(renderDefinition(machine));
         expect(aslProblems(definition)).toBe('');
@@ -62,7 +69,10 @@ describe('property: any valid spec compiles to a valid, fully connected machine'
 
         for (const [name] of allStates(machine).filter(([stateName]) => stateName.endsWith('.Acquire'))) {
           const id = name.slice(0, -'.Acquire'.length);
-          const scope = [machine, ...allStates(machine).flatMap(([, state]) => (state.Type === 'Parallel' ? state.Branches : []))].find((branch) => `${id}.Execute` in branch.States) as Branch;
+          const scope = [
+            machine,
+            ...allStates(machine).flatMap(([, state]) => (state.Type === 'Parallel' ? state.Branches : [])),
+          ].find((branch) => `${id}.Execute` in branch.States) as Branch;
           expect(leaksLock(scope, id)).toBeUndefined();
         }
       }),
@@ -71,11 +81,24 @@ describe('property: any valid spec compiles to a valid, fully connected machine'
   });
 
   it('the leak check itself finds a missing release', () => {
-    const machine = compilePipeline(pipelineFrom(`version: 1\npipeline: p\ntarget: { cluster: c, database: d }\nsteps:\n  - id: a\n    sql: select 1\n    singleton: true\n`)).machine;
+    const machine = compilePipeline(
+      pipelineFrom(
+        `version: 1\npipeline: p\ntarget: { cluster: c, database: d }\nsteps:\n  - id: a\n    sql: select 1\n    singleton: true\n`,
+      ),
+    ).machine;
     expect(leaksLock(machine, 'a')).toBeUndefined();
-    const skipsRelease: Branch = { StartAt: machine.StartAt, States: { ...machine.States, 'a.Status': { ...(machine.States['a.Status'] as State & { Type: 'Choice' }), Default: 'a.Record' } } };
+    const skipsRelease: Branch = {
+      StartAt: machine.StartAt,
+      States: {
+        ...machine.States,
+        'a.Status': { ...(machine.States['a.Status'] as State & { Type: 'Choice' }), Default: 'a.Record' },
+      },
+    };
     expect(leaksLock(skipsRelease, 'a')).toBe('ends at a.Record without releasing');
-    const leaking: Branch = { StartAt: machine.StartAt, States: { ...machine.States, 'a.Failed': { Type: 'Fail', Error: 'x' } } };
+    const leaking: Branch = {
+      StartAt: machine.StartAt,
+      States: { ...machine.States, 'a.Failed': { Type: 'Fail', Error: 'x' } },
+    };
     expect(leaksLock(leaking, 'a')).toBe('ends at a.Failed without releasing');
   });
 });

@@ -16,16 +16,30 @@ describe('sfn-redshift runtime', () => {
     const directory = mkdtempSync(join(tmpdir(), 'sfn-redshift-runtime-'));
     const first = await cli(directory, 'runtime', '--out', 'build/a');
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/^wrote build\/a\/index\.mjs \(\d+ KiB\) and build\/a\/runtime\.zip \(\d+ KiB, index\.mjs at its root\)$/);
+    expect(first.out).toMatch(
+      /^wrote build\/a\/index\.mjs \(\d+ KiB\) and build\/a\/runtime\.zip \(\d+ KiB, index\.mjs at its root\)$/,
+    );
     expect(await cli(directory, 'runtime', '--out', 'build/b')).toMatchObject({ code: 0 });
     const bundle = readFileSync(join(ROOT, 'runtime/dist/index.mjs'));
     expect(readFileSync(join(directory, 'build/a/index.mjs')).equals(bundle)).toBe(true);
     const zip = readFileSync(join(directory, 'build/a/runtime.zip'));
     expect(zip.equals(readFileSync(join(directory, 'build/b/runtime.zip')))).toBe(true);
 
-    expect(execFileSync('unzip', ['-Z1', join(directory, 'build/a/runtime.zip')], { encoding: 'utf8' })).toBe('index.mjs\n');
-    expect(execFileSync('unzip', ['-p', join(directory, 'build/a/runtime.zip'), 'index.mjs']).equals(bundle)).toBe(true);
-    const tested = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip(), [(i.filename, i.date_time, oct(i.external_attr >> 16)) for i in z.infolist()])', join(directory, 'build/a/runtime.zip')], { encoding: 'utf8' });
+    expect(execFileSync('unzip', ['-Z1', join(directory, 'build/a/runtime.zip')], { encoding: 'utf8' })).toBe(
+      'index.mjs\n',
+    );
+    expect(execFileSync('unzip', ['-p', join(directory, 'build/a/runtime.zip'), 'index.mjs']).equals(bundle)).toBe(
+      true,
+    );
+    const tested = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip(), [(i.filename, i.date_time, oct(i.external_attr >> 16)) for i in z.infolist()])',
+        join(directory, 'build/a/runtime.zip'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(tested.trim()).toBe("None [('index.mjs', (1980, 1, 1, 0, 0, 0), '0o100644')]");
 
     execFileSync('unzip', ['-q', join(directory, 'build/a/runtime.zip'), '-d', join(directory, 'unzipped')]);

@@ -4,7 +4,10 @@ import { formatDuration, parseDuration } from '../../generator/load/durations.ts
 
 describe('poll schedule', () => {
   it('grows by the factor up to the cap', () => {
-    expect(pollPlan({ initialSeconds: 5, maxSeconds: 60, factor: 2 })).toEqual({ intervals: [5, 10, 20, 40, 60], successor: [1, 2, 3, 4, 4] });
+    expect(pollPlan({ initialSeconds: 5, maxSeconds: 60, factor: 2 })).toEqual({
+      intervals: [5, 10, 20, 40, 60],
+      successor: [1, 2, 3, 4, 4],
+    });
     expect(pollPlan({ initialSeconds: 2, maxSeconds: 10, factor: 1.5 }).intervals).toEqual([2, 3, 5, 7, 10]);
     expect(pollPlan({ initialSeconds: 30, maxSeconds: 30, factor: 2 })).toEqual({ intervals: [30], successor: [0] });
     expect(pollPlan({ initialSeconds: 10, maxSeconds: 60, factor: 1 }).intervals).toEqual([10]);
@@ -72,7 +75,9 @@ describe('long-poll windows (poll.longPoll)', () => {
           const waits = longPollWaits(plan);
           expect(waits.reduce((sum, seconds) => sum + seconds, 0)).toBe(budget);
           for (const seconds of waits) expect(seconds >= 1 && seconds <= 30).toBe(true);
-          expect(plan.remaining).toBe(budget - waits.slice(0, plan.submitWait === undefined ? 1 : 2).reduce((sum, seconds) => sum + seconds, 0));
+          expect(plan.remaining).toBe(
+            budget - waits.slice(0, plan.submitWait === undefined ? 1 : 2).reduce((sum, seconds) => sum + seconds, 0),
+          );
           expect(plan.remaining % plan.window).toBe(0);
         }
       }

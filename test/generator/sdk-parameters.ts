@@ -27,7 +27,9 @@ const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.sli
 
 /** The operation's input schema for a Task Resource, or a problem when the model has no such API. */
 export function inputSchemaOf(resource: string): NormalizedSchema | string {
-  const match = /^arn:aws:states:::(aws-sdk:[a-z0-9]+|[a-z]+):([A-Za-z0-9]+)(?:\.(?:sync|waitForTaskToken))?$/.exec(resource);
+  const match = /^arn:aws:states:::(aws-sdk:[a-z0-9]+|[a-z]+):([A-Za-z0-9]+)(?:\.(?:sync|waitForTaskToken))?$/.exec(
+    resource,
+  );
   if (!match) return `${resource}: not a Step Functions service integration ARN`;
   const [, service, action] = match as unknown as [string, string, string];
   const model = SERVICE_MODELS[service];
@@ -45,14 +47,19 @@ function requiredMembers(schema: NormalizedSchema): string[] {
 }
 
 function checkStruct(schema: NormalizedSchema, value: Json, at: string, opaque: ReadonlySet<string>): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${at}: expected an object (${schema.getName()})`];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [`${at}: expected an object (${schema.getName()})`];
   const members = new Map([...schema.structIterator()].map(([name, member]) => [pascal(name), member] as const));
   const given = Object.keys(value).map((key) => ({ key, name: key.endsWith('.$') ? key.slice(0, -2) : key }));
   const problems = given.flatMap(({ key, name }): string[] => {
     const member = members.get(name);
     if (!member) {
       const cased = [...members.keys()].find((known) => known.toLowerCase() === name.toLowerCase());
-      return [cased ? `${at}.${key}: wrong casing, the model says ${cased}` : `${at}.${key}: unknown member of ${schema.getName()}`];
+      return [
+        cased
+          ? `${at}.${key}: wrong casing, the model says ${cased}`
+          : `${at}.${key}: unknown member of ${schema.getName()}`,
+      ];
     }
     if (key.endsWith('.$') || opaque.has(`${schema.getName()}.${name}`)) return [];
     return checkValue(member, (value as Record<string, Json>)[key] as Json, `${at}.${key}`, opaque);
@@ -62,7 +69,8 @@ function checkStruct(schema: NormalizedSchema, value: Json, at: string, opaque: 
     .map(pascal)
     .filter((name) => !present.has(name))
     .map((name) => `${at}: missing required member ${name} of ${schema.getName()}`);
-  if (schema.isUnionSchema() && given.length !== 1) problems.push(`${at}: a ${schema.getName()} holds exactly one member`);
+  if (schema.isUnionSchema() && given.length !== 1)
+    problems.push(`${at}: a ${schema.getName()} holds exactly one member`);
   return [...problems, ...missing];
 }
 
@@ -74,7 +82,9 @@ function checkValue(schema: NormalizedSchema, value: Json, at: string, opaque: R
   }
   if (schema.isMapSchema()) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${at}: expected a map`];
-    return Object.entries(value).flatMap(([key, item]) => checkValue(schema.getValueSchema(), item, `${at}.${key}`, opaque));
+    return Object.entries(value).flatMap(([key, item]) =>
+      checkValue(schema.getValueSchema(), item, `${at}.${key}`, opaque),
+    );
   }
   if (schema.isStringSchema()) return typeof value === 'string' ? [] : [`${at}: expected a string`];
   if (schema.isBooleanSchema()) return typeof value === 'boolean' ? [] : [`${at}: expected a boolean`];
@@ -95,7 +105,12 @@ export function parameterProblems(resource: string, parameters: Json | undefined
   return checkStruct(schema, parameters ?? {}, `${at}.Parameters`, OPAQUE_MEMBERS);
 }
 
-type StateLike = { readonly Type?: string; readonly Resource?: string; readonly Parameters?: Json; readonly Branches?: readonly BranchLike[] };
+type StateLike = {
+  readonly Type?: string;
+  readonly Resource?: string;
+  readonly Parameters?: Json;
+  readonly Branches?: readonly BranchLike[];
+};
 type BranchLike = { readonly States: Readonly<Record<string, StateLike>> };
 
 /** Every Task of a machine (Parallel branches included), with the problems of its Parameters. */
@@ -114,7 +129,9 @@ export function machineParameterProblems(machine: BranchLike): string[] {
  * its SDK client's base exception (`Sfn.SfnException`), and for Lambda the names the developer guide's
  * best practices list (`Lambda.ServiceException`, `Lambda.AWSLambdaException`, `Lambda.SdkClientException`).
  */
-const ERROR_PREFIXES: Readonly<Record<string, { prefix: string; model: SchemaModule; outsideModel: readonly string[] }>> = {
+const ERROR_PREFIXES: Readonly<
+  Record<string, { prefix: string; model: SchemaModule; outsideModel: readonly string[] }>
+> = {
   'aws-sdk:redshiftdata': { prefix: 'RedshiftData', model: redshiftData, outsideModel: ['RedshiftDataException'] },
   'aws-sdk:sfn': { prefix: 'Sfn', model: sfn, outsideModel: ['SfnException'] },
   dynamodb: { prefix: 'DynamoDB', model: dynamodb, outsideModel: ['AmazonDynamoDBException'] },
@@ -125,7 +142,9 @@ const COMMON_ERRORS = ['ThrottlingException', 'AccessDeniedException'];
 const withSuffix = (name: string): string => (name.endsWith('Exception') ? name : `${name}Exception`);
 
 function modelErrorNames(model: SchemaModule): string[] {
-  return Object.values(model).flatMap((value) => (Array.isArray(value) && value[0] === -3 && typeof value[2] === 'string' ? [withSuffix(value[2])] : []));
+  return Object.values(model).flatMap((value) =>
+    Array.isArray(value) && value[0] === -3 && typeof value[2] === 'string' ? [withSuffix(value[2])] : [],
+  );
 }
 
 /** Problems of the service error names in one Task's Retry and Catch. */
@@ -133,20 +152,34 @@ export function errorNameProblems(resource: string, names: readonly string[], at
   const service = /^arn:aws:states:::(aws-sdk:[a-z0-9]+|[a-z]+):/.exec(resource)?.[1];
   const naming = service === undefined ? undefined : ERROR_PREFIXES[service];
   if (!naming) return [];
-  const known = new Set([...modelErrorNames(naming.model), ...COMMON_ERRORS, ...naming.outsideModel].map((name) => `${naming.prefix}.${name}`));
+  const known = new Set(
+    [...modelErrorNames(naming.model), ...COMMON_ERRORS, ...naming.outsideModel].map(
+      (name) => `${naming.prefix}.${name}`,
+    ),
+  );
   return names
     .filter((name) => /^[A-Z][A-Za-z]*\./.test(name) && !name.startsWith('States.') && !name.startsWith('Redshift.'))
     .filter((name) => !known.has(name))
-    .map((name) => (known.has(withSuffix(name)) ? `${at}: ${name} is named ${withSuffix(name)} by Step Functions` : `${at}: ${name} is not an error of ${naming.prefix}`));
+    .map((name) =>
+      known.has(withSuffix(name))
+        ? `${at}: ${name} is named ${withSuffix(name)} by Step Functions`
+        : `${at}: ${name} is not an error of ${naming.prefix}`,
+    );
 }
 
-type TaskLike = StateLike & { readonly Retry?: readonly { ErrorEquals: readonly string[] }[]; readonly Catch?: readonly { ErrorEquals: readonly string[] }[] };
+type TaskLike = StateLike & {
+  readonly Retry?: readonly { ErrorEquals: readonly string[] }[];
+  readonly Catch?: readonly { ErrorEquals: readonly string[] }[];
+};
 
 /** Every Task's Retry/Catch service error names that Step Functions would never raise. */
 export function machineErrorNameProblems(machine: BranchLike): string[] {
   return Object.entries(machine.States).flatMap(([name, state]) => {
     const task = state as TaskLike;
     const names = [...(task.Retry ?? []), ...(task.Catch ?? [])].flatMap((rule) => rule.ErrorEquals);
-    return [...(task.Type === 'Task' && task.Resource ? errorNameProblems(task.Resource, names, name) : []), ...(state.Branches ?? []).flatMap(machineErrorNameProblems)];
+    return [
+      ...(task.Type === 'Task' && task.Resource ? errorNameProblems(task.Resource, names, name) : []),
+      ...(state.Branches ?? []).flatMap(machineErrorNameProblems),
+    ];
   });
 }

@@ -17,8 +17,15 @@ import { pipelineFrom } from './helpers.ts';
 const root = join(import.meta.dirname, '../..');
 const TSC = join(root, 'node_modules/typescript/bin/tsc');
 
-async function tsc(directory: string, options: Record<string, unknown>, files: string[]): Promise<{ code: number; output: string }> {
-  writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify({ compilerOptions: { noEmit: true, types: [], ...options }, files }));
+async function tsc(
+  directory: string,
+  options: Record<string, unknown>,
+  files: string[],
+): Promise<{ code: number; output: string }> {
+  writeFileSync(
+    join(directory, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { noEmit: true, types: [], ...options }, files }),
+  );
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [TSC, '-p', directory], { cwd: directory });
     return { code: 0, output: stdout };
@@ -47,15 +54,24 @@ const STRICTEST = {
 
 /** A module for pipelines with awkward names and input paths, beside the examples' one. */
 function oddModule(): string {
-  const spec = (name: string, steps: string) => pipelineFrom(`version: 1\npipeline: ${name}\ntarget: { cluster: c, database: d }\nsteps:\n${steps}`, `/specs/${name}.yaml`);
+  const spec = (name: string, steps: string) =>
+    pipelineFrom(
+      `version: 1\npipeline: ${name}\ntarget: { cluster: c, database: d }\nsteps:\n${steps}`,
+      `/specs/${name}.yaml`,
+    );
   const compiled = [
-    spec('delete', '  - { id: a, sql: "select :x", parameters: { x: "$.batch.days[0]" } }\n  - { id: b, sql: "select :y, :z", parameters: { y: "$.meta[\'odd-name\']", z: "$$.Execution.Input.nested.flag" } }\n'),
+    spec(
+      'delete',
+      '  - { id: a, sql: "select :x", parameters: { x: "$.batch.days[0]" } }\n  - { id: b, sql: "select :y, :z", parameters: { y: "$.meta[\'odd-name\']", z: "$$.Execution.Input.nested.flag" } }\n',
+    ),
     spec('3am-load', '  - { id: a, sql: "select :id", parameters: { id: "$$.Execution.Id" }, results: true }\n'),
     spec('a-b', '  - { id: a, sql: "select 1" }\n'),
     spec('aB', '  - { id: a, sql: "select 1", target: { cluster: "${Other}" } }\n'),
     spec('pipelines', '  - { id: a, sql: "select 1" }\n'),
   ].map((pipeline) => renderPipelineOutputs(compilePipeline(pipeline)));
-  const index = allOutputFiles(compiled, { cwd: '/repo', outDirectory: '/repo/asl' }).find((file) => file.path === 'index.ts');
+  const index = allOutputFiles(compiled, { cwd: '/repo', outDirectory: '/repo/asl' }).find(
+    (file) => file.path === 'index.ts',
+  );
   return index?.content ?? '';
 }
 
@@ -90,21 +106,33 @@ export const input: NightlySalesInput = { rundate: '2024-01-31' };
       tsc(directory, STRICTEST, ['index.ts', 'odd.ts', 'good.ts']),
       (async () => {
         const badDirectory = mkdtempSync(join(tmpdir(), 'sfn-redshift-typed-bad-'));
-        for (const file of ['index.ts', 'bad.ts', 'package.json']) cpSync(join(directory, file), join(badDirectory, file));
+        for (const file of ['index.ts', 'bad.ts', 'package.json'])
+          cpSync(join(directory, file), join(badDirectory, file));
         return tsc(badDirectory, STRICTEST, ['index.ts', 'bad.ts']);
       })(),
     ]);
     expect(good.output).toBe('');
     expect(good.code).toBe(0);
     expect(bad.code).not.toBe(0);
-    expect(bad.output).toContain("bad.ts(2,67): error TS2345: Argument of type '{ ClusterId: string; }' is not assignable to parameter of type 'Readonly<Record<NightlySalesSubstitutionKey, SubstitutionValue>>'.");
+    expect(bad.output).toContain(
+      "bad.ts(2,67): error TS2345: Argument of type '{ ClusterId: string; }' is not assignable to parameter of type 'Readonly<Record<NightlySalesSubstitutionKey, SubstitutionValue>>'.",
+    );
     expect(bad.output).toContain("Property 'StateTableName' is missing");
-    expect(bad.output).toMatch(/bad\.ts\(3,\d+\): error TS2561: Object literal may only specify known properties, but 'rundate' does not exist in type 'NightlySalesInput'\. Did you mean to write 'runDate'\?/);
+    expect(bad.output).toMatch(
+      /bad\.ts\(3,\d+\): error TS2561: Object literal may only specify known properties, but 'rundate' does not exist in type 'NightlySalesInput'\. Did you mean to write 'runDate'\?/,
+    );
 
     const commonjs = mkdtempSync(join(tmpdir(), 'sfn-redshift-typed-cjs-'));
     cpSync(join(directory, 'index.ts'), join(commonjs, 'index.ts'));
-    writeFileSync(join(commonjs, 'use.ts'), "import { dataQuality } from './index';\nexport const keys = dataQuality.definitionSubstitutions({ ClusterId: 'c' });\n");
-    const cjs = await tsc(commonjs, { strict: true, module: 'commonjs', moduleResolution: 'node10', target: 'es2018', lib: ['es2018'] }, ['index.ts', 'use.ts']);
+    writeFileSync(
+      join(commonjs, 'use.ts'),
+      "import { dataQuality } from './index';\nexport const keys = dataQuality.definitionSubstitutions({ ClusterId: 'c' });\n",
+    );
+    const cjs = await tsc(
+      commonjs,
+      { strict: true, module: 'commonjs', moduleResolution: 'node10', target: 'es2018', lib: ['es2018'] },
+      ['index.ts', 'use.ts'],
+    );
     expect(cjs.output).toBe('');
   });
 
@@ -122,24 +150,39 @@ export const input: NightlySalesInput = { rundate: '2024-01-31' };
   };
 }`);
     expect(text).toContain('export interface Pipeline3amLoadInput {\n}');
-    expect(text).toContain("export type Pipelines2SubstitutionKey = never;");
+    expect(text).toContain('export type Pipelines2SubstitutionKey = never;');
     expect(text).toMatch(/export const aB: PipelineModule[\s\S]*export const aB2: PipelineModule/);
   });
 
   it('its helpers pick exactly the keys, refuse missing ones at run time, and substitute the policy like Fn::Sub', async () => {
     const module = (await import('../../examples/asl/index.ts')) as typeof import('../../examples/asl/index.ts');
     const values = { ClusterId: 'analytics', StateTableName: 'locks', Extra: 'dropped' };
-    expect(module.nightlySales.definitionSubstitutions(values)).toEqual({ ClusterId: 'analytics', StateTableName: 'locks' });
-    expect(() => module.nightlySales.definitionSubstitutions({ ClusterId: 'analytics' } as never)).toThrow('nightly-sales: substitution StateTableName must be a string or a CDK token, got undefined');
-    expect(Object.keys(module.pipelines)).toEqual(['archive-callback', 'data-quality', 'mv-refresh', 'nightly-sales', 'serverless-orders']);
+    expect(module.nightlySales.definitionSubstitutions(values)).toEqual({
+      ClusterId: 'analytics',
+      StateTableName: 'locks',
+    });
+    expect(() => module.nightlySales.definitionSubstitutions({ ClusterId: 'analytics' } as never)).toThrow(
+      'nightly-sales: substitution StateTableName must be a string or a CDK token, got undefined',
+    );
+    expect(Object.keys(module.pipelines)).toEqual([
+      'archive-callback',
+      'data-quality',
+      'mv-refresh',
+      'nightly-sales',
+      'serverless-orders',
+    ]);
     for (const pipeline of Object.values(module.pipelines)) {
       expect(readFileSync(join(root, pipeline.definitionFile), 'utf8')).toMatch(/^\{\n {2}"/);
       const definition = readFileSync(join(root, pipeline.definitionFile), 'utf8');
-      expect([...pipeline.substitutionKeys]).toEqual([...new Set([...definition.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*)\}/g)].map((match) => match[1]))].sort());
+      expect([...pipeline.substitutionKeys]).toEqual(
+        [...new Set([...definition.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*)\}/g)].map((match) => match[1]))].sort(),
+      );
       const policyText = readFileSync(join(root, pipeline.policyFile), 'utf8');
       const keys = Object.fromEntries(pipeline.policySubstitutionKeys.map((key) => [key, `<${key}>`]));
       const document = pipeline.policyDocument(keys as never);
-      const fnSub = policyText.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, name: string) => (literal ? `\${${name}}` : `<${name}>`));
+      const fnSub = policyText.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, name: string) =>
+        literal ? `\${${name}}` : `<${name}>`,
+      );
       expect(document).toEqual(JSON.parse(fnSub));
     }
   });
@@ -148,25 +191,48 @@ export const input: NightlySalesInput = { rundate: '2024-01-31' };
     const module = (await import('../../examples/asl/index.ts')) as typeof import('../../examples/asl/index.ts');
     // The shape of aws-cdk-lib's Intrinsic (what CfnInclude.getOutput(...).value and Fn.getAtt return);
     // the CDK app under examples/cdk checks the real thing end to end.
-    const tokenObject = { resolve: () => ({ 'Fn::GetAtt': ['RuntimeFunction', 'Arn'] }), toString: () => '${Token[TOKEN.42]}' };
-    expect(module.archiveCallback.definitionSubstitutions({ ClusterId: '${Token[TOKEN.7]}', RuntimeFunctionArn: tokenObject })).toEqual({
+    const tokenObject = {
+      resolve: () => ({ 'Fn::GetAtt': ['RuntimeFunction', 'Arn'] }),
+      toString: () => '${Token[TOKEN.42]}',
+    };
+    expect(
+      module.archiveCallback.definitionSubstitutions({
+        ClusterId: '${Token[TOKEN.7]}',
+        RuntimeFunctionArn: tokenObject,
+      }),
+    ).toEqual({
       ClusterId: '${Token[TOKEN.7]}',
       RuntimeFunctionArn: '${Token[TOKEN.42]}',
     });
-    const policy = module.archiveCallback.policyDocument({ 'AWS::Partition': '${Token[AWS.Partition.1]}', 'AWS::Region': 'r', 'AWS::AccountId': '1', ClusterId: 'c', RuntimeFunctionArn: tokenObject });
+    const policy = module.archiveCallback.policyDocument({
+      'AWS::Partition': '${Token[AWS.Partition.1]}',
+      'AWS::Region': 'r',
+      'AWS::AccountId': '1',
+      ClusterId: 'c',
+      RuntimeFunctionArn: tokenObject,
+    });
     expect(JSON.stringify(policy)).toContain('"${Token[TOKEN.42]}"');
     expect(JSON.stringify(policy)).toContain('arn:${Token[AWS.Partition.1]}:redshift:r:1:cluster:c');
-    expect(() => module.archiveCallback.definitionSubstitutions({ ClusterId: 'c', RuntimeFunctionArn: { 'Fn::GetAtt': ['F', 'Arn'] } as never })).toThrow(
+    expect(() =>
+      module.archiveCallback.definitionSubstitutions({
+        ClusterId: 'c',
+        RuntimeFunctionArn: { 'Fn::GetAtt': ['F', 'Arn'] } as never,
+      }),
+    ).toThrow(
       'archive-callback: substitution RuntimeFunctionArn must be a string or a CDK token, got an object that is no CDK token',
     );
   });
 
-  it('its fixed part is templates/typed-module.ts, whose error names are the contract\'s', () => {
+  it("its fixed part is templates/typed-module.ts, whose error names are the contract's", () => {
     const fixed = typedModuleFixedPart();
     expect(readFileSync(join(root, 'examples/asl/index.ts'), 'utf8')).toContain(fixed.trimEnd());
     const project = new Project({ useInMemoryFileSystem: true });
     const file = project.createSourceFile('fixed.ts', fixed);
-    const errorNames = file.getTypeAliasOrThrow('StepErrorName').getTypeNodeOrThrow().getDescendantsOfKind(SyntaxKind.StringLiteral).map((literal) => literal.getLiteralValue());
+    const errorNames = file
+      .getTypeAliasOrThrow('StepErrorName')
+      .getTypeNodeOrThrow()
+      .getDescendantsOfKind(SyntaxKind.StringLiteral)
+      .map((literal) => literal.getLiteralValue());
     expect(errorNames).toEqual(Object.values(STEP_ERRORS));
   });
 
@@ -177,10 +243,26 @@ export const input: NightlySalesInput = { rundate: '2024-01-31' };
     const keys = file.getTypeAliasOrThrow('NightlySalesSubstitutionKey').getTypeNodeOrThrow().getText();
     expect(keys).toBe("'ClusterId' | 'StateTableName'");
     const constant = file.getVariableDeclarationOrThrow('nightlySales');
-    expect(constant.getTypeNodeOrThrow().getText()).toBe('PipelineModule<NightlySalesSubstitutionKey, NightlySalesPolicySubstitutionKey>');
-    expect(file.getInterfaceOrThrow('NightlySalesInput').getProperties().map((property) => property.getName())).toEqual(['runDate']);
+    expect(constant.getTypeNodeOrThrow().getText()).toBe(
+      'PipelineModule<NightlySalesSubstitutionKey, NightlySalesPolicySubstitutionKey>',
+    );
+    expect(
+      file
+        .getInterfaceOrThrow('NightlySalesInput')
+        .getProperties()
+        .map((property) => property.getName()),
+    ).toEqual(['runDate']);
     expect([...file.getExportedDeclarations().keys()]).toEqual(
-      expect.arrayContaining(['archiveCallback', 'dataQuality', 'mvRefresh', 'nightlySales', 'serverlessOrders', 'pipelines', 'SubstitutionValue', 'TokenObject']),
+      expect.arrayContaining([
+        'archiveCallback',
+        'dataQuality',
+        'mvRefresh',
+        'nightlySales',
+        'serverlessOrders',
+        'pipelines',
+        'SubstitutionValue',
+        'TokenObject',
+      ]),
     );
   });
 });

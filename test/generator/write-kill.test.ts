@@ -17,7 +17,8 @@ const KILLS = 16;
 function outputs(directory: string): Record<string, string> {
   if (!existsSync(directory)) return {};
   const files: Record<string, string> = {};
-  for (const entry of readdirSync(directory).sort()) if (!entry.startsWith('.')) files[entry] = readFileSync(join(directory, entry), 'utf8');
+  for (const entry of readdirSync(directory).sort())
+    if (!entry.startsWith('.')) files[entry] = readFileSync(join(directory, entry), 'utf8');
   return files;
 }
 
@@ -28,7 +29,12 @@ function repo(variant: string): string {
   for (const file of readdirSync(join(directory, 'pipelines')).filter((name) => name.endsWith('.yaml'))) {
     const text = readFileSync(join(directory, 'pipelines', file), 'utf8');
     for (let copy = 0; copy < COPIES; copy += 1) {
-      writeFileSync(join(directory, 'pipelines', `${copy}-${file}`), text.replace(/^pipeline: (.*)$/m, `pipeline: $1-${copy}`).replace(/^description: (.*)$/m, `description: $1 ${variant}`));
+      writeFileSync(
+        join(directory, 'pipelines', `${copy}-${file}`),
+        text
+          .replace(/^pipeline: (.*)$/m, `pipeline: $1-${copy}`)
+          .replace(/^description: (.*)$/m, `description: $1 ${variant}`),
+      );
     }
   }
   return directory;
@@ -37,7 +43,10 @@ function repo(variant: string): string {
 function setVariant(directory: string, variant: string): void {
   const pipelines = join(directory, 'pipelines');
   for (const file of readdirSync(pipelines).filter((name) => /^\d+-/.test(name))) {
-    writeFileSync(join(pipelines, file), readFileSync(join(pipelines, file), 'utf8').replace(/^(description: .*) (old|new)$/m, `$1 ${variant}`));
+    writeFileSync(
+      join(pipelines, file),
+      readFileSync(join(pipelines, file), 'utf8').replace(/^(description: .*) (old|new)$/m, `$1 ${variant}`),
+    );
   }
 }
 
@@ -49,7 +58,10 @@ type Run = { code: number | null; signal: NodeJS.Signals | null; writeStartedAt?
  */
 function generate(cwd: string, kill?: { afterMs: number; atCommit?: boolean }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-warnings', BIN, 'generate', '--out', 'asl'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--no-warnings', BIN, 'generate', '--out', 'asl'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let writeStartedAt: number | undefined;
     const watcher = kill?.atCommit
       ? watch(join(cwd, 'asl'), (_event, name) => {
@@ -63,7 +75,14 @@ function generate(cwd: string, kill?: { afterMs: number; atCommit?: boolean }): 
     });
     child.stderr.resume();
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, endedAt: performance.now(), ...(writeStartedAt !== undefined ? { writeStartedAt } : {}) }));
+    child.once('close', (code, signal) =>
+      resolve({
+        code,
+        signal,
+        endedAt: performance.now(),
+        ...(writeStartedAt !== undefined ? { writeStartedAt } : {}),
+      }),
+    );
   });
 }
 
@@ -94,7 +113,10 @@ describe('generate under SIGKILL', () => {
       const journal = existsSync(join(out, '.sfn-redshift-commit.json'));
       const allowed = [snapshots[current], snapshots[target]];
       if (journal) outcomes.journal += 1;
-      else expect(allowed, `kill ${kill} (${run.signal ?? run.code}) left a mix without a journal`).toContainEqual(outputs(out));
+      else
+        expect(allowed, `kill ${kill} (${run.signal ?? run.code}) left a mix without a journal`).toContainEqual(
+          outputs(out),
+        );
       recoverOutputs(out);
       const recovered = outputs(out);
       expect(allowed, `kill ${kill}: after recovery`).toContainEqual(recovered);

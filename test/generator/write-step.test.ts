@@ -1,7 +1,16 @@
 // Issue 15 items 1, 2 and 9 (--out /proc): the write step fails with one line naming the path and
 // the cause, exit 2, and leaves every output as it was (all old) or, when it succeeds, all new.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +22,11 @@ function snapshot(directory: string): Record<string, string> {
   if (!existsSync(directory)) return {};
   const files: Record<string, string> = {};
   for (const entry of readdirSync(directory, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files[join(entry.parentPath, entry.name).slice(directory.length + 1)] = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+    if (entry.isFile())
+      files[join(entry.parentPath, entry.name).slice(directory.length + 1)] = readFileSync(
+        join(entry.parentPath, entry.name),
+        'utf8',
+      );
   }
   return files;
 }
@@ -56,11 +69,40 @@ type Case = {
 };
 
 const cases: Case[] = [
-  { name: '--out naming a file', out: () => 'pipelines/mv-refresh.yaml', message: (repo) => new RegExp(`^sfn-redshift generate: cannot write ${repo}/pipelines/mv-refresh\\.yaml: is a file, not a directory; nothing was written\\.$`) },
-  { name: '--out under a file', out: () => 'pipelines/mv-refresh.yaml/asl', message: (repo) => new RegExp(`^sfn-redshift generate: cannot write ${repo}/pipelines/mv-refresh\\.yaml: is a file, not a directory; nothing was written\\.$`) },
-  { name: '--out in a read-only directory', out: () => join(readOnlyDirectory(), 'asl'), message: () => /^sfn-redshift generate: cannot write \/.+\/asl: (read-only file system \(EROFS\)|permission denied \(EACCES\)); nothing was written\.$/ },
-  { name: '--out under /proc (no endless mkdir)', out: () => '/proc/sfn-redshift-none/asl', message: () => /^sfn-redshift generate: cannot write \/proc\/sfn-redshift-none: no such file or directory \(ENOENT\); nothing was written\.$/ },
-  { name: '--out under /sys', out: () => '/sys/sfn-redshift-none', message: () => /^sfn-redshift generate: cannot write \/sys\/sfn-redshift-none: (operation not permitted \(EPERM\)|permission denied \(EACCES\)|read-only file system \(EROFS\)); nothing was written\.$/ },
+  {
+    name: '--out naming a file',
+    out: () => 'pipelines/mv-refresh.yaml',
+    message: (repo) =>
+      new RegExp(
+        `^sfn-redshift generate: cannot write ${repo}/pipelines/mv-refresh\\.yaml: is a file, not a directory; nothing was written\\.$`,
+      ),
+  },
+  {
+    name: '--out under a file',
+    out: () => 'pipelines/mv-refresh.yaml/asl',
+    message: (repo) =>
+      new RegExp(
+        `^sfn-redshift generate: cannot write ${repo}/pipelines/mv-refresh\\.yaml: is a file, not a directory; nothing was written\\.$`,
+      ),
+  },
+  {
+    name: '--out in a read-only directory',
+    out: () => join(readOnlyDirectory(), 'asl'),
+    message: () =>
+      /^sfn-redshift generate: cannot write \/.+\/asl: (read-only file system \(EROFS\)|permission denied \(EACCES\)); nothing was written\.$/,
+  },
+  {
+    name: '--out under /proc (no endless mkdir)',
+    out: () => '/proc/sfn-redshift-none/asl',
+    message: () =>
+      /^sfn-redshift generate: cannot write \/proc\/sfn-redshift-none: no such file or directory \(ENOENT\); nothing was written\.$/,
+  },
+  {
+    name: '--out under /sys',
+    out: () => '/sys/sfn-redshift-none',
+    message: () =>
+      /^sfn-redshift generate: cannot write \/sys\/sfn-redshift-none: (operation not permitted \(EPERM\)|permission denied \(EACCES\)|read-only file system \(EROFS\)); nothing was written\.$/,
+  },
 ];
 
 describe('generate: a write that cannot happen', () => {
@@ -84,7 +126,9 @@ describe('generate: a write that cannot happen', () => {
     writeFileSync(join(out, 'keep.txt'), 'mine\n');
     const run = await cli(repo, 'generate', '--out', out);
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/^sfn-redshift generate: cannot write \/.+: no space left on device \(ENOSPC\); nothing was written\.$/);
+    expect(run.err).toMatch(
+      /^sfn-redshift generate: cannot write \/.+: no space left on device \(ENOSPC\); nothing was written\.$/,
+    );
     expect(readdirSync(out)).toEqual(['keep.txt']);
   });
 
@@ -93,11 +137,19 @@ describe('generate: a write that cannot happen', () => {
     expect(await cli(repo, 'generate', '--out', 'asl')).toMatchObject({ code: 0 });
     rmSync(join(repo, 'asl', 'index.ts'));
     mkdirSync(join(repo, 'asl', 'index.ts'));
-    writeFileSync(join(repo, 'pipelines', 'mv-refresh.yaml'), readFileSync(join(repo, 'pipelines', 'mv-refresh.yaml'), 'utf8').replace(/^description: .*$/m, 'description: changed'));
+    writeFileSync(
+      join(repo, 'pipelines', 'mv-refresh.yaml'),
+      readFileSync(join(repo, 'pipelines', 'mv-refresh.yaml'), 'utf8').replace(
+        /^description: .*$/m,
+        'description: changed',
+      ),
+    );
     const before = snapshot(join(repo, 'asl'));
     const run = await cli(repo, 'generate', '--out', 'asl');
     expect(run.code).toBe(2);
-    expect(run.err).toBe(`sfn-redshift generate: cannot write ${repo}/asl/index.ts: is a directory; generate writes a file there; nothing was written.`);
+    expect(run.err).toBe(
+      `sfn-redshift generate: cannot write ${repo}/asl/index.ts: is a directory; generate writes a file there; nothing was written.`,
+    );
     expect(snapshot(join(repo, 'asl'))).toEqual(before);
     expect(leftovers(join(repo, 'asl'))).toEqual([]);
   });
@@ -106,7 +158,9 @@ describe('generate: a write that cannot happen', () => {
     const directory = readOnlyDirectory();
     const run = await cli(directory, 'init');
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/^sfn-redshift init: cannot write \/.+\/pipelines: (read-only file system \(EROFS\)|permission denied \(EACCES\)); nothing was changed\.$/);
+    expect(run.err).toMatch(
+      /^sfn-redshift init: cannot write \/.+\/pipelines: (read-only file system \(EROFS\)|permission denied \(EACCES\)); nothing was changed\.$/,
+    );
     expect(readdirSync(directory)).toEqual([]);
   });
 });
@@ -121,14 +175,21 @@ describe('leftovers of killed runs', () => {
     const staging = `.sfn-redshift-${dead}-x1.staging`;
     mkdirSync(join(out, staging, 'new'), { recursive: true });
     writeFileSync(join(out, staging, 'new', 'mv-refresh.md'), 'NEW\n');
-    writeFileSync(join(out, '.sfn-redshift-commit.json'), `${JSON.stringify({ staging, files: ['mv-refresh.md', 'index.ts'] })}\n`);
+    writeFileSync(
+      join(out, '.sfn-redshift-commit.json'),
+      `${JSON.stringify({ staging, files: ['mv-refresh.md', 'index.ts'] })}\n`,
+    );
     writeFileSync(join(out, `.sfn-redshift-${dead}-x2.staging`), '');
     writeFileSync(join(out, `index.ts.${dead}.tmp`), 'partial');
     writeFileSync(join(out, '.sfn-redshift-lock'), `${dead}\n`);
     const check = await cli(repo, 'check', '--out', 'asl');
     expect(check.code).toBe(1);
-    expect(check.err).toContain('leftover: asl/.sfn-redshift-commit.json (a generate was killed while committing; the next generate completes it)');
-    expect(check.err).toContain(`leftover: asl/index.ts.${dead}.tmp (temporary files of an interrupted generate; the next generate removes them)`);
+    expect(check.err).toContain(
+      'leftover: asl/.sfn-redshift-commit.json (a generate was killed while committing; the next generate completes it)',
+    );
+    expect(check.err).toContain(
+      `leftover: asl/index.ts.${dead}.tmp (temporary files of an interrupted generate; the next generate removes them)`,
+    );
     expect(check.err).toContain('leftover: asl/.sfn-redshift-lock');
     recoverOutputs(out);
     expect(readFileSync(join(out, 'mv-refresh.md'), 'utf8')).toBe('NEW\n');

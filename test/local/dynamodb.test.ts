@@ -36,9 +36,14 @@ describe('local DynamoDB (dynalite)', () => {
   it('stores items with an expiresAt number', async () => {
     await createStateTable(dynamo.client, 'items-table');
     await dynamo.client.send(
-      new PutItemCommand({ TableName: 'items-table', Item: { pk: { S: 'a' }, sk: { S: 'b' }, expiresAt: { N: '1700000000' } } }),
+      new PutItemCommand({
+        TableName: 'items-table',
+        Item: { pk: { S: 'a' }, sk: { S: 'b' }, expiresAt: { N: '1700000000' } },
+      }),
     );
-    const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: 'items-table', Key: { pk: { S: 'a' }, sk: { S: 'b' } } }));
+    const { Item } = await dynamo.client.send(
+      new GetItemCommand({ TableName: 'items-table', Key: { pk: { S: 'a' }, sk: { S: 'b' } } }),
+    );
     expect(Item?.expiresAt).toEqual({ N: '1700000000' });
   });
 

@@ -15,7 +15,15 @@ function machine(resultPath: string | null): unknown {
   return {
     StartAt: 'Big',
     States: {
-      Big: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'big', 'Payload.$': '$' }, ResultSelector: { 'text.$': '$.Payload' }, ResultPath: resultPath, Catch: caughtByAll, Next: 'After' },
+      Big: {
+        Type: 'Task',
+        Resource: invoke,
+        Parameters: { FunctionName: 'big', 'Payload.$': '$' },
+        ResultSelector: { 'text.$': '$.Payload' },
+        ResultPath: resultPath,
+        Catch: caughtByAll,
+        Next: 'After',
+      },
       After: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'after' }, ResultPath: null, Next: 'Done' },
       Caught: { Type: 'Pass', End: true },
       Done: { Type: 'Pass', End: true },
@@ -26,7 +34,9 @@ function machine(resultPath: string | null): unknown {
 describe('States.DataLimitExceeded (256 KiB of UTF-8)', () => {
   it('a connector result over the limit fails the execution; States.ALL does not catch it and no later Task runs', async () => {
     let afterCalls = 0;
-    const executor = createExecutor({ functions: { big: async () => text(PAYLOAD_LIMIT_BYTES + 1000), after: async () => (afterCalls += 1) } });
+    const executor = createExecutor({
+      functions: { big: async () => text(PAYLOAD_LIMIT_BYTES + 1000), after: async () => (afterCalls += 1) },
+    });
     const result = await executor.execute(machine('$.big'), { size: 'n/a' });
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('States.DataLimitExceeded');

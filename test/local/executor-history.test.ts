@@ -21,7 +21,12 @@ const info = (name: string) => (resources[name] ? { resource: resources[name] } 
 describe('history accounting (pure)', () => {
   it('maps a Task that succeeds', () => {
     const { history, stateTransitions, historyEventCount } = accountHistory(
-      [ev('ExecutionStarted'), ev('StateEntered', task('Run')), ev('StateExited', task('Run')), ev('ExecutionSucceeded')],
+      [
+        ev('ExecutionStarted'),
+        ev('StateEntered', task('Run')),
+        ev('StateExited', task('Run')),
+        ev('ExecutionSucceeded'),
+      ],
       info,
     );
     expect(history.map((e) => e.type)).toEqual([
@@ -123,7 +128,14 @@ describe('history accounting (pure)', () => {
   });
 
   it('does not count TaskFailed for States.Runtime (input/output processing)', () => {
-    const { history } = accountHistory([ev('ExecutionStarted'), ev('StateEntered', task('Run')), ev('StateFailed', task('Run'), { Error: 'States.Runtime' })], info);
+    const { history } = accountHistory(
+      [
+        ev('ExecutionStarted'),
+        ev('StateEntered', task('Run')),
+        ev('StateFailed', task('Run'), { Error: 'States.Runtime' }),
+      ],
+      info,
+    );
     expect(history.map((e) => e.type)).not.toContain('TaskFailed');
   });
 });

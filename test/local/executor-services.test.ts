@@ -2,7 +2,12 @@
 // real SDK clients, including callbacks (waitForTaskToken) sent by in-process functions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StopExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import { createStateTable, startDynamo, type LocalDynamo } from '../../local/dynamodb.ts';
 import { createSfnClient, startSfnApi, type LocalSfnApi } from '../../local/sfn-api.ts';
 import { createExecutor, type Executor } from '../../local/executor/index.ts';
@@ -28,8 +33,12 @@ describe('executor with dynalite and the local SFN API', () => {
     executor.registerFunction('callback', async (event) => {
       const e = event as CallbackEvent;
       received.push(e);
-      if (e.mode === 'succeed') await sfn.send(new SendTaskSuccessCommand({ taskToken: e.token, output: JSON.stringify(e.value) }));
-      if (e.mode === 'fail') await sfn.send(new SendTaskFailureCommand({ taskToken: e.token, error: 'Redshift.StatementFailed', cause: 'syntax error' }));
+      if (e.mode === 'succeed')
+        await sfn.send(new SendTaskSuccessCommand({ taskToken: e.token, output: JSON.stringify(e.value) }));
+      if (e.mode === 'fail')
+        await sfn.send(
+          new SendTaskFailureCommand({ taskToken: e.token, error: 'Redshift.StatementFailed', cause: 'syntax error' }),
+        );
       return { accepted: true };
     });
   });
@@ -107,7 +116,11 @@ describe('executor with dynalite and the local SFN API', () => {
             Delete: {
               Type: 'Task',
               Resource: 'arn:aws:states:::dynamodb:deleteItem',
-              Parameters: { TableName: TABLE, Key: { pk: { 'S.$': '$.pk' }, sk: { S: 'lock' } }, ReturnValues: 'ALL_OLD' },
+              Parameters: {
+                TableName: TABLE,
+                Key: { pk: { 'S.$': '$.pk' }, sk: { S: 'lock' } },
+                ReturnValues: 'ALL_OLD',
+              },
               ResultSelector: { 'n.$': '$.Attributes.n.N' },
               ResultPath: '$.deleted',
               End: true,
@@ -126,7 +139,12 @@ describe('executor with dynalite and the local SFN API', () => {
       const get = (table: string, sk: unknown) => ({
         StartAt: 'Get',
         States: {
-          Get: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:dynamodb:getItem', Parameters: { TableName: table, Key: { pk: { S: 'x' }, sk } }, End: true },
+          Get: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::aws-sdk:dynamodb:getItem',
+            Parameters: { TableName: table, Key: { pk: { S: 'x' }, sk } },
+            End: true,
+          },
         },
       });
       const missingTable = await executor.execute(get('no-such-table', { S: 'lock' }), {});
@@ -170,7 +188,10 @@ describe('executor with dynalite and the local SFN API', () => {
       const finished = await executor.execute({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, {});
       const first = await executor.execute(describeMachine, { other: finished.executionArn }, { name: 'describer-1' });
       expect(first.status).toBe('SUCCEEDED');
-      const output = first.output as { self: { Status: string; Name: string; StartDate: string }; described: { Status: string } };
+      const output = first.output as {
+        self: { Status: string; Name: string; StartDate: string };
+        described: { Status: string };
+      };
       expect(output.self.Status).toBe('RUNNING');
       expect(output.self.Name).toBe('describer-1');
       expect(output.self.StartDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -201,11 +222,15 @@ describe('executor with dynalite and the local SFN API', () => {
       expect(stopped.status).toBe('ABORTED');
       expect(stopped.error).toBe('Test');
       // the stopped execution's callback token is void
-      await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: holderToken, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+      await expect(
+        sfn.send(new SendTaskSuccessCommand({ taskToken: holderToken, output: '{}' })),
+      ).rejects.toMatchObject({ name: 'TaskTimedOut' });
       const after = await executor.execute(describeMachine, { other: holderArn });
       expect((after.output as { described: { Status: string } }).described.Status).toBe('ABORTED');
 
-      const unknown = await executor.execute(describeMachine, { other: 'arn:aws:states:us-east-1:123456789012:execution:LocalStateMachine:nope' });
+      const unknown = await executor.execute(describeMachine, {
+        other: 'arn:aws:states:us-east-1:123456789012:execution:LocalStateMachine:nope',
+      });
       expect(unknown.status).toBe('SUCCEEDED');
       expect((unknown.output as { error: { Error: string } }).error.Error).toBe('Sfn.ExecutionDoesNotExistException');
     });
@@ -220,7 +245,12 @@ describe('executor with dynalite and the local SFN API', () => {
           Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
           Parameters: {
             FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:callback',
-            Payload: { 'token.$': '$$.Task.Token', mode, 'value.$': '$.value', 'label.$': "States.Format('token={}', $$.Task.Token)" },
+            Payload: {
+              'token.$': '$$.Task.Token',
+              mode,
+              'value.$': '$.value',
+              'label.$': "States.Format('token={}', $$.Task.Token)",
+            },
           },
           ...(timeoutSeconds !== undefined ? { TimeoutSeconds: timeoutSeconds } : {}),
           ResultPath: '$.result',
@@ -256,13 +286,18 @@ describe('executor with dynalite and the local SFN API', () => {
         'ExecutionSucceeded',
       ]);
       // the token is used up
-      await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: first.token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+      await expect(
+        sfn.send(new SendTaskSuccessCommand({ taskToken: first.token, output: '{}' })),
+      ).rejects.toMatchObject({ name: 'TaskTimedOut' });
     });
 
     it('fails with the Error and Cause of SendTaskFailure', async () => {
       const result = await executor.execute(callbackMachine('fail'), { value: null });
       expect(result.status).toBe('SUCCEEDED');
-      expect((result.output as { error: unknown }).error).toEqual({ Error: 'Redshift.StatementFailed', Cause: 'syntax error' });
+      expect((result.output as { error: unknown }).error).toEqual({
+        Error: 'Redshift.StatementFailed',
+        Cause: 'syntax error',
+      });
     });
 
     it('times out with States.Timeout (not caught by States.TaskFailed); a late SendTaskSuccess gets TaskTimedOut', async () => {
@@ -273,7 +308,9 @@ describe('executor with dynalite and the local SFN API', () => {
       expect(result.error).toBe('States.Timeout');
       expect(result.history.map((e) => e.type)).toContain('TaskTimedOut');
       const token = received[0]?.token ?? '';
-      await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+      await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({
+        name: 'TaskTimedOut',
+      });
       expect(api.registry.pendingTokenCount()).toBe(0);
     });
 

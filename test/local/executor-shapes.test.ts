@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import * as redshiftData from '@aws-sdk/client-redshift-data';
 import * as sfn from '@aws-sdk/client-sfn';
-import { checkParameters, fromSdkOutput, operationSchemas, toSdkInput, UnsupportedFieldError } from '../../local/executor/shapes.ts';
+import {
+  checkParameters,
+  fromSdkOutput,
+  operationSchemas,
+  toSdkInput,
+  UnsupportedFieldError,
+} from '../../local/executor/shapes.ts';
 
 const schemas = (module: object, action: string) => {
   const found = operationSchemas(module as Record<string, unknown>, action);
@@ -22,12 +28,23 @@ describe('Step Functions member names', () => {
     const result = schemas(redshiftData, 'getStatementResult');
     expect(
       fromSdkOutput(
-        { $metadata: {}, Records: [[{ longValue: 1 }, { isNull: true }]], ColumnMetadata: [{ name: 'n', typeName: 'int4', nullable: 1 }], TotalNumRows: 1 },
+        {
+          $metadata: {},
+          Records: [[{ longValue: 1 }, { isNull: true }]],
+          ColumnMetadata: [{ name: 'n', typeName: 'int4', nullable: 1 }],
+          TotalNumRows: 1,
+        },
         result.output,
       ),
-    ).toEqual({ Records: [[{ LongValue: 1 }, { IsNull: true }]], ColumnMetadata: [{ Name: 'n', TypeName: 'int4', Nullable: 1 }], TotalNumRows: 1 });
+    ).toEqual({
+      Records: [[{ LongValue: 1 }, { IsNull: true }]],
+      ColumnMetadata: [{ Name: 'n', TypeName: 'int4', Nullable: 1 }],
+      TotalNumRows: 1,
+    });
     const describeStatement = schemas(redshiftData, 'describeStatement');
-    expect(fromSdkOutput({ CreatedAt: new Date(0), QueryParameters: [{ name: 'n', value: '1' }] }, describeStatement.output)).toEqual({
+    expect(
+      fromSdkOutput({ CreatedAt: new Date(0), QueryParameters: [{ name: 'n', value: '1' }] }, describeStatement.output),
+    ).toEqual({
       CreatedAt: '1970-01-01T00:00:00.000Z',
       QueryParameters: [{ Name: 'n', Value: '1' }],
     });
@@ -36,7 +53,12 @@ describe('Step Functions member names', () => {
   it('maps Step Functions API members both ways', () => {
     const describeExecution = schemas(sfn, 'describeExecution');
     expect(toSdkInput({ ExecutionArn: 'arn' }, describeExecution.input)).toEqual({ executionArn: 'arn' });
-    expect(fromSdkOutput({ status: 'RUNNING', startDate: new Date(1000), inputDetails: { included: true } }, describeExecution.output)).toEqual({
+    expect(
+      fromSdkOutput(
+        { status: 'RUNNING', startDate: new Date(1000), inputDetails: { included: true } },
+        describeExecution.output,
+      ),
+    ).toEqual({
       Status: 'RUNNING',
       StartDate: '1970-01-01T00:00:01.000Z',
       InputDetails: { Included: true },
@@ -52,9 +74,13 @@ describe('Step Functions member names', () => {
 
   it('checks static Parameters templates, by name only for dynamic values', () => {
     const execute = schemas(redshiftData, 'executeStatement');
-    expect(() => checkParameters({ 'Sql.$': '$.sql', Parameters: [{ Name: 'n', 'Value.$': '$.v' }] }, execute.input)).not.toThrow();
+    expect(() =>
+      checkParameters({ 'Sql.$': '$.sql', Parameters: [{ Name: 'n', 'Value.$': '$.v' }] }, execute.input),
+    ).not.toThrow();
     expect(() => checkParameters({ 'sql.$': '$.sql' }, execute.input)).toThrow(/"sql"/);
-    expect(() => checkParameters({ Parameters: [{ Name: 'n', 'value.$': '$.v' }] }, execute.input)).toThrow(/at Parameters\.Parameters\[0\]/);
+    expect(() => checkParameters({ Parameters: [{ Name: 'n', 'value.$': '$.v' }] }, execute.input)).toThrow(
+      /at Parameters\.Parameters\[0\]/,
+    );
     const put = schemas(dynamodb, 'putItem');
     expect(() => checkParameters({ TableName: 't', Item: { anyName: { 'S.$': '$.x' } } }, put.input)).not.toThrow();
   });

@@ -8,7 +8,6 @@ import { createExecutor, UnknownPlaceholderError, UnsupportedResourceError } fro
 
 const invoke = 'arn:aws:states:::lambda:invoke';
 
-
 describe('executor', () => {
   it('runs a tiny machine and counts its history exactly', async () => {
     const executor = createExecutor({ functions: { echo: async (event) => ({ got: event }) } });
@@ -49,7 +48,9 @@ describe('executor', () => {
     expect(seen).toEqual(types);
     expect(result.historyEventCount).toBe(9);
     expect(result.stateTransitions).toBe(2);
-    expect(result.executionArn).toMatch(/^arn:aws:states:us-east-1:123456789012:execution:LocalStateMachine:[0-9a-f-]{36}$/);
+    expect(result.executionArn).toMatch(
+      /^arn:aws:states:us-east-1:123456789012:execution:LocalStateMachine:[0-9a-f-]{36}$/,
+    );
   });
 
   it('counts retries as transitions and a caught failure exits without TaskSucceeded', async () => {
@@ -117,7 +118,17 @@ describe('executor', () => {
       },
     });
     const result = await executor.execute(
-      { StartAt: 'Call', States: { Call: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'runtime:$LATEST', Payload: {} }, End: true } } },
+      {
+        StartAt: 'Call',
+        States: {
+          Call: {
+            Type: 'Task',
+            Resource: invoke,
+            Parameters: { FunctionName: 'runtime:$LATEST', Payload: {} },
+            End: true,
+          },
+        },
+      },
       {},
     );
     expect(result.status).toBe('FAILED');
@@ -129,7 +140,10 @@ describe('executor', () => {
     expect(result.history.at(-2)?.type).toBe('TaskFailed');
 
     const missing = await executor.execute(
-      { StartAt: 'Call', States: { Call: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'nope' }, End: true } } },
+      {
+        StartAt: 'Call',
+        States: { Call: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'nope' }, End: true } },
+      },
       {},
     );
     expect(missing.error).toBe('Lambda.ResourceNotFoundException');
@@ -202,7 +216,12 @@ describe('executor', () => {
                 States: {
                   Ctx: {
                     Type: 'Pass',
-                    Parameters: { 'input.$': '$$.Execution.Input', 'start.$': '$$.Execution.StartTime', 'id.$': '$$.Execution.Id', 'branch.$': '$' },
+                    Parameters: {
+                      'input.$': '$$.Execution.Input',
+                      'start.$': '$$.Execution.StartTime',
+                      'id.$': '$$.Execution.Id',
+                      'branch.$': '$',
+                    },
                     End: true,
                   },
                 },
@@ -215,7 +234,11 @@ describe('executor', () => {
       { orig: 'execution input' },
     );
     expect(result.status).toBe('SUCCEEDED');
-    const output = result.output as { replaced: boolean; zero: number; fork: [{ input: unknown; start: string; id: string; branch: unknown }] };
+    const output = result.output as {
+      replaced: boolean;
+      zero: number;
+      fork: [{ input: unknown; start: string; id: string; branch: unknown }];
+    };
     expect(output.replaced).toBe(true);
     expect(output.zero).toBe(0);
     expect(output.fork[0].input).toEqual({ orig: 'execution input' });
@@ -226,7 +249,10 @@ describe('executor', () => {
 
   it('substitutes ${Name} placeholders and names the unknown ones', async () => {
     const executor = createExecutor();
-    const definition = { StartAt: 'P', States: { P: { Type: 'Pass', Result: { table: '${Table}', other: '${Other}' }, End: true } } };
+    const definition = {
+      StartAt: 'P',
+      States: { P: { Type: 'Pass', Result: { table: '${Table}', other: '${Other}' }, End: true } },
+    };
     const ok = await executor.execute(definition, {}, { substitutions: { Table: 't1', Other: 'o' } });
     expect(ok.output).toEqual({ table: 't1', other: 'o' });
     const error = await executor.execute(definition, {}, { substitutions: { Table: 't1' } }).catch((e: unknown) => e);
@@ -239,7 +265,10 @@ describe('executor', () => {
     const executor = createExecutor();
     const definition = {
       StartAt: 'Long',
-      States: { Long: { Type: 'Wait', Seconds: 3600, Next: 'Again' }, Again: { Type: 'Wait', Seconds: 3600, End: true } },
+      States: {
+        Long: { Type: 'Wait', Seconds: 3600, Next: 'Again' },
+        Again: { Type: 'Wait', Seconds: 3600, End: true },
+      },
     };
     // Uncompressed, the two 3600 s waits would outlast the test's timeout.
     const fast = await executor.execute(definition, { k: 1 }, { waitMs: 5 });
@@ -270,12 +299,17 @@ describe('executor', () => {
     const executor = createExecutor({ functions: { never } });
     const controller = new AbortController();
     const running = executor.execute(
-      { StartAt: 'Hang', States: { Hang: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'never' }, End: true } } },
+      {
+        StartAt: 'Hang',
+        States: { Hang: { Type: 'Task', Resource: invoke, Parameters: { FunctionName: 'never' }, End: true } },
+      },
       {},
       { signal: controller.signal, name: 'hang-1', stateMachineName: 'Hanging' },
     );
     await hanging;
-    expect(executor.registry.getExecution('arn:aws:states:us-east-1:123456789012:execution:Hanging:hang-1')?.status).toBe('RUNNING');
+    expect(
+      executor.registry.getExecution('arn:aws:states:us-east-1:123456789012:execution:Hanging:hang-1')?.status,
+    ).toBe('RUNNING');
     controller.abort();
     const result = await running;
     expect(result.status).toBe('ABORTED');
@@ -331,10 +365,22 @@ describe('executor', () => {
   it('refuses unsupported resources before running', async () => {
     const executor = createExecutor();
     await expect(
-      executor.execute({ StartAt: 'S3', States: { S3: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:s3:getObject', End: true } } }, {}),
+      executor.execute(
+        {
+          StartAt: 'S3',
+          States: { S3: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:s3:getObject', End: true } },
+        },
+        {},
+      ),
     ).rejects.toThrow(UnsupportedResourceError);
     await expect(
-      executor.execute({ StartAt: 'D', States: { D: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: {}, End: true } } }, {}),
+      executor.execute(
+        {
+          StartAt: 'D',
+          States: { D: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: {}, End: true } },
+        },
+        {},
+      ),
     ).rejects.toThrow(/no dynamodb client/);
   });
 

@@ -37,7 +37,9 @@ function isRunning(pid: number): boolean {
 describe('startPostgres', () => {
   it('starts PostgreSQL 18 on 127.0.0.1 with Redshift-like session defaults', async () => {
     expect(server.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/postgres$/);
-    const [version, timezone, encoding] = await one(`select current_setting('server_version_num')::int, current_setting('TimeZone'), pg_encoding_to_char(encoding) from pg_database where datname = current_database()`);
+    const [version, timezone, encoding] = await one(
+      `select current_setting('server_version_num')::int, current_setting('TimeZone'), pg_encoding_to_char(encoding) from pg_database where datname = current_database()`,
+    );
     expect(version).toBeGreaterThanOrEqual(180000);
     expect(timezone).toBe('UTC');
     expect(encoding).toBe('UTF8');
@@ -61,14 +63,22 @@ describe('startPostgres', () => {
       datediff('week', '2024-01-07', '2024-01-08'), datediff('day', '2024-03-01'::date, '2024-02-01'::date)`);
     expect(diffs).toEqual(['1', '1', '1', '1', '1', '1', '1', '-29']);
 
-    const added = await one(`select dateadd('month', 1, '2024-01-31')::text, dateadd('d', -1, '2024-03-01'::date)::text, dateadd('qtr', 1, '2024-01-15 10:00')::text`);
+    const added = await one(
+      `select dateadd('month', 1, '2024-01-31')::text, dateadd('d', -1, '2024-03-01'::date)::text, dateadd('qtr', 1, '2024-01-15 10:00')::text`,
+    );
     expect(added).toEqual(['2024-02-29 00:00:00', '2024-02-29 00:00:00', '2024-04-15 10:00:00']);
 
-    const [listagg] = await one(`select listagg(x, ',') from (select x from (values ('a'), ('b'), (null), ('c')) v(x) order by x) s`);
-    const [ordered, count] = await one(`select listagg(x, '-' order by x desc), count(*) from (values ('a'), ('b'), (null), ('c')) v(x)`);
+    const [listagg] = await one(
+      `select listagg(x, ',') from (select x from (values ('a'), ('b'), (null), ('c')) v(x) order by x) s`,
+    );
+    const [ordered, count] = await one(
+      `select listagg(x, '-' order by x desc), count(*) from (values ('a'), ('b'), (null), ('c')) v(x)`,
+    );
     expect([listagg, ordered, count]).toEqual(['a,b,c', 'c-b-a', '4']);
 
-    await expect(client.query(`select datediff('fortnight', now(), now())`)).rejects.toThrow(/datepart "fortnight" is not supported/);
+    await expect(client.query(`select datediff('fortnight', now(), now())`)).rejects.toThrow(
+      /datepart "fortnight" is not supported/,
+    );
   });
 
   it('passes an existing server through without stopping it', async () => {
@@ -83,7 +93,9 @@ describe('startPostgres', () => {
     const otherClient = new pg.Client(other.url);
     otherClient.on('error', () => {});
     await otherClient.connect();
-    const dataDir = String((await otherClient.query<{ dir: string }>('select current_setting($1) as dir', ['data_directory'])).rows[0]?.dir);
+    const dataDir = String(
+      (await otherClient.query<{ dir: string }>('select current_setting($1) as dir', ['data_directory'])).rows[0]?.dir,
+    );
     const postmasterPid = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
     expect(isRunning(postmasterPid)).toBe(true);
 

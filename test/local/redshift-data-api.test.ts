@@ -39,7 +39,12 @@ describe('ExecuteStatement and DescribeStatement', () => {
   it('runs a statement and describes it as the service does', async () => {
     const before = Date.now();
     const submitted = await client.send(
-      new ExecuteStatementCommand({ Sql: 'select 1 as one', ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl' }),
+      new ExecuteStatementCommand({
+        Sql: 'select 1 as one',
+        ClusterIdentifier: 'analytics',
+        Database: 'dev',
+        DbUser: 'etl',
+      }),
     );
     expect(submitted.Id).toMatch(uuid);
     expect(submitted.CreatedAt).toBeInstanceOf(Date);
@@ -68,14 +73,24 @@ describe('ExecuteStatement and DescribeStatement', () => {
 
   it('echoes a workgroup target and a secret ARN', async () => {
     const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rs-etl';
-    const submitted = await client.send(new ExecuteStatementCommand({ Sql: 'select 1', WorkgroupName: 'wg', SecretArn: secretArn, Database: 'dev' }));
+    const submitted = await client.send(
+      new ExecuteStatementCommand({ Sql: 'select 1', WorkgroupName: 'wg', SecretArn: secretArn, Database: 'dev' }),
+    );
     expect(submitted).toMatchObject({ WorkgroupName: 'wg', SecretArn: secretArn });
     expect(submitted.ClusterIdentifier).toBeUndefined();
-    expect(await waitFor(client, String(submitted.Id))).toMatchObject({ Status: 'FINISHED', WorkgroupName: 'wg', SecretArn: secretArn });
+    expect(await waitFor(client, String(submitted.Id))).toMatchObject({
+      Status: 'FINISHED',
+      WorkgroupName: 'wg',
+      SecretArn: secretArn,
+    });
   });
 
   it('needs exactly one of ClusterIdentifier and WorkgroupName', async () => {
-    await rejectsWith(client.send(new ExecuteStatementCommand({ Sql: 'select 1', Database: 'dev' })), 'ValidationException', /ClusterIdentifier or WorkgroupName/);
+    await rejectsWith(
+      client.send(new ExecuteStatementCommand({ Sql: 'select 1', Database: 'dev' })),
+      'ValidationException',
+      /ClusterIdentifier or WorkgroupName/,
+    );
     await rejectsWith(
       client.send(new ExecuteStatementCommand({ Sql: 'select 1', ClusterIdentifier: 'c', WorkgroupName: 'w' })),
       'ValidationException',
@@ -84,8 +99,15 @@ describe('ExecuteStatement and DescribeStatement', () => {
   });
 
   it('reports DML affected rows, -1 for DDL, and FAILED with the database error', async () => {
-    expect(await run(client, 'create table dml_rows (id int)')).toMatchObject({ Status: 'FINISHED', ResultRows: -1, HasResultSet: false });
-    expect(await run(client, 'insert into dml_rows select generate_series(1, 3)')).toMatchObject({ ResultRows: 3, HasResultSet: false });
+    expect(await run(client, 'create table dml_rows (id int)')).toMatchObject({
+      Status: 'FINISHED',
+      ResultRows: -1,
+      HasResultSet: false,
+    });
+    expect(await run(client, 'insert into dml_rows select generate_series(1, 3)')).toMatchObject({
+      ResultRows: 3,
+      HasResultSet: false,
+    });
     expect(await run(client, 'update dml_rows set id = id + 1 where id > 1')).toMatchObject({ ResultRows: 2 });
     expect(await run(client, 'delete from dml_rows')).toMatchObject({ ResultRows: 3 });
 
@@ -96,9 +118,17 @@ describe('ExecuteStatement and DescribeStatement', () => {
   });
 
   it('rejects malformed ids and answers ResourceNotFoundException for unknown ones', async () => {
-    await rejectsWith(client.send(new DescribeStatementCommand({ Id: 'not-an-id' })), 'ValidationException', /regex pattern/);
+    await rejectsWith(
+      client.send(new DescribeStatementCommand({ Id: 'not-an-id' })),
+      'ValidationException',
+      /regex pattern/,
+    );
     const unknown = '00000000-0000-4000-8000-000000000000';
-    await rejectsWith(client.send(new DescribeStatementCommand({ Id: unknown })), 'ResourceNotFoundException', /Query does not exist/);
+    await rejectsWith(
+      client.send(new DescribeStatementCommand({ Id: unknown })),
+      'ResourceNotFoundException',
+      /Query does not exist/,
+    );
     await rejectsWith(client.send(new GetStatementResultCommand({ Id: unknown })), 'ResourceNotFoundException');
     await rejectsWith(client.send(new DescribeStatementCommand({ Id: `${unknown}:1` })), 'ResourceNotFoundException');
   });
@@ -121,7 +151,9 @@ describe('named parameters', () => {
     ]);
     const result = await client.send(new GetStatementResultCommand({ Id: described.Id }));
     expect(result.Records).toEqual([[{ stringValue: evil }, { booleanValue: false }]]);
-    expect((await admin.query(`select to_regclass('victim') is not null as present`)).rows[0]).toEqual({ present: true });
+    expect((await admin.query(`select to_regclass('victim') is not null as present`)).rows[0]).toEqual({
+      present: true,
+    });
   });
 
   it('lets PostgreSQL type the values from their context, as Redshift converts them', async () => {
@@ -193,7 +225,20 @@ describe('GetStatementResult', () => {
 
     const columns = result.ColumnMetadata ?? [];
     expect(columns.map((c) => c.typeName)).toEqual([
-      'int2', 'int4', 'int8', 'numeric', 'float4', 'float8', 'bool', 'varchar', 'bpchar', 'varchar', 'date', 'timestamp', 'timestamptz', 'bytea',
+      'int2',
+      'int4',
+      'int8',
+      'numeric',
+      'float4',
+      'float8',
+      'bool',
+      'varchar',
+      'bpchar',
+      'varchar',
+      'date',
+      'timestamp',
+      'timestamptz',
+      'bytea',
     ]);
     expect(columns[1]).toEqual({
       isCaseSensitive: false,
@@ -210,7 +255,14 @@ describe('GetStatementResult', () => {
       length: 0,
     });
     expect(columns[3]).toMatchObject({ name: 'num', precision: 10, scale: 2, isSigned: true, nullable: 1 });
-    expect(columns[7]).toMatchObject({ name: 'vc', precision: 20, isCaseSensitive: true, isSigned: false, nullable: 0, columnDefault: "'none'::character varying" });
+    expect(columns[7]).toMatchObject({
+      name: 'vc',
+      precision: 20,
+      isCaseSensitive: true,
+      isSigned: false,
+      nullable: 0,
+      columnDefault: "'none'::character varying",
+    });
     expect(columns[0]?.columnDefault).toBeUndefined();
   });
 
@@ -236,7 +288,11 @@ describe('GetStatementResult', () => {
       nextToken = page.NextToken;
     } while (nextToken !== undefined);
     expect(pages).toEqual([[1, 2], [3, 4], [5]]);
-    await rejectsWith(client.send(new GetStatementResultCommand({ Id: described.Id, NextToken: 'garbage' })), 'ValidationException', /NextToken/);
+    await rejectsWith(
+      client.send(new GetStatementResultCommand({ Id: described.Id, NextToken: 'garbage' })),
+      'ValidationException',
+      /NextToken/,
+    );
   });
 
   it('returns an empty page for an empty result set', async () => {
@@ -249,10 +305,18 @@ describe('GetStatementResult', () => {
 
   it('has no result for statements without a result set or that failed', async () => {
     const ddl = await run(client, 'create table no_result (id int)');
-    await rejectsWith(client.send(new GetStatementResultCommand({ Id: ddl.Id })), 'ValidationException', /does not have result/);
+    await rejectsWith(
+      client.send(new GetStatementResultCommand({ Id: ddl.Id })),
+      'ValidationException',
+      /does not have result/,
+    );
     const failed = await run(client, 'select 1/0');
     expect(failed.Error).toMatch(/division by zero/);
-    await rejectsWith(client.send(new GetStatementResultCommand({ Id: failed.Id })), 'ValidationException', /does not have result/);
+    await rejectsWith(
+      client.send(new GetStatementResultCommand({ Id: failed.Id })),
+      'ValidationException',
+      /does not have result/,
+    );
   });
 });
 
@@ -261,7 +325,11 @@ describe('BatchExecuteStatement', () => {
     await admin.query('create table batch_t (id int primary key, day date)');
     const submitted = await client.send(
       new BatchExecuteStatementCommand({
-        Sqls: ['insert into batch_t values (1, :day), (2, :day)', 'update batch_t set id = id + 10', 'select id, day from batch_t order by id'],
+        Sqls: [
+          'insert into batch_t values (1, :day), (2, :day)',
+          'update batch_t set id = id + 10',
+          'select id, day from batch_t order by id',
+        ],
         Parameters: [{ name: 'day', value: '2024-05-01' }],
         ClusterIdentifier: 'analytics',
         Database: 'dev',
@@ -284,7 +352,13 @@ describe('BatchExecuteStatement', () => {
     expect(described.RedshiftQueryId).toBe(queryIds[2]);
 
     const sub = await client.send(new DescribeStatementCommand({ Id: `${id}:3` }));
-    expect(sub).toMatchObject({ Id: `${id}:3`, Status: 'FINISHED', ResultRows: 2, RedshiftPid: described.RedshiftPid, ClusterIdentifier: 'analytics' });
+    expect(sub).toMatchObject({
+      Id: `${id}:3`,
+      Status: 'FINISHED',
+      ResultRows: 2,
+      RedshiftPid: described.RedshiftPid,
+      ClusterIdentifier: 'analytics',
+    });
     expect(sub.SubStatements).toBeUndefined();
     const result = await client.send(new GetStatementResultCommand({ Id: `${id}:3` }));
     expect(result.Records).toEqual([
@@ -299,7 +373,11 @@ describe('BatchExecuteStatement', () => {
     await admin.query('create table batch_rollback (id int primary key)');
     const submitted = await client.send(
       new BatchExecuteStatementCommand({
-        Sqls: ['insert into batch_rollback values (1)', 'insert into batch_rollback values (1)', 'insert into batch_rollback values (3)'],
+        Sqls: [
+          'insert into batch_rollback values (1)',
+          'insert into batch_rollback values (1)',
+          'insert into batch_rollback values (3)',
+        ],
         WorkgroupName: 'wg',
       }),
     );
@@ -317,7 +395,11 @@ describe('BatchExecuteStatement', () => {
   it('retries an untyped parameter as text without breaking the transaction', async () => {
     const submitted = await client.send(
       new BatchExecuteStatementCommand({
-        Sqls: ['create table batch_untyped (v text)', 'insert into batch_untyped values (:v)', 'select :v is null as missing, count(*) from batch_untyped'],
+        Sqls: [
+          'create table batch_untyped (v text)',
+          'insert into batch_untyped values (:v)',
+          'select :v is null as missing, count(*) from batch_untyped',
+        ],
         Parameters: [{ name: 'v', value: 'x' }],
         ClusterIdentifier: 'c',
       }),
@@ -330,11 +412,23 @@ describe('BatchExecuteStatement', () => {
 
   it('rejects a parameter that no SQL text uses, and empty Sqls', async () => {
     await rejectsWith(
-      client.send(new BatchExecuteStatementCommand({ Sqls: ['select :a', 'select 2'], Parameters: [{ name: 'a', value: '1' }, { name: 'b', value: '2' }], ClusterIdentifier: 'c' })),
+      client.send(
+        new BatchExecuteStatementCommand({
+          Sqls: ['select :a', 'select 2'],
+          Parameters: [
+            { name: 'a', value: '1' },
+            { name: 'b', value: '2' },
+          ],
+          ClusterIdentifier: 'c',
+        }),
+      ),
       'ValidationException',
       /'b' is not used/,
     );
-    await rejectsWith(client.send(new BatchExecuteStatementCommand({ Sqls: [], ClusterIdentifier: 'c' })), 'ValidationException');
+    await rejectsWith(
+      client.send(new BatchExecuteStatementCommand({ Sqls: [], ClusterIdentifier: 'c' })),
+      'ValidationException',
+    );
   });
 });
 
@@ -353,8 +447,18 @@ describe('ClientToken', () => {
 
   it('is 1 to 64 characters (API model: ClientToken min 1, max 64), checked before anything runs', async () => {
     const input = { Sql: 'select 1', ClusterIdentifier: 'c' };
-    await rejectsWith(client.send(new ExecuteStatementCommand({ ...input, ClientToken: 'x'.repeat(65) })), 'ValidationException', /'clientToken' failed to satisfy constraint/);
-    await rejectsWith(client.send(new BatchExecuteStatementCommand({ Sqls: ['select 1'], ClusterIdentifier: 'c', ClientToken: 'x'.repeat(65) })), 'ValidationException', /'clientToken' failed to satisfy constraint/);
+    await rejectsWith(
+      client.send(new ExecuteStatementCommand({ ...input, ClientToken: 'x'.repeat(65) })),
+      'ValidationException',
+      /'clientToken' failed to satisfy constraint/,
+    );
+    await rejectsWith(
+      client.send(
+        new BatchExecuteStatementCommand({ Sqls: ['select 1'], ClusterIdentifier: 'c', ClientToken: 'x'.repeat(65) }),
+      ),
+      'ValidationException',
+      /'clientToken' failed to satisfy constraint/,
+    );
     const longest = await client.send(new ExecuteStatementCommand({ ...input, ClientToken: 'y'.repeat(64) }));
     expect(longest.Id).toMatch(uuid);
   });
@@ -363,9 +467,20 @@ describe('ClientToken', () => {
     const batch = { Sqls: ['select 1', 'select 2'], ClusterIdentifier: 'c', ClientToken: 'batch-token' };
     const first = await client.send(new BatchExecuteStatementCommand(batch));
     expect((await client.send(new BatchExecuteStatementCommand(batch))).Id).toBe(first.Id);
-    await rejectsWith(client.send(new BatchExecuteStatementCommand({ ...batch, Sqls: ['select 3'] })), 'ValidationException', /ClientToken was already used/);
     await rejectsWith(
-      client.send(new ExecuteStatementCommand({ Sql: 'select 42', ClusterIdentifier: 'c', StatementName: 'other', ClientToken: 'token-1' })),
+      client.send(new BatchExecuteStatementCommand({ ...batch, Sqls: ['select 3'] })),
+      'ValidationException',
+      /ClientToken was already used/,
+    );
+    await rejectsWith(
+      client.send(
+        new ExecuteStatementCommand({
+          Sql: 'select 42',
+          ClusterIdentifier: 'c',
+          StatementName: 'other',
+          ClientToken: 'token-1',
+        }),
+      ),
       'ValidationException',
       /ClientToken was already used/,
     );
@@ -377,12 +492,23 @@ describe('ListStatements', () => {
     const a1 = await run(client, 'select 1', { StatementName: 'list/alpha-1' });
     const a2 = await run(client, 'select 2', { StatementName: 'list/alpha-2' });
     const b1 = await run(client, 'select nope', { StatementName: 'list/beta-1' });
-    const batch = await client.send(new BatchExecuteStatementCommand({ Sqls: ['select 1', 'select 2'], ClusterIdentifier: 'c', StatementName: 'list/batch' }));
+    const batch = await client.send(
+      new BatchExecuteStatementCommand({
+        Sqls: ['select 1', 'select 2'],
+        ClusterIdentifier: 'c',
+        StatementName: 'list/batch',
+      }),
+    );
     await waitFor(client, String(batch.Id));
 
     const alpha = await client.send(new ListStatementsCommand({ StatementName: 'list/alpha' }));
     expect(alpha.Statements?.map((s) => s.Id)).toEqual([a2.Id, a1.Id]);
-    expect(alpha.Statements?.[0]).toMatchObject({ StatementName: 'list/alpha-2', QueryString: 'select 2', Status: 'FINISHED', IsBatchStatement: false });
+    expect(alpha.Statements?.[0]).toMatchObject({
+      StatementName: 'list/alpha-2',
+      QueryString: 'select 2',
+      Status: 'FINISHED',
+      IsBatchStatement: false,
+    });
     expect((await client.send(new ListStatementsCommand({ StatementName: 'LIST/alpha' }))).Statements).toEqual([]);
 
     const failed = await client.send(new ListStatementsCommand({ StatementName: 'list/', Status: 'FAILED' }));
@@ -393,14 +519,20 @@ describe('ListStatements', () => {
     const paged: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await client.send(new ListStatementsCommand({ StatementName: 'list/', MaxResults: 1, NextToken: nextToken }));
+      const page = await client.send(
+        new ListStatementsCommand({ StatementName: 'list/', MaxResults: 1, NextToken: nextToken }),
+      );
       expect(page.Statements?.length).toBe(1);
       paged.push(String(page.Statements?.[0]?.Id));
       nextToken = page.NextToken;
     } while (nextToken !== undefined);
     expect(paged).toEqual([batch.Id, b1.Id, a2.Id, a1.Id]);
 
-    await rejectsWith(client.send(new ListStatementsCommand({ Status: 'DONE' as never })), 'ValidationException', /enum/);
+    await rejectsWith(
+      client.send(new ListStatementsCommand({ Status: 'DONE' as never })),
+      'ValidationException',
+      /enum/,
+    );
   });
 });
 
@@ -415,7 +547,15 @@ describe('Redshift SQL on PostgreSQL', () => {
     );
     expect(described.Status).toBe('FINISHED');
     const result = await client.send(new GetStatementResultCommand({ Id: described.Id }));
-    expect(result.Records).toEqual([[{ longValue: 60 }, { stringValue: '2024-02-29' }, { booleanValue: true }, { stringValue: 'dflt' }, { stringValue: 'b,a' }]]);
+    expect(result.Records).toEqual([
+      [
+        { longValue: 60 },
+        { stringValue: '2024-02-29' },
+        { booleanValue: true },
+        { stringValue: 'dflt' },
+        { stringValue: 'b,a' },
+      ],
+    ]);
   });
 
   it('installs the compatibility functions in a database it is pointed at', async () => {
@@ -438,7 +578,10 @@ describe('Redshift SQL on PostgreSQL', () => {
     expect(set.Status).toBe('FINISHED');
     const temp = await run(client, 'create temp table scratch (id int)');
     expect(temp.Status).toBe('FINISHED');
-    const described = await run(client, `select current_setting('search_path') as path, to_regclass('pg_temp.scratch') is null as gone`);
+    const described = await run(
+      client,
+      `select current_setting('search_path') as path, to_regclass('pg_temp.scratch') is null as gone`,
+    );
     const result = await client.send(new GetStatementResultCommand({ Id: described.Id }));
     expect(result.Records).toEqual([[{ stringValue: '"$user", public' }, { booleanValue: true }]]);
   });
@@ -451,7 +594,8 @@ describe('AWS JSON 1.1 protocol', () => {
       // Signed as the SDK signs (the local Data API reads only the access key id of the Credential).
       headers: {
         'content-type': 'application/x-amz-json-1.1',
-        authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/redshift-data/aws4_request, SignedHeaders=host, Signature=0',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/redshift-data/aws4_request, SignedHeaders=host, Signature=0',
         ...(target === undefined ? {} : { 'x-amz-target': target }),
       },
       body,
@@ -478,7 +622,10 @@ describe('AWS JSON 1.1 protocol', () => {
   });
 
   it('sends timestamps as epoch seconds', async () => {
-    const response = await post('RedshiftData.ExecuteStatement', JSON.stringify({ Sql: 'select 1', ClusterIdentifier: 'c' }));
+    const response = await post(
+      'RedshiftData.ExecuteStatement',
+      JSON.stringify({ Sql: 'select 1', ClusterIdentifier: 'c' }),
+    );
     const body = (await response.json()) as { Id: string; CreatedAt: unknown };
     expect(typeof body.CreatedAt).toBe('number');
     expect(Math.abs(Number(body.CreatedAt) - Date.now() / 1000)).toBeLessThan(60);

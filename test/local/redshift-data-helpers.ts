@@ -42,7 +42,9 @@ export async function run(
   sql: string,
   extra: Partial<ExecuteStatementCommandInput> = {},
 ): Promise<DescribeStatementCommandOutput> {
-  const { Id } = await client.send(new ExecuteStatementCommand({ Sql: sql, ClusterIdentifier: 'local', Database: 'dev', DbUser: 'etl', ...extra }));
+  const { Id } = await client.send(
+    new ExecuteStatementCommand({ Sql: sql, ClusterIdentifier: 'local', Database: 'dev', DbUser: 'etl', ...extra }),
+  );
   return waitFor(client, String(Id));
 }
 

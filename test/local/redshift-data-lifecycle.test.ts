@@ -11,7 +11,11 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '../support/shared-postgres.ts';
-import { startRedshiftDataApi, type RedshiftDataApi, type RedshiftStatusChangeEvent } from '../../local/redshift-data/index.ts';
+import {
+  startRedshiftDataApi,
+  type RedshiftDataApi,
+  type RedshiftStatusChangeEvent,
+} from '../../local/redshift-data/index.ts';
 import { dataClient, eventually, rejectsWith, run, startEventSink, waitFor } from './redshift-data-helpers.ts';
 
 let postgres: TestDatabase;
@@ -46,7 +50,11 @@ afterAll(async () => {
   await postgres?.drop();
 });
 
-const execute = async (sql: string, extra: Record<string, unknown> = {}, on: RedshiftDataClient = client): Promise<string> =>
+const execute = async (
+  sql: string,
+  extra: Record<string, unknown> = {},
+  on: RedshiftDataClient = client,
+): Promise<string> =>
   String((await on.send(new ExecuteStatementCommand({ Sql: sql, ClusterIdentifier: 'analytics', ...extra }))).Id);
 
 async function backendState(pid: number): Promise<string | undefined> {
@@ -62,7 +70,11 @@ describe('status transitions', () => {
     expect(running.ResultRows).toBe(-1);
     expect(running.RedshiftPid).toBeGreaterThan(0);
     expect(await backendState(Number(running.RedshiftPid))).toBe('active');
-    await rejectsWith(client.send(new GetStatementResultCommand({ Id: id })), 'ResourceNotFoundException', /does not have result/);
+    await rejectsWith(
+      client.send(new GetStatementResultCommand({ Id: id })),
+      'ResourceNotFoundException',
+      /does not have result/,
+    );
     const finished = await waitFor(client, id);
     expect(finished.Status).toBe('FINISHED');
     expect(finished.Duration).toBeGreaterThanOrEqual(400_000_000);
@@ -99,7 +111,11 @@ describe('CancelStatement', () => {
     expect(described.Duration).toBeLessThan(10_000_000_000);
     await eventually(async () => ((await backendState(pid)) === undefined ? true : undefined));
 
-    await rejectsWith(client.send(new CancelStatementCommand({ Id: id })), 'ValidationException', /already in ABORTED state/);
+    await rejectsWith(
+      client.send(new CancelStatementCommand({ Id: id })),
+      'ValidationException',
+      /already in ABORTED state/,
+    );
   });
 
   it('refuses to cancel a finished statement', async () => {
@@ -109,7 +125,10 @@ describe('CancelStatement', () => {
       'ValidationException',
       new RegExp(`Could not cancel a query that is already in FINISHED state with ID: ${String(done.Id)}`),
     );
-    await rejectsWith(client.send(new CancelStatementCommand({ Id: '00000000-0000-4000-8000-000000000000' })), 'ResourceNotFoundException');
+    await rejectsWith(
+      client.send(new CancelStatementCommand({ Id: '00000000-0000-4000-8000-000000000000' })),
+      'ResourceNotFoundException',
+    );
   });
 
   it('aborts a batch mid-way and rolls it back', async () => {
@@ -122,7 +141,11 @@ describe('CancelStatement', () => {
     );
     const id = String(submitted.Id);
     await waitFor(client, `${id}:2`, (d) => d.Status === 'STARTED');
-    await rejectsWith(client.send(new CancelStatementCommand({ Id: `${id}:2` })), 'ValidationException', /not by a sub-statement id/);
+    await rejectsWith(
+      client.send(new CancelStatementCommand({ Id: `${id}:2` })),
+      'ValidationException',
+      /not by a sub-statement id/,
+    );
     await client.send(new CancelStatementCommand({ Id: id }));
     const described = await client.send(new DescribeStatementCommand({ Id: id }));
     expect(described.Status).toBe('ABORTED');
@@ -136,7 +159,10 @@ describe('limits and queueing', () => {
     const limited = await startRedshiftDataApi({ databaseUrl: postgres.url, maxActiveStatements: 2 });
     const limitedClient = dataClient(limited.endpoint);
     try {
-      const ids = [await execute('select pg_sleep(30)', {}, limitedClient), await execute('select pg_sleep(30)', {}, limitedClient)];
+      const ids = [
+        await execute('select pg_sleep(30)', {}, limitedClient),
+        await execute('select pg_sleep(30)', {}, limitedClient),
+      ];
       await rejectsWith(
         limitedClient.send(new ExecuteStatementCommand({ Sql: 'select 1', ClusterIdentifier: 'c' })),
         'ActiveStatementsExceededException',
@@ -168,7 +194,9 @@ describe('limits and queueing', () => {
       expect((await singleClient.send(new DescribeStatementCommand({ Id: queued }))).Status).toBe('ABORTED');
 
       await Promise.all([single.stop(), single.stop()]);
-      await eventually(async () => ((await backendState(Number(running.RedshiftPid))) === undefined ? true : undefined));
+      await eventually(async () =>
+        (await backendState(Number(running.RedshiftPid))) === undefined ? true : undefined,
+      );
     } finally {
       singleClient.destroy();
       await single.stop();
@@ -183,7 +211,9 @@ describe('stop', () => {
     const done = await Promise.all([1, 2, 3].map(() => run(otherClient, 'select pg_sleep(0.05)')));
     const pids = done.map((d) => Number(d.RedshiftPid));
     expect(new Set(pids).size).toBe(3);
-    const open = async () => (await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where pid = any($1)', [pids])).rows[0]?.n;
+    const open = async () =>
+      (await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where pid = any($1)', [pids]))
+        .rows[0]?.n;
     expect(await open()).toBe(3);
     otherClient.destroy();
     await other.stop();
@@ -193,8 +223,15 @@ describe('stop', () => {
 
 describe('WithEvent', () => {
   it('emits an EventBridge-shaped event per terminal state, to the callback and the URL', async () => {
-    const finished = await run(client, 'select n from generate_series(1, 3) n', { WithEvent: true, StatementName: 'sfn-redshift/p/ok' });
-    const failed = await run(client, 'select nope', { WithEvent: true, WorkgroupName: 'wg', ClusterIdentifier: undefined });
+    const finished = await run(client, 'select n from generate_series(1, 3) n', {
+      WithEvent: true,
+      StatementName: 'sfn-redshift/p/ok',
+    });
+    const failed = await run(client, 'select nope', {
+      WithEvent: true,
+      WorkgroupName: 'wg',
+      ClusterIdentifier: undefined,
+    });
     const abortedId = await execute('select pg_sleep(30)', { WithEvent: true });
     await waitFor(client, abortedId, (d) => d.Status === 'STARTED');
     await client.send(new CancelStatementCommand({ Id: abortedId }));
@@ -212,13 +249,22 @@ describe('WithEvent', () => {
       account: '111122223333',
       region: 'eu-west-1',
       resources: ['arn:aws:redshift:eu-west-1:111122223333:cluster:local'],
-      detail: { statementName: 'sfn-redshift/p/ok', statementId: finished.Id, state: 'FINISHED', rows: 3, redshiftQueryId: finished.RedshiftQueryId },
+      detail: {
+        statementName: 'sfn-redshift/p/ok',
+        statementId: finished.Id,
+        state: 'FINISHED',
+        rows: 3,
+        redshiftQueryId: finished.RedshiftQueryId,
+      },
     });
     expect(ok.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(ok.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(ok.detail.expireAt - Date.now() / 1000).toBeGreaterThan(24 * 3600 - 60);
     expect(ok.detail.principal).toContain('111122223333');
-    expect(bad).toMatchObject({ resources: ['arn:aws:redshift-serverless:eu-west-1:111122223333:workgroup/wg'], detail: { state: 'FAILED' } });
+    expect(bad).toMatchObject({
+      resources: ['arn:aws:redshift-serverless:eu-west-1:111122223333:workgroup/wg'],
+      detail: { state: 'FAILED' },
+    });
     expect(bad.detail.statementName).toBeUndefined();
     expect(aborted.detail.state).toBe('ABORTED');
     expect(byId(silent.Id)).toBeUndefined();
@@ -231,7 +277,11 @@ describe('WithEvent', () => {
 
   it('emits one event for a batch, when the batch ends', async () => {
     const submitted = await client.send(
-      new BatchExecuteStatementCommand({ Sqls: ['select 1', 'select 2'], ClusterIdentifier: 'analytics', WithEvent: true }),
+      new BatchExecuteStatementCommand({
+        Sqls: ['select 1', 'select 2'],
+        ClusterIdentifier: 'analytics',
+        WithEvent: true,
+      }),
     );
     await waitFor(client, String(submitted.Id));
     const event = await eventually(() => events.find((e) => e.detail.statementId === submitted.Id));

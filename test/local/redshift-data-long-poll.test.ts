@@ -46,7 +46,10 @@ const target = { ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl' 
 async function gate(): Promise<{ sql: string; release: () => Promise<void> }> {
   const key = (nextKey += 1);
   await admin.query('select pg_advisory_lock($1)', [key]);
-  return { sql: `select pg_advisory_xact_lock(${key}) as locked`, release: async () => void (await admin.query('select pg_advisory_unlock($1)', [key])) };
+  return {
+    sql: `select pg_advisory_xact_lock(${key}) as locked`,
+    release: async () => void (await admin.query('select pg_advisory_unlock($1)', [key])),
+  };
 }
 
 async function started(sql: string): Promise<string> {
@@ -71,24 +74,60 @@ function cappedClient(ms: number): RedshiftDataClient {
 
 describe('WaitTimeSeconds validation (Valid Range: 1–30)', () => {
   const inputs: [string, (wait: number) => Promise<unknown>][] = [
-    ['ExecuteStatement', (wait) => client.send(new ExecuteStatementCommand({ Sql: 'select 1', ...target, WaitTimeSeconds: wait }))],
-    ['BatchExecuteStatement', (wait) => client.send(new BatchExecuteStatementCommand({ Sqls: ['select 1'], ...target, WaitTimeSeconds: wait }))],
-    ['DescribeStatement', (wait) => client.send(new DescribeStatementCommand({ Id: '00000000-0000-0000-0000-000000000000', WaitTimeSeconds: wait }))],
-    ['GetStatementResult', (wait) => client.send(new GetStatementResultCommand({ Id: '00000000-0000-0000-0000-000000000000', WaitTimeSeconds: wait }))],
-    ['GetStatementResultV2', (wait) => client.send(new GetStatementResultV2Command({ Id: '00000000-0000-0000-0000-000000000000', WaitTimeSeconds: wait }))],
+    [
+      'ExecuteStatement',
+      (wait) => client.send(new ExecuteStatementCommand({ Sql: 'select 1', ...target, WaitTimeSeconds: wait })),
+    ],
+    [
+      'BatchExecuteStatement',
+      (wait) => client.send(new BatchExecuteStatementCommand({ Sqls: ['select 1'], ...target, WaitTimeSeconds: wait })),
+    ],
+    [
+      'DescribeStatement',
+      (wait) =>
+        client.send(
+          new DescribeStatementCommand({ Id: '00000000-0000-0000-0000-000000000000', WaitTimeSeconds: wait }),
+        ),
+    ],
+    [
+      'GetStatementResult',
+      (wait) =>
+        client.send(
+          new GetStatementResultCommand({ Id: '00000000-0000-0000-0000-000000000000', WaitTimeSeconds: wait }),
+        ),
+    ],
+    [
+      'GetStatementResultV2',
+      (wait) =>
+        client.send(
+          new GetStatementResultV2Command({ Id: '00000000-0000-0000-0000-000000000000', WaitTimeSeconds: wait }),
+        ),
+    ],
   ];
   it.each(inputs)('%s refuses 0 and 31 before doing anything', async (_operation, send) => {
-    await rejectsWith(send(0), 'ValidationException', /Value '0' at 'waitTimeSeconds' failed to satisfy constraint: Member must have value greater than or equal to 1/);
-    await rejectsWith(send(31), 'ValidationException', /Value '31' at 'waitTimeSeconds' failed to satisfy constraint: Member must have value less than or equal to 30/);
+    await rejectsWith(
+      send(0),
+      'ValidationException',
+      /Value '0' at 'waitTimeSeconds' failed to satisfy constraint: Member must have value greater than or equal to 1/,
+    );
+    await rejectsWith(
+      send(31),
+      'ValidationException',
+      /Value '31' at 'waitTimeSeconds' failed to satisfy constraint: Member must have value less than or equal to 30/,
+    );
   });
 });
 
 describe('long-polled submits', () => {
   it('ExecuteStatement answers with the terminal Status, RedshiftPid and HasResultSet of a statement that ends within the wait', async () => {
-    const answer = await client.send(new ExecuteStatementCommand({ Sql: 'select 1 as one', ...target, WaitTimeSeconds: 30 }));
+    const answer = await client.send(
+      new ExecuteStatementCommand({ Sql: 'select 1 as one', ...target, WaitTimeSeconds: 30 }),
+    );
     expect(answer).toMatchObject({ Status: 'FINISHED', HasResultSet: true, ClusterIdentifier: 'analytics' });
     expect(answer.RedshiftPid).toBeGreaterThan(0);
-    const failed = await client.send(new ExecuteStatementCommand({ Sql: 'select 1/0', ...target, WaitTimeSeconds: 30 }));
+    const failed = await client.send(
+      new ExecuteStatementCommand({ Sql: 'select 1/0', ...target, WaitTimeSeconds: 30 }),
+    );
     expect(failed).toMatchObject({ Status: 'FAILED', HasResultSet: false });
   });
 
@@ -106,11 +145,19 @@ describe('long-polled submits', () => {
     expect(['SUBMITTED', 'PICKED', 'STARTED']).toContain(answer.Status);
     expect(answer.HasResultSet).toBeUndefined();
     await release();
-    expect((await client.send(new DescribeStatementCommand({ Id: answer.Id, WaitTimeSeconds: 30 }))).Status).toBe('FINISHED');
+    expect((await client.send(new DescribeStatementCommand({ Id: answer.Id, WaitTimeSeconds: 30 }))).Status).toBe(
+      'FINISHED',
+    );
   });
 
   it('BatchExecuteStatement holds until the whole batch has ended', async () => {
-    const answer = await client.send(new BatchExecuteStatementCommand({ Sqls: ['create temp table t as select 1 as n', 'select n from t'], ...target, WaitTimeSeconds: 30 }));
+    const answer = await client.send(
+      new BatchExecuteStatementCommand({
+        Sqls: ['create temp table t as select 1 as n', 'select n from t'],
+        ...target,
+        WaitTimeSeconds: 30,
+      }),
+    );
     expect(answer).toMatchObject({ Status: 'FINISHED', HasResultSet: true });
   });
 });
@@ -161,7 +208,10 @@ describe('long-polled DescribeStatement and GetStatementResult', () => {
   it('GetStatementResult returns the rows once the statement ends, ResourceNotFoundException if the wait expires first', async () => {
     const { sql, release } = await gate();
     const id = await started(sql);
-    await rejectsWith(client.send(new GetStatementResultCommand({ Id: id, WaitTimeSeconds: 1 })), 'ResourceNotFoundException');
+    await rejectsWith(
+      client.send(new GetStatementResultCommand({ Id: id, WaitTimeSeconds: 1 })),
+      'ResourceNotFoundException',
+    );
     const result = client.send(new GetStatementResultCommand({ Id: id, WaitTimeSeconds: 30 }));
     await eventually(() => (api.waitingRequests() > 0 ? true : undefined));
     await release();
@@ -171,7 +221,10 @@ describe('long-polled DescribeStatement and GetStatementResult', () => {
   it('GetStatementResultV2 waits too, then refuses a statement that was not run with ResultFormat CSV', async () => {
     const { sql, release } = await gate();
     const id = await started(sql);
-    await rejectsWith(client.send(new GetStatementResultV2Command({ Id: id, WaitTimeSeconds: 1 })), 'ResourceNotFoundException');
+    await rejectsWith(
+      client.send(new GetStatementResultV2Command({ Id: id, WaitTimeSeconds: 1 })),
+      'ResourceNotFoundException',
+    );
     const result = client.send(new GetStatementResultV2Command({ Id: id, WaitTimeSeconds: 30 }));
     await release();
     await rejectsWith(result, 'ValidationException', /ResultFormat CSV/);
@@ -185,8 +238,14 @@ describe('waiting requests per statement', () => {
     const other = await started(sql.replace('locked', 'other'));
     const first = client.send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: 30 }));
     await eventually(() => (api.waitingRequests() > 0 ? true : undefined));
-    await rejectsWith(client.send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: 30 })), 'ActiveWaitingRequestsExceededException');
-    await rejectsWith(client.send(new GetStatementResultCommand({ Id: id, WaitTimeSeconds: 30 })), 'ActiveWaitingRequestsExceededException');
+    await rejectsWith(
+      client.send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: 30 })),
+      'ActiveWaitingRequestsExceededException',
+    );
+    await rejectsWith(
+      client.send(new GetStatementResultCommand({ Id: id, WaitTimeSeconds: 30 })),
+      'ActiveWaitingRequestsExceededException',
+    );
     // A call without WaitTimeSeconds is no waiter.
     expect((await client.send(new DescribeStatementCommand({ Id: id }))).Status).toBe('STARTED');
     const onOther = client.send(new DescribeStatementCommand({ Id: other, WaitTimeSeconds: 30 }));
@@ -200,7 +259,9 @@ describe('waiting requests per statement', () => {
     const { sql, release } = await gate();
     const id = await started(sql);
     const leaving = new AbortController();
-    const abandoned = client.send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: 30 }), { abortSignal: leaving.signal }).catch((e: unknown) => e);
+    const abandoned = client
+      .send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: 30 }), { abortSignal: leaving.signal })
+      .catch((e: unknown) => e);
     await eventually(() => (api.waitingRequests() > 0 ? true : undefined));
     leaving.abort();
     await abandoned;

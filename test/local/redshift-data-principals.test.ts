@@ -22,7 +22,12 @@ let api: RedshiftDataApi;
 const clients: RedshiftDataClient[] = [];
 
 function clientAs(accessKeyId: string): RedshiftDataClient {
-  const client = new RedshiftDataClient({ endpoint: api.endpoint, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey: 'x' }, maxAttempts: 1 });
+  const client = new RedshiftDataClient({
+    endpoint: api.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId, secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
   clients.push(client);
   return client;
 }
@@ -30,7 +35,10 @@ function clientAs(accessKeyId: string): RedshiftDataClient {
 beforeAll(async () => {
   postgres = await testDatabase();
   // Two sessions of the pipeline role, one of the runtime role.
-  api = await startRedshiftDataApi({ databaseUrl: postgres.url, principals: { AKIAMACHINE1: MACHINE_ROLE, AKIAMACHINE2: MACHINE_ROLE, AKIARUNTIME: RUNTIME_ROLE } });
+  api = await startRedshiftDataApi({
+    databaseUrl: postgres.url,
+    principals: { AKIAMACHINE1: MACHINE_ROLE, AKIAMACHINE2: MACHINE_ROLE, AKIARUNTIME: RUNTIME_ROLE },
+  });
 });
 
 afterAll(async () => {
@@ -40,7 +48,19 @@ afterAll(async () => {
 });
 
 const submit = async (client: RedshiftDataClient, sql: string, name: string): Promise<string> =>
-  String((await client.send(new ExecuteStatementCommand({ Sql: sql, ClusterIdentifier: 'c', Database: 'dev', DbUser: 'etl', StatementName: name }))).Id);
+  String(
+    (
+      await client.send(
+        new ExecuteStatementCommand({
+          Sql: sql,
+          ClusterIdentifier: 'c',
+          Database: 'dev',
+          DbUser: 'etl',
+          StatementName: name,
+        }),
+      )
+    ).Id,
+  );
 
 describe('principals', () => {
   it("another role's statement does not exist for Describe, Cancel and GetStatementResult, and is not listed", async () => {
@@ -51,9 +71,13 @@ describe('principals', () => {
     await rejectsWith(runtime.send(new DescribeStatementCommand({ Id: id })), 'ResourceNotFoundException');
     await rejectsWith(runtime.send(new CancelStatementCommand({ Id: id })), 'ResourceNotFoundException');
     await rejectsWith(runtime.send(new GetStatementResultCommand({ Id: id })), 'ResourceNotFoundException');
-    const listed = await runtime.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/p/visible', Status: 'ALL' }));
+    const listed = await runtime.send(
+      new ListStatementsCommand({ StatementName: 'sfn-redshift/p/visible', Status: 'ALL' }),
+    );
     expect(listed.Statements ?? []).toEqual([]);
-    const own = await machine.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/p/visible', Status: 'ALL' }));
+    const own = await machine.send(
+      new ListStatementsCommand({ StatementName: 'sfn-redshift/p/visible', Status: 'ALL' }),
+    );
     expect(own.Statements?.map((s) => s.Id)).toEqual([id]);
   });
 
@@ -62,9 +86,13 @@ describe('principals', () => {
     const second = clientAs('AKIAMACHINE2');
     const id = await submit(first, 'select pg_sleep(30)', 'sfn-redshift/p/sessions');
     await waitFor(second, id, (d) => d.Status === 'STARTED');
-    const roleLevel = await second.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/p/sessions', Status: 'STARTED' }));
+    const roleLevel = await second.send(
+      new ListStatementsCommand({ StatementName: 'sfn-redshift/p/sessions', Status: 'STARTED' }),
+    );
     expect(roleLevel.Statements?.map((s) => s.Id)).toEqual([id]);
-    const sessionLevel = await second.send(new ListStatementsCommand({ StatementName: 'sfn-redshift/p/sessions', Status: 'STARTED', RoleLevel: false }));
+    const sessionLevel = await second.send(
+      new ListStatementsCommand({ StatementName: 'sfn-redshift/p/sessions', Status: 'STARTED', RoleLevel: false }),
+    );
     expect(sessionLevel.Statements ?? []).toEqual([]);
     await second.send(new CancelStatementCommand({ Id: id }));
     expect((await waitFor(first, id)).Status).toBe('ABORTED');
@@ -72,7 +100,11 @@ describe('principals', () => {
 
   it('refuses an access key it does not know, and an unsigned request', async () => {
     await rejectsWith(clientAs('AKIASTRANGER').send(new ListStatementsCommand({})), 'UnrecognizedClientException');
-    const response = await fetch(api.endpoint, { method: 'POST', headers: { 'x-amz-target': 'RedshiftData.ListStatements', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
+    const response = await fetch(api.endpoint, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'RedshiftData.ListStatements', 'content-type': 'application/x-amz-json-1.1' },
+      body: '{}',
+    });
     expect(response.status).toBe(403);
     expect(((await response.json()) as { __type: string }).__type).toBe('MissingAuthenticationTokenException');
   });

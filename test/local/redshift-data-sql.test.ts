@@ -19,7 +19,11 @@ function validationMessage(run: () => unknown): string {
 describe('tokenize', () => {
   it('gives back the input exactly', () => {
     const sql = `select 'it''s', E'a\\'b', $$x:y$$, $t$:z$t$, "we""ird:col", a::int -- :c\n/* :d /* nested */ :e */ :f`;
-    expect(tokenize(sql).map((t) => t.text).join('')).toBe(sql);
+    expect(
+      tokenize(sql)
+        .map((t) => t.text)
+        .join(''),
+    ).toBe(sql);
   });
 });
 
@@ -55,18 +59,22 @@ describe('prepareSql', () => {
   });
 
   it('casts chosen parameters to text on request', () => {
-    const prepared = prepareSql('select :a is null, :b + 1', [p('a', 'x'), p('b', '1')], { textParameters: new Set([1]) });
+    const prepared = prepareSql('select :a is null, :b + 1', [p('a', 'x'), p('b', '1')], {
+      textParameters: new Set([1]),
+    });
     expect(prepared.text).toBe('select $1::text is null, $2 + 1');
   });
 
   it('quotes bare dateparts of datediff/dateadd/date_part', () => {
-    expect(prepareSql('select datediff(day, a, b), DATEADD( month , 1, c), date_part(dow, d), foo(day, 1)', undefined).text).toBe(
-      "select datediff('day', a, b), DATEADD( 'month' , 1, c), date_part('dow', d), foo(day, 1)",
-    );
+    expect(
+      prepareSql('select datediff(day, a, b), DATEADD( month , 1, c), date_part(dow, d), foo(day, 1)', undefined).text,
+    ).toBe("select datediff('day', a, b), DATEADD( 'month' , 1, c), date_part('dow', d), foo(day, 1)");
   });
 
   it('turns SYSDATE into the transaction timestamp, but not a qualified name or a function call', () => {
-    expect(prepareSql('select sysdate, t.sysdate, sysdate() from t', undefined).text).toBe('select localtimestamp, t.sysdate, sysdate() from t');
+    expect(prepareSql('select sysdate, t.sysdate, sysdate() from t', undefined).text).toBe(
+      'select localtimestamp, t.sysdate, sysdate() from t',
+    );
   });
 
   it('moves LISTAGG … WITHIN GROUP (ORDER BY …) into the aggregate call', () => {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../local/redshift-data/errors.ts';
 import { setStatus, StatementRegistry } from '../../local/redshift-data/statements.ts';
 
-const spec = { isBatch: false, sqls: [{ sql: 'select 1', prepared: { text: 'select 1', values: [] } }], target: { clusterIdentifier: 'c' }, withEvent: false, owner: { role: 'r', session: 's' } };
+const spec = {
+  isBatch: false,
+  sqls: [{ sql: 'select 1', prepared: { text: 'select 1', values: [] } }],
+  target: { clusterIdentifier: 'c' },
+  withEvent: false,
+  owner: { role: 'r', session: 's' },
+};
 
 describe('StatementRegistry', () => {
   it('forgets terminal statements (and their client tokens) 24 hours after they ended', () => {

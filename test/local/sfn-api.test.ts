@@ -52,7 +52,9 @@ describe('local Step Functions API', () => {
     expect(done.status).toBe('SUCCEEDED');
     expect(done.output).toBe('{"b":2}');
     expect(done.stopDate).toBeInstanceOf(Date);
-    expect(await errorName(sfn.send(new DescribeExecutionCommand({ executionArn: ARN('nope') })))).toBe('ExecutionDoesNotExist');
+    expect(await errorName(sfn.send(new DescribeExecutionCommand({ executionArn: ARN('nope') })))).toBe(
+      'ExecutionDoesNotExist',
+    );
     expect(await errorName(sfn.send(new DescribeExecutionCommand({ executionArn: 'not-an-arn' })))).toBe('InvalidArn');
   });
 
@@ -60,12 +62,16 @@ describe('local Step Functions API', () => {
     const pending = api.registry.createTaskToken(ARN('e2'), 'Wait');
     await sfn.send(new SendTaskSuccessCommand({ taskToken: pending.token, output: '{"ok":true}' }));
     await expect(pending.promise).resolves.toEqual({ ok: true });
-    expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: pending.token, output: '{}' })))).toBe('TaskTimedOut');
+    expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: pending.token, output: '{}' })))).toBe(
+      'TaskTimedOut',
+    );
   });
 
   it('SendTaskFailure rejects with the given error and cause', async () => {
     const pending = api.registry.createTaskToken(ARN('e3'), 'Wait');
-    await sfn.send(new SendTaskFailureCommand({ taskToken: pending.token, error: 'Redshift.StatementFailed', cause: 'boom' }));
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: pending.token, error: 'Redshift.StatementFailed', cause: 'boom' }),
+    );
     const error = await pending.promise.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskFailure);
     expect((error as Error).name).toBe('Redshift.StatementFailed');
@@ -74,17 +80,25 @@ describe('local Step Functions API', () => {
 
   it('names token errors as the service does', async () => {
     const pending = api.registry.createTaskToken(ARN('e4'), 'Wait');
-    expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: pending.token, output: 'not json' })))).toBe('InvalidOutput');
-    expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: 'garbage', output: '{}' })))).toBe('InvalidToken');
+    expect(
+      await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: pending.token, output: 'not json' }))),
+    ).toBe('InvalidOutput');
+    expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: 'garbage', output: '{}' })))).toBe(
+      'InvalidToken',
+    );
     const foreign = new ExecutionRegistry().createTaskToken(ARN('e4'), 'Wait');
-    expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: foreign.token, output: '{}' })))).toBe('TaskDoesNotExist');
+    expect(await errorName(sfn.send(new SendTaskSuccessCommand({ taskToken: foreign.token, output: '{}' })))).toBe(
+      'TaskDoesNotExist',
+    );
     let beats = 0;
     const beating = api.registry.createTaskToken(ARN('e4'), 'Beat', () => beats++);
     await sfn.send(new SendTaskHeartbeatCommand({ taskToken: beating.token }));
     expect(beats).toBe(1);
     api.registry.markTimedOut(beating.token);
     expect(await errorName(sfn.send(new SendTaskHeartbeatCommand({ taskToken: beating.token })))).toBe('TaskTimedOut');
-    expect(await errorName(sfn.send(new SendTaskFailureCommand({ taskToken: beating.token, error: 'x' })))).toBe('TaskTimedOut');
+    expect(await errorName(sfn.send(new SendTaskFailureCommand({ taskToken: beating.token, error: 'x' })))).toBe(
+      'TaskTimedOut',
+    );
     // the still-pending token was not consumed by the InvalidOutput attempt
     await sfn.send(new SendTaskSuccessCommand({ taskToken: pending.token, output: '1' }));
     await expect(pending.promise).resolves.toBe(1);
@@ -93,13 +107,21 @@ describe('local Step Functions API', () => {
   it('StopExecution stops a running execution', async () => {
     let stopped: unknown[] | undefined;
     api.registry.startExecution(
-      { executionArn: ARN('e5'), stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Machine', name: 'e5', startDate: new Date(), input: '{}' },
+      {
+        executionArn: ARN('e5'),
+        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Machine',
+        name: 'e5',
+        startDate: new Date(),
+        input: '{}',
+      },
       (...args) => {
         stopped = args;
         api.registry.finishExecution(ARN('e5'), 'ABORTED', { error: args[0] ?? '' });
       },
     );
-    const answer = await sfn.send(new StopExecutionCommand({ executionArn: ARN('e5'), error: 'Why', cause: 'because' }));
+    const answer = await sfn.send(
+      new StopExecutionCommand({ executionArn: ARN('e5'), error: 'Why', cause: 'because' }),
+    );
     expect(stopped).toEqual(['Why', 'because']);
     expect(answer.stopDate).toBeInstanceOf(Date);
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn: ARN('e5') }))).status).toBe('ABORTED');

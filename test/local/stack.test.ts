@@ -26,7 +26,12 @@ const pollMachine = (sql: string) => ({
       Type: 'Task',
       Resource: 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
       Parameters: { 'Id.$': '$.statement.Id' },
-      ResultSelector: { 'Id.$': '$.Id', 'Status.$': '$.Status', 'HasResultSet.$': '$.HasResultSet', 'CreatedAt.$': '$.CreatedAt' },
+      ResultSelector: {
+        'Id.$': '$.Id',
+        'Status.$': '$.Status',
+        'HasResultSet.$': '$.HasResultSet',
+        'CreatedAt.$': '$.CreatedAt',
+      },
       ResultPath: '$.statement',
       Next: 'Done?',
     },
@@ -62,7 +67,9 @@ describe('local stack', () => {
         // callback mode in miniature: submit WithEvent, remember the token, answer on the event
         submit: async (event) => {
           const { sql, token } = event as { sql: string; token: string };
-          const { Id } = await stack.clients.redshiftData.send(new ExecuteStatementCommand({ ...target, Sql: sql, WithEvent: true }));
+          const { Id } = await stack.clients.redshiftData.send(
+            new ExecuteStatementCommand({ ...target, Sql: sql, WithEvent: true }),
+          );
           tokens.set(Id ?? '', token);
           return { Id };
         },
@@ -72,7 +79,10 @@ describe('local stack', () => {
           const token = tokens.get(e.detail.statementId);
           if (token) {
             await stack.clients.sfn.send(
-              new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ Id: e.detail.statementId, Status: e.detail.state }) }),
+              new SendTaskSuccessCommand({
+                taskToken: token,
+                output: JSON.stringify({ Id: e.detail.statementId, Status: e.detail.state }),
+              }),
             );
           }
         },
@@ -118,11 +128,17 @@ describe('local stack', () => {
 
   it('takes SQL parameters as Step Functions spells them (Name/Value), and rejects other spellings up front', async () => {
     const machine = (parameter: Record<string, string>) => {
-      const definition = pollMachine('select n from numbers where n = :n') as { States: { Execute: { Parameters: Record<string, unknown> } } };
+      const definition = pollMachine('select n from numbers where n = :n') as {
+        States: { Execute: { Parameters: Record<string, unknown> } };
+      };
       definition.States.Execute.Parameters.Parameters = [parameter];
       return definition;
     };
-    const result = await stack.execute(machine({ Name: 'n', 'Value.$': "States.Format('{}', $.n)" }), { n: 2 }, { waitMs: 10 });
+    const result = await stack.execute(
+      machine({ Name: 'n', 'Value.$': "States.Format('{}', $.n)" }),
+      { n: 2 },
+      { waitMs: 10 },
+    );
     expect(result.status).toBe('SUCCEEDED');
     expect((result.output as { result: { Records: unknown[][] } }).result.Records).toEqual([[{ LongValue: 2 }]]);
     await expect(stack.execute(machine({ name: 'n', value: '2' }), {})).rejects.toThrow(
@@ -156,7 +172,10 @@ describe('local stack', () => {
     expect(quick.output).toMatchObject({ submitted: { Status: 'FINISHED' }, described: { Status: 'FINISHED' } });
     // 30 s + 30 s of waiting in 2 × 5 ms: the statement (1 s) outlives both compressed waits.
     const slow = await stack.execute(longPolled('select pg_sleep(1)'), {}, { longPollMs: 5 });
-    expect(slow.output).toMatchObject({ submitted: { Status: expect.stringMatching(/^(SUBMITTED|PICKED|STARTED)$/) }, described: { Status: expect.stringMatching(/^(SUBMITTED|PICKED|STARTED)$/) } });
+    expect(slow.output).toMatchObject({
+      submitted: { Status: expect.stringMatching(/^(SUBMITTED|PICKED|STARTED)$/) },
+      described: { Status: expect.stringMatching(/^(SUBMITTED|PICKED|STARTED)$/) },
+    });
   });
 
   it('names Data API errors RedshiftData.<Exception>', async () => {
@@ -209,7 +228,10 @@ describe('local stack', () => {
           Run: {
             Type: 'Task',
             Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-            Parameters: { FunctionName: 'submit', Payload: { sql: 'select n from numbers', 'token.$': '$$.Task.Token' } },
+            Parameters: {
+              FunctionName: 'submit',
+              Payload: { sql: 'select n from numbers', 'token.$': '$$.Task.Token' },
+            },
             TimeoutSeconds: 30,
             ResultPath: '$.step',
             End: true,
@@ -242,7 +264,14 @@ describe('local stack stop', () => {
     const running = stack.execute(
       {
         StartAt: 'Hang',
-        States: { Hang: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'never' }, End: true } },
+        States: {
+          Hang: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: 'never' },
+            End: true,
+          },
+        },
       },
       {},
     );
@@ -250,7 +279,9 @@ describe('local stack stop', () => {
     await Promise.all([stack.stop(), stack.stop()]);
     const result = await running;
     expect(result.status).toBe('ABORTED');
-    await expect(stack.execute({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } })).rejects.toThrow(/stopped/);
+    await expect(stack.execute({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } })).rejects.toThrow(
+      /stopped/,
+    );
     await expect(fetch(stack.endpoints.sfn, { method: 'POST' })).rejects.toThrow();
     await expect(fetch(stack.endpoints.redshiftData, { method: 'POST' })).rejects.toThrow();
   });

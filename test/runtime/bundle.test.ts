@@ -18,7 +18,10 @@ let built: { outfile: string; bytes: number };
 let h: RuntimeHarness;
 
 beforeAll(async () => {
-  [built, h] = await Promise.all([buildRuntime({ outfile }) as Promise<{ outfile: string; bytes: number }>, startRuntimeHarness()]);
+  [built, h] = await Promise.all([
+    buildRuntime({ outfile }) as Promise<{ outfile: string; bytes: number }>,
+    startRuntimeHarness(),
+  ]);
 });
 afterAll(async () => {
   await h?.stop();
@@ -28,7 +31,9 @@ afterAll(async () => {
 it('is one ESM file under 1 MiB with the SDK inside (no bare imports left)', () => {
   expect(built.bytes).toBeLessThan(1024 * 1024);
   const text = readFileSync(outfile, 'utf8');
-  const imports = [...text.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*\(\s*"([^"]+)"\s*\)/g)].map((match) => match[1] ?? match[2]);
+  const imports = [...text.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*\(\s*"([^"]+)"\s*\)/g)].map(
+    (match) => match[1] ?? match[2],
+  );
   expect(imports.filter((specifier) => specifier !== undefined && !specifier.startsWith('node:'))).toEqual([]);
   expect(text).toMatch(/export\s*\{[^}]*\bhandler\b/);
 });
@@ -37,21 +42,41 @@ it('is one ESM file under 1 MiB with the SDK inside (no bare imports left)', () 
 // not a unit test: here only that a fresh process outside the repository can import it.
 it('imports in a fresh process outside the repository and exports the handler', () => {
   const script = `import(${JSON.stringify(outfile)}).then((m) => console.log(typeof m.handler))`;
-  expect(execFileSync(process.execPath, ['--no-warnings', '-e', script], { cwd: dir }).toString().trim()).toBe('function');
+  expect(execFileSync(process.execPath, ['--no-warnings', '-e', script], { cwd: dir }).toString().trim()).toBe(
+    'function',
+  );
 });
 
 it('runs an action and a completion against the local stack', async () => {
-  const { handler, setLogSink } = (await import(outfile)) as { handler: Handler; setLogSink: (sink: (line: string) => void) => unknown };
+  const { handler, setLogSink } = (await import(outfile)) as {
+    handler: Handler;
+    setLogSink: (sink: (line: string) => void) => unknown;
+  };
   const lines: string[] = [];
   setLogSink((line) => lines.push(line));
   const run = h.runningExecution('bundle');
   const token = h.stack.registry.createTaskToken(run, 'Bundle');
   const gate = await h.gate();
-  const { Id } = (await handler({ action: 'executeSingletonStatement', sqlStatement: `select ${gate.sql}`, taskToken: token.token, executionArn: run, stepId: 'bundled' })) as { Id: string };
+  const { Id } = (await handler({
+    action: 'executeSingletonStatement',
+    sqlStatement: `select ${gate.sql}`,
+    taskToken: token.token,
+    executionArn: run,
+    stepId: 'bundled',
+  })) as { Id: string };
   await gate.open();
   await handler(await h.eventFor(Id));
   expect(await token.promise).toEqual({ Id, Status: 'FINISHED', ResultRows: 1, HasResultSet: true });
-  const error = (await handler({ action: 'describeStatement', statementId: 'LATEST', executionArn: run, stepId: 'other' }).catch((e: unknown) => e)) as Error;
+  const error = (await handler({
+    action: 'describeStatement',
+    statementId: 'LATEST',
+    executionArn: run,
+    stepId: 'other',
+  }).catch((e: unknown) => e)) as Error;
   expect(error.name).toBe('PreviousExecutionNotFound');
-  expect(lines.map((line) => (JSON.parse(line) as { outcome: string }).outcome)).toEqual(['submitted', 'succeeded', 'error']);
+  expect(lines.map((line) => (JSON.parse(line) as { outcome: string }).outcome)).toEqual([
+    'submitted',
+    'succeeded',
+    'error',
+  ]);
 });

@@ -17,7 +17,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const lockOf = (sql: string) => lockKey({ kind: 'cluster', name: TARGET_ENV.REDSHIFT_CLUSTER_ID, database: TARGET_ENV.REDSHIFT_DATABASE }, sql);
+const lockOf = (sql: string) =>
+  lockKey({ kind: 'cluster', name: TARGET_ENV.REDSHIFT_CLUSTER_ID, database: TARGET_ENV.REDSHIFT_DATABASE }, sql);
 const lockItem = async (sql: string) => (await h.items()).find((item) => s(item, 'pk') === lockOf(sql));
 
 /** Stops a RUNNING execution of the local service and answers its status change event. */
@@ -28,7 +29,8 @@ function stop(arn: string) {
   return executionStatusChangeEvent(record);
 }
 
-const cleanupLines = (arn: string) => h.logs.filter((line) => line.action === 'cleanup' && line.executionArn === arn && line.statementId !== undefined);
+const cleanupLines = (arn: string) =>
+  h.logs.filter((line) => line.action === 'cleanup' && line.executionArn === arn && line.statementId !== undefined);
 
 async function started(statementId: string): Promise<void> {
   for (;;) {
@@ -42,8 +44,20 @@ describe('cleanup after a stopped execution', () => {
   it('cancels its running statements (a singleton and a callback one), releases the lock, one log line each', async () => {
     const arn = h.runningExecution('stopped');
     const sql = 'select pg_sleep(60) as cleanup_singleton';
-    const singleton = (await h.invoke({ action: 'executeSingletonStatement', sqlStatement: sql, executionArn: arn, stepId: 'load', statementName: 'sfn-redshift/nightly/load' })) as { Id: string };
-    const callback = (await h.invoke({ action: 'executeStatement', sqlStatement: 'select pg_sleep(60) as cleanup_callback', executionArn: arn, stepId: 'archive', taskToken: 'AQtoken-of-a-stopped-task' })) as { Id: string };
+    const singleton = (await h.invoke({
+      action: 'executeSingletonStatement',
+      sqlStatement: sql,
+      executionArn: arn,
+      stepId: 'load',
+      statementName: 'sfn-redshift/nightly/load',
+    })) as { Id: string };
+    const callback = (await h.invoke({
+      action: 'executeStatement',
+      sqlStatement: 'select pg_sleep(60) as cleanup_callback',
+      executionArn: arn,
+      stepId: 'archive',
+      taskToken: 'AQtoken-of-a-stopped-task',
+    })) as { Id: string };
     await started(singleton.Id);
     expect(await lockItem(sql)).toBeDefined();
 
@@ -53,14 +67,26 @@ describe('cleanup after a stopped execution', () => {
     expect(await lockItem(sql)).toBeUndefined();
     const lines = cleanupLines(arn);
     expect(lines.map((line) => line.statementId).sort()).toEqual([singleton.Id, callback.Id].sort());
-    expect(lines.find((line) => line.statementId === singleton.Id)).toMatchObject({ outcome: 'cancelled-and-lock-released', stepId: 'load', level: 'INFO' });
-    expect(lines.find((line) => line.statementId === singleton.Id)?.statementName).toMatch(/^sfn-redshift\/nightly\/load\/runtime-test:stopped-/);
+    expect(lines.find((line) => line.statementId === singleton.Id)).toMatchObject({
+      outcome: 'cancelled-and-lock-released',
+      stepId: 'load',
+      level: 'INFO',
+    });
+    expect(lines.find((line) => line.statementId === singleton.Id)?.statementName).toMatch(
+      /^sfn-redshift\/nightly\/load\/runtime-test:stopped-/,
+    );
     expect(h.logs.at(-1)).toMatchObject({ action: 'cleanup', outcome: 'cancelled-2', executionArn: arn });
   });
 
   it('a repeated event (directly or through SQS) is harmless: nothing more is cancelled', async () => {
     const arn = h.runningExecution('repeated');
-    const running = (await h.invoke({ action: 'executeStatement', sqlStatement: 'select pg_sleep(60) as repeated', executionArn: arn, stepId: 'x', taskToken: 'AQtoken-repeated' })) as { Id: string };
+    const running = (await h.invoke({
+      action: 'executeStatement',
+      sqlStatement: 'select pg_sleep(60) as repeated',
+      executionArn: arn,
+      stepId: 'x',
+      taskToken: 'AQtoken-repeated',
+    })) as { Id: string };
     const event = stop(arn);
     expect(await h.invoke(event)).toBeNull();
     expect(await h.settled(running.Id)).toBe('ABORTED');
@@ -84,7 +110,13 @@ describe('cleanup after a stopped execution', () => {
     expect(h.logs.at(-1)).toMatchObject({ action: 'cleanup', outcome: 'nothing-running', level: 'INFO' });
 
     const arn = h.runningExecution('foreign');
-    const running = (await h.invoke({ action: 'executeStatement', sqlStatement: 'select pg_sleep(60) as foreign_machine', executionArn: arn, stepId: 'x', taskToken: 'AQtoken-foreign' })) as { Id: string };
+    const running = (await h.invoke({
+      action: 'executeStatement',
+      sqlStatement: 'select pg_sleep(60) as foreign_machine',
+      executionArn: arn,
+      stepId: 'x',
+      taskToken: 'AQtoken-foreign',
+    })) as { Id: string };
     const succeeded = { ...stop(arn) };
     process.env.CLEANUP_STATE_MACHINE_PREFIX = 'nightly-';
     try {
@@ -92,8 +124,12 @@ describe('cleanup after a stopped execution', () => {
     } finally {
       delete process.env.CLEANUP_STATE_MACHINE_PREFIX;
     }
-    expect(await h.invoke({ ...succeeded, detail: { ...succeeded.detail, status: 'SUCCEEDED' } })).toEqual({ ignored: 'ignored: status "SUCCEEDED"' });
-    expect(await h.invoke({ ...succeeded, 'detail-type': 'Step Functions State Machine Status Change' })).toMatchObject({ ignored: expect.stringContaining('detail-type') });
+    expect(await h.invoke({ ...succeeded, detail: { ...succeeded.detail, status: 'SUCCEEDED' } })).toEqual({
+      ignored: 'ignored: status "SUCCEEDED"',
+    });
+    expect(await h.invoke({ ...succeeded, 'detail-type': 'Step Functions State Machine Status Change' })).toMatchObject(
+      { ignored: expect.stringContaining('detail-type') },
+    );
     const { Status } = (await h.invoke({ action: 'describeStatement', statementId: running.Id })) as { Status: string };
     expect(['SUBMITTED', 'PICKED', 'STARTED']).toContain(Status);
     await h.invoke(succeeded);
@@ -104,7 +140,13 @@ describe('cleanup after a stopped execution', () => {
     const arn = h.runningExecution('machine-role');
     const suffix = arn.split(':').slice(6).join(':');
     const { Id } = await h.stack.clients.redshiftData.send(
-      new ExecuteStatementCommand({ ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl', Sql: 'select pg_sleep(60) as machine_role', StatementName: `sfn-redshift/nightly/load/${suffix}` }),
+      new ExecuteStatementCommand({
+        ClusterIdentifier: 'analytics',
+        Database: 'dev',
+        DbUser: 'etl',
+        Sql: 'select pg_sleep(60) as machine_role',
+        StatementName: `sfn-redshift/nightly/load/${suffix}`,
+      }),
     );
     expect(await h.invoke(stop(arn))).toBeNull();
     expect(h.logs.at(-1)).toMatchObject({ outcome: 'nothing-running' });

@@ -22,7 +22,15 @@ const EVENT = {
   time: '2026-01-01T00:00:00Z',
   region: 'us-east-1',
   resources: ['arn:aws:redshift:us-east-1:123456789012:cluster:analytics'],
-  detail: { principal: 'arn:aws:iam::123456789012:role/r', statementName: 'sfn-redshift/runtime/executeStatement', statementId: 'id-1', redshiftQueryId: 7, state: 'FINISHED', rows: 1, expireAt: 1 },
+  detail: {
+    principal: 'arn:aws:iam::123456789012:role/r',
+    statementName: 'sfn-redshift/runtime/executeStatement',
+    statementId: 'id-1',
+    redshiftQueryId: 7,
+    state: 'FINISHED',
+    rows: 1,
+    expireAt: 1,
+  },
 };
 
 describe('payloads (pure)', () => {
@@ -36,7 +44,11 @@ describe('payloads (pure)', () => {
     const failed = { ...EVENT, detail: { ...EVENT.detail, state: 'FAILED' } };
     expect(compatAnswer(failed, 'FAILED')).toEqual({ kind: 'failure', error: 'FAILED', cause: JSON.stringify(failed) });
     const aborted = { ...EVENT, detail: { ...EVENT.detail, state: 'ABORTED' } };
-    expect(compatAnswer(aborted, 'ABORTED')).toEqual({ kind: 'failure', error: 'ABORTED', cause: JSON.stringify(aborted) });
+    expect(compatAnswer(aborted, 'ABORTED')).toEqual({
+      kind: 'failure',
+      error: 'ABORTED',
+      cause: JSON.stringify(aborted),
+    });
   });
 
   it('without the setting: the contract’s record and error names', () => {
@@ -45,12 +57,23 @@ describe('payloads (pure)', () => {
       kind: 'success',
       output: JSON.stringify({ Id: 'id-1', Status: 'FINISHED', ResultRows: 1, HasResultSet: false }),
     });
-    expect(contractAnswer(described({ Error: 'boom' }), 'id-1', 'FAILED')).toEqual({ kind: 'failure', error: 'Redshift.StatementFailed', cause: 'boom' });
-    expect(contractAnswer(described({}), 'id-1', 'ABORTED')).toEqual({ kind: 'failure', error: 'Redshift.StatementAborted', cause: 'id-1' });
+    expect(contractAnswer(described({ Error: 'boom' }), 'id-1', 'FAILED')).toEqual({
+      kind: 'failure',
+      error: 'Redshift.StatementFailed',
+      cause: 'boom',
+    });
+    expect(contractAnswer(described({}), 'id-1', 'ABORTED')).toEqual({
+      kind: 'failure',
+      error: 'Redshift.StatementAborted',
+      cause: 'id-1',
+    });
   });
 
   it('a cause over SendTaskFailure’s 32,768 characters is cut within it, never inside a surrogate pair', () => {
-    const huge = { ...EVENT, detail: { ...EVENT.detail, state: 'FAILED', statementName: `sfn-redshift/${'x'.repeat(40_000)}` } };
+    const huge = {
+      ...EVENT,
+      detail: { ...EVENT.detail, state: 'FAILED', statementName: `sfn-redshift/${'x'.repeat(40_000)}` },
+    };
     const answer = compatAnswer(huge, 'FAILED');
     expect(answer.kind === 'failure' && answer.cause.length).toBe(MAX_CAUSE_CHARS);
     expect(answer.kind === 'failure' && answer.cause.endsWith('…')).toBe(true);
@@ -67,7 +90,10 @@ describe('payloads (pure)', () => {
     expect(callbackCompat({ CALLBACK_COMPAT: ' ' })).toBeUndefined();
     expect(callbackCompat({ CALLBACK_COMPAT: 'cdk-stepfunctions-redshift' })).toBe('cdk-stepfunctions-redshift');
     expect(() => callbackCompat({ CALLBACK_COMPAT: 'cdk-stepfunctions' })).toThrow(
-      expect.objectContaining({ name: 'InvalidConfiguration', message: 'CALLBACK_COMPAT: must be unset or one of: cdk-stepfunctions-redshift; got "cdk-stepfunctions"' }),
+      expect.objectContaining({
+        name: 'InvalidConfiguration',
+        message: 'CALLBACK_COMPAT: must be unset or one of: cdk-stepfunctions-redshift; got "cdk-stepfunctions"',
+      }),
     );
   });
 });
@@ -131,7 +157,10 @@ describe('the handler with CALLBACK_COMPAT=cdk-stepfunctions-redshift', () => {
     const event = await h.eventFor(call.id);
     expect(event.detail.state).toBe('FAILED');
     await handler(sqsEvent([{ body: event }]));
-    const failure = await call.outcome.then(() => undefined, (error: unknown) => error);
+    const failure = await call.outcome.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(TaskFailure);
     expect([(failure as TaskFailure).name, JSON.parse((failure as TaskFailure).message)]).toEqual(['FAILED', event]);
   });
@@ -143,7 +172,10 @@ describe('the handler with CALLBACK_COMPAT=cdk-stepfunctions-redshift', () => {
     const event = await h.eventFor(call.id);
     expect(event.detail.state).toBe('ABORTED');
     await handler(event);
-    const failure = (await call.outcome.then(() => undefined, (error: unknown) => error)) as TaskFailure;
+    const failure = (await call.outcome.then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as TaskFailure;
     expect([failure.name, JSON.parse(failure.message)]).toEqual(['ABORTED', event]);
     await gate.open();
   });
@@ -151,15 +183,28 @@ describe('the handler with CALLBACK_COMPAT=cdk-stepfunctions-redshift', () => {
   it('a statement that ends before its item is written: the event is kept, and the look after submit answers with it', async () => {
     // The event first (its statement unknown yet), as when Redshift is faster than the runtime's write.
     const { Id } = await h.stack.clients.runtimeRedshiftData.send(
-      new ExecuteStatementCommand({ ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl', Sql: 'select 3', StatementName: 'sfn-redshift/runtime/early', WithEvent: true }),
+      new ExecuteStatementCommand({
+        ClusterIdentifier: 'analytics',
+        Database: 'dev',
+        DbUser: 'etl',
+        Sql: 'select 3',
+        StatementName: 'sfn-redshift/runtime/early',
+        WithEvent: true,
+      }),
     );
     const id = Id as string;
     const event = await h.eventFor(id);
     expect(await handler(event)).toBeNull();
-    expect((await h.items()).filter((item) => s(item, 'pk') === `statement#${id}`).map((item) => s(item, 'sk'))).toEqual(['event']);
+    expect(
+      (await h.items()).filter((item) => s(item, 'pk') === `statement#${id}`).map((item) => s(item, 'sk')),
+    ).toEqual(['event']);
     // Then the runtime writes the item and looks once itself (what execute does after submit).
     const token = h.stack.registry.createTaskToken(h.runningExecution('early'), 'Early');
-    await stateTable.putStatement(h.stack.stateTableName, { statementId: id, statementName: 'sfn-redshift/runtime/early', taskToken: token.token });
+    await stateTable.putStatement(h.stack.stateTableName, {
+      statementId: id,
+      statementName: 'sfn-redshift/runtime/early',
+      taskToken: token.token,
+    });
     expect(await completion.completeStatement(h.stack.stateTableName, id, 'skip')).toBe('succeeded');
     expect(await token.promise).toEqual(event);
     expect((await h.items()).some((item) => s(item, 'pk') === `statement#${id}`)).toBe(false);

@@ -17,14 +17,18 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const lockOf = (sql: string) => lockKey({ kind: 'cluster', name: TARGET_ENV.REDSHIFT_CLUSTER_ID, database: TARGET_ENV.REDSHIFT_DATABASE }, sql);
+const lockOf = (sql: string) =>
+  lockKey({ kind: 'cluster', name: TARGET_ENV.REDSHIFT_CLUSTER_ID, database: TARGET_ENV.REDSHIFT_DATABASE }, sql);
 
 async function lockItem(sql: string) {
   return (await h.items()).find((item) => s(item, 'pk') === lockOf(sql));
 }
 
 /** A callback call as the generator's Task sends it; answers the statement id and the token's fate. */
-async function startCallback(sql: string, options: { stepId?: string; singleton?: boolean; parameters?: Record<string, string> } = {}) {
+async function startCallback(
+  sql: string,
+  options: { stepId?: string; singleton?: boolean; parameters?: Record<string, string> } = {},
+) {
   const run = h.runningExecution('callback');
   const stepId = options.stepId ?? 'step';
   const token = h.stack.registry.createTaskToken(run, 'Run');
@@ -54,7 +58,14 @@ describe('FINISHED', () => {
     const event = await h.eventFor(call.statementId);
     expect(event.detail.state).toBe('FINISHED');
     expect(await h.invoke(event)).toBeNull();
-    expect(lastLog()).toMatchObject({ action: 'completion', outcome: 'succeeded', statementId: call.statementId, stepId: 'load_direct', executionArn: call.run, level: 'INFO' });
+    expect(lastLog()).toMatchObject({
+      action: 'completion',
+      outcome: 'succeeded',
+      statementId: call.statementId,
+      stepId: 'load_direct',
+      executionArn: call.run,
+      level: 'INFO',
+    });
 
     const output = await call.outcome;
     expect(Object.keys(output as object)).toEqual(['Id', 'Status', 'ResultRows', 'HasResultSet']);
@@ -71,7 +82,15 @@ describe('FINISHED', () => {
     const event = await h.eventFor(call.statementId);
     expect(await h.invoke(sqsEvent([{ messageId: 'm-1', body: event }]))).toEqual({ batchItemFailures: [] });
     expect(await call.outcome).toEqual({ Id: call.statementId, Status: 'FINISHED', ResultRows: 1, HasResultSet: true });
-    expect(lastLog()?.records).toEqual([{ messageId: 'm-1', statementId: call.statementId, stepId: 'select_sqs', executionArn: call.run, outcome: 'succeeded' }]);
+    expect(lastLog()?.records).toEqual([
+      {
+        messageId: 'm-1',
+        statementId: call.statementId,
+        stepId: 'select_sqs',
+        executionArn: call.run,
+        outcome: 'succeeded',
+      },
+    ]);
     expect(await lockItem(sql)).toBeUndefined();
   });
 
@@ -116,7 +135,9 @@ describe('FAILED and ABORTED', () => {
   it('ABORTED (cancelled through the runtime) as an EventBridge event → Redshift.StatementAborted, Cause = statement id', async () => {
     const sql = 'select pg_sleep(30)';
     const call = await startCallback(sql, { stepId: 'sleeper' });
-    expect(await h.invoke({ action: 'cancelStatement', statementId: 'LATEST', executionArn: call.run, stepId: 'sleeper' })).toEqual({ Status: true, Id: call.statementId });
+    expect(
+      await h.invoke({ action: 'cancelStatement', statementId: 'LATEST', executionArn: call.run, stepId: 'sleeper' }),
+    ).toEqual({ Status: true, Id: call.statementId });
     const event = await h.eventFor(call.statementId);
     expect(event.detail.state).toBe('ABORTED');
     await h.invoke(event);
@@ -141,7 +162,14 @@ describe('events that are not ours, repeated, or late', () => {
 
   it('a statement the runtime never saw is ignored', async () => {
     const { Id } = await h.stack.clients.runtimeRedshiftData.send(
-      new ExecuteStatementCommand({ ClusterIdentifier: 'analytics', Database: 'dev', DbUser: 'etl', Sql: 'select 1', WithEvent: true, StatementName: 'sfn-redshift/someone/else' }),
+      new ExecuteStatementCommand({
+        ClusterIdentifier: 'analytics',
+        Database: 'dev',
+        DbUser: 'etl',
+        Sql: 'select 1',
+        WithEvent: true,
+        StatementName: 'sfn-redshift/someone/else',
+      }),
     );
     const event = await h.eventFor(Id ?? '');
     expect(await h.invoke(event)).toBeNull();
@@ -159,7 +187,15 @@ describe('events that are not ours, repeated, or late', () => {
       time: '2024-01-01T00:00:00Z',
       region: 'us-east-1',
       resources: [],
-      detail: { principal: 'p', statementId: 'not-ours', statementName: 'other-app/step', redshiftQueryId: 1, state: 'FINISHED', rows: 1, expireAt: 0 },
+      detail: {
+        principal: 'p',
+        statementId: 'not-ours',
+        statementName: 'other-app/step',
+        redshiftQueryId: 1,
+        state: 'FINISHED',
+        rows: 1,
+        expireAt: 0,
+      },
     };
     const foreign = [
       { ...base, source: 'aws.s3' },
@@ -172,7 +208,9 @@ describe('events that are not ours, repeated, or late', () => {
       expect(await h.invoke(event)).toEqual({ ignored: expect.any(String) });
       expect(lastLog()).toMatchObject({ outcome: 'ignored', level: 'INFO' });
     }
-    expect(await h.invoke(sqsEvent([...foreign.map((body) => ({ body })), { body: 'not json' }]))).toEqual({ batchItemFailures: [] });
+    expect(await h.invoke(sqsEvent([...foreign.map((body) => ({ body })), { body: 'not json' }]))).toEqual({
+      batchItemFailures: [],
+    });
   });
 
   it('a token Step Functions reports TaskTimedOut (or never knew) is handled without an error; the lock is released', async () => {
@@ -187,7 +225,14 @@ describe('events that are not ours, repeated, or late', () => {
 
     const run = executionArn('invalid-token');
     const bogusGate = await h.gate();
-    const bogus = (await h.invoke({ action: 'executeStatement', sqlStatement: `select ${bogusGate.sql}`, taskToken: 'not-a-token', executionArn: run, stepId: 'bogus', statementName: 'sfn-redshift/p/bogus' })) as { Id: string };
+    const bogus = (await h.invoke({
+      action: 'executeStatement',
+      sqlStatement: `select ${bogusGate.sql}`,
+      taskToken: 'not-a-token',
+      executionArn: run,
+      stepId: 'bogus',
+      statementName: 'sfn-redshift/p/bogus',
+    })) as { Id: string };
     await bogusGate.open();
     await h.invoke(sqsEvent([{ body: await h.eventFor(bogus.Id) }]));
     expect(lastLog()?.records?.[0]?.outcome).toBe('succeeded-token-gone');
@@ -198,8 +243,22 @@ describe('events that are not ours, repeated, or late', () => {
     const done = await startCallback("select 'done', pg_sleep(0.1)", { stepId: 'done', singleton: false });
     const doneEvent = await h.eventFor(done.statementId);
     // An event claiming completion while DescribeStatement still says STARTED: retry that record later.
-    const premature: RedshiftStatusChangeEvent = { ...doneEvent, id: 'premature', detail: { ...doneEvent.detail, statementId: running.statementId, statementName: 'sfn-redshift/pipeline/still_running' } };
-    const answer = await h.invoke(sqsEvent([{ messageId: 'ok', body: doneEvent }, { messageId: 'early', body: premature }, { messageId: 'foreign', body: { source: 'aws.ec2', 'detail-type': 'x', detail: {} } }]));
+    const premature: RedshiftStatusChangeEvent = {
+      ...doneEvent,
+      id: 'premature',
+      detail: {
+        ...doneEvent.detail,
+        statementId: running.statementId,
+        statementName: 'sfn-redshift/pipeline/still_running',
+      },
+    };
+    const answer = await h.invoke(
+      sqsEvent([
+        { messageId: 'ok', body: doneEvent },
+        { messageId: 'early', body: premature },
+        { messageId: 'foreign', body: { source: 'aws.ec2', 'detail-type': 'x', detail: {} } },
+      ]),
+    );
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'early' }] });
     expect(lastLog()).toMatchObject({ level: 'WARN' });
     expect(await done.outcome).toMatchObject({ Status: 'FINISHED' });
@@ -212,7 +271,15 @@ describe('events that are not ours, repeated, or late', () => {
   it('a premature direct event throws (EventBridge/Lambda retry it) instead of dropping the completion', async () => {
     const running = await startCallback('select pg_sleep(30)', { stepId: 'premature_direct', singleton: false });
     const sample = h.events[0] as RedshiftStatusChangeEvent;
-    const error = await h.invokeError({ ...sample, detail: { ...sample.detail, statementId: running.statementId, statementName: 'sfn-redshift/pipeline/premature_direct', state: 'FINISHED' } });
+    const error = await h.invokeError({
+      ...sample,
+      detail: {
+        ...sample.detail,
+        statementId: running.statementId,
+        statementName: 'sfn-redshift/pipeline/premature_direct',
+        state: 'FINISHED',
+      },
+    });
     expect(error.name).toBe('StatementNotTerminal');
     await h.invoke({ action: 'cancelStatement', statementId: running.statementId });
   });
@@ -231,7 +298,12 @@ describe('state table items', () => {
       expect(expiresAt, JSON.stringify(item)).toBeGreaterThan(now);
       expect(expiresAt, JSON.stringify(item)).toBeLessThan(now + 26 * 3600);
     }
-    expect(items.filter((item) => s(item, 'pk') === `execution#${call.run}`).map((item) => s(item, 'sk')).sort()).toEqual(['latest', 'latest#step#ttl']);
+    expect(
+      items
+        .filter((item) => s(item, 'pk') === `execution#${call.run}`)
+        .map((item) => s(item, 'sk'))
+        .sort(),
+    ).toEqual(['latest', 'latest#step#ttl']);
     await h.invoke({ action: 'cancelStatement', statementId: call.statementId });
     await h.invoke(await h.eventFor(call.statementId));
     expect(await lockItem(sql)).toBeUndefined();
@@ -245,14 +317,24 @@ describe('timeoutStatement: on a Task timeout the runtime looks before it cancel
     const call = await startCallback(sql, { stepId });
     return call;
   }
-  const settle = (call: { run: string }, stepId: string) => ({ action: 'timeoutStatement', statementId: 'LATEST', executionArn: call.run, stepId });
+  const settle = (call: { run: string }, stepId: string) => ({
+    action: 'timeoutStatement',
+    statementId: 'LATEST',
+    executionArn: call.run,
+    stepId,
+  });
 
   it('FINISHED with its event lost → the step record; lock and statement item released', async () => {
     const sql = "insert into loads select 'lost-event'";
     const call = await timedOut(sql, 'lost_finished');
     expect(await h.settled(call.statementId)).toBe('FINISHED');
     h.stack.registry.markTimedOut(call.token);
-    expect(await h.invoke(settle(call, 'lost_finished'))).toEqual({ Id: call.statementId, Status: 'FINISHED', ResultRows: 1, HasResultSet: false });
+    expect(await h.invoke(settle(call, 'lost_finished'))).toEqual({
+      Id: call.statementId,
+      Status: 'FINISHED',
+      ResultRows: 1,
+      HasResultSet: false,
+    });
     expect(await lockItem(sql)).toBeUndefined();
     expect((await h.items()).some((item) => s(item, 'pk') === `statement#${call.statementId}`)).toBe(false);
   });
@@ -295,10 +377,19 @@ describe('reconcileStatements: the scheduled sweep completes statements whose ev
     const gate = await h.gate();
     const running = await startCallback(`select 'still', ${gate.sql}`, { stepId: 'still_running' });
 
-    const report = (await h.invoke({ action: 'reconcileStatements' })) as { checked: number; completed: number; remaining: boolean };
+    const report = (await h.invoke({ action: 'reconcileStatements' })) as {
+      checked: number;
+      completed: number;
+      remaining: boolean;
+    };
     expect(report.completed).toBeGreaterThanOrEqual(1);
     expect(report.remaining).toBe(false);
-    expect(await finished.outcome).toEqual({ Id: finished.statementId, Status: 'FINISHED', ResultRows: 1, HasResultSet: false });
+    expect(await finished.outcome).toEqual({
+      Id: finished.statementId,
+      Status: 'FINISHED',
+      ResultRows: 1,
+      HasResultSet: false,
+    });
     const items = await h.items();
     expect(items.some((item) => s(item, 'pk') === `statement#${finished.statementId}`)).toBe(false);
     expect(items.some((item) => s(item, 'pk') === `statement#${running.statementId}`)).toBe(true);

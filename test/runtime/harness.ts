@@ -11,7 +11,11 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/executor/aws.ts';
 import { handler, setLogSink, type LambdaContext } from '../../runtime/src/index.ts';
 import type { LogRecord } from '../../runtime/src/log.ts';
 
-export const TARGET_ENV = { REDSHIFT_CLUSTER_ID: 'analytics', REDSHIFT_DATABASE: 'dev', REDSHIFT_DB_USER: 'etl' } as const;
+export const TARGET_ENV = {
+  REDSHIFT_CLUSTER_ID: 'analytics',
+  REDSHIFT_DATABASE: 'dev',
+  REDSHIFT_DB_USER: 'etl',
+} as const;
 
 export type RuntimeHarness = {
   stack: LocalStack;
@@ -59,7 +63,12 @@ export function sqsEvent(bodies: { messageId?: string; body: unknown }[]) {
       messageId: messageId ?? randomUUID(),
       receiptHandle: randomUUID(),
       body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'AIDA', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'AIDA',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
       messageAttributes: {},
       md5OfBody: '',
       eventSource: 'aws:sqs',
@@ -71,7 +80,9 @@ export function sqsEvent(bodies: { messageId?: string; body: unknown }[]) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'initSql' | 'pageSize'> = {}): Promise<RuntimeHarness> {
+export async function startRuntimeHarness(
+  options: Pick<LocalStackOptions, 'initSql' | 'pageSize'> = {},
+): Promise<RuntimeHarness> {
   const events: RedshiftStatusChangeEvent[] = [];
   const waiters = new Set<(event: RedshiftStatusChangeEvent) => void>();
   const stack = await startTestStack({
@@ -89,7 +100,9 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
   const statusOf = async (statementId: string, wanted: readonly string[], timeoutMs: number): Promise<string> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { Status = '' } = await stack.clients.runtimeRedshiftData.send(new DescribeStatementCommand({ Id: statementId }));
+      const { Status = '' } = await stack.clients.runtimeRedshiftData.send(
+        new DescribeStatementCommand({ Id: statementId }),
+      );
       if (wanted.includes(Status)) return Status;
       if (Date.now() > deadline) throw new Error(`statement ${statementId} still ${Status} after ${timeoutMs} ms`);
       await sleep(10);
@@ -137,7 +150,9 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
       const items: Record<string, AttributeValue>[] = [];
       let start: Record<string, AttributeValue> | undefined;
       do {
-        const page = await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.stateTableName, ConsistentRead: true, ExclusiveStartKey: start }));
+        const page = await stack.clients.dynamodb.send(
+          new ScanCommand({ TableName: stack.stateTableName, ConsistentRead: true, ExclusiveStartKey: start }),
+        );
         items.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
       } while (start !== undefined);
@@ -166,8 +181,13 @@ export async function startRuntimeHarness(options: Pick<LocalStackOptions, 'init
     runningExecution(name = 'holder') {
       const arn = executionArn(name);
       const stateMachineArn = arn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
-      stack.registry.startExecution({ executionArn: arn, stateMachineArn, name, startDate: new Date(), input: '{}' }, (error, cause) =>
-        stack.registry.finishExecution(arn, 'ABORTED', { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) }),
+      stack.registry.startExecution(
+        { executionArn: arn, stateMachineArn, name, startDate: new Date(), input: '{}' },
+        (error, cause) =>
+          stack.registry.finishExecution(arn, 'ABORTED', {
+            ...(error !== undefined ? { error } : {}),
+            ...(cause !== undefined ? { cause } : {}),
+          }),
       );
       return arn;
     },

@@ -7,17 +7,27 @@ import { handler } from '../../runtime/src/index.ts';
 
 describe('runtime configuration', () => {
   it.each([
-    [{ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_REDSHIFT_DATA: 'not-a-url' }, 'AWS_ENDPOINT_URL_REDSHIFT_DATA: "not-a-url" is not an http(s) URL'],
-    [{ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: 'ftp://x' }, 'AWS_ENDPOINT_URL_DYNAMODB: "ftp://x" is not an http(s) URL'],
+    [
+      { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_REDSHIFT_DATA: 'not-a-url' },
+      'AWS_ENDPOINT_URL_REDSHIFT_DATA: "not-a-url" is not an http(s) URL',
+    ],
+    [
+      { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_DYNAMODB: 'ftp://x' },
+      'AWS_ENDPOINT_URL_DYNAMODB: "ftp://x" is not an http(s) URL',
+    ],
     [{ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: '::' }, 'AWS_ENDPOINT_URL: "::" is not an http(s) URL'],
     [{}, 'AWS_REGION: no region is set'],
     [{ AWS_REGION: '  ' }, 'AWS_REGION: no region is set'],
   ])('%j → InvalidConfiguration', (env, message) => {
-    expect(() => checkClientEnvironment(env)).toThrow(expect.objectContaining({ name: 'InvalidConfiguration', message: expect.stringContaining(message) }));
+    expect(() => checkClientEnvironment(env)).toThrow(
+      expect.objectContaining({ name: 'InvalidConfiguration', message: expect.stringContaining(message) }),
+    );
   });
 
   it('accepts a region and http(s) endpoints', () => {
-    expect(() => checkClientEnvironment({ AWS_DEFAULT_REGION: 'eu-west-1', AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:4566' })).not.toThrow();
+    expect(() =>
+      checkClientEnvironment({ AWS_DEFAULT_REGION: 'eu-west-1', AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:4566' }),
+    ).not.toThrow();
   });
 });
 
@@ -26,16 +36,22 @@ describe('SQS batches', () => {
   it.each([
     [{ Records: [] }, 'Records: an SQS batch holds 1 to 10,000 records; got none'],
     [{ Records: [42] }, 'Records[0]: must be an SQS record object'],
-    [{ Records: [record, { ...record, eventSource: 'aws:sns' }] }, 'Records[1].eventSource: must be "aws:sqs", got "aws:sns"'],
+    [
+      { Records: [record, { ...record, eventSource: 'aws:sns' }] },
+      'Records[1].eventSource: must be "aws:sqs", got "aws:sns"',
+    ],
     [{ Records: [{ ...record, messageId: undefined }] }, 'Records[0].messageId: must be a string'],
     [{ Records: [{ ...record, body: { a: 1 } }] }, 'Records[0].body: must be a string'],
   ])('%j → InvalidRequest naming the field', async (event, message) => {
-    await expect(handler(event)).rejects.toMatchObject({ name: 'InvalidRequest', message: expect.stringContaining(message) });
+    await expect(handler(event)).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      message: expect.stringContaining(message),
+    });
   });
 });
 
 describe('run --clear-cache', () => {
-  it("removes the PostgreSQL templates kept between runs, and nothing else", async () => {
+  it('removes the PostgreSQL templates kept between runs, and nothing else', async () => {
     const { mkdtempSync, mkdirSync, writeFileSync, readdirSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');

@@ -11,24 +11,40 @@ import { executionArn, lambdaContext, s, startRuntimeHarness, TARGET_ENV, type R
 let h: RuntimeHarness;
 
 beforeAll(async () => {
-  h = await startRuntimeHarness({ initSql: 'create table runs (tag text); create table sleep_for (seconds float); insert into sleep_for values (0);' });
+  h = await startRuntimeHarness({
+    initSql: 'create table runs (tag text); create table sleep_for (seconds float); insert into sleep_for values (0);',
+  });
 });
 afterAll(async () => {
   await h?.stop();
 });
 
-const lockTarget = { kind: 'cluster' as const, name: TARGET_ENV.REDSHIFT_CLUSTER_ID, database: TARGET_ENV.REDSHIFT_DATABASE };
+const lockTarget = {
+  kind: 'cluster' as const,
+  name: TARGET_ENV.REDSHIFT_CLUSTER_ID,
+  database: TARGET_ENV.REDSHIFT_DATABASE,
+};
 const lockOf = (sql: string) => lockKey(lockTarget, sql);
 const lockItem = async (sql: string) => (await h.items()).find((item) => s(item, 'pk') === lockOf(sql));
 
 async function runsTagged(tag: string): Promise<number> {
-  const { Id } = (await h.invoke({ action: 'executeStatement', sqlStatement: 'select count(*)::int as n from runs where tag = :tag', parameters: { tag } })) as { Id: string };
+  const { Id } = (await h.invoke({
+    action: 'executeStatement',
+    sqlStatement: 'select count(*)::int as n from runs where tag = :tag',
+    parameters: { tag },
+  })) as { Id: string };
   await h.settled(Id);
-  const page = (await h.invoke({ action: 'getStatementResult', statementId: Id })) as { Records: { longValue: number }[][] };
+  const page = (await h.invoke({ action: 'getStatementResult', statementId: Id })) as {
+    Records: { longValue: number }[][];
+  };
   return page.Records[0]?.[0]?.longValue ?? -1;
 }
 
-const singleton = (sql: string, extra: Record<string, unknown> = {}) => ({ action: 'executeSingletonStatement', sqlStatement: sql, ...extra });
+const singleton = (sql: string, extra: Record<string, unknown> = {}) => ({
+  action: 'executeSingletonStatement',
+  sqlStatement: sql,
+  ...extra,
+});
 
 describe('many simultaneous callers', () => {
   it('50 concurrent executeSingletonStatement calls on one SQL: exactly one statement runs', async () => {
@@ -38,10 +54,18 @@ describe('many simultaneous callers', () => {
     const callers = Array.from({ length: 50 }, (_, index) => {
       const requestId = `req-${index}`;
       const run = index % 2 === 0 ? h.runningExecution(`c${index}`) : undefined;
-      return { requestId, owner: run ?? `lambda:${requestId}`, event: singleton(sql, run !== undefined ? { executionArn: run, stepId: 'fifty' } : {}) };
+      return {
+        requestId,
+        owner: run ?? `lambda:${requestId}`,
+        event: singleton(sql, run !== undefined ? { executionArn: run, stepId: 'fifty' } : {}),
+      };
     });
-    const outcomes = await Promise.allSettled(callers.map(({ event, requestId }) => h.invoke(event, lambdaContext(requestId))));
-    const winners = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [{ index, id: (outcome.value as { Id: string }).Id }] : []));
+    const outcomes = await Promise.allSettled(
+      callers.map(({ event, requestId }) => h.invoke(event, lambdaContext(requestId))),
+    );
+    const winners = outcomes.flatMap((outcome, index) =>
+      outcome.status === 'fulfilled' ? [{ index, id: (outcome.value as { Id: string }).Id }] : [],
+    );
     expect(winners).toHaveLength(1);
     const winner = winners[0] as { index: number; id: string };
     await gate.open();
@@ -91,13 +115,18 @@ describe('a holder that crashed between lock and execute', () => {
     ] as const) {
       const gate = await h.gate();
       const sql = `insert into runs (tag) select 'takeover-${label}' from (select ${gate.sql}) as gated`;
-      if (label === 'failed') h.stack.registry.finishExecution(holder, 'FAILED', { error: 'Lambda.Unknown', cause: 'crashed' });
+      if (label === 'failed')
+        h.stack.registry.finishExecution(holder, 'FAILED', { error: 'Lambda.Unknown', cause: 'crashed' });
       const abandoned = await abandon(sql, holder);
       expect(s(await lockItem(sql), 'Owner')).toBe(holder);
       const caller = h.runningExecution('next');
       const answer = (await h.invoke(singleton(sql, { executionArn: caller, stepId: 'next' }))) as { Id: string };
       const item = await lockItem(sql);
-      expect({ owner: s(item, 'Owner'), statement: s(item, 'StatementId'), step: s(item, 'StepId') }).toEqual({ owner: caller, statement: answer.Id, step: 'next' });
+      expect({ owner: s(item, 'Owner'), statement: s(item, 'StatementId'), step: s(item, 'StepId') }).toEqual({
+        owner: caller,
+        statement: answer.Id,
+        step: 'next',
+      });
       expect(s(item, 'Nonce')).not.toBe(abandoned.nonce);
       await gate.open();
       await h.settled(answer.Id);
@@ -134,9 +163,13 @@ describe('a holder that crashed between lock and execute', () => {
     const gate = await h.gate();
     const sql = `insert into runs (tag) select 'branches' from (select ${gate.sql}) as gated`;
     const run = h.runningExecution('branches');
-    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => h.invoke(singleton(sql, { executionArn: run }))));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => h.invoke(singleton(sql, { executionArn: run }))),
+    );
     const winners = outcomes.filter((outcome) => outcome.status === 'fulfilled');
-    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as Error).name] : []));
+    const refused = outcomes.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [(outcome.reason as Error).name] : [],
+    );
     expect([winners.length, refused]).toEqual([1, Array.from({ length: 9 }, () => 'ConcurrentExecution')]);
     await gate.open();
     expect(await h.settled((winners[0] as PromiseFulfilledResult<{ Id: string }>).value.Id)).toBe('FINISHED');
@@ -165,9 +198,15 @@ describe('a holder that crashed between lock and execute', () => {
 
   it('a submit that fails releases the lock at once', async () => {
     const sql = 'select 1';
-    const error = await h.invokeError(singleton(sql, { workgroupName: 'wg', database: 'dev', parameters: { unused: 'x' } }));
+    const error = await h.invokeError(
+      singleton(sql, { workgroupName: 'wg', database: 'dev', parameters: { unused: 'x' } }),
+    );
     expect(error.name).toMatch(/^RedshiftData\./);
-    expect((await h.items()).some((item) => s(item, 'pk') === lockKey({ kind: 'workgroup', name: 'wg', database: 'dev' }, sql))).toBe(false);
+    expect(
+      (await h.items()).some(
+        (item) => s(item, 'pk') === lockKey({ kind: 'workgroup', name: 'wg', database: 'dev' }, sql),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -189,7 +228,11 @@ steps:
   const machine: unknown = compiled;
 
   async function sleepFor(seconds: number): Promise<void> {
-    const { Id } = (await h.invoke({ action: 'executeStatement', sqlStatement: 'update sleep_for set seconds = :seconds::float', parameters: { seconds } })) as { Id: string };
+    const { Id } = (await h.invoke({
+      action: 'executeStatement',
+      sqlStatement: 'update sleep_for set seconds = :seconds::float',
+      parameters: { seconds },
+    })) as { Id: string };
     expect(await h.settled(Id)).toBe('FINISHED');
   }
 
@@ -200,7 +243,9 @@ steps:
 
   it('the machine fails ConcurrentExecution while the runtime’s statement runs, naming the holder it can see', async () => {
     await sleepFor(30);
-    const held = (await h.invoke(singleton(sql, { stepId: 'sleepy', statementName: 'sfn-redshift/interop/sleepy' }))) as { Id: string };
+    const held = (await h.invoke(
+      singleton(sql, { stepId: 'sleepy', statementName: 'sfn-redshift/interop/sleepy' }),
+    )) as { Id: string };
     const result = await h.stack.execute(machine, {}, { waitMs: 20 });
     // The machine's role may not describe the runtime's statement (the Data API shows a role only
     // its own): it judges the holder by its owner, here an invocation without executionArn.
@@ -225,10 +270,14 @@ steps:
       if (holder === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     expect(holder).toBeDefined();
-    const blocked = await h.invokeError(singleton(sql, { executionArn: h.runningExecution('runtime'), stepId: 'sleepy' }));
+    const blocked = await h.invokeError(
+      singleton(sql, { executionArn: h.runningExecution('runtime'), stepId: 'sleepy' }),
+    );
     expect([blocked.name, blocked.message]).toEqual(['ConcurrentExecution', holder]);
     // The runtime may not cancel the machine's statement (another role's), as in AWS.
-    expect((await h.invokeError({ action: 'cancelStatement', statementId: holder ?? '' })).name).toBe('RedshiftData.ResourceNotFoundException');
+    expect((await h.invokeError({ action: 'cancelStatement', statementId: holder ?? '' })).name).toBe(
+      'RedshiftData.ResourceNotFoundException',
+    );
     // Cancelled under the machine (by its own role): it fails Redshift.StatementAborted and releases the lock.
     await h.stack.clients.redshiftData.send(new CancelStatementCommand({ Id: holder }));
     const result = await running;

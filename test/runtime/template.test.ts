@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type ScalarTag, type CollectionTag } from 'yaml';
-import { renderRuntimeTemplate, RuntimeTemplateError, type RuntimeTemplateOptions } from '../../generator/emit/runtime-template.ts';
+import {
+  renderRuntimeTemplate,
+  RuntimeTemplateError,
+  type RuntimeTemplateOptions,
+} from '../../generator/emit/runtime-template.ts';
 import { statusChangeEvent } from '../../local/redshift-data/events.ts';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -14,7 +18,25 @@ type Obj = { [key: string]: Json };
 
 // ---- CloudFormation YAML: short-form tags become their long form ------------------------------
 
-const FUNCTIONS = ['Base64', 'Cidr', 'FindInMap', 'GetAtt', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub', 'Transform', 'And', 'Equals', 'If', 'Not', 'Or', 'Condition'];
+const FUNCTIONS = [
+  'Base64',
+  'Cidr',
+  'FindInMap',
+  'GetAtt',
+  'GetAZs',
+  'ImportValue',
+  'Join',
+  'Select',
+  'Split',
+  'Sub',
+  'Transform',
+  'And',
+  'Equals',
+  'If',
+  'Not',
+  'Or',
+  'Condition',
+];
 const TAGS: (ScalarTag | CollectionTag)[] = ['Ref', ...FUNCTIONS].flatMap((name) => [
   { tag: `!${name}`, resolve: (value: string) => value } satisfies ScalarTag,
   { tag: `!${name}`, collection: 'seq', resolve: (value) => value } satisfies CollectionTag,
@@ -59,7 +81,15 @@ function checkReferences(template: Obj): void {
   const parameters = new Set(Object.keys(obj(template.Parameters)));
   const resources = new Set(Object.keys(obj(template.Resources)));
   const conditions = new Set(Object.keys(obj(template.Conditions)));
-  const pseudo = new Set(['AWS::AccountId', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix']);
+  const pseudo = new Set([
+    'AWS::AccountId',
+    'AWS::NoValue',
+    'AWS::Partition',
+    'AWS::Region',
+    'AWS::StackName',
+    'AWS::StackId',
+    'AWS::URLSuffix',
+  ]);
   const problems: string[] = [];
   const walk = (value: Json, at: string, subVariables: Set<string> = new Set()): void => {
     if (Array.isArray(value)) {
@@ -68,16 +98,27 @@ function checkReferences(template: Obj): void {
     }
     if (value === null || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
-      if (key === 'Ref' && typeof inner === 'string' && !parameters.has(inner) && !resources.has(inner) && !pseudo.has(inner)) problems.push(`${at}: Ref ${inner}`);
-      if (key === 'Fn::GetAtt' && Array.isArray(inner) && !resources.has(String(inner[0]))) problems.push(`${at}: GetAtt ${inner.join('.')}`);
-      if (key === 'Condition' && typeof inner === 'string' && !at.endsWith('Resources') && !conditions.has(inner)) problems.push(`${at}: Condition ${inner}`);
-      if (key === 'Fn::If' && Array.isArray(inner) && !conditions.has(String(inner[0]))) problems.push(`${at}: If ${String(inner[0])}`);
+      if (
+        key === 'Ref' &&
+        typeof inner === 'string' &&
+        !parameters.has(inner) &&
+        !resources.has(inner) &&
+        !pseudo.has(inner)
+      )
+        problems.push(`${at}: Ref ${inner}`);
+      if (key === 'Fn::GetAtt' && Array.isArray(inner) && !resources.has(String(inner[0])))
+        problems.push(`${at}: GetAtt ${inner.join('.')}`);
+      if (key === 'Condition' && typeof inner === 'string' && !at.endsWith('Resources') && !conditions.has(inner))
+        problems.push(`${at}: Condition ${inner}`);
+      if (key === 'Fn::If' && Array.isArray(inner) && !conditions.has(String(inner[0])))
+        problems.push(`${at}: If ${String(inner[0])}`);
       if (key === 'Fn::Sub') {
         const [text, variables] = Array.isArray(inner) ? [inner[0], obj(inner[1])] : [inner, {}];
         const local = new Set(Object.keys(variables));
         for (const match of String(text).matchAll(/\$\{([^!}][^}]*)\}/g)) {
           const name = (match[1] ?? '').split('.')[0] ?? '';
-          if (!parameters.has(name) && !resources.has(name) && !pseudo.has(name) && !local.has(name)) problems.push(`${at}: Sub variable ${name}`);
+          if (!parameters.has(name) && !resources.has(name) && !pseudo.has(name) && !local.has(name))
+            problems.push(`${at}: Sub variable ${name}`);
         }
         walk(variables, `${at}.Sub`, local);
         continue;
@@ -120,9 +161,18 @@ function matches(pattern: Json, event: Json): boolean {
 const variants: Record<string, RuntimeTemplateOptions> = {
   parameters: {},
   localPath: { codeUri: '../runtime/dist', target: { cluster: 'analytics', database: 'dev', dbUser: 'etl' } },
-  s3: { codeUri: 's3://artifacts-bucket/sfn-redshift/runtime-1.zip', target: { workgroup: 'wg', database: 'dev', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rs' }, architecture: 'x86_64', memorySize: 512, timeoutSeconds: 120, logRetentionDays: 90 },
+  s3: {
+    codeUri: 's3://artifacts-bucket/sfn-redshift/runtime-1.zip',
+    target: { workgroup: 'wg', database: 'dev', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rs' },
+    architecture: 'x86_64',
+    memorySize: 512,
+    timeoutSeconds: 120,
+    logRetentionDays: 90,
+  },
 };
-const rendered = Object.fromEntries(Object.entries(variants).map(([name, options]) => [name, renderRuntimeTemplate(options)]));
+const rendered = Object.fromEntries(
+  Object.entries(variants).map(([name, options]) => [name, renderRuntimeTemplate(options)]),
+);
 const templates = Object.fromEntries(Object.entries(rendered).map(([name, text]) => [name, parseTemplate(text)]));
 const base = templates.parameters as Obj;
 const resources = obj(base.Resources);
@@ -146,19 +196,41 @@ describe('structure', () => {
     expect(obj(resources.StateTable).Type).toBe('AWS::DynamoDB::Table');
     expect(props('StateTable')).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
   });
 
   it('Lambda: nodejs22.x, index.handler, code per codeUri, STATE_TABLE and target environment', () => {
-    expect(props('RuntimeFunction')).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Architectures: ['arm64'], MemorySize: 256, Timeout: 60 });
-    expect(props('RuntimeFunction').Code).toEqual({ S3Bucket: { Ref: 'RuntimeCodeS3Bucket' }, S3Key: { Ref: 'RuntimeCodeS3Key' } });
+    expect(props('RuntimeFunction')).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 60,
+    });
+    expect(props('RuntimeFunction').Code).toEqual({
+      S3Bucket: { Ref: 'RuntimeCodeS3Bucket' },
+      S3Key: { Ref: 'RuntimeCodeS3Key' },
+    });
     expect(props('RuntimeFunction', templates.localPath).Code).toBe('../runtime/dist');
-    expect(props('RuntimeFunction', templates.s3).Code).toEqual({ S3Bucket: 'artifacts-bucket', S3Key: 'sfn-redshift/runtime-1.zip' });
-    expect(props('RuntimeFunction', templates.s3)).toMatchObject({ Architectures: ['x86_64'], MemorySize: 512, Timeout: 120 });
+    expect(props('RuntimeFunction', templates.s3).Code).toEqual({
+      S3Bucket: 'artifacts-bucket',
+      S3Key: 'sfn-redshift/runtime-1.zip',
+    });
+    expect(props('RuntimeFunction', templates.s3)).toMatchObject({
+      Architectures: ['x86_64'],
+      MemorySize: 512,
+      Timeout: 120,
+    });
     expect(obj(templates.localPath?.Parameters)).not.toHaveProperty('RuntimeCodeS3Bucket');
     expect(obj(obj(props('RuntimeFunction').Environment).Variables)).toEqual({
       STATE_TABLE: { Ref: 'StateTable' },
@@ -172,7 +244,11 @@ describe('structure', () => {
       CLEANUP_STATE_MACHINE_ARNS: { 'Fn::Join': [',', { Ref: 'CleanupStateMachineArns' }] },
     });
     // Unset by default (this project's answers); the original function's payloads on request.
-    expect(obj(obj(templates.parameters?.Parameters).CallbackCompat)).toMatchObject({ Type: 'String', Default: '', AllowedValues: ['', 'cdk-stepfunctions-redshift'] });
+    expect(obj(obj(templates.parameters?.Parameters).CallbackCompat)).toMatchObject({
+      Type: 'String',
+      Default: '',
+      AllowedValues: ['', 'cdk-stepfunctions-redshift'],
+    });
     expect(obj(obj(templates.localPath?.Parameters).ClusterIdentifier).Default).toBe('analytics');
     expect(obj(obj(templates.s3?.Parameters).WorkgroupName).Default).toBe('wg');
   });
@@ -186,7 +262,17 @@ describe('structure', () => {
     });
     const context = { region: 'us-east-1', accountId: '123456789012', principal: 'p' };
     const event = (statementName: string | undefined) =>
-      statusChangeEvent({ id: 'i', target: { clusterIdentifier: 'c', database: 'dev' }, redshiftQueryId: 1, state: 'FINISHED', rows: 1, ...(statementName !== undefined ? { statementName } : {}) }, context) as unknown as Json;
+      statusChangeEvent(
+        {
+          id: 'i',
+          target: { clusterIdentifier: 'c', database: 'dev' },
+          redshiftQueryId: 1,
+          state: 'FINISHED',
+          rows: 1,
+          ...(statementName !== undefined ? { statementName } : {}),
+        },
+        context,
+      ) as unknown as Json;
     expect(matches(rule.EventPattern as Json, event('sfn-redshift/nightly/load'))).toBe(true);
     expect(matches(rule.EventPattern as Json, event('other-app/load'))).toBe(false);
     expect(matches(rule.EventPattern as Json, event(undefined))).toBe(false);
@@ -206,21 +292,39 @@ describe('structure', () => {
       'Fn::If': [
         'HasCleanupArns',
         { Ref: 'CleanupStateMachineArns' },
-        [{ prefix: { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${CleanupStateMachineNamePrefix}' } }],
+        [
+          {
+            prefix: {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${CleanupStateMachineNamePrefix}',
+            },
+          },
+        ],
       ],
     });
     const reaper = obj(obj(base.Resources).ReaperStateMachine);
     expect(reaper.Condition).toBe('CleanupWithReaper');
     expect(obj(reaper.Properties).RoleArn).toEqual({ Ref: 'ReaperRoleArn' });
-    const definition = JSON.parse(String(obj(reaper.Properties).DefinitionString)) as { StartAt: string; States: Record<string, unknown> };
+    const definition = JSON.parse(String(obj(reaper.Properties).DefinitionString)) as {
+      StartAt: string;
+      States: Record<string, unknown>;
+    };
     expect(definition.StartAt).toBe('Stopped');
-    expect(JSON.stringify(obj(obj(obj(base.Resources).ReaperStartRole).Properties).Policies)).toContain('states:StartExecution');
+    expect(JSON.stringify(obj(obj(obj(base.Resources).ReaperStartRole).Properties).Policies)).toContain(
+      'states:StartExecution',
+    );
   });
 
   it('a schedule invokes the runtime sweep for lost completion events every 5 minutes, allowed for that rule only', () => {
     expect(props('ReconcileSchedule')).toMatchObject({
       ScheduleExpression: 'rate(5 minutes)',
-      Targets: [{ Id: 'runtime-reconcile', Arn: { 'Fn::GetAtt': ['RuntimeFunction', 'Arn'] }, Input: '{"action":"reconcileStatements"}' }],
+      Targets: [
+        {
+          Id: 'runtime-reconcile',
+          Arn: { 'Fn::GetAtt': ['RuntimeFunction', 'Arn'] },
+          Input: '{"action":"reconcileStatements"}',
+        },
+      ],
     });
     expect(props('ReconcilePermission')).toEqual({
       Action: 'lambda:InvokeFunction',
@@ -231,7 +335,10 @@ describe('structure', () => {
   });
 
   it('SQS between the rule and the Lambda: dead-letter queue, queue policy for the rule only, partial batch failures', () => {
-    expect(obj(props('EventQueue').RedrivePolicy)).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+    expect(obj(props('EventQueue').RedrivePolicy)).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 5,
+    });
     expect(props('EventQueue').VisibilityTimeout).toBe(360);
     const policy = props('EventQueuePolicy');
     expect(policy.Queues).toEqual([{ Ref: 'EventQueue' }]);
@@ -271,13 +378,31 @@ describe('structure', () => {
     const actions = all.flatMap((statement) => list(statement.Action)).sort();
     expect(actions).toEqual(
       [
-        'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem',
-        'logs:CreateLogStream', 'logs:PutLogEvents',
-        'redshift-data:BatchExecuteStatement', 'redshift-data:CancelStatement', 'redshift-data:DescribeStatement', 'redshift-data:ExecuteStatement', 'redshift-data:GetStatementResult', 'redshift-data:ListStatements',
-        'redshift-serverless:GetCredentials', 'redshift:GetClusterCredentials', 'redshift:GetClusterCredentialsWithIAM',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'redshift-data:BatchExecuteStatement',
+        'redshift-data:CancelStatement',
+        'redshift-data:DescribeStatement',
+        'redshift-data:ExecuteStatement',
+        'redshift-data:GetStatementResult',
+        'redshift-data:ListStatements',
+        'redshift-serverless:GetCredentials',
+        'redshift:GetClusterCredentials',
+        'redshift:GetClusterCredentialsWithIAM',
         'secretsmanager:GetSecretValue',
-        'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage',
-        'states:DescribeExecution', 'states:SendTaskFailure', 'states:SendTaskSuccess',
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'states:DescribeExecution',
+        'states:SendTaskFailure',
+        'states:SendTaskSuccess',
       ].sort(),
     );
     expect(all.every((statement) => statement.Effect === 'Allow')).toBe(true);
@@ -285,11 +410,16 @@ describe('structure', () => {
     expect(bySid.get('StateTable')?.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
     // A resource "*" only where the Data API has no resource type, and then only for own statements
     // (ListStatements lists only the caller role's statements).
-    expect(bySid.get('CleanupStoppedExecutions')).toMatchObject({ Action: 'redshift-data:ListStatements', Resource: '*' });
+    expect(bySid.get('CleanupStoppedExecutions')).toMatchObject({
+      Action: 'redshift-data:ListStatements',
+      Resource: '*',
+    });
     for (const statement of all) {
       if (statement.Resource === '*' && statement.Sid !== 'CleanupStoppedExecutions') {
         expect(statement.Sid).toBe('OwnStatements');
-        expect(statement.Condition).toEqual({ StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } });
+        expect(statement.Condition).toEqual({
+          StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' },
+        });
       }
     }
     expect(JSON.stringify(bySid.get('AnswerTasks')?.Resource)).toContain(':stateMachine:*');
@@ -315,7 +445,8 @@ describe('structure', () => {
       { target: { workgroup: 'b', dbUser: 'u' } },
       { target: { cluster: '${ClusterId}' } },
     ];
-    for (const options of bad) expect(() => renderRuntimeTemplate(options), JSON.stringify(options)).toThrow(RuntimeTemplateError);
+    for (const options of bad)
+      expect(() => renderRuntimeTemplate(options), JSON.stringify(options)).toThrow(RuntimeTemplateError);
   });
 });
 
@@ -342,7 +473,10 @@ describe.skipIf(linter === undefined)(`cfn-lint: ${linter ?? 'not installed'}`, 
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, rendered[name] ?? '');
     // A local Code path is meant for `aws cloudformation package` (W3002 says exactly that).
-    const ignore = variants[name]?.codeUri !== undefined && !variants[name]?.codeUri?.startsWith('s3://') ? ['--ignore-checks', 'W3002'] : [];
+    const ignore =
+      variants[name]?.codeUri !== undefined && !variants[name]?.codeUri?.startsWith('s3://')
+        ? ['--ignore-checks', 'W3002']
+        : [];
     const result = spawnSync('cfn-lint', ['--include-checks', 'I', ...ignore, '--', file], { encoding: 'utf8' });
     expect(`${result.stdout}${result.stderr}`).toBe('');
     expect(result.status).toBe(0);

@@ -28,7 +28,11 @@ describe('InvalidRequest names the field', () => {
     ['no sqlStatement', { action: 'executeStatement' }, 'sqlStatement'],
     ['empty sqlStatement', { action: 'executeSingletonStatement', sqlStatement: '   ' }, 'sqlStatement'],
     ['sqlStatement not a string', { action: 'executeStatement', sqlStatement: ['select 1'] }, 'sqlStatement'],
-    ['both sqlStatement and sqls', { action: 'executeStatement', sqlStatement: 'select 1', sqls: ['select 2'] }, 'sqls'],
+    [
+      'both sqlStatement and sqls',
+      { action: 'executeStatement', sqlStatement: 'select 1', sqls: ['select 2'] },
+      'sqls',
+    ],
     ['batch without sqls', { action: 'batchExecuteStatement' }, 'sqls'],
     ['batch with sqlStatement', { action: 'batchExecuteStatement', sqlStatement: 'select 1' }, 'sqlStatement'],
     ['sqls empty', { action: 'batchExecuteStatement', sqls: [] }, 'sqls'],
@@ -36,19 +40,69 @@ describe('InvalidRequest names the field', () => {
     ['a sqls entry not a string', { action: 'batchExecuteStatement', sqls: ['select 1', 2] }, 'sqls[1]'],
     ['too many sqls', { action: 'batchExecuteStatement', sqls: Array.from({ length: 41 }, () => 'select 1') }, 'sqls'],
     ['parameters a string', { action: 'executeStatement', sqlStatement: 'select 1', parameters: 'a=1' }, 'parameters'],
-    ['parameter value an object', { action: 'executeStatement', sqlStatement: 'select :a', parameters: { a: { b: 1 } } }, 'parameters.a'],
-    ['parameter value null', { action: 'executeStatement', sqlStatement: 'select :a', parameters: { a: null } }, 'parameters.a'],
-    ['bad parameter name', { action: 'executeStatement', sqlStatement: 'select 1', parameters: { 'a-b': '1' } }, 'parameters.a-b'],
-    ['parameters array entry without name', { action: 'executeStatement', sqlStatement: 'select 1', parameters: [{ value: '1' }] }, 'parameters[0].name'],
-    ['executionArn not a string', { action: 'executeStatement', sqlStatement: 'select 1', executionArn: 42 }, 'executionArn'],
+    [
+      'parameter value an object',
+      { action: 'executeStatement', sqlStatement: 'select :a', parameters: { a: { b: 1 } } },
+      'parameters.a',
+    ],
+    [
+      'parameter value null',
+      { action: 'executeStatement', sqlStatement: 'select :a', parameters: { a: null } },
+      'parameters.a',
+    ],
+    [
+      'bad parameter name',
+      { action: 'executeStatement', sqlStatement: 'select 1', parameters: { 'a-b': '1' } },
+      'parameters.a-b',
+    ],
+    [
+      'parameters array entry without name',
+      { action: 'executeStatement', sqlStatement: 'select 1', parameters: [{ value: '1' }] },
+      'parameters[0].name',
+    ],
+    [
+      'executionArn not a string',
+      { action: 'executeStatement', sqlStatement: 'select 1', executionArn: 42 },
+      'executionArn',
+    ],
     ['taskToken empty', { action: 'executeStatement', sqlStatement: 'select 1', taskToken: '' }, 'taskToken'],
     ['stepId not a string', { action: 'executeStatement', sqlStatement: 'select 1', stepId: { id: 'a' } }, 'stepId'],
-    ['statementName too long', { action: 'executeStatement', sqlStatement: 'select 1', statementName: `sfn-redshift/${'x'.repeat(500)}` }, 'statementName'],
-    ['callback statementName outside the prefix', { action: 'executeStatement', sqlStatement: 'select 1', taskToken: 't', statementName: 'mine/step' }, 'statementName'],
-    ['cluster and workgroup', { action: 'executeStatement', sqlStatement: 'select 1', clusterIdentifier: 'c', workgroupName: 'w', database: 'd' }, 'workgroupName'],
-    ['dbUser and secretArn', { action: 'executeStatement', sqlStatement: 'select 1', dbUser: 'u', secretArn: 'arn:s' }, 'secretArn'],
-    ['workgroup without database', { action: 'executeStatement', sqlStatement: 'select 1', workgroupName: 'w' }, 'database'],
-    ['workgroup with dbUser', { action: 'executeStatement', sqlStatement: 'select 1', workgroupName: 'w', database: 'd', dbUser: 'u' }, 'dbUser'],
+    [
+      'statementName too long',
+      { action: 'executeStatement', sqlStatement: 'select 1', statementName: `sfn-redshift/${'x'.repeat(500)}` },
+      'statementName',
+    ],
+    [
+      'callback statementName outside the prefix',
+      { action: 'executeStatement', sqlStatement: 'select 1', taskToken: 't', statementName: 'mine/step' },
+      'statementName',
+    ],
+    [
+      'cluster and workgroup',
+      {
+        action: 'executeStatement',
+        sqlStatement: 'select 1',
+        clusterIdentifier: 'c',
+        workgroupName: 'w',
+        database: 'd',
+      },
+      'workgroupName',
+    ],
+    [
+      'dbUser and secretArn',
+      { action: 'executeStatement', sqlStatement: 'select 1', dbUser: 'u', secretArn: 'arn:s' },
+      'secretArn',
+    ],
+    [
+      'workgroup without database',
+      { action: 'executeStatement', sqlStatement: 'select 1', workgroupName: 'w' },
+      'database',
+    ],
+    [
+      'workgroup with dbUser',
+      { action: 'executeStatement', sqlStatement: 'select 1', workgroupName: 'w', database: 'd', dbUser: 'u' },
+      'dbUser',
+    ],
     ['database not a string', { action: 'executeStatement', sqlStatement: 'select 1', database: 5 }, 'database'],
     ['describe without statementId', { action: 'describeStatement' }, 'statementId'],
     ['cancel with statementId null', { action: 'cancelStatement', statementId: null }, 'statementId'],
@@ -74,7 +128,9 @@ describe('InvalidRequest names the field', () => {
   });
 
   it('a statement-scoped field with an execute action is accepted and ignored (seed compatibility)', async () => {
-    const answer = (await h.invoke({ action: 'executeStatement', sqlStatement: 'select 1', nextToken: 'unused' })) as { Id: string };
+    const answer = (await h.invoke({ action: 'executeStatement', sqlStatement: 'select 1', nextToken: 'unused' })) as {
+      Id: string;
+    };
     expect(await h.settled(answer.Id)).toBe('FINISHED');
   });
 });
@@ -83,9 +139,17 @@ describe('action defaults to executeStatement with sqlStatement (as the original
   it('runs the statement, registers it for LATEST and answers its token', async () => {
     const fresh = executionArn('no-action');
     const answer = (await h.invoke({ sqlStatement: 'select 1', executionArn: fresh })) as { Id: string };
-    expect(h.logs.at(-1)).toMatchObject({ action: 'executeStatement', outcome: expect.stringMatching(/^submitted/), statementId: answer.Id, singleton: false });
+    expect(h.logs.at(-1)).toMatchObject({
+      action: 'executeStatement',
+      outcome: expect.stringMatching(/^submitted/),
+      statementId: answer.Id,
+      singleton: false,
+    });
     expect(await h.settled(answer.Id)).toBe('FINISHED');
-    const latest = (await h.invoke({ action: 'describeStatement', statementId: 'LATEST', executionArn: fresh })) as { Id: string; Status: string };
+    const latest = (await h.invoke({ action: 'describeStatement', statementId: 'LATEST', executionArn: fresh })) as {
+      Id: string;
+      Status: string;
+    };
     expect([latest.Id, latest.Status]).toEqual([answer.Id, 'FINISHED']);
   });
 });
@@ -98,10 +162,23 @@ describe('PreviousExecutionNotFound', () => {
       expect(error.name).toBe('PreviousExecutionNotFound');
     }
     await h.invoke({ action: 'executeStatement', sqlStatement: 'select 1', executionArn: fresh, stepId: 'a' });
-    expect(((await h.invoke({ action: 'describeStatement', statementId: 'LATEST', executionArn: fresh })) as { Id: string }).Id).toBeDefined();
-    const scoped = await h.invokeError({ action: 'describeStatement', statementId: 'LATEST', executionArn: fresh, stepId: 'b' });
+    expect(
+      ((await h.invoke({ action: 'describeStatement', statementId: 'LATEST', executionArn: fresh })) as { Id: string })
+        .Id,
+    ).toBeDefined();
+    const scoped = await h.invokeError({
+      action: 'describeStatement',
+      statementId: 'LATEST',
+      executionArn: fresh,
+      stepId: 'b',
+    });
     expect(scoped.name).toBe('PreviousExecutionNotFound');
-    expect(h.logs.at(-1)).toMatchObject({ level: 'WARN', error: 'PreviousExecutionNotFound', stepId: 'b', executionArn: fresh });
+    expect(h.logs.at(-1)).toMatchObject({
+      level: 'WARN',
+      error: 'PreviousExecutionNotFound',
+      stepId: 'b',
+      executionArn: fresh,
+    });
   });
 });
 
@@ -140,6 +217,11 @@ describe('logs', () => {
   it('an unexpected failure is logged at ERROR with its name and message', async () => {
     const error = await h.invokeError({ action: 'cancelStatement', statementId: 'no-such-statement' });
     expect(error.name).toMatch(/^RedshiftData\./);
-    expect(h.logs.at(-1)).toMatchObject({ level: 'ERROR', action: 'cancelStatement', error: error.name, statementId: 'no-such-statement' });
+    expect(h.logs.at(-1)).toMatchObject({
+      level: 'ERROR',
+      action: 'cancelStatement',
+      error: error.name,
+      statementId: 'no-such-statement',
+    });
   });
 });

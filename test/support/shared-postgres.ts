@@ -14,7 +14,9 @@ export type TestDatabase = {
 function sharedServerUrl(): string {
   const url = inject('sharedPostgresUrl');
   if (url === undefined) {
-    throw new Error('no shared PostgreSQL: this file needs the integration project (add it to INTEGRATION in vitest.config.ts)');
+    throw new Error(
+      'no shared PostgreSQL: this file needs the integration project (add it to INTEGRATION in vitest.config.ts)',
+    );
   }
   return url;
 }

@@ -13,11 +13,15 @@ export const checkCommand = defineCommand({
     'Names each stale or missing file and shows a short diff. Run it in CI so that committed outputs',
     '(definitions, role policies, diagrams, index.ts, the runtime template) never drift from their specs.',
     'A fragment is checked when --fragment is given or when one is in the output directory. Output files no',
-    'current spec writes (a deleted pipeline\'s, an unneeded runtime.template.yaml) fail the check too.',
+    "current spec writes (a deleted pipeline's, an unneeded runtime.template.yaml) fail the check too.",
   ].join('\n'),
   options: {
     ...ALLOW_SQL_OUTSIDE,
-    out: { type: 'string', valueName: 'DIR', description: `Directory of the committed outputs (default ${DEFAULT_OUT_DIRECTORY}/)` },
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: `Directory of the committed outputs (default ${DEFAULT_OUT_DIRECTORY}/)`,
+    },
     fragment: { type: 'boolean', description: 'Expect <pipeline>.fragment.json for every pipeline' },
   },
   async run({ positionals, options }, io) {
@@ -35,8 +39,14 @@ export const checkCommand = defineCommand({
     for (const entry of left) io.err(`leftover: ${shownOut}${entry} (${leftoverReason(entry)})`);
     if (drift.length > 0 || strays.length > 0 || left.length > 0) {
       const flags = `${options.out ? ` --out ${options.out}` : ''}${options.fragment ? ' --fragment' : ''}${strays.length > 0 ? ' --prune' : ''}`;
-      const problems = [...(drift.length > 0 ? [`${plural(drift.length, 'file')} out of date`] : []), ...(strays.length > 0 ? [`${plural(strays.length, 'stray file')}`] : []), ...(left.length > 0 ? [`${plural(left.length, 'leftover')} of an interrupted generate`] : [])];
-      io.err(`${problems.join(', ')}; run 'sfn-redshift generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${flags}' and commit the result.`);
+      const problems = [
+        ...(drift.length > 0 ? [`${plural(drift.length, 'file')} out of date`] : []),
+        ...(strays.length > 0 ? [`${plural(strays.length, 'stray file')}`] : []),
+        ...(left.length > 0 ? [`${plural(left.length, 'leftover')} of an interrupted generate`] : []),
+      ];
+      io.err(
+        `${problems.join(', ')}; run 'sfn-redshift generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${flags}' and commit the result.`,
+      );
       return EXIT.failed;
     }
     io.out(`${plural(compiled.length, 'pipeline')}, ${plural(files.length, 'file')} up to date in ${shownOut}`);

@@ -20,14 +20,20 @@ export const graphCommand = defineCommand({
   options: {
     ...ALLOW_SQL_OUTSIDE,
     format: { type: 'string', valueName: 'FORMAT', description: `${DIAGRAM_FORMATS.join(' | ')} (default mermaid)` },
-    out: { type: 'string', valueName: 'DIR', description: `With --format markdown: link the files as if in DIR (default ${DEFAULT_OUT_DIRECTORY}/)` },
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: `With --format markdown: link the files as if in DIR (default ${DEFAULT_OUT_DIRECTORY}/)`,
+    },
   },
   async run({ positionals, options }, io) {
     const format = options.format ?? 'mermaid';
     if (!isFormat(format)) throw new UsageError(`--format: '${format}' is not one of ${DIAGRAM_FORMATS.join(', ')}`);
     const specs = findSpecFiles(io.cwd, positionals, { allowSqlOutside: options['allow-sql-outside'] });
     if (specs.length !== 1) {
-      throw new UsageError(`graph draws one pipeline; ${plural(specs.length, 'spec')} found (${specs.map((spec) => spec.displayName).join(', ')}); name one`);
+      throw new UsageError(
+        `graph draws one pipeline; ${plural(specs.length, 'spec')} found (${specs.map((spec) => spec.displayName).join(', ')}); name one`,
+      );
     }
     const compiled = compileSpecs(specs, io);
     if (compiled === EXIT.invalid) return compiled;
@@ -39,7 +45,13 @@ export const graphCommand = defineCommand({
     else {
       const outDirectory = resolve(io.cwd, options.out ?? DEFAULT_OUT_DIRECTORY);
       const spec = relative(outDirectory, resolve(io.cwd, pipeline.file)).split(sep).join('/');
-      io.out(renderMarkdown(pipeline, result.limits, { spec, definition: result.definition.path, policy: result.policyFile.path }).trimEnd());
+      io.out(
+        renderMarkdown(pipeline, result.limits, {
+          spec,
+          definition: result.definition.path,
+          policy: result.policyFile.path,
+        }).trimEnd(),
+      );
     }
     return EXIT.ok;
   },

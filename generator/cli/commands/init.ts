@@ -22,8 +22,16 @@ export const initCommand = defineCommand({
     'already has an asl:generate or asl:check script that runs something else.',
   ].join('\n'),
   options: {
-    dir: { type: 'string', valueName: 'DIR', description: `Directory of the specs (default ${DEFAULT_SPEC_DIRECTORY}/)` },
-    out: { type: 'string', valueName: 'DIR', description: `Output directory the scripts name (default ${DEFAULT_OUT_DIRECTORY}/)` },
+    dir: {
+      type: 'string',
+      valueName: 'DIR',
+      description: `Directory of the specs (default ${DEFAULT_SPEC_DIRECTORY}/)`,
+    },
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: `Output directory the scripts name (default ${DEFAULT_OUT_DIRECTORY}/)`,
+    },
   },
   async run({ positionals, options }, io) {
     if (positionals.length > 0) throw new UsageError(`init takes no arguments, got ${positionals.join(' ')}`);
@@ -53,31 +61,50 @@ export const initCommand = defineCommand({
       }
     }
     const schema = posix(relative(dirname(specPath), join(io.cwd, ...INSTALLED_SCHEMA)));
-    const spec = textTemplate('example-pipeline.yaml.hbs')({ schema, specDirectory: posix(specDirectory), outDirectory: posix(outDirectory) });
+    const spec = textTemplate('example-pipeline.yaml.hbs')({
+      schema,
+      specDirectory: posix(specDirectory),
+      outDirectory: posix(outDirectory),
+    });
 
-    const written = writeBoth(specPath, spec, packageChange?.added.length ? { path: packagePath, text: packageChange.text } : undefined);
+    const written = writeBoth(
+      specPath,
+      spec,
+      packageChange?.added.length ? { path: packagePath, text: packageChange.text } : undefined,
+    );
     if (written !== undefined) {
       io.err(`sfn-redshift init: ${written.message}; nothing was changed.`);
       return EXIT.invalid;
     }
     io.out(`created ${shownSpec} (schema for editors: ${schema})`);
-    if (!existsSync(join(io.cwd, ...INSTALLED_SCHEMA))) io.out(`  note: ${posix(join(...INSTALLED_SCHEMA))} is not there yet; npm install --save-dev sfn-redshift puts it there`);
+    if (!existsSync(join(io.cwd, ...INSTALLED_SCHEMA)))
+      io.out(
+        `  note: ${posix(join(...INSTALLED_SCHEMA))} is not there yet; npm install --save-dev sfn-redshift puts it there`,
+      );
     if (packageChange === undefined) {
       io.out('no package.json here: add these scripts to yours:');
       for (const [name, command] of Object.entries(scripts)) io.out(`  "${name}": "${command}"`);
     } else {
       if (packageChange.added.length > 0) {
-        io.out(`added to package.json: ${packageChange.added.map((name) => `"${name}": "${scripts[name as keyof typeof scripts]}"`).join(', ')}`);
+        io.out(
+          `added to package.json: ${packageChange.added.map((name) => `"${name}": "${scripts[name as keyof typeof scripts]}"`).join(', ')}`,
+        );
       }
       if (packageChange.present.length > 0) io.out(`already in package.json: ${packageChange.present.join(', ')}`);
     }
-    io.out(`next: edit ${shownSpec}, run npm run asl:generate and commit ${posix(specDirectory)}/ and ${posix(outDirectory)}/; run npm run asl:check in CI`);
+    io.out(
+      `next: edit ${shownSpec}, run npm run asl:generate and commit ${posix(specDirectory)}/ and ${posix(outDirectory)}/; run npm run asl:check in CI`,
+    );
     return EXIT.ok;
   },
 });
 
 /** Writes the example spec and package.json both or neither; the error names the path and cause. */
-function writeBoth(specPath: string, spec: string, packageJson: { path: string; text: string } | undefined): OutputWriteError | undefined {
+function writeBoth(
+  specPath: string,
+  spec: string,
+  packageJson: { path: string; text: string } | undefined,
+): OutputWriteError | undefined {
   let created: string[] = [];
   let current = specPath;
   try {

@@ -30,7 +30,7 @@ export const runPipelineCommand = defineCommand({
     '',
     'Waits are real by default: a step polls on its own schedule (poll.initial, 5 s unless set). With',
     '--wait-ms N every Wait state, every retry interval and every long poll (poll.longPoll) the statement',
-    'outlives lasts N ms instead (a long poll still ends when its statement does). A step\'s timeout is',
+    "outlives lasts N ms instead (a long poll still ends when its statement does). A step's timeout is",
     'counted in the waits its poll loop makes, not on a clock, so it shrinks in proportion: with',
     '--wait-ms 10, timeout 3s and poll 1s, the statement is cancelled after 3 polls, about 30 ms.',
     '',
@@ -38,13 +38,41 @@ export const runPipelineCommand = defineCommand({
     '${StateTableName} is the local state table; give any other placeholder with --substitutions.',
   ].join('\n'),
   options: {
-    input: { type: 'string', valueName: 'JSON|@FILE', description: 'Execution input: a JSON object, or @path to a file holding one (default {})' },
-    'init-sql': { type: 'string', valueName: 'FILE', description: 'SQL run once before the pipeline (schema, seed data)' },
-    'database-url': { type: 'string', valueName: 'URL', description: 'Use this PostgreSQL server instead of starting a private one' },
-    timeout: { type: 'string', valueName: 'D', description: 'Stop the execution after D of real time (30s, 5m, 2h or seconds): TIMED_OUT, exit 1' },
-    'wait-ms': { type: 'string', valueName: 'N', description: 'Compress time: every Wait, retry interval and long poll lasts N ms (default: real waits)' },
-    substitutions: { type: 'string', valueName: 'JSON|@FILE', description: 'Values for ${Name} placeholders: a JSON object of strings, or @path' },
-    'clear-cache': { type: 'boolean', description: 'Remove the PostgreSQL template kept between runs (~31 MB in /dev/shm or the temp directory), then exit' },
+    input: {
+      type: 'string',
+      valueName: 'JSON|@FILE',
+      description: 'Execution input: a JSON object, or @path to a file holding one (default {})',
+    },
+    'init-sql': {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'SQL run once before the pipeline (schema, seed data)',
+    },
+    'database-url': {
+      type: 'string',
+      valueName: 'URL',
+      description: 'Use this PostgreSQL server instead of starting a private one',
+    },
+    timeout: {
+      type: 'string',
+      valueName: 'D',
+      description: 'Stop the execution after D of real time (30s, 5m, 2h or seconds): TIMED_OUT, exit 1',
+    },
+    'wait-ms': {
+      type: 'string',
+      valueName: 'N',
+      description: 'Compress time: every Wait, retry interval and long poll lasts N ms (default: real waits)',
+    },
+    substitutions: {
+      type: 'string',
+      valueName: 'JSON|@FILE',
+      description: 'Values for ${Name} placeholders: a JSON object of strings, or @path',
+    },
+    'clear-cache': {
+      type: 'boolean',
+      description:
+        'Remove the PostgreSQL template kept between runs (~31 MB in /dev/shm or the temp directory), then exit',
+    },
   },
   async run({ positionals, options }, io) {
     if (options['clear-cache'] === true) return clearCache(io, positionals);
@@ -54,7 +82,9 @@ export const runPipelineCommand = defineCommand({
     // A generate-only install leaves the local stack out (optional peer dependencies): say what to install.
     const missing = missingPeers();
     if (missing.length > 0) {
-      io.err(`sfn-redshift run: the local stack needs packages that are not installed (optional peer dependencies of sfn-redshift, left out of a generate-only install). Install them with:`);
+      io.err(
+        `sfn-redshift run: the local stack needs packages that are not installed (optional peer dependencies of sfn-redshift, left out of a generate-only install). Install them with:`,
+      );
       io.err(`  npm install -D ${missing.map((spec) => `'${spec}'`).join(' ')}`);
       return EXIT.invalid;
     }
@@ -79,16 +109,25 @@ type RunRequest = {
   readonly timeoutSeconds: number | undefined;
 };
 
-type RunOptionValues = { input?: string | undefined; 'init-sql'?: string | undefined; 'database-url'?: string | undefined; 'wait-ms'?: string | undefined; timeout?: string | undefined; substitutions?: string | undefined };
+type RunOptionValues = {
+  input?: string | undefined;
+  'init-sql'?: string | undefined;
+  'database-url'?: string | undefined;
+  'wait-ms'?: string | undefined;
+  timeout?: string | undefined;
+  substitutions?: string | undefined;
+};
 
 function readRunRequest(io: Io, positionals: readonly string[], options: RunOptionValues): RunRequest {
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the spec file to run' : 'run takes exactly one spec file');
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length === 0 ? 'name the spec file to run' : 'run takes exactly one spec file');
   const specArgument = positionals[0] as string;
   const specPath = resolve(io.cwd, specArgument);
   if (!existsSync(specPath) || !statSync(specPath).isFile()) throw new UsageError(`no such spec file: ${specArgument}`);
   const input = options.input !== undefined ? jsonOption(io, '--input', options.input) : {};
   if (!isObject(input)) throw new UsageError('--input must be a JSON object (each step adds its record under "steps")');
-  const substitutions = options.substitutions !== undefined ? jsonOption(io, '--substitutions', options.substitutions) : {};
+  const substitutions =
+    options.substitutions !== undefined ? jsonOption(io, '--substitutions', options.substitutions) : {};
   if (!isObject(substitutions) || !Object.values(substitutions).every((value) => typeof value === 'string')) {
     throw new UsageError('--substitutions must be a JSON object whose values are strings');
   }
@@ -150,7 +189,8 @@ async function runLocally(io: Io, pipeline: Pipeline, request: RunRequest): Prom
     stackOptions,
     substitutions: request.substitutions,
     signal: interruptions.signal,
-    onStackReady: (stack, startMs) => io.out(`local stack ready in ${seconds(startMs ?? 0)} (PostgreSQL on ${hostAndPort(stack.databaseUrl)})`),
+    onStackReady: (stack, startMs) =>
+      io.out(`local stack ready in ${seconds(startMs ?? 0)} (PostgreSQL on ${hostAndPort(stack.databaseUrl)})`),
     onProgress: (progress) => printer.progress(progress),
   };
   if (request.waitMs !== undefined) runOptions.waitMs = request.waitMs;
@@ -183,8 +223,14 @@ async function runLocally(io: Io, pipeline: Pipeline, request: RunRequest): Prom
 
 function report(io: Io, run: PipelineRun, interrupted: boolean, timeoutSeconds: number | undefined): ExitCode {
   // Not when the machine's own (lower) TimeoutSeconds was what ended it.
-  if (run.status === 'TIMED_OUT' && timeoutSeconds !== undefined && timeoutSeconds <= (run.definition.TimeoutSeconds ?? Infinity)) {
-    io.err(`--timeout ${formatDuration(timeoutSeconds)} elapsed: the execution was stopped (TIMED_OUT, States.Timeout)`);
+  if (
+    run.status === 'TIMED_OUT' &&
+    timeoutSeconds !== undefined &&
+    timeoutSeconds <= (run.definition.TimeoutSeconds ?? Infinity)
+  ) {
+    io.err(
+      `--timeout ${formatDuration(timeoutSeconds)} elapsed: the execution was stopped (TIMED_OUT, States.Timeout)`,
+    );
   }
   if (run.cleanup) io.out(cleanupLine(run.status, run.cleanup));
   const summary = `${run.status} in ${seconds(run.durationMs)} (${run.stateTransitions} state transitions, ${run.historyEventCount} history events)`;
@@ -200,7 +246,9 @@ function report(io: Io, run: PipelineRun, interrupted: boolean, timeoutSeconds: 
 
 /** What the cleanup rule did for a stopped execution: `cleanup after TIMED_OUT: reaper SUCCEEDED, sleepy ABORTED`. */
 function cleanupLine(status: string, cleanup: NonNullable<PipelineRun['cleanup']>): string {
-  const statements = cleanup.statements.map(({ stepId, status: statementStatus }) => `${stepId} ${statementStatus ?? 'unknown'}`);
+  const statements = cleanup.statements.map(
+    ({ stepId, status: statementStatus }) => `${stepId} ${statementStatus ?? 'unknown'}`,
+  );
   return `cleanup after ${status}: reaper ${cleanup.reaper ?? 'not run'}${statements.length > 0 ? `, ${statements.join(', ')}` : ', no statement left running'}`;
 }
 
@@ -226,7 +274,8 @@ class ProgressPrinter {
     if (previous && previous.key === key && now - previous.at < HEARTBEAT_MS) return;
     this.last.set(progress.stepId, { key, at: now });
     const details: string[] = [];
-    if (progress.rows !== undefined && progress.phase === 'succeeded') details.push(progress.rows === 1 ? '1 row' : `${progress.rows} rows`);
+    if (progress.rows !== undefined && progress.phase === 'succeeded')
+      details.push(progress.rows === 1 ? '1 row' : `${progress.rows} rows`);
     if (previous?.key === key && progress.polls > 0) details.push(`poll ${progress.polls}`);
     if (progress.error !== undefined) details.push(progress.error);
     const text = `  ${progress.stepId.padEnd(this.width)}  ${label.padEnd(10)}  ${seconds(progress.elapsedMs).padStart(7)}${details.length > 0 ? `  ${details.join(', ')}` : ''}`;
@@ -285,7 +334,11 @@ async function clearCache(io: Io, positionals: readonly string[]): Promise<ExitC
   const { clearPostgresTemplates } = await import('../../../local/postgres.ts');
   const removed = await clearPostgresTemplates();
   for (const { path, bytes } of removed) io.out(`removed ${path} (${(bytes / 1024 ** 2).toFixed(0)} MB)`);
-  io.out(removed.length === 0 ? 'no PostgreSQL template to remove' : `removed ${removed.length} PostgreSQL template(s); the next run builds one again`);
+  io.out(
+    removed.length === 0
+      ? 'no PostgreSQL template to remove'
+      : `removed ${removed.length} PostgreSQL template(s); the next run builds one again`,
+  );
   return EXIT.ok;
 }
 
@@ -293,17 +346,27 @@ async function clearCache(io: Io, positionals: readonly string[]): Promise<ExitC
 const MAX_TIMER_MS = 2_147_483_647;
 
 function nonNegativeInteger(name: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number of milliseconds (0 or more), got '${value}'`);
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`${name} must be a whole number of milliseconds (0 or more), got '${value}'`);
   const milliseconds = Number(value);
-  if (milliseconds > MAX_TIMER_MS) throw new UsageError(`${name} must be at most ${MAX_TIMER_MS} (about 24.8 days, the longest timer Node keeps), got ${value}`);
+  if (milliseconds > MAX_TIMER_MS)
+    throw new UsageError(
+      `${name} must be at most ${MAX_TIMER_MS} (about 24.8 days, the longest timer Node keeps), got ${value}`,
+    );
   return milliseconds;
 }
 
 function timeoutSeconds(value: string): number {
   const seconds = parseDuration(value);
-  if (seconds === undefined) throw new UsageError(`--timeout '${value}' is not a duration; use 30s, 5m, 2h, 1h30m or a whole number of seconds (more than 0)`);
+  if (seconds === undefined)
+    throw new UsageError(
+      `--timeout '${value}' is not a duration; use 30s, 5m, 2h, 1h30m or a whole number of seconds (more than 0)`,
+    );
   // Node's timers hold at most 2^31 - 1 ms (about 24.8 days).
-  if (seconds * 1000 > MAX_TIMER_MS) throw new UsageError(`--timeout must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24.8 days, the longest timer Node keeps), got ${value}`);
+  if (seconds * 1000 > MAX_TIMER_MS)
+    throw new UsageError(
+      `--timeout must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24.8 days, the longest timer Node keeps), got ${value}`,
+    );
   return seconds;
 }
 
@@ -315,9 +378,12 @@ function checkDatabaseUrl(value: string): string {
     throw new UsageError(`--database-url '${value}' is not a URL; use postgres://user:password@host:port/database`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UsageError(`--database-url '${value}' is not a PostgreSQL URL (${url.protocol}); use postgres://user:password@host:port/database`);
+    throw new UsageError(
+      `--database-url '${value}' is not a PostgreSQL URL (${url.protocol}); use postgres://user:password@host:port/database`,
+    );
   }
-  if (url.hostname === '') throw new UsageError(`--database-url '${value}' names no host; use postgres://user:password@host:port/database`);
+  if (url.hostname === '')
+    throw new UsageError(`--database-url '${value}' names no host; use postgres://user:password@host:port/database`);
   return value;
 }
 

@@ -31,7 +31,9 @@ export const runtimeCommand = defineCommand({
   async run({ options }, io) {
     const bundle = join(ownPackage().root, RUNTIME_BUNDLE);
     if (!existsSync(bundle)) {
-      io.err(`sfn-redshift runtime: ${bundle} is missing; in a clone of the repository run \`npm run build\` first (a published package ships it).`);
+      io.err(
+        `sfn-redshift runtime: ${bundle} is missing; in a clone of the repository run \`npm run build\` first (a published package ships it).`,
+      );
       return EXIT.failed;
     }
     const content = readFileSync(bundle);
@@ -41,7 +43,9 @@ export const runtimeCommand = defineCommand({
     const zip = zipArchive([{ name: 'index.mjs', content }]);
     writeFileAtomically(join(directory, RUNTIME_ZIP), zip);
     const shown = `${relative(io.cwd, directory) || '.'}/`;
-    io.out(`wrote ${shown}index.mjs (${Math.round(content.length / 1024)} KiB) and ${shown}${RUNTIME_ZIP} (${Math.round(zip.length / 1024)} KiB, index.mjs at its root)`);
+    io.out(
+      `wrote ${shown}index.mjs (${Math.round(content.length / 1024)} KiB) and ${shown}${RUNTIME_ZIP} (${Math.round(zip.length / 1024)} KiB, index.mjs at its root)`,
+    );
     return EXIT.ok;
   },
 });

@@ -10,12 +10,19 @@ export const validateCommand = defineCommand({
   details: "Applies generate's checks, Step Functions' limits included (a pipeline over one is invalid, exit 2).",
   options: {
     ...ALLOW_SQL_OUTSIDE,
-    'allow-over-budget': { type: 'boolean', description: 'Accept a pipeline that reaches a Step Functions limit (as generate --allow-over-budget)' },
+    'allow-over-budget': {
+      type: 'boolean',
+      description: 'Accept a pipeline that reaches a Step Functions limit (as generate --allow-over-budget)',
+    },
   },
   async run({ positionals, options }, io) {
-    const compiled = compileSpecs(findSpecFiles(io.cwd, positionals, { allowSqlOutside: options['allow-sql-outside'] }), io);
+    const compiled = compileSpecs(
+      findSpecFiles(io.cwd, positionals, { allowSqlOutside: options['allow-sql-outside'] }),
+      io,
+    );
     if (compiled === EXIT.invalid) return compiled;
-    if (!reportLimitFindings(compiled, io, options['allow-over-budget'] === true, 'generate would refuse it.')) return EXIT.invalid;
+    if (!reportLimitFindings(compiled, io, options['allow-over-budget'] === true, 'generate would refuse it.'))
+      return EXIT.invalid;
     io.out(`${plural(compiled.length, 'pipeline')} valid`);
     return EXIT.ok;
   },
