@@ -42,13 +42,11 @@ export function findSpecFiles(
   if (files.size === 0) throw new UsageError(`no .yaml spec files found in ${roots.join(', ')}`);
   // sqlFile stays inside the project, unless allowed: its SQL is embedded in committed outputs, and
   // a spec must not pull /etc/passwd or ../../secrets into them.
-  return [...files]
-    .sort()
-    .map((path) => ({
-      path,
-      displayName: relative(cwd, path) || path,
-      ...(options.allowSqlOutside ? {} : { sqlRoot: projectRoot(cwd, path) }),
-    }));
+  return [...files].sort().map((path) => ({
+    path,
+    displayName: relative(cwd, path) || path,
+    ...(options.allowSqlOutside ? {} : { sqlRoot: projectRoot(cwd, path) }),
+  }));
 }
 
 const PROJECT_MARKERS = ['package.json', '.git'];
