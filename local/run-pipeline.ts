@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import type { StateMachine } from '../generator/compile/asl.ts';
 import { STEP_ERRORS } from '../generator/compile/errors.ts';
-import { parseStatementName, STATEMENT_NAME_PREFIX } from '../runtime/src/contract.ts';
+import { isTerminalStatus, parseStatementName, STATEMENT_NAME_PREFIX } from '../runtime/src/contract.ts';
 import { compilePipeline } from '../generator/compile/pipeline.ts';
 import {
   statementStepPlans,
@@ -163,8 +163,6 @@ export class RunAbortedError extends Error {
   }
 }
 
-const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'ABORTED']);
-
 /** The role of each Fail-like state (or Pass recording a failure before a release) → the contract error it raises. */
 const FAILURE_ROLES: { readonly [R in StateRole]?: string } = {
   Failed: STEP_ERRORS.statementFailed,
@@ -257,7 +255,7 @@ class ProgressTracker implements RunObserver {
   /** Statements of the run not known to have ended. */
   unfinishedStatements(): { stepId: string; statementId: string }[] {
     return [...this.byStatement.entries()]
-      .filter(([, step]) => !TERMINAL_STATUSES.has(step.status ?? ''))
+      .filter(([, step]) => !isTerminalStatus(step.status))
       .map(([statementId, step]) => ({ stepId: step.stepId, statementId }));
   }
 

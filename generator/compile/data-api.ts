@@ -4,9 +4,6 @@ import { TRANSIENT_DATA_API_ERRORS } from './errors.ts';
 import { DATA_API, type ServiceCall } from './integrations.ts';
 import { format, sha256 } from './intrinsics.ts';
 
-/** Statuses of a statement that has not ended yet. */
-export const RUNNING_STATUSES = ['SUBMITTED', 'PICKED', 'STARTED'] as const;
-
 export function targetParameters(target: Target): JsonObject {
   const credentials = {
     ...(target.kind === 'cluster' && target.dbUser !== undefined ? { DbUser: target.dbUser } : {}),

@@ -8,9 +8,8 @@
 // serves every pipeline; a singleton lock whose statement it cancelled is stale by the contract (its
 // statement is terminal) and the next acquirer takes it over. The runtime Lambda cleans up the
 // statements it submitted itself (callback steps) and releases their locks.
-import { STATEMENT_NAME_PREFIX } from '../../runtime/src/contract.ts';
+import { RUNNING_STATUSES, STATEMENT_NAME_PREFIX } from '../../runtime/src/contract.ts';
 import type { JsonObject, Retrier, State, StateMachine } from './asl.ts';
-import { RUNNING_STATUSES } from './data-api.ts';
 import { TRANSIENT_DATA_API_ERRORS } from './errors.ts';
 import { DATA_API } from './integrations.ts';
 

@@ -2,7 +2,8 @@ import { LOCK_ATTRIBUTES, LOCK_SORT_KEY, lockTargetText, sqlDigest, batchSqlText
 import type { StatementStep } from '../load/model.ts';
 import type { Catcher, JsonObject, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
-import { RUNNING_STATUSES, retryField } from './data-api.ts';
+import { RUNNING_STATUSES } from '../../runtime/src/contract.ts';
+import { retryField } from './data-api.ts';
 import { STEP_ERRORS, TRANSIENT_DATA_API_ERRORS, TRANSIENT_DYNAMODB_ERRORS, TRANSIENT_SFN_ERRORS } from './errors.ts';
 import {
   DATA_API,

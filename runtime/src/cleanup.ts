@@ -11,8 +11,8 @@
 import { ListStatementsCommand, type StatementData } from '@aws-sdk/client-redshift-data';
 import { DeleteItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoClient, redshiftDataClient } from './clients.ts';
-import { executionSuffix, parseStatementName, STATEMENT_NAME_PREFIX } from './contract.ts';
-import { cancelStatement, describeStatement, isDataApiError, RUNNING_STATUSES } from './data-api.ts';
+import { executionSuffix, parseStatementName, RUNNING_STATUSES, STATEMENT_NAME_PREFIX } from './contract.ts';
+import { cancelStatement, describeStatement, isDataApiError } from './data-api.ts';
 import type { StoppedExecution } from './execution-events.ts';
 import { releaseLock } from './lock.ts';
 import { batchSqlText, lockKey, LOCK_ATTRIBUTES as A, LOCK_SORT_KEY } from './lock-key.ts';

@@ -13,8 +13,8 @@ import {
 } from './answers.ts';
 import { sfnClient } from './clients.ts';
 import { callbackCompat } from './config.ts';
-import { STEP_ERRORS } from './contract.ts';
-import { cancelStatement, describeStatement, isDataApiError, TERMINAL_STATUSES } from './data-api.ts';
+import { isTerminalStatus, STEP_ERRORS } from './contract.ts';
+import { cancelStatement, describeStatement, isDataApiError } from './data-api.ts';
 import { RuntimeError } from './errors.ts';
 import { releaseLock } from './lock.ts';
 import {
@@ -55,7 +55,7 @@ export class StatementNotTerminal extends RuntimeError {
 }
 
 function isTerminal(status: string): status is TerminalStatus {
-  return TERMINAL_STATUSES.includes(status);
+  return isTerminalStatus(status);
 }
 
 async function send(taskToken: string, answer: TaskAnswer): Promise<'sent' | 'token-gone'> {
@@ -149,7 +149,7 @@ export async function completeFromEvent(
 export async function settleTimedOutStatement(table: string, statementId: string): Promise<StepRecord> {
   let statement = await describeStatement(statementId);
   let cancelled = false;
-  if (!TERMINAL_STATUSES.includes(statement.Status ?? '')) {
+  if (!isTerminalStatus(statement.Status)) {
     try {
       await cancelStatement(statementId);
       cancelled = true;

@@ -10,6 +10,15 @@ export const STEP_ERRORS = {
   concurrentExecution: 'ConcurrentExecution',
 } as const;
 
+/** Data API statement statuses: still running (lock holders, the reaper) and terminal (completion). */
+export const RUNNING_STATUSES = ['SUBMITTED', 'PICKED', 'STARTED'] as const;
+export const TERMINAL_STATUSES = ['FINISHED', 'FAILED', 'ABORTED'] as const;
+
+/** Whether a status (as the Data API or an event reports it) is terminal. */
+export function isTerminalStatus(status: string | undefined): boolean {
+  return (TERMINAL_STATUSES as readonly (string | undefined)[]).includes(status);
+}
+
 /** Every statement a generated machine or the runtime submits is named `sfn-redshift/<pipeline>/<stepId>`. */
 export const STATEMENT_NAME_PREFIX = 'sfn-redshift/';
 

@@ -14,9 +14,6 @@ import { RuntimeError } from './errors.ts';
 import type { Target } from './config.ts';
 import type { Sql, SqlParameter } from './request.ts';
 
-export const RUNNING_STATUSES: readonly string[] = ['SUBMITTED', 'PICKED', 'STARTED'];
-export const TERMINAL_STATUSES: readonly string[] = ['FINISHED', 'FAILED', 'ABORTED'];
-
 export const DATA_API_ERROR_PREFIX = 'RedshiftData.';
 
 function renamed(error: unknown): unknown {

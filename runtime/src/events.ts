@@ -1,13 +1,12 @@
 // Redshift Data's completion events: EventBridge events delivered directly, or SQS records whose
 // body is such an event. Anything else that looks like an event (another source, another detail
 // type, a statement name outside the project's prefix) is ignored, never an error.
-import { STATEMENT_NAME_PREFIX } from './contract.ts';
+import { isTerminalStatus, STATEMENT_NAME_PREFIX } from './contract.ts';
 import { InvalidRequest } from './errors.ts';
 import { isObject } from './request.ts';
 
 export const EVENT_SOURCE = 'aws.redshift-data';
 export const EVENT_DETAIL_TYPE = 'Redshift Data Statement Status Change';
-const COMPLETION_STATES = new Set(['FINISHED', 'FAILED', 'ABORTED']);
 
 export type SqsRecord = { messageId: string; body: string };
 export type SqsEvent = { Records: SqsRecord[] };
@@ -57,6 +56,6 @@ export function completionOf(event: unknown): Completion | Ignored {
     return { ignored: `statementName outside ${STATEMENT_NAME_PREFIX}` };
   }
   if (typeof statementId !== 'string' || statementId === '') return { ignored: 'no statementId' };
-  if (typeof state !== 'string' || !COMPLETION_STATES.has(state)) return { ignored: `state ${JSON.stringify(state)}` };
+  if (typeof state !== 'string' || !isTerminalStatus(state)) return { ignored: `state ${JSON.stringify(state)}` };
   return { statementId, statementName, state };
 }

@@ -22,7 +22,8 @@ import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { dynamoClient, sfnClient } from './clients.ts';
-import { describeStatement, isDataApiError, RUNNING_STATUSES } from './data-api.ts';
+import { RUNNING_STATUSES } from './contract.ts';
+import { describeStatement, isDataApiError } from './data-api.ts';
 import { ConcurrentExecution } from './errors.ts';
 import { LOCK_ATTRIBUTES as A, LOCK_SORT_KEY } from './lock-key.ts';
 import {
@@ -129,7 +130,7 @@ async function judge(holder: Holder): Promise<Judgement> {
   if (holder.statementId !== undefined) {
     try {
       const { Status } = await describeStatement(holder.statementId);
-      return Status !== undefined && RUNNING_STATUSES.includes(Status)
+      return (RUNNING_STATUSES as readonly (string | undefined)[]).includes(Status)
         ? { stale: false, cause: holder.statementId }
         : { stale: true };
     } catch (error) {

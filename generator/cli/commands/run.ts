@@ -9,10 +9,10 @@ import { defineCommand, EXIT, UsageError, type ExitCode, type Io } from '../comm
 import { missingPeers } from '../own-package.ts';
 import { statementSteps } from '../../load/steps.ts';
 import { formatDuration, parseDuration } from '../../load/durations.ts';
+import { isTerminalStatus } from '../../../runtime/src/contract.ts';
 
 /** A step's line is repeated while its status stays the same after this long, so long polls show life. */
 const HEARTBEAT_MS = 10_000;
-const TERMINAL: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'ABORTED']);
 
 export const runPipelineCommand = defineCommand({
   name: 'run',
@@ -266,7 +266,7 @@ class ProgressPrinter {
 
   progress(progress: StepProgress): void {
     // Not yet submitted, or a final status the step's own outcome (the next report) will show.
-    if (progress.phase === 'running' && (progress.status === undefined || TERMINAL.has(progress.status))) return;
+    if (progress.phase === 'running' && (progress.status === undefined || isTerminalStatus(progress.status))) return;
     const label = stepLabel(progress);
     const key = `${label}|${progress.error ?? ''}`;
     const now = Date.now();
