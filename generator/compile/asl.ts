@@ -73,6 +73,7 @@ type ComparisonOperators = {
   NumericLessThanEquals: number;
   NumericLessThanPath: string;
   IsPresent: boolean;
+  IsString: boolean;
 };
 type Combinators = { And: readonly ChoiceCondition[]; Or: readonly ChoiceCondition[]; Not: ChoiceCondition };
 

@@ -27,6 +27,8 @@ export type StateRole =
   | 'Describe3'
   | 'Status3'
   | 'NextPolls'
+  | 'FailedText'
+  | 'FailedUntold'
   | 'Failed'
   | 'Aborted'
   // Callback mode
@@ -35,7 +37,6 @@ export type StateRole =
   | 'Busy'
   | 'Concurrent'
   // `results: true`
-  | 'PickResult'
   | 'HasResult'
   | 'FetchResult'
   | 'NoResult'
@@ -53,7 +54,9 @@ export type StateRole =
   | 'Register'
   | 'Release'
   | 'ReleaseOnError'
+  | 'RaiseCause'
   | 'Raise'
+  | 'RaiseUntold'
   // A parallel step
   | 'Parallel'
   | 'Merge';
