@@ -32,7 +32,9 @@ export type StateRole =
   | 'Failed'
   | 'Aborted'
   // Callback mode
+  | 'EarlyCause'
   | 'TimedOutEarly'
+  | 'TimedOutUntold'
   | 'Settled'
   | 'Busy'
   | 'Concurrent'

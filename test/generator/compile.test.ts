@@ -524,8 +524,21 @@ describe('compiler: callback mode', () => {
           ResultPath: '$.steps.archive.Error',
           Next: 'archive.Settled',
         },
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.steps.archive.Error.Cancel', Next: 'archive.TimedOutEarly' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.steps.archive.Error.Cancel', Next: 'archive.EarlyCause' },
       ],
+    });
+    // A caught error may have no Cause; a CausePath to an absent field raises States.Runtime.
+    expect(machine.States['archive.EarlyCause']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Not: { Variable: '$.steps.archive.Error.Cancel.Cause', IsPresent: true }, Next: 'archive.TimedOutUntold' },
+        { Variable: '$.steps.archive.Error.Cancel.Cause', IsString: true, Next: 'archive.TimedOutEarly' },
+      ],
+      Default: 'archive.TimedOutUntold',
+    });
+    expect(machine.States['archive.TimedOutUntold']).toMatchObject({
+      Type: 'Fail',
+      Error: 'Redshift.StatementTimeout',
     });
     expect(machine.States['archive.Cancel']?.Type === 'Task' && machine.States['archive.Cancel'].Next).toBe(
       machine.States['archive.Execute']?.Type === 'Task' ? machine.States['archive.Execute'].Next : undefined,
