@@ -72,7 +72,9 @@ type ComparisonOperators = {
   BooleanEquals: boolean;
   NumericLessThanEquals: number;
   NumericLessThanPath: string;
+  TimestampLessThanEqualsPath: string;
   IsPresent: boolean;
+  IsTimestamp: boolean;
 };
 type Combinators = { And: readonly ChoiceCondition[]; Or: readonly ChoiceCondition[]; Not: ChoiceCondition };
 
