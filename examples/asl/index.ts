@@ -53,6 +53,7 @@ export type StepErrorName =
   | 'Redshift.StatementAborted'
   | 'Redshift.StatementTimeout'
   | 'ConcurrentExecution'
+  | 'Redshift.ResultTooLarge'
   | `RedshiftData.${string}`;
 
 /** An input value a step formats into a SQL parameter (the Data API receives its text). */

@@ -72,8 +72,10 @@ type ComparisonOperators = {
   BooleanEquals: boolean;
   NumericLessThanEquals: number;
   NumericLessThanPath: string;
+  TimestampLessThanEqualsPath: string;
   IsPresent: boolean;
   IsString: boolean;
+  IsTimestamp: boolean;
 };
 type Combinators = { And: readonly ChoiceCondition[]; Or: readonly ChoiceCondition[]; Not: ChoiceCondition };
 

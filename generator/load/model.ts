@@ -6,6 +6,8 @@ export type { RawPipeline, RawStep };
 export type RawTarget = NonNullable<RawStep['target']>;
 export type RawPoll = NonNullable<RawStep['poll']>;
 export type RawRetry = NonNullable<RawStep['retry']>;
+/** `results` written as an object (its limits). */
+export type RawResults = Exclude<NonNullable<RawStep['results']>, boolean>;
 export type RawDuration = NonNullable<RawStep['timeout']>;
 export type Mode = NonNullable<RawStep['mode']>;
 /** What happens to an execution's running statements when it stops, times out or fails. */
@@ -38,6 +40,13 @@ export type PollSchedule = {
 };
 export type RetryPolicy = { readonly attempts: number; readonly intervalSeconds: number; readonly backoffRate: number };
 
+/**
+ * `results`: the most rows (DescribeStatement ResultRows) and bytes the fetched result may have;
+ * bytes are the Result's JSON as the step record holds it (callback mode measures it exactly, poll
+ * mode compares DescribeStatement's ResultSize, the data's bytes, which the JSON always exceeds).
+ */
+export type ResultLimits = { readonly maxRows: number; readonly maxBytes: number };
+
 export type ParameterValue =
   | { readonly kind: 'path'; readonly path: string }
   | { readonly kind: 'literal'; readonly value: string };
@@ -53,7 +62,8 @@ export type StatementStep = {
   readonly description?: string;
   readonly statement: Statement;
   readonly parameters: readonly SqlParameter[];
-  readonly results: boolean;
+  /** Present when the step fetches its first result page into the record (`results`). */
+  readonly results?: ResultLimits;
   readonly singleton: boolean;
   readonly timeoutSeconds: number;
   readonly poll: PollSchedule;

@@ -3,6 +3,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { describeUtf8Problem, firstUtf8Problem } from './utf8.ts';
 import { STATEMENT_NAME_PREFIX } from '../../runtime/src/contract.ts';
 import { SPEC_DEFAULTS } from './defaults.ts';
+import { formatByteSize, parseByteSize } from './byte-sizes.ts';
 import { formatDuration, parseDuration } from './durations.ts';
 import type { SpecError } from './errors.ts';
 import type {
@@ -13,9 +14,11 @@ import type {
   PollSchedule,
   RawPipeline,
   RawPoll,
+  RawResults,
   RawRetry,
   RawStep,
   RawTarget,
+  ResultLimits,
   RetryPolicy,
   SqlParameter,
   Statement,
@@ -31,6 +34,8 @@ type Inherited = {
   readonly timeoutSeconds: number;
   readonly poll: PollSchedule;
   readonly retry: RetryPolicy;
+  /** The limits of `results` (used only by steps that fetch results). */
+  readonly results: ResultLimits;
   readonly target: RawTarget;
 };
 
@@ -69,6 +74,7 @@ export function normalizePipeline(
       timeoutSeconds: SPEC_DEFAULTS.timeoutSeconds,
       poll: SPEC_DEFAULTS.poll,
       retry: SPEC_DEFAULTS.retry,
+      results: SPEC_DEFAULTS.results,
       target: spec.target,
     },
     { ...spec.defaults },
@@ -110,7 +116,7 @@ function normalizeStep(context: Context, step: RawStep, path: FieldPath, parent:
     ...description,
     statement,
     parameters: normalizeParameters(context, step, path, statement),
-    results: step.results ?? false,
+    ...(step.results === undefined || step.results === false ? {} : { results: inherited.results }),
     singleton: step.singleton ?? false,
     timeoutSeconds: inherited.timeoutSeconds,
     poll: inherited.poll,
@@ -126,7 +132,14 @@ function normalizeStep(context: Context, step: RawStep, path: FieldPath, parent:
 function override(
   context: Context,
   parent: Inherited,
-  overrides: { mode?: Mode; timeout?: string | number; poll?: RawPoll; retry?: RawRetry; target?: RawTarget },
+  overrides: {
+    mode?: Mode;
+    timeout?: string | number;
+    poll?: RawPoll;
+    retry?: RawRetry;
+    results?: RawResults | boolean;
+    target?: RawTarget;
+  },
   path: FieldPath,
 ): Inherited {
   const timeoutSeconds =
@@ -164,7 +177,65 @@ function override(
     target = mergeTarget(parent.target, overrides.target);
     checkTarget(context, target, [...path, 'target'], false);
   }
-  return { mode: overrides.mode ?? parent.mode, timeoutSeconds, poll, retry, target };
+  const results = resultLimits(context, parent.results, overrides.results, [...path, 'results']);
+  return { mode: overrides.mode ?? parent.mode, timeoutSeconds, poll, retry, results, target };
+}
+
+/** `results` given as an object overrides the inherited limits; `true` keeps them. */
+function resultLimits(
+  context: Context,
+  parent: ResultLimits,
+  raw: RawResults | boolean | undefined,
+  path: FieldPath,
+): ResultLimits {
+  if (raw === undefined || typeof raw === 'boolean') return parent;
+  return {
+    maxRows: rowLimit(context, raw.maxRows, [...path, 'maxRows']) ?? parent.maxRows,
+    maxBytes: byteLimit(context, raw.maxBytes, [...path, 'maxBytes']) ?? parent.maxBytes,
+  };
+}
+
+const ROWS = new Intl.NumberFormat('en-US');
+
+/** The schema has refused anything but a positive integer; what is left is the upper bound. */
+function rowLimit(context: Context, raw: number | undefined, path: FieldPath): number | undefined {
+  if (raw !== undefined && raw > SPEC_DEFAULTS.maxResultRows) {
+    context.errors.push(
+      context.source.error(
+        'invalid-value',
+        path,
+        `${ROWS.format(raw)} rows can never fit: a row takes at least 18 bytes of JSON ('[{"IsNull":true}],') and a state holds 256 KiB (Step Functions quota), so use 1 to ${ROWS.format(SPEC_DEFAULTS.maxResultRows)}`,
+        'value',
+      ),
+    );
+  }
+  return raw;
+}
+
+function shownSize(raw: string | number, bytes: number | undefined): string {
+  return typeof raw === 'string' || bytes === undefined ? `'${String(raw)}'` : `${ROWS.format(bytes)} bytes`;
+}
+
+/** Bytes of a byte-size field; reports zero and sizes that could never fit in a state. */
+function byteLimit(context: Context, raw: string | number | undefined, path: FieldPath): number | undefined {
+  if (raw === undefined) return undefined;
+  const bytes = parseByteSize(raw);
+  const valid = `use 1 to ${formatByteSize(SPEC_DEFAULTS.maxResultBytes)} (${ROWS.format(SPEC_DEFAULTS.maxResultBytes)} bytes)`;
+  if (bytes === 0) {
+    context.errors.push(context.source.error('invalid-value', path, `'${String(raw)}' is zero; ${valid}`, 'value'));
+    return 1;
+  }
+  if (bytes === undefined || bytes > SPEC_DEFAULTS.maxResultBytes) {
+    context.errors.push(
+      context.source.error(
+        'invalid-value',
+        path,
+        `${shownSize(raw, bytes)} can never fit: a state holds at most 256 KiB (Step Functions quota) and the step record around the result needs some of it, so ${valid}`,
+        'value',
+      ),
+    );
+  }
+  return bytes ?? SPEC_DEFAULTS.maxResultBytes;
 }
 
 /**

@@ -108,6 +108,19 @@ export interface RawPipeline {
        */
       factor?: number;
     };
+    /**
+     * Limits of every step that fetches results (`results: true`, or an object that may override each limit). Does not make a step fetch results.
+     */
+    results?: {
+      /**
+       * Most rows the result may have (DescribeStatement `ResultRows`), checked before fetching. Default 100. At most 14,506: a row takes at least 18 bytes of JSON, so more can never fit in Step Functions' 256 KiB state.
+       */
+      maxRows?: number;
+      /**
+       * Most bytes the result may have: its JSON in the step record. Before fetching, DescribeStatement's `ResultSize` (the data's bytes, always below its JSON) is compared with it; callback mode also measures the fetched page's JSON exactly. Whole bytes or `64KB`, `64KiB`, `1MB` (KB = KiB = 1,024 bytes). Default 64KB, at most 255KB (a state holds 256 KiB, the record around the result needs the rest).
+       */
+      maxBytes?: number | string;
+    };
   };
   /**
    * The steps, run in order.
@@ -180,9 +193,20 @@ export interface Step {
     [k: string]: string | number | boolean;
   };
   /**
-   * Fetch the first result page (GetStatementResult) into the step record as `Result`. Default false.
+   * Fetch the first result page (GetStatementResult) into the step record as `Result`: `true` with the default limits, or `{ maxRows, maxBytes }`. A result over a limit fails the step with `Redshift.ResultTooLarge` (Cause: the sizes and the limits) instead of `States.DataLimitExceeded`, which Step Functions raises over 256 KiB and no Catch can handle. Default false.
    */
-  results?: boolean;
+  results?:
+    | boolean
+    | {
+        /**
+         * Most rows the result may have (DescribeStatement `ResultRows`), checked before fetching. Default 100. At most 14,506: a row takes at least 18 bytes of JSON, so more can never fit in Step Functions' 256 KiB state.
+         */
+        maxRows?: number;
+        /**
+         * Most bytes the result may have: its JSON in the step record. Before fetching, DescribeStatement's `ResultSize` (the data's bytes, always below its JSON) is compared with it; callback mode also measures the fetched page's JSON exactly. Whole bytes or `64KB`, `64KiB`, `1MB` (KB = KiB = 1,024 bytes). Default 64KB, at most 255KB (a state holds 256 KiB, the record around the result needs the rest).
+         */
+        maxBytes?: number | string;
+      };
   /**
    * Never run this SQL twice at once on the same target: fail with `ConcurrentExecution` while another run of it is active. Default false.
    */

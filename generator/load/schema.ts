@@ -42,6 +42,11 @@ function isDuration(node: unknown): boolean {
   return variants.some((variant) => variant.pattern?.includes('(\\d+h)?') === true);
 }
 
+function isByteSize(node: unknown): boolean {
+  const variants = (node as { oneOf?: { pattern?: string }[] } | undefined)?.oneOf ?? [];
+  return variants.some((variant) => variant.pattern?.includes('KiB') === true);
+}
+
 const SHOWN_CHARACTERS = 60;
 
 /** A value as the user wrote it (`.inf`, `.nan` for YAML's non-finite numbers), long ones cut short. */
@@ -90,6 +95,13 @@ function convert(source: SpecSource, error: ErrorObject): SpecError | undefined 
         'value',
       );
     case 'oneOf':
+      if (isByteSize(error.parentSchema))
+        return source.error(
+          'invalid-value',
+          path,
+          `${shown(error.data)} is not a byte size; use a whole number of bytes (1 or more) or a size such as 512B, 64KB, 64KiB (KB = KiB = 1,024 bytes)`,
+          'value',
+        );
       return isDuration(error.parentSchema)
         ? source.error(
             'invalid-duration',

@@ -123,9 +123,7 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
     cancelBackend: (pid) => cancelBackend(options.databaseUrl, pid),
   });
 
-  const server = createServer(
-    (request, response) => void handle(operations, request, response, options),
-  );
+  const server = createServer((request, response) => void handle(operations, request, response, options));
   const port = await listenOnLoopback(server, options.port);
 
   let stopping: Promise<void> | undefined;

@@ -8,6 +8,8 @@ export const STEP_ERRORS = {
   statementAborted: 'Redshift.StatementAborted',
   statementTimeout: 'Redshift.StatementTimeout',
   concurrentExecution: 'ConcurrentExecution',
+  /** `results` would exceed the step's row or byte limit; Cause: the sizes and the limits. */
+  resultTooLarge: 'Redshift.ResultTooLarge',
 } as const;
 
 /** Data API statement statuses: still running (lock holders, the reaper) and terminal (completion). */

@@ -10,6 +10,7 @@ import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { renderDot, renderMarkdown, renderMermaid, sqlFirstLine } from '../../generator/emit/diagram.ts';
 import { renderDefinition } from '../../generator/emit/json.ts';
 import type { Pipeline, StatementStep, Step } from '../../generator/load/model.ts';
+import { SPEC_DEFAULTS } from '../../generator/load/defaults.ts';
 import { cli, scratchRepo } from './cli-harness.ts';
 import { pipelineFrom } from './helpers.ts';
 
@@ -134,7 +135,7 @@ function statement(
     id,
     statement: flags.batch ? { kind: 'batch', sqls: [sql, sql] } : { kind: 'single', sql },
     parameters: [],
-    results: flags.results,
+    ...(flags.results ? { results: SPEC_DEFAULTS.results } : {}),
     singleton: flags.singleton,
     timeoutSeconds: 61,
     poll: { initialSeconds: 1, maxSeconds: 4, factor: 2 },

@@ -318,7 +318,6 @@ steps:
         id: 'a',
         statement: { kind: 'single', sql: 'insert into t\n  select 1' },
         parameters: [],
-        results: false,
         singleton: false,
         timeoutSeconds: 7200,
         poll: { initialSeconds: 10, maxSeconds: 60, factor: 2, longPollSeconds: 30 },
@@ -333,7 +332,6 @@ steps:
         id: 'b',
         statement: { kind: 'single', sql: 'select :n' },
         parameters: [{ name: 'n', value: { kind: 'literal', value: '42' } }],
-        results: false,
         singleton: false,
         timeoutSeconds: 5400,
         poll: { initialSeconds: 10, maxSeconds: 120, factor: 1.5, longPollSeconds: 20 },
@@ -350,5 +348,115 @@ steps:
       },
     ]);
     expect(pipeline?.stateTable).toBe('${StateTableName}');
+  });
+});
+
+// Step Functions service quotas: a state's input or output is at most 256 KiB of UTF-8 JSON; over
+// it the execution fails States.DataLimitExceeded, which no Catch handles. `results` limits keep a
+// fetched page under it and fail Redshift.ResultTooLarge instead.
+describe('results limits (Step Functions 256 KiB state quota)', () => {
+  const load = (yaml: string) =>
+    loadPipeline({ path: '/specs/demo.yaml', displayName: 'pipelines/demo.yaml', text: `${VALID_HEAD}${yaml}` });
+  const limitsOf = (yaml: string) =>
+    load(yaml).pipeline?.steps.map((step) => (step.kind === 'statement' ? step.results : undefined));
+
+  it('true takes the defaults (100 rows, 64KB); an object overrides each limit; false or absent fetches nothing', () => {
+    const steps = `steps:
+  - { id: a, sql: select 1, results: true }
+  - { id: b, sql: select 1, results: { maxRows: 5 } }
+  - { id: c, sql: select 1, results: { maxBytes: 1000 } }
+  - { id: d, sql: select 1, results: { maxBytes: 2KiB, maxRows: 3 } }
+  - { id: e, sql: select 1, results: false }
+  - { id: f, sql: select 1 }
+`;
+    expect(limitsOf(steps)).toEqual([
+      { maxRows: 100, maxBytes: 65_536 },
+      { maxRows: 5, maxBytes: 65_536 },
+      { maxRows: 100, maxBytes: 1000 },
+      { maxRows: 3, maxBytes: 2048 },
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('defaults.results sets the limits of every fetching step, without making other steps fetch', () => {
+    const yaml = `defaults:
+  results: { maxRows: 10, maxBytes: 16KB }
+steps:
+  - { id: a, sql: select 1, results: true }
+  - { id: b, sql: select 1, results: { maxRows: 20 } }
+  - { id: c, sql: select 1 }
+  - id: p
+    parallel:
+      - steps: [{ id: d, sql: select 1, results: true }]
+`;
+    expect(limitsOf(yaml)).toEqual([
+      { maxRows: 10, maxBytes: 16_384 },
+      { maxRows: 20, maxBytes: 16_384 },
+      undefined,
+      undefined,
+    ]);
+    const parallel = load(yaml).pipeline?.steps[3];
+    expect(parallel?.kind === 'parallel' && parallel.branches[0]?.[0]).toMatchObject({ results: { maxRows: 10 } });
+  });
+
+  it.each([
+    ['results: { maxRows: 0 }', 9, 'steps[0].results.maxRows: 0 is not valid; must be at least 1'],
+    ['results: { maxRows: -3 }', 9, 'steps[0].results.maxRows: -3 is not valid; must be at least 1'],
+    ['results: { maxRows: 1.5 }', 9, 'steps[0].results.maxRows: 1.5 is not valid; must be integer'],
+    [
+      'results: { maxRows: 20000 }',
+      9,
+      `steps[0].results.maxRows: 20,000 rows can never fit: a row takes at least 18 bytes of JSON ('[{"IsNull":true}],') and a state holds 256 KiB (Step Functions quota), so use 1 to 14,506`,
+    ],
+    ['results: { maxBytes: 0KB }', 9, "steps[0].results.maxBytes: '0KB' is zero; use 1 to 255KB (261,120 bytes)"],
+    [
+      'results: { maxBytes: 0 }',
+      9,
+      'steps[0].results.maxBytes: 0 is not a byte size; use a whole number of bytes (1 or more)',
+    ],
+    ['results: { maxBytes: -5 }', 9, 'steps[0].results.maxBytes: -5 is not a byte size'],
+    [
+      'results: { maxBytes: 12 GB }',
+      9,
+      "steps[0].results.maxBytes: '12 GB' is not a byte size; use a whole number of bytes (1 or more) or a size such as 512B, 64KB, 64KiB",
+    ],
+    [
+      'results: { maxBytes: 1MB }',
+      9,
+      "steps[0].results.maxBytes: '1MB' can never fit: a state holds at most 256 KiB (Step Functions quota) and the step record around the result needs some of it, so use 1 to 255KB (261,120 bytes)",
+    ],
+    [
+      'results: { maxBytes: 262144 }',
+      9,
+      'steps[0].results.maxBytes: 262,144 bytes can never fit: a state holds at most 256 KiB',
+    ],
+    ['results: { rows: 4 }', 9, "steps[0].results.rows: unknown field 'rows'; valid fields here: maxRows, maxBytes"],
+    ['results: yes please', 9, "steps[0].results: 'yes please' is not valid; must be boolean or object"],
+  ])('%s is refused at its line and column', (field, line, message) => {
+    const { pipeline, errors } = load(`steps:\n  - id: a\n    sql: select 1\n    ${field}\n`);
+    expect(pipeline).toBeUndefined();
+    expect(errors.map((error) => error.message)).toEqual([expect.stringContaining(message)]);
+    expect(errors[0]?.location.line).toBe(line);
+    expect(errors[0]?.message).toMatch(/^pipelines\/demo\.yaml:9:\d+: /);
+  });
+
+  it("defaults.results is checked like a step's and names its own field", () => {
+    const { errors } = load(
+      'defaults:\n  results: { maxRows: 100000, maxBytes: 300KB }\nsteps:\n  - { id: a, sql: select 1 }\n',
+    );
+    expect(errors.map((error) => `${error.location.line}: ${error.field}`)).toEqual([
+      '7: defaults.results.maxRows',
+      '7: defaults.results.maxBytes',
+    ]);
+  });
+
+  it('a parallel step takes no results (they belong on the steps of its branches)', () => {
+    const { errors } = load(
+      'steps:\n  - id: p\n    results: true\n    parallel:\n      - steps: [{ id: a, sql: select 1 }]\n',
+    );
+    expect(errors.map((error) => error.message)).toEqual([
+      expect.stringContaining("steps[0].results: 'results' belongs on the steps inside the branches"),
+    ]);
   });
 });
