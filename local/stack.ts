@@ -9,7 +9,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { startPostgres, type PostgresServer } from './postgres.ts';
 import { startRedshiftDataApi, type RedshiftDataApi, type RedshiftStatusChangeEvent } from './redshift-data/index.ts';
 import { createStateTable, startDynamo, type LocalDynamo } from './dynamodb.ts';
-import { createSfnClient, startSfnApi, type LocalSfnApi } from './sfn-api.ts';
+import { createSfnClient, startSfnApi, type LocalSfnApi, type SfnThrottle } from './sfn-api.ts';
 import {
   Executor,
   ExecutionRegistry,
@@ -65,6 +65,8 @@ export type LocalStackOptions = {
   dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
   /** Data API requests whose answer is lost after the work was done (see StartRedshiftDataApiOptions). */
   loseDataApiAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
+  /** Step Functions API requests refused as throttled (see SfnThrottle). */
+  throttleSfnApi?: SfnThrottle;
   /**
    * EventBridge rules on "Step Functions Execution Status Change" events: the stack emits one for
    * every status an execution takes and delivers it to each matching rule's target (the runtime
@@ -302,7 +304,7 @@ async function startServers(
   const [postgres, dynamo, sfnApi] = await Promise.allSettled([
     startPostgres(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
     startDynamo(),
-    startSfnApi({ registry }),
+    startSfnApi({ registry, ...(options.throttleSfnApi !== undefined ? { throttle: options.throttleSfnApi } : {}) }),
   ]);
   for (const [name, result] of [
     ['postgres', postgres],
