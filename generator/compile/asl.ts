@@ -74,6 +74,7 @@ type ComparisonOperators = {
   NumericLessThanPath: string;
   TimestampLessThanEqualsPath: string;
   IsPresent: boolean;
+  IsString: boolean;
   IsTimestamp: boolean;
 };
 type Combinators = { And: readonly ChoiceCondition[]; Or: readonly ChoiceCondition[]; Not: ChoiceCondition };

@@ -9,13 +9,14 @@ const EMPTY_RESULT = { Records: [], ColumnMetadata: [], TotalNumRows: 0 };
 
 /**
  * `results: true`: the first GetStatementResult page at `Result`. A single statement without a
- * result set gets an empty result; a batch fetches its last sub-statement that has one.
+ * result set gets an empty result; a batch fetches its last sub-statement that has one (the
+ * Describe's ResultSelector keeps their ids at `ResultSetIds`).
  */
 export function renderResults(ctx: CompileContext, step: StatementStep, then: string): string {
   const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
   const name = states.name.bind(states);
-  const ids = `${paths.resultIds}.Ids`;
+  const ids = `${paths.statement}.ResultSetIds`;
   const isBatch = step.statement.kind === 'batch';
 
   states.task(
@@ -30,7 +31,7 @@ export function renderResults(ctx: CompileContext, step: StatementStep, then: st
     dataApiPermissions(DATA_API.getStatementResult, step.target),
   );
   states.add('NoResult', { Type: 'Pass', Result: EMPTY_RESULT, ResultPath: paths.result, Next: then });
-  states.add('HasResult', {
+  return states.add('HasResult', {
     Type: 'Choice',
     Choices: [
       isBatch
@@ -38,13 +39,5 @@ export function renderResults(ctx: CompileContext, step: StatementStep, then: st
         : { Variable: `${paths.statement}.HasResultSet`, BooleanEquals: true, Next: name('FetchResult') },
     ],
     Default: name('NoResult'),
-  });
-  if (!isBatch) return name('HasResult');
-  return states.add('PickResult', {
-    Type: 'Pass',
-    Comment: 'Sub-statements that returned rows; the last one is fetched',
-    Parameters: { 'Ids.$': `${paths.statement}.SubStatements[?(@.HasResultSet == true)].Id` },
-    ResultPath: paths.resultIds,
-    Next: name('HasResult'),
   });
 }

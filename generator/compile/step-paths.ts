@@ -8,7 +8,6 @@ export type StepPaths = {
   readonly statementId: string;
   readonly statement: string;
   readonly result: string;
-  readonly resultIds: string;
   readonly lock: string;
   readonly holder: string;
   readonly holderStatus: string;
@@ -23,7 +22,6 @@ export function stepPaths(stepId: string): StepPaths {
     statementId: `${record}.Run.Id`,
     statement: `${record}.Statement`,
     result: `${record}.Result`,
-    resultIds: `${record}.ResultIds`,
     lock: `${record}.Lock`,
     holder: `${record}.Holder`,
     holderStatus: `${record}.HolderStatus`,
