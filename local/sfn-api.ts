@@ -23,19 +23,23 @@ type Operation = (body: Record<string, unknown>, registry: ExecutionRegistry) =>
 
 const epochSeconds = (date: Date): number => date.getTime() / 1000;
 
-function describe(record: ExecutionRecord): Record<string, unknown> {
+/**
+ * DescribeExecution's answer. `includedData: METADATA_ONLY` leaves out the execution's input and
+ * output (DescribeExecution, Step Functions API reference: the data that may be encrypted).
+ */
+function describe(record: ExecutionRecord, includedData: unknown): Record<string, unknown> {
+  const withData = includedData !== 'METADATA_ONLY';
   const answer: Record<string, unknown> = {
     executionArn: record.executionArn,
     stateMachineArn: record.stateMachineArn,
     name: record.name,
     status: record.status,
     startDate: epochSeconds(record.startDate),
-    input: record.input,
-    inputDetails: { included: true },
+    ...(withData ? { input: record.input, inputDetails: { included: true } } : {}),
     redriveCount: 0,
   };
   if (record.stopDate) answer.stopDate = epochSeconds(record.stopDate);
-  if (record.output !== undefined) {
+  if (withData && record.output !== undefined) {
     answer.output = record.output;
     answer.outputDetails = { included: true };
   }
@@ -83,7 +87,7 @@ const operations: Record<string, Operation> = {
     return {};
   },
   DescribeExecution(body, registry) {
-    return describe(registry.describeExecution(requireString(body, 'executionArn')));
+    return describe(registry.describeExecution(requireString(body, 'executionArn')), body.includedData);
   },
   StopExecution(body, registry) {
     const executionArn = requireString(body, 'executionArn');

@@ -150,6 +150,21 @@ describe('singleton steps', () => {
     expect(await lockItem(text)).toBeUndefined();
   });
 
+  // DescribeExecution answers the execution's input and output (up to 256 KiB each), and a
+  // connector's output over 256 KiB fails the state with States.DataLimitExceeded, which no Catch
+  // sees ("Step Functions service quotas", "Error handling"): the holder is judged by its metadata
+  // alone (includedData METADATA_ONLY, DescribeExecution API reference).
+  it('judges a holder execution with a 150 KB input and output by its status, never reading them', async () => {
+    const text = 'select 1 as stale_big_holder';
+    const big = 'z'.repeat(150_000);
+    const earlier = await run(stack, spec('earlier-big', '  - id: earlier\n    sql: select 1\n'), { input: { big } });
+    expect(earlier.status).toBe('SUCCEEDED');
+    await putLock(text, { Owner: earlier.executionArn, Nonce: 'big-nonce' });
+    const result = await run(stack, singletonSpec('stale-big', text));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(statesEntered(result)).toEqual(expect.arrayContaining(['guarded.HolderExecution', 'guarded.TakeOver']));
+  });
+
   it('takes over a stale lock whose statement is terminal, judged by the statement alone', async () => {
     const text = 'select 1 as stale_statement';
     const finished = await statement(stack, 'select 42');
