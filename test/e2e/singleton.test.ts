@@ -10,9 +10,19 @@ import { LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-key.ts';
 import { closedGate, pipelineFrom, run, spec, sql, statement, statesEntered, UUID } from './helpers.ts';
 
 let stack: LocalStack;
+/** executionArn → how many more DescribeExecution requests naming it Step Functions throttles. */
+const throttledDescribes = new Map<string, number>();
 
 beforeAll(async () => {
-  stack = await startTestStack({ initSql: 'create table singleton_log (run int);' });
+  stack = await startTestStack({
+    initSql: 'create table singleton_log (run int);',
+    throttleSfnApi: (operation, input) => {
+      const left = operation === 'DescribeExecution' ? throttledDescribes.get(String(input.executionArn)) : undefined;
+      if (left === undefined || left <= 0) return false;
+      throttledDescribes.set(String(input.executionArn), left - 1);
+      return true;
+    },
+  });
 });
 
 afterAll(async () => {
@@ -103,6 +113,27 @@ describe('singleton steps', () => {
     expect(statesEntered(result)).toEqual(
       expect.arrayContaining(['guarded.Holder', 'guarded.HolderExecution', 'guarded.TakeOver', 'guarded.Execute']),
     );
+    expect(await lockItem(text)).toBeUndefined();
+  });
+
+  it('a throttled holder check (Step Functions API throttling: ThrottlingException, outside the SFN model, so Sfn.SfnException) is retried, then judged', async () => {
+    const text = 'select 1 as stale_throttled';
+    const owner = 'arn:aws:states:us-east-1:123456789012:execution:gone:throttled';
+    throttledDescribes.set(owner, 2);
+    await putLock(text, { Owner: owner, Nonce: 'throttled-nonce' });
+    const result = await run(stack, singletonSpec('stale-throttled', text));
+    expect(result.status).toBe('SUCCEEDED');
+    // Retried as transient; the third answer judges the holder (gone: stale, taken over).
+    const describes = result.history.filter(
+      (event) => event.type === 'TaskFailed' && event.resource === 'arn:aws:states:::aws-sdk:sfn:describeExecution',
+    );
+    expect(describes.map((event) => [event.error, event.cause])).toEqual([
+      ['Sfn.SfnException', 'Rate exceeded'],
+      ['Sfn.SfnException', 'Rate exceeded'],
+      ['Sfn.ExecutionDoesNotExistException', `Execution Does Not Exist: '${owner}'`],
+    ]);
+    expect(throttledDescribes.get(owner)).toBe(0);
+    expect(statesEntered(result)).toEqual(expect.arrayContaining(['guarded.HolderExecution', 'guarded.TakeOver']));
     expect(await lockItem(text)).toBeUndefined();
   });
 
