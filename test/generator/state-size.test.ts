@@ -6,23 +6,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { largestStateSize, STATE_LIMIT_BYTES, stepStateSizes } from '../../generator/emit/state-size.ts';
+import {
+  largestStateSize,
+  STATE_LIMIT_BYTES,
+  stepStateSizes,
+  type StepStateSize,
+} from '../../generator/emit/state-size.ts';
 import { cli } from './cli-harness.ts';
 import { pipelineFrom } from './helpers.ts';
 
 const HEAD = 'version: 1\npipeline: sizes\ntarget: { cluster: c, database: d, dbUser: u }\n';
 const sizesOf = (steps: string) => stepStateSizes(compilePipeline(pipelineFrom(`${HEAD}steps:\n${steps}`)));
-const byStep = (steps: string) => Object.fromEntries(sizesOf(steps).map((size) => [size.stepId, size]));
+function byStep(steps: string): (id: string) => StepStateSize {
+  const all = sizesOf(steps);
+  return (id) => all.find((size) => size.stepId === id) ?? expect.fail(`no size for step ${id}`);
+}
 
 describe('worst-case state size per step', () => {
   it('counts the records of earlier steps, a Result at its byte limit', () => {
     const sizes = byStep(
       '  - id: a\n    sql: select 1\n    results: { maxRows: 10, maxBytes: 40KB }\n  - id: b\n    sql: select 2\n',
     );
-    expect(sizes.b.stateBytes - sizes.a.stateBytes).toBeGreaterThan(0);
+    expect(sizes('b').stateBytes - sizes('a').stateBytes).toBeGreaterThan(0);
     // b carries a's record with its 40 KB Result.
-    expect(sizes.b.stateBytes).toBeGreaterThan(40_000);
-    expect(sizes.a.answerBytes).toBe(40 * 1024);
+    expect(sizes('b').stateBytes).toBeGreaterThan(40_000);
+    expect(sizes('a').answerBytes).toBe(40 * 1024);
   });
 
   it('lets parallel branches start from the same records and adds all of theirs after the parallel', () => {
@@ -37,14 +45,14 @@ describe('worst-case state size per step', () => {
         '',
       ].join('\n'),
     );
-    expect(sizes.y.stateBytes).toBeLessThan(30_000);
-    expect(sizes.after.stateBytes).toBeGreaterThan(30_000 + (sizes.y.stateBytes - 6 * 1024));
+    expect(sizes('y').stateBytes).toBeLessThan(30_000);
+    expect(sizes('after').stateBytes).toBeGreaterThan(30_000 + (sizes('y').stateBytes - 6 * 1024));
   });
 
   it('counts the SQL text in the DescribeStatement answer of a poll step, not of a callback step', () => {
     const sql = `select 1 -- ${'x'.repeat(50_000)}`;
-    const poll = byStep(`  - id: long\n    sql: "${sql}"\n`).long;
-    const callback = byStep(`  - id: long\n    sql: "${sql}"\n    mode: callback\n`).long;
+    const poll = byStep(`  - id: long\n    sql: "${sql}"\n`)('long');
+    const callback = byStep(`  - id: long\n    sql: "${sql}"\n    mode: callback\n`)('long');
     expect(poll.answerBytes).toBeGreaterThan(50_000);
     expect(callback.answerBytes).toBe(0);
     expect(largestStateSize([poll]).bytes).toBe(poll.answerBytes);
