@@ -40,7 +40,8 @@ import {
   type LocalStack,
   type LocalStackOptions,
 } from './stack.ts';
-import { reaperMachine } from '../generator/compile/reaper.ts';
+import { reaperMachine, reaperPageSize } from '../generator/compile/reaper.ts';
+import { largestListEntryBytes } from '../generator/emit/state-size.ts';
 
 /**
  * Values for the usual `${Name}` placeholders when a run names none: locally a cluster or
@@ -442,7 +443,15 @@ function cleanupRules(pipeline: Pipeline, runtimeFunctionArn: string | undefined
     statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'] as const,
   };
   return [
-    { ...rule, target: { stateMachine: { name: REAPER_NAME, definition: reaperMachine() } } },
+    {
+      ...rule,
+      target: {
+        stateMachine: {
+          name: REAPER_NAME,
+          definition: reaperMachine(reaperPageSize(largestListEntryBytes([pipeline]))),
+        },
+      },
+    },
     ...(runtimeFunctionArn !== undefined ? [{ ...rule, target: { function: runtimeFunctionArn } }] : []),
   ];
 }

@@ -21,7 +21,18 @@ const RETRY: readonly Retrier[] = [
 ];
 const ALREADY_ENDED = ['RedshiftData.ValidationException', 'RedshiftData.ResourceNotFoundException'];
 
-function listStatements(extra: JsonObject): State {
+/**
+ * A ListStatements page holds each statement's SQL text, and a Task's answer over 256 KiB fails the
+ * reaper with States.DataLimitExceeded ("Step Functions service quotas"), so a page is only as long
+ * as the largest statements it may list allow: 80 % of 256 KiB over the largest entry, 1 to 100
+ * (ListStatements MaxResults, Data API reference).
+ */
+export function reaperPageSize(largestEntryBytes: number): number {
+  return Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor((0.8 * 256 * 1024) / Math.max(1, largestEntryBytes))));
+}
+const MAX_PAGE_SIZE = 100;
+
+function listStatements(pageSize: number, extra: JsonObject): State {
   return {
     Type: 'Task',
     Resource: DATA_API.listStatements.resource,
@@ -29,7 +40,7 @@ function listStatements(extra: JsonObject): State {
       StatementName: STATEMENT_NAME_PREFIX,
       'Status.$': '$.Status',
       RoleLevel: true,
-      MaxResults: 100,
+      MaxResults: pageSize,
       ...extra,
     },
     ResultPath: '$.page',
@@ -67,10 +78,10 @@ const perStatement: StateMachine = {
 };
 
 /** Per running status: list (page by page) and cancel what belongs to the execution. */
-const perStatus: StateMachine = {
+const perStatus = (pageSize: number): StateMachine => ({
   StartAt: 'List',
   States: {
-    List: listStatements({}),
+    List: listStatements(pageSize, {}),
     EachStatement: {
       Type: 'Map',
       ItemsPath: '$.page.Statements',
@@ -89,13 +100,16 @@ const perStatus: StateMachine = {
       Choices: [{ Variable: '$.page.NextToken', IsPresent: true, Next: 'ListMore' }],
       Default: 'Listed',
     },
-    ListMore: listStatements({ 'NextToken.$': '$.page.NextToken' }),
+    ListMore: listStatements(pageSize, { 'NextToken.$': '$.page.NextToken' }),
     Listed: { Type: 'Succeed' },
   },
-};
+});
 
-/** The reaper machine's definition (the same for every pipeline and role). */
-export function reaperMachine(): StateMachine {
+/**
+ * The reaper machine's definition (the same for every pipeline and role). `pageSize`: statements
+ * per ListStatements page (reaperPageSize); 1 when the statements it may meet are unknown.
+ */
+export function reaperMachine(pageSize = 1): StateMachine {
   return {
     Comment:
       'sfn-redshift reaper: cancels the running statements of a stopped execution (started by the cleanup rule, runs as the pipeline role)',
@@ -127,7 +141,7 @@ export function reaperMachine(): StateMachine {
         ItemsPath: '$.reap.Statuses',
         ItemSelector: { 'Status.$': '$$.Map.Item.Value', 'Suffix.$': '$.reap.Suffix' },
         MaxConcurrency: RUNNING_STATUSES.length,
-        ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatus },
+        ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatus(pageSize) },
         ResultPath: null,
         Next: 'Reaped',
       },

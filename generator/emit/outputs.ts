@@ -9,7 +9,9 @@ import { FRAGMENT_FILE_SUFFIX, renderFragment } from './fragment.ts';
 import { IAM_FILE_SUFFIX, machinePolicy, policySubstitutionKeys, renderPolicy, type PolicyDocument } from './iam.ts';
 import { renderDefinition } from './json.ts';
 import { limitUsage, type LimitUsage } from './limits.ts';
+import { reaperPageSize } from '../compile/reaper.ts';
 import { RUNTIME_TEMPLATE_FILE, renderRuntimeTemplate } from './runtime-template.ts';
+import { largestListEntryBytes } from './state-size.ts';
 import { renderTypedModule, TYPED_MODULE_FILE } from './typed-module.ts';
 
 /** One file `generate` writes, relative to the output directory. */
@@ -100,6 +102,11 @@ export function allOutputFiles(outputs: readonly PipelineOutputs[], layout: Outp
     });
   }
   if (outputs.some((result) => needsRuntime(result.pipeline)))
-    files.push({ path: RUNTIME_TEMPLATE_FILE, content: renderRuntimeTemplate() });
+    files.push({
+      path: RUNTIME_TEMPLATE_FILE,
+      content: renderRuntimeTemplate({
+        reaperPageSize: reaperPageSize(largestListEntryBytes(outputs.map((result) => result.pipeline))),
+      }),
+    });
   return files;
 }

@@ -29,6 +29,8 @@ export type RuntimeTemplateOptions = {
   };
   /** MB, 128–10240. Default 256. */
   memorySize?: number;
+  /** The reaper's ListStatements page size (reaperPageSize of the largest statement). Default 1. */
+  reaperPageSize?: number;
   /** Seconds, 1–900. Default 60. */
   timeoutSeconds?: number;
   /** One of CloudWatch Logs' retention values. Default 30. */
@@ -125,7 +127,9 @@ export function renderRuntimeTemplate(options: RuntimeTemplateOptions = {}): str
     logRetentionDays,
     architecture,
     callbackCompatValues: CALLBACK_COMPAT_VALUES,
-    reaperDefinition: JSON.stringify(JSON.parse(renderDefinition(reaperMachine()))),
+    reaperDefinition: JSON.stringify(
+      JSON.parse(renderDefinition(reaperMachine(integer('reaperPageSize', options.reaperPageSize, 1, 1, 100)))),
+    ),
     ...codeSource(options.codeUri),
   });
   return `${text.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;

@@ -6,7 +6,8 @@
 // receives (DescribeStatement carries the SQL text). The execution input comes on top of the state
 // and is the user's to keep small. Sizes are worst cases of JSON text, not measurements.
 import type { PipelinePlan, StatementStepPlan, StepPlan } from '../compile/plan.ts';
-import type { StatementStep } from '../load/model.ts';
+import type { Pipeline, StatementStep } from '../load/model.ts';
+import { statementSteps } from '../load/steps.ts';
 
 export const STATE_LIMIT_BYTES = 256 * 1024;
 
@@ -76,6 +77,16 @@ function answerBytes(step: StatementStep): number {
         (step.statement.kind === 'batch' ? sql + texts.length * (SUB_STATEMENT_FIXED_BYTES + ERROR_TEXT_BYTES) : sql)
       : 0;
   return Math.max(describe, step.results?.maxBytes ?? 0);
+}
+
+/** A ListStatements entry of the step's statement: its SQL texts and the members around them. */
+function listEntryBytes(step: StatementStep): number {
+  return DESCRIBE_FIXED_BYTES + sqlTexts(step).reduce((sum, text) => sum + jsonBytes(text), 0);
+}
+
+/** The largest ListStatements entry among the pipelines' statements (0 when none). */
+export function largestListEntryBytes(pipelines: readonly Pipeline[]): number {
+  return Math.max(0, ...pipelines.flatMap((pipeline) => statementSteps(pipeline.steps)).map(listEntryBytes));
 }
 
 /** Walks the steps in order; a parallel's branches start from the same records and all add theirs. */

@@ -13,7 +13,8 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { reaperMachine } from '../../generator/compile/reaper.ts';
+import { reaperMachine, reaperPageSize } from '../../generator/compile/reaper.ts';
+import { largestListEntryBytes } from '../../generator/emit/state-size.ts';
 import type { ExecutionStatusChangeEvent, LocalStack } from '../../local/stack.ts';
 import { startTestStack } from '../support/shared-postgres.ts';
 import { handler, setLogSink } from '../../runtime/src/index.ts';
@@ -35,7 +36,8 @@ beforeAll(async () => {
       {
         stateMachineNamePrefix: PREFIX,
         statuses: STOPPED,
-        target: { stateMachine: { name: REAPER, definition: reaperMachine() } },
+        // The page size generate writes for short statements like these tests' (reaperPageSize).
+        target: { stateMachine: { name: REAPER, definition: reaperMachine(100) } },
       },
     ],
     onExecutionEvent: (event) => {
@@ -231,8 +233,8 @@ describe('a stopped execution leaves nothing running', () => {
     const { executionStatusChangeEvent } = await import('../../local/sfn-events.ts');
     const again = executionStatusChangeEvent(event as NonNullable<typeof event>);
     const reaped = await Promise.all([
-      stack.execute(reaperMachine(), again, { stateMachineName: REAPER }),
-      stack.execute(reaperMachine(), again, { stateMachineName: REAPER }),
+      stack.execute(reaperMachine(100), again, { stateMachineName: REAPER }),
+      stack.execute(reaperMachine(100), again, { stateMachineName: REAPER }),
     ]);
     expect(reaped.map((run) => run.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(await handler(again)).toBeNull();
@@ -255,6 +257,42 @@ describe('a stopped execution leaves nothing running', () => {
 });
 
 /** How many statements named with `prefix` are SUBMITTED/PICKED/STARTED, once at least `atLeast`. */
+// A ListStatements page carries each statement's SQL text, and a Task's answer over 256 KiB fails
+// the reaper with States.DataLimitExceeded ("Step Functions service quotas"): its page size follows
+// the largest statement of the pipelines it serves.
+describe('the reaper and long SQL', () => {
+  it('lists 60 KB statements in pages that fit, where pages of 100 would end in States.DataLimitExceeded', async () => {
+    const padding = `-- ${'p'.repeat(60_000)}`;
+    const pipeline = pipelineFrom(spec('poll', `  - { id: sleepy, sql: "${SLEEPY} ${padding}" }`));
+    const definition = compilePipeline(pipeline).machine;
+    const names = ['long-0', 'long-1', 'long-2', 'long-3', 'long-4'];
+    // Not a cleanup- machine: no rule reaps these, the reapers below are started by hand.
+    const executions = names.map((name) => start(definition, 'long-sql', { name }));
+    const arnOf = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:long-sql:${name}`;
+    const statements = await Promise.all(names.map(async (name) => (await runningOf(arnOf(name)))[0] ?? ''));
+    const [statement = '', ...others] = statements;
+    await stopAndReap(arnOf('long-0'));
+    await stack.drainExecutionEvents();
+    const { executionStatusChangeEvent } = await import('../../local/sfn-events.ts');
+    const stopped = stack.registry.getExecution(arnOf('long-0'));
+    const event = executionStatusChangeEvent(stopped as NonNullable<typeof stopped>);
+
+    const pageSize = reaperPageSize(largestListEntryBytes([pipeline]));
+    expect(pageSize).toBe(3);
+    const tooLong = await stack.execute(reaperMachine(100), event, { stateMachineName: REAPER });
+    expect(tooLong.status).toBe('FAILED');
+    expect(tooLong.error).toBe('States.DataLimitExceeded');
+    expect(await statusOf(statement)).toBe('STARTED');
+    const fitting = await stack.execute(reaperMachine(pageSize), event, { stateMachineName: REAPER });
+    expect(fitting.status).toBe('SUCCEEDED');
+    expect(await statusOf(statement)).toBe('ABORTED');
+    expect(await Promise.all(others.map(statusOf))).toEqual(others.map(() => 'STARTED'));
+    for (const name of names.slice(1)) await stopAndReap(arnOf(name));
+    await Promise.all(executions);
+    for (const id of others) await stack.clients.redshiftData.send(new CancelStatementCommand({ Id: id }));
+  });
+});
+
 async function runningNamed(prefix: string, atLeast: number): Promise<number> {
   for (;;) {
     let count = 0;
