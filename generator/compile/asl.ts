@@ -72,6 +72,7 @@ type ComparisonOperators = {
   BooleanEquals: boolean;
   NumericLessThanEquals: number;
   NumericLessThanPath: string;
+  NumericGreaterThan: number;
   IsPresent: boolean;
 };
 type Combinators = { And: readonly ChoiceCondition[]; Or: readonly ChoiceCondition[]; Not: ChoiceCondition };

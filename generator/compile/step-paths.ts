@@ -9,6 +9,8 @@ export type StepPaths = {
   readonly statement: string;
   readonly result: string;
   readonly resultIds: string;
+  /** `results` of a batch: the Id, ResultRows and ResultSize of the sub-statement fetched. */
+  readonly fetched: string;
   readonly lock: string;
   readonly holder: string;
   readonly holderStatus: string;
@@ -24,6 +26,7 @@ export function stepPaths(stepId: string): StepPaths {
     statement: `${record}.Statement`,
     result: `${record}.Result`,
     resultIds: `${record}.ResultIds`,
+    fetched: `${record}.Fetched`,
     lock: `${record}.Lock`,
     holder: `${record}.Holder`,
     holderStatus: `${record}.HolderStatus`,

@@ -115,14 +115,20 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
   const { step } = plan;
   const name = (role: StateRole) => stateOf(plan, role);
   const { outcome } = scenario;
-  const fetch = (): string =>
-    outcome.kind === 'finished' && outcome.hasResult === false ? name('NoResult') : name('FetchResult');
+  // A result is checked against the step's limits (poll mode: a Choice) before it is fetched.
+  const fetch = (): string[] =>
+    outcome.kind === 'finished' && outcome.hasResult === false
+      ? [name('NoResult')]
+      : [
+          ...(['LastResult', 'ResultSize'] as const).filter((role) => plan.states[role] !== undefined).map(name),
+          name('FetchResult'),
+        ];
   if (step.mode === 'callback') {
     // The runtime settles a timed-out statement: still running → cancelled, Redshift.StatementTimeout.
     if (outcome.kind === 'timeout') return [once(name('Execute'), name('Cancel'), name('Settled'), name('TimedOut'))];
     if (outcome.kind === 'failed') return [{ visits: [{ name: name('Execute'), fails: true }], times: 1 }];
     if (!step.results) return [once(name('Execute'))];
-    const results = step.statement.kind === 'batch' ? [name('FetchResult')] : [name('HasResult'), fetch()];
+    const results = step.statement.kind === 'batch' ? [name('FetchResult')] : [name('HasResult'), ...fetch()];
     return [once(name('Execute'), ...results, name('Record'))];
   }
   const locked = plan.lock?.takenBy === 'machine';
@@ -147,7 +153,7 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
   const polls = pollSegments(plan, outcome.polls);
   if (outcome.kind === 'failed') return [submit, ...polls, once(...raise('Failed'))];
   const results = step.results
-    ? [...(step.statement.kind === 'batch' ? [name('PickResult')] : []), name('HasResult'), fetch()]
+    ? [...(step.statement.kind === 'batch' ? [name('PickResult')] : []), name('HasResult'), ...fetch()]
     : [];
   return [submit, ...polls, once(...(locked ? [name('Release')] : []), ...results, name('Record'))];
 }

@@ -178,25 +178,61 @@ steps:
       StringEquals: 'FINISHED',
       Next: 'check.PickResult',
     });
+    const subStatements = '$.steps.check.Statement.SubStatements[?(@.HasResultSet == true)]';
     expect(machine.States['check.PickResult']).toEqual({
       Type: 'Pass',
       Comment: 'Sub-statements that returned rows; the last one is fetched',
-      Parameters: { 'Ids.$': '$.steps.check.Statement.SubStatements[?(@.HasResultSet == true)].Id' },
+      Parameters: {
+        'Ids.$': `${subStatements}.Id`,
+        'Rows.$': `${subStatements}.ResultRows`,
+        'Sizes.$': `${subStatements}.ResultSize`,
+      },
       ResultPath: '$.steps.check.ResultIds',
       Next: 'check.HasResult',
     });
     expect(machine.States['check.HasResult']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.steps.check.ResultIds.Ids[0]', IsPresent: true, Next: 'check.FetchResult' }],
+      Choices: [{ Variable: '$.steps.check.ResultIds.Ids[0]', IsPresent: true, Next: 'check.LastResult' }],
       Default: 'check.NoResult',
+    });
+    const last = (array: string) =>
+      `States.ArrayGetItem($.steps.check.ResultIds.${array}, States.MathAdd(States.ArrayLength($.steps.check.ResultIds.${array}), -1))`;
+    expect(machine.States['check.LastResult']).toEqual({
+      Type: 'Pass',
+      Comment: 'The sub-statement fetched: the last one that returned rows',
+      Parameters: { 'Id.$': last('Ids'), 'ResultRows.$': last('Rows'), 'ResultSize.$': last('Sizes') },
+      ResultPath: '$.steps.check.Fetched',
+      Next: 'check.ResultSize',
+    });
+    // Its sizes against the default limits (100 rows, 64KB) before it is fetched.
+    expect(machine.States['check.ResultSize']).toEqual({
+      Type: 'Choice',
+      Comment: 'A result over 100 rows or 65536 bytes would not fit the state',
+      Choices: [
+        { Variable: '$.steps.check.Fetched.ResultRows', NumericGreaterThan: 100, Next: 'check.TooLarge' },
+        { Variable: '$.steps.check.Fetched.ResultSize', NumericGreaterThan: 65536, Next: 'check.TooLarge' },
+      ],
+      Default: 'check.FetchResult',
+    });
+    expect(machine.States['check.TooLarge']).toEqual({
+      Type: 'Pass',
+      Parameters: {
+        Error: 'Redshift.ResultTooLarge',
+        'Cause.$':
+          "States.Format('the result has rows {} and bytes {} (DescribeStatement ResultRows and ResultSize), over the results limits maxRows 100 and maxBytes 65536', $.steps.check.Fetched.ResultRows, $.steps.check.Fetched.ResultSize)",
+      },
+      ResultPath: '$.steps.check.Error',
+      Next: 'check.ResultTooLarge',
+    });
+    expect(machine.States['check.ResultTooLarge']).toEqual({
+      Type: 'Fail',
+      Error: 'Redshift.ResultTooLarge',
+      CausePath: '$.steps.check.Error.Cause',
     });
     expect(machine.States['check.FetchResult']).toEqual({
       Type: 'Task',
       Resource: 'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult',
-      Parameters: {
-        'Id.$':
-          'States.ArrayGetItem($.steps.check.ResultIds.Ids, States.MathAdd(States.ArrayLength($.steps.check.ResultIds.Ids), -1))',
-      },
+      Parameters: { 'Id.$': '$.steps.check.Fetched.Id' },
       ResultPath: '$.steps.check.Result',
       Next: 'check.Record',
     });
