@@ -73,7 +73,9 @@ type ComparisonOperators = {
   NumericLessThanEquals: number;
   NumericLessThanPath: string;
   NumericGreaterThan: number;
+  TimestampLessThanEqualsPath: string;
   IsPresent: boolean;
+  IsTimestamp: boolean;
 };
 type Combinators = { And: readonly ChoiceCondition[]; Or: readonly ChoiceCondition[]; Not: ChoiceCondition };
 

@@ -20,9 +20,11 @@ import { stepPaths, type StepPaths } from './step-paths.ts';
 
 /**
  * The singleton lock of the contract with DynamoDB's optimized integrations: an atomic
- * conditional put; on conflict the holder is examined without a clock (its statement still
- * running → ConcurrentExecution; terminal, or its execution no longer RUNNING → stale, taken
- * over conditionally on the holder's nonce); released on every exit of the step.
+ * conditional put; on conflict the holder is judged by the rules of runtime/src/lock.ts, in its
+ * order (a statement this role can see still running → ConcurrentExecution, terminal → stale;
+ * else an expired holder → stale; else its execution RUNNING → ConcurrentExecution, ended →
+ * stale), and a stale one is taken over conditionally on its nonce; released on every exit of the
+ * step. The only clock is `$$.State.EnteredTime` against the holder's `ExpiresAtTime`.
  */
 const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
 const A = LOCK_ATTRIBUTES;
@@ -118,7 +120,9 @@ export function renderLockAcquisition(ctx: CompileContext, step: StatementStep, 
   );
   renderHolderRead(parts);
   renderHolderStatementCheck(parts);
+  renderHolderExpiryCheck(parts);
   renderHolderExecutionCheck(parts);
+  renderBusy(parts);
   renderTakeOver(parts, execute);
   return name('Lock');
 }
@@ -139,7 +143,7 @@ function renderHolderRead({ step, states, paths, name, table, holderItem }: Lock
   states.add('HolderState', {
     Type: 'Choice',
     Comment:
-      'Released meanwhile: try again. A registered statement: judge it, whoever holds the lock. None yet and held by this very step of this execution: an earlier attempt (a redrive or a retried Acquire) that never registered one: take over. Else judge the holder execution.',
+      'Released meanwhile: try again. A registered statement: judge it, whoever holds the lock. None yet and held by this very step of this execution: an earlier attempt (a redrive or a retried Acquire) that never registered one: take over. Else judge its expiry, then its execution.',
     Choices: [
       { Not: { Variable: holderItem, IsPresent: true }, Next: name('Acquire') },
       { Variable: `${holderItem}.${A.statementId}.S`, IsPresent: true, Next: name('HolderStatement') },
@@ -151,7 +155,7 @@ function renderHolderRead({ step, states, paths, name, table, holderItem }: Lock
         Next: name('TakeOver'),
       },
     ],
-    Default: name('HolderExecution'),
+    Default: name('HolderExpiry'),
   });
 }
 
@@ -165,7 +169,7 @@ function renderHolderStatementCheck({ step, states, paths, name, holderItem }: L
       ResultSelector: { 'Status.$': '$.Status' },
       ResultPath: paths.holderStatus,
       ...retryField(TRANSIENT_DATA_API_ERRORS, step.retry),
-      // A statement this role may not see (another principal's): judge by the holder's execution.
+      // A statement this role may not see (another principal's): judge by expiry and execution.
       Catch: [
         {
           ErrorEquals: [
@@ -174,7 +178,7 @@ function renderHolderStatementCheck({ step, states, paths, name, holderItem }: L
             'RedshiftData.AccessDeniedException',
           ],
           ResultPath: null,
-          Next: name('HolderExecution'),
+          Next: name('HolderExpiry'),
         },
       ],
       Next: name('HolderRunning'),
@@ -191,15 +195,34 @@ function renderHolderStatementCheck({ step, states, paths, name, holderItem }: L
     ],
     Default: name('TakeOver'),
   });
-  states.add('Busy', {
-    Type: 'Fail',
-    Comment: "The same SQL is still running on this target; Cause is the holder's statement id",
-    Error: STEP_ERRORS.concurrentExecution,
-    CausePath: `${holderItem}.${A.statementId}.S`,
+}
+
+/**
+ * HolderExpiry → TakeOver | HolderExecution: a holder whose expiry has passed is stale (lock-key.ts
+ * `isExpired`: expiry not after now, here the time this state is entered). TTL leaves such items
+ * readable for days. The first rule guards the comparison: a Choice rule on an absent field fails
+ * the execution with States.Runtime.
+ */
+function renderHolderExpiryCheck({ states, name, holderItem }: LockParts): void {
+  const expiry = `${holderItem}.${A.expiresAtTime}.S`;
+  states.add('HolderExpiry', {
+    Type: 'Choice',
+    Comment: "Expired (its ExpiresAtTime not after this state's EnteredTime): stale, whatever its execution",
+    Choices: [
+      { Not: { Variable: expiry, IsPresent: true }, Next: name('HolderExecution') },
+      {
+        And: [
+          { Variable: expiry, IsTimestamp: true },
+          { Variable: expiry, TimestampLessThanEqualsPath: '$$.State.EnteredTime' },
+        ],
+        Next: name('TakeOver'),
+      },
+    ],
+    Default: name('HolderExecution'),
   });
 }
 
-/** HolderExecution → HolderAlive → BusyStarting | TakeOver: a holder without a statement is judged by its execution. */
+/** HolderExecution → HolderAlive | HolderDeadline → HolderBusy | TakeOver: an unexpired holder judged by its execution. */
 function renderHolderExecutionCheck({ step, states, paths, name, holderItem }: LockParts): void {
   states.task(
     'HolderExecution',
@@ -211,7 +234,7 @@ function renderHolderExecutionCheck({ step, states, paths, name, holderItem }: L
       ...retryField(TRANSIENT_SFN_ERRORS, step.retry),
       Catch: [
         { ErrorEquals: ['Sfn.ExecutionDoesNotExistException'], ResultPath: null, Next: name('TakeOver') },
-        { ErrorEquals: ['Sfn.InvalidArnException'], ResultPath: null, Next: name('BusyStarting') },
+        { ErrorEquals: ['Sfn.InvalidArnException'], ResultPath: null, Next: name('HolderDeadline') },
       ],
       Next: name('HolderAlive'),
     },
@@ -219,8 +242,36 @@ function renderHolderExecutionCheck({ step, states, paths, name, holderItem }: L
   );
   states.add('HolderAlive', {
     Type: 'Choice',
-    Choices: [{ Variable: `${paths.holderStatus}.Status`, StringEquals: 'RUNNING', Next: name('BusyStarting') }],
+    Choices: [{ Variable: `${paths.holderStatus}.Status`, StringEquals: 'RUNNING', Next: name('HolderBusy') }],
     Default: name('TakeOver'),
+  });
+  states.add('HolderDeadline', {
+    Type: 'Choice',
+    Comment:
+      'Not an execution (a runtime invocation without executionArn): alive until its expiry, which has not passed',
+    Choices: [{ Variable: `${holderItem}.${A.expiresAtTime}.S`, IsPresent: true, Next: name('HolderBusy') }],
+    Default: name('TakeOver'),
+  });
+}
+
+/**
+ * HolderBusy → Busy | BusyStarting: ConcurrentExecution names the holder's statement id whenever
+ * the lock item has one (even one this role may not describe), its owner only before it has one.
+ * Each CausePath is reached only where its field is known present (a CausePath on an absent field
+ * fails the execution with States.Runtime, which no Catch sees): StatementId by HolderState's or
+ * HolderBusy's IsPresent rule, Owner because HolderExecution read it into its Parameters.
+ */
+function renderBusy({ states, name, holderItem }: LockParts): void {
+  states.add('HolderBusy', {
+    Type: 'Choice',
+    Choices: [{ Variable: `${holderItem}.${A.statementId}.S`, IsPresent: true, Next: name('Busy') }],
+    Default: name('BusyStarting'),
+  });
+  states.add('Busy', {
+    Type: 'Fail',
+    Comment: "The same SQL is still running on this target; Cause is the holder's statement id",
+    Error: STEP_ERRORS.concurrentExecution,
+    CausePath: `${holderItem}.${A.statementId}.S`,
   });
   states.add('BusyStarting', {
     Type: 'Fail',
@@ -241,7 +292,7 @@ function renderTakeOver({ ctx, step, states, paths, name, table, holderItem }: L
         TableName: table,
         Key: itemKey(step),
         UpdateExpression:
-          'SET #owner = :owner, #nonce = :nonce, #pipeline = :pipeline, #step = :step REMOVE #statement, #expires',
+          'SET #owner = :owner, #nonce = :nonce, #pipeline = :pipeline, #step = :step REMOVE #statement, #expires, #expiresTime',
         ConditionExpression: '#nonce = :seen',
         ExpressionAttributeNames: {
           '#owner': A.owner,
@@ -250,6 +301,7 @@ function renderTakeOver({ ctx, step, states, paths, name, table, holderItem }: L
           '#step': A.stepId,
           '#statement': A.statementId,
           '#expires': A.expiresAt,
+          '#expiresTime': A.expiresAtTime,
         },
         ExpressionAttributeValues: {
           ':owner': { 'S.$': `${paths.lock}.Owner` },

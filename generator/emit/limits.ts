@@ -140,6 +140,7 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
           name('Holder'),
           name('HolderState'),
           name('HolderStatement'),
+          name('HolderExpiry'),
           name('HolderExecution'),
           name('HolderAlive'),
           name('TakeOver'),

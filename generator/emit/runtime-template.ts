@@ -18,7 +18,15 @@ export type RuntimeTemplateOptions = {
   codeUri?: string;
   description?: string;
   /** Defaults of the target parameters (the Lambda's REDSHIFT_* environment and the role's scope). */
-  target?: { cluster?: string; workgroup?: string; database?: string; dbUser?: string; secretArn?: string };
+  target?: {
+    cluster?: string;
+    workgroup?: string;
+    database?: string;
+    dbUser?: string;
+    secretArn?: string;
+    /** The secrets' customer-managed KMS key (the spec's `secretKmsKeyArn`): the role may decrypt with it. */
+    secretKmsKeyArn?: string;
+  };
   /** MB, 128–10240. Default 256. */
   memorySize?: number;
   /** Seconds, 1–900. Default 60. */

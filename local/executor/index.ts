@@ -336,8 +336,33 @@ function executionContext(ids: ExecutionIds, startTime: string, executionInput: 
       [ROOT_INPUT_FIELD]: executionInput,
       [ROOT_START_TIME_FIELD]: startTime,
     },
+    State: enteredTimeContext(),
     StateMachine: { Id: ids.stateMachineArn, Name: ids.machineName },
     Task: { Token: staticToken },
+  };
+}
+
+/**
+ * `$$.State.EnteredTime` ("Format: ISO 8601", Step Functions developer guide, "Accessing execution
+ * data from the Context object"), which the engine does not fill: a Choice rule such as
+ * `TimestampLessThanEqualsPath: "$$.State.EnteredTime"` would otherwise fail with States.Runtime.
+ * The engine reads a state's paths on entry (InputPath, Parameters, every Choice rule) in the same
+ * synchronous turn as it enters the state, so the time of that turn, held until the turn ends, is
+ * the time the state was entered: every read within one state's entry sees one value, as in AWS.
+ * (A Task's ResultSelector is read after its call, in a later turn: not used by our machines.)
+ */
+function enteredTimeContext(): { readonly EnteredTime: string } {
+  let turnTime: string | undefined;
+  return {
+    get EnteredTime(): string {
+      if (turnTime === undefined) {
+        turnTime = new Date().toISOString();
+        queueMicrotask(() => {
+          turnTime = undefined;
+        });
+      }
+      return turnTime;
+    },
   };
 }
 

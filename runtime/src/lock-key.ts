@@ -29,7 +29,31 @@ export const LOCK_ATTRIBUTES = {
   stepId: 'StepId',
   /** TTL attribute of the state table (epoch seconds). */
   expiresAt: 'expiresAt',
+  /**
+   * `expiresAt` again as an ISO-8601 UTC timestamp, always written with it: Step Functions can
+   * compare a timestamp with `$$.State.EnteredTime` (Choice `TimestampLessThanEqualsPath`) but not
+   * an epoch number, so poll-mode machines judge expiry by this one.
+   */
+  expiresAtTime: 'ExpiresAtTime',
 } as const;
+
+/**
+ * A lock holder's expiry (`expiresAt`, epoch seconds) is the moment after which it surely holds
+ * nothing running: without a statement id, its invocation's hard deadline plus a margin; with one,
+ * the retention, which outlives the Data API's 24-hour maximum query duration. DynamoDB TTL deletes
+ * an expired item only eventually, and until then it "will continue to show in read and write
+ * operations"; the filter AWS shows keeps items whose TTL is greater than now (DynamoDB developer
+ * guide, "Working with expired items and time to live (TTL)"). So every contender applies that rule
+ * itself: expired once the expiry is not after now. Machines apply it to `expiresAtTime`.
+ */
+export function isExpired(expiresAt: number | undefined, nowMs: number): boolean {
+  return expiresAt !== undefined && expiresAt * 1000 <= nowMs;
+}
+
+/** The `expiresAtTime` of an `expiresAt` (epoch seconds), e.g. `2026-12-02T04:00:00.000Z`. */
+export function expiryTimestamp(expiresAt: number): string {
+  return new Date(expiresAt * 1000).toISOString();
+}
 
 export function normalizeSql(sql: string): string {
   return sql.replace(/\s+/g, ' ').trim();

@@ -1,39 +1,42 @@
 // The singleton lock of the contract, interoperating with poll-mode machines on the same items
-// (see lock-key.ts and generator/compile/singleton.ts):
+// (see lock-key.ts and generator/compile/singleton.ts, which apply the same rules in this order):
 //   acquire  = PutItem attribute_not_exists(pk)
 //   conflict = GetItem (consistent) and judge the holder:
-//     - it has a StatementId: DescribeStatement SUBMITTED/PICKED/STARTED → ConcurrentExecution
-//       (Cause = that id); terminal → stale. A statement this role may not see → judge by its owner.
-//     - no StatementId yet (the holder is between lock and submit): its invocation's deadline,
-//       written as `expiresAt` until the id is registered, has passed → stale (that invocation is
-//       over without registering a statement: it never submitted one, or cancelled it);
-//         owner is an execution → DescribeExecution: RUNNING → ConcurrentExecution (Cause = owner),
-//           otherwise or not existing → stale;
-//         owner is not an execution (`lambda:<requestId>`, a caller without executionArn) → alive
-//           until that deadline.
+//     1. it has a StatementId this role can see: SUBMITTED/PICKED/STARTED → ConcurrentExecution
+//        (Cause = that id); terminal → stale. A running statement beats everything below, expiry
+//        included (the contract: busy while the holder's statement runs).
+//     2. otherwise (no StatementId yet, or another principal's statement), `expiresAt` passed
+//        (isExpired) → stale. A runtime holder writes its invocation's deadline (+ margin) until
+//        it registers its statement, then the retention (25 h, past the Data API's 24 h maximum
+//        query duration): either way, past it nothing of that holder can still run. DynamoDB TTL
+//        leaves expired items readable for days, so the rule is applied here, not left to TTL.
+//     3. the owner is an execution → DescribeExecution: RUNNING → ConcurrentExecution (Cause = the
+//        holder's StatementId if it has one, else the owner); ended or not existing → stale.
+//        The owner is not an execution (`lambda:<requestId>`, a caller without executionArn) →
+//        alive until its (unexpired) expiry; without one, stale.
 //       No holder is ever taken over for being "our own": Parallel branches of one execution share
 //       its ARN (and, in hand-written machines, no step id), so sameness proves nothing. A retried
 //       or redriven step gets the lock once its earlier attempt's statement ended or its deadline passed.
 //   stale    = UpdateItem conditional on Nonce = the nonce seen: new Owner/Nonce, StatementId removed
 //   register = UpdateItem SET StatementId conditional on Nonce = mine
 //   release  = DeleteItem conditional on Nonce = mine
-// A holder without a statement is judged by a clock only through the Lambda's own hard deadline.
+// Every write of expiresAt also writes ExpiresAtTime (the same instant as ISO-8601), which
+// machines compare with $$.State.EnteredTime. The clock is read only to judge an expiry.
 import { randomUUID } from 'node:crypto';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { dynamoClient, sfnClient } from './clients.ts';
 import { RUNNING_STATUSES } from './contract.ts';
 import { describeStatement, isDataApiError } from './data-api.ts';
 import { ConcurrentExecution } from './errors.ts';
-import { LOCK_ATTRIBUTES as A, LOCK_SORT_KEY } from './lock-key.ts';
-import {
-  isConditionFailed,
-  nowSeconds,
-  numberAttribute,
-  retentionExpiry,
-  stringAttribute,
-  type Item,
-} from './state-table.ts';
+import { expiryTimestamp, isExpired, LOCK_ATTRIBUTES as A, LOCK_SORT_KEY } from './lock-key.ts';
+import { isConditionFailed, numberAttribute, retentionExpiry, stringAttribute, type Item } from './state-table.ts';
 
 /** Owner prefix of a holder that is a Lambda invocation (no executionArn): never an execution. */
 export const INVOCATION_OWNER_PREFIX = 'lambda:';
@@ -77,8 +80,14 @@ function holderAttributes(request: LockRequest, nonce: string): Item {
     ...(request.stepId !== undefined ? { [A.stepId]: { S: request.stepId } } : {}),
     // The invocation's deadline until the statement id is registered (which sets the retention):
     // past it the holder can no longer submit anything.
-    [A.expiresAt]: { N: String(request.deadline) },
+    [A.expiresAt]: expiry(request.deadline).epoch,
+    [A.expiresAtTime]: expiry(request.deadline).timestamp,
   };
+}
+
+/** The values of `expiresAt` and of its timestamp twin, always written together. */
+function expiry(expiresAt: number): { epoch: AttributeValue; timestamp: AttributeValue } {
+  return { epoch: { N: String(expiresAt) }, timestamp: { S: expiryTimestamp(expiresAt) } };
 }
 
 async function put(request: LockRequest, nonce: string): Promise<boolean> {
@@ -126,6 +135,7 @@ async function executionRunning(executionArn: string): Promise<boolean | 'not-an
   }
 }
 
+/** The rules of the header, in its order; poll-mode machines apply them in the same order (compile/singleton.ts). */
 async function judge(holder: Holder): Promise<Judgement> {
   if (holder.statementId !== undefined) {
     try {
@@ -135,20 +145,18 @@ async function judge(holder: Holder): Promise<Judgement> {
         : { stale: true };
     } catch (error) {
       // Another principal's statement (a poll machine's role, or denied by the runtime's
-      // statement-owner condition): judge by its owner, as poll-mode machines do.
+      // statement-owner condition): judge by its expiry and owner, as poll-mode machines do.
       if (!isDataApiError(error, 'ResourceNotFoundException', 'ValidationException', 'AccessDeniedException'))
         throw error;
     }
   }
+  if (isExpired(holder.expiresAt, Date.now())) return { stale: true };
   const owner = holder.owner;
   if (owner === undefined) return { stale: true };
-  const beforeDeadline = holder.expiresAt !== undefined && holder.expiresAt > nowSeconds();
-  // A runtime holder between lock and submit (poll-mode holders write no expiresAt).
-  if (holder.statementId === undefined && holder.expiresAt !== undefined && !beforeDeadline) return { stale: true };
+  const busy: Judgement = { stale: false, cause: holder.statementId ?? owner };
   const running = isInvocationOwner(owner) ? 'not-an-execution' : await executionRunning(owner);
-  if (running === 'not-an-execution')
-    return beforeDeadline ? { stale: false, cause: holder.statementId ?? owner } : { stale: true };
-  return running ? { stale: false, cause: holder.statementId ?? owner } : { stale: true };
+  if (running === 'not-an-execution') return holder.expiresAt !== undefined ? busy : { stale: true };
+  return running ? busy : { stale: true };
 }
 
 async function takeOver(request: LockRequest, seenNonce: string | undefined, nonce: string): Promise<boolean> {
@@ -157,13 +165,15 @@ async function takeOver(request: LockRequest, seenNonce: string | undefined, non
     '#nonce': A.nonce,
     '#statement': A.statementId,
     '#expires': A.expiresAt,
+    '#expiresTime': A.expiresAtTime,
   };
   const values: Item = {
     ':owner': { S: request.owner },
     ':nonce': { S: nonce },
-    ':expires': { N: String(request.deadline) },
+    ':expires': expiry(request.deadline).epoch,
+    ':expiresTime': expiry(request.deadline).timestamp,
   };
-  const set = ['#owner = :owner', '#nonce = :nonce', '#expires = :expires'];
+  const set = ['#owner = :owner', '#nonce = :nonce', '#expires = :expires', '#expiresTime = :expiresTime'];
   const remove = ['#statement'];
   for (const [field, attribute, value] of [
     ['pipeline', A.pipeline, request.pipeline],
@@ -221,18 +231,25 @@ export async function acquireLock(request: LockRequest): Promise<HeldLock> {
 
 /** Records the statement id on the lock (and its full retention); false if the lock is no longer ours. */
 export async function registerLockStatement(lock: HeldLock, statementId: string): Promise<boolean> {
+  const retention = expiry(retentionExpiry());
   try {
     await dynamoClient().send(
       new UpdateItemCommand({
         TableName: lock.table,
         Key: keyOf(lock.key),
-        UpdateExpression: 'SET #statement = :statement, #expires = :expires',
+        UpdateExpression: 'SET #statement = :statement, #expires = :expires, #expiresTime = :expiresTime',
         ConditionExpression: '#nonce = :mine',
-        ExpressionAttributeNames: { '#statement': A.statementId, '#nonce': A.nonce, '#expires': A.expiresAt },
+        ExpressionAttributeNames: {
+          '#statement': A.statementId,
+          '#nonce': A.nonce,
+          '#expires': A.expiresAt,
+          '#expiresTime': A.expiresAtTime,
+        },
         ExpressionAttributeValues: {
           ':statement': { S: statementId },
           ':mine': { S: lock.nonce },
-          ':expires': { N: String(retentionExpiry()) },
+          ':expires': retention.epoch,
+          ':expiresTime': retention.timestamp,
         },
       }),
     );

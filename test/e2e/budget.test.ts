@@ -179,7 +179,13 @@ describe('budget arithmetic = counts observed on the local stack', () => {
     const visited = new Set(
       result.history.filter((event) => event.type.endsWith('StateEntered')).map((event) => event.stateName),
     );
-    for (const state of ['stale.HolderStatement', 'stale.HolderExecution', 'stale.HolderAlive', 'stale.TakeOver'])
+    for (const state of [
+      'stale.HolderStatement',
+      'stale.HolderExpiry',
+      'stale.HolderExecution',
+      'stale.HolderAlive',
+      'stale.TakeOver',
+    ])
       expect(visited).toContain(state);
     expect(observed(result)).toEqual(
       predicted(pipeline, result, (step) => ({

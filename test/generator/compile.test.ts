@@ -389,7 +389,30 @@ describe('compiler: singleton', () => {
           Next: 'mv.TakeOver',
         },
       ],
+      Default: 'mv.HolderExpiry',
+    });
+    // Expiry (TTL leaves expired items readable) by the one clock a machine may read: the time the
+    // Choice is entered against the holder's ExpiresAtTime, guarded so that an absent one is no error.
+    expect(machine.States['mv.HolderExpiry']).toMatchObject({
+      Choices: [
+        { Not: { Variable: '$.steps.mv.Holder.Item.ExpiresAtTime.S', IsPresent: true }, Next: 'mv.HolderExecution' },
+        {
+          And: [
+            { Variable: '$.steps.mv.Holder.Item.ExpiresAtTime.S', IsTimestamp: true },
+            {
+              Variable: '$.steps.mv.Holder.Item.ExpiresAtTime.S',
+              TimestampLessThanEqualsPath: '$$.State.EnteredTime',
+            },
+          ],
+          Next: 'mv.TakeOver',
+        },
+      ],
       Default: 'mv.HolderExecution',
+    });
+    // Every ConcurrentExecution names the holder's statement when the item registers one.
+    expect(machine.States['mv.HolderBusy']).toMatchObject({
+      Choices: [{ Variable: '$.steps.mv.Holder.Item.StatementId.S', IsPresent: true, Next: 'mv.Busy' }],
+      Default: 'mv.BusyStarting',
     });
     expect(machine.States['mv.Busy']).toMatchObject({
       Type: 'Fail',

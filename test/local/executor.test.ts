@@ -247,6 +247,60 @@ describe('executor', () => {
     expect(output.fork[0].start).toBe(executor.registry.getExecution(result.executionArn)?.startDate.toISOString());
   });
 
+  it('fills $$.State.EnteredTime per state (Step Functions guide, "Accessing execution data from the Context object": EnteredTime, ISO 8601) and compares it in Timestamp*Path Choice rules', async () => {
+    const executor = createExecutor();
+    const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    const before = new Date().toISOString();
+    const entered = (field: string) => ({
+      Type: 'Pass',
+      Parameters: { 'at.$': '$$.State.EnteredTime' },
+      ResultPath: `$.${field}`,
+    });
+    const result = await executor.execute(
+      {
+        StartAt: 'First',
+        States: {
+          First: { ...entered('first'), Next: 'Fork' },
+          Fork: {
+            Type: 'Parallel',
+            ResultPath: '$.fork',
+            Next: 'Past',
+            Branches: [
+              { StartAt: 'Inner', States: { Inner: { ...entered('inner'), OutputPath: '$.inner', End: true } } },
+            ],
+          },
+          // A stored timestamp compared with the time the Choice is entered, as the lock's HolderExpiry does.
+          Past: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.past', TimestampLessThanEqualsPath: '$$.State.EnteredTime', Next: 'Future' }],
+            Default: 'Wrong',
+          },
+          Future: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.future', TimestampLessThanEqualsPath: '$$.State.EnteredTime', Next: 'Wrong' }],
+            Default: 'Same',
+          },
+          // One value for every read within one state's entry.
+          Same: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$$.State.EnteredTime', TimestampEqualsPath: '$$.State.EnteredTime', Next: 'Last' }],
+            Default: 'Wrong',
+          },
+          Last: { ...entered('last'), End: true },
+          Wrong: { Type: 'Fail', Error: 'Wrong' },
+        },
+      },
+      { past: '2000-01-01T00:00:00Z', future: '2999-01-01T00:00:00.000Z' },
+    );
+    const after = new Date().toISOString();
+    expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
+    const output = result.output as { first: { at: string }; fork: [{ at: string }]; last: { at: string } };
+    const times = [output.first.at, output.fork[0].at, output.last.at];
+    for (const time of times) expect(time).toMatch(rfc3339);
+    // Ordered as the states were entered (ISO-8601 UTC strings of one width sort as times).
+    expect([before, ...times, after]).toEqual([before, ...times, after].sort());
+  });
+
   it('substitutes ${Name} placeholders and names the unknown ones', async () => {
     const executor = createExecutor();
     const definition = {

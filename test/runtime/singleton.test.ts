@@ -1,11 +1,12 @@
 // The singleton lock: exactly one of many simultaneous callers runs; clockless stale takeover;
 // and the runtime and generated poll-mode machines contending on the same lock items.
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CancelStatementCommand } from '@aws-sdk/client-redshift-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import { loadPipeline } from '../../generator/load/load.ts';
-import { acquireLock } from '../../runtime/src/lock.ts';
-import { lockKey } from '../../runtime/src/lock-key.ts';
+import { acquireLock, releaseLock } from '../../runtime/src/lock.ts';
+import { expiryTimestamp, LOCK_ATTRIBUTES, LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-key.ts';
 import { executionArn, lambdaContext, s, startRuntimeHarness, TARGET_ENV, type RuntimeHarness } from './harness.ts';
 
 let h: RuntimeHarness;
@@ -26,6 +27,10 @@ const lockTarget = {
 };
 const lockOf = (sql: string) => lockKey(lockTarget, sql);
 const lockItem = async (sql: string) => (await h.items()).find((item) => s(item, 'pk') === lockOf(sql));
+const entered = (result: { history: { type: string; stateName?: string }[] }) =>
+  result.history.flatMap((event) =>
+    event.type.endsWith('StateEntered') && event.stateName !== undefined ? [event.stateName] : [],
+  );
 
 async function runsTagged(tag: string): Promise<number> {
   const { Id } = (await h.invoke({
@@ -241,16 +246,19 @@ steps:
     expect(compiled).toBeDefined();
   });
 
-  it('the machine fails ConcurrentExecution while the runtime’s statement runs, naming the holder it can see', async () => {
+  it('the machine fails ConcurrentExecution while the runtime’s statement runs, naming that statement although it may not describe it', async () => {
     await sleepFor(30);
     const held = (await h.invoke(
       singleton(sql, { stepId: 'sleepy', statementName: 'sfn-redshift/interop/sleepy' }),
     )) as { Id: string };
     const result = await h.stack.execute(machine, {}, { waitMs: 20 });
     // The machine's role may not describe the runtime's statement (the Data API shows a role only
-    // its own): it judges the holder by its owner, here an invocation without executionArn.
-    expect([result.status, result.error]).toEqual(['FAILED', 'ConcurrentExecution']);
-    expect(result.cause).toBe(s(await lockItem(sql), 'Owner'));
+    // its own): it judges the holder by its expiry and owner (here an invocation without
+    // executionArn, alive until its expiry), and names the statement the lock item registers.
+    expect([result.status, result.error, result.cause]).toEqual(['FAILED', 'ConcurrentExecution', held.Id]);
+    expect(entered(result)).toEqual(
+      expect.arrayContaining(['sleepy.HolderStatement', 'sleepy.HolderExecution', 'sleepy.HolderBusy', 'sleepy.Busy']),
+    );
     // Cancelled: its ABORTED event makes the runtime release the lock; the machine then runs.
     await h.invoke({ action: 'cancelStatement', statementId: held.Id });
     await h.invoke(await h.eventFor(held.Id));
@@ -258,6 +266,92 @@ steps:
     await sleepFor(0.05);
     const next = await h.stack.execute(machine, {}, { waitMs: 20 });
     expect(next.status).toBe('SUCCEEDED');
+    expect(await lockItem(sql)).toBeUndefined();
+  });
+
+  const abandon = (owner: string, deadline: number) =>
+    acquireLock({ table: h.stack.stateTableName, key: lockOf(sql), owner, deadline, stepId: 'sleepy' });
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  /** The lock item as it is once its expiry passed and TTL has not deleted it yet. */
+  async function expire(): Promise<void> {
+    const past = nowSeconds() - 1;
+    await h.stack.clients.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: h.stack.stateTableName,
+        Key: { pk: { S: lockOf(sql) }, sk: { S: LOCK_SORT_KEY } },
+        UpdateExpression: 'SET #epoch = :epoch, #time = :time',
+        ExpressionAttributeNames: { '#epoch': LOCK_ATTRIBUTES.expiresAt, '#time': LOCK_ATTRIBUTES.expiresAtTime },
+        ExpressionAttributeValues: { ':epoch': { N: String(past) }, ':time': { S: expiryTimestamp(past) } },
+      }),
+    );
+  }
+
+  it('DynamoDB TTL leaves an expired runtime holder readable ("Working with expired items and time to live (TTL)"): the machine takes it over itself; an unexpired one still refuses', async () => {
+    await sleepFor(0.05);
+    for (const owner of [h.runningExecution('holder-still-running'), 'lambda:crashed-invocation']) {
+      // Crashed between lock and submit, its invocation deadline ahead: no statement yet, so the
+      // machine names the owner.
+      const live = await abandon(owner, nowSeconds() + 600);
+      const refused = await h.stack.execute(machine, {}, { waitMs: 20 });
+      expect([refused.status, refused.error, refused.cause]).toEqual(['FAILED', 'ConcurrentExecution', owner]);
+      expect(entered(refused)).toEqual(expect.arrayContaining(['sleepy.HolderExpiry', 'sleepy.BusyStarting']));
+      expect(s(await lockItem(sql), 'Nonce')).toBe(live.nonce);
+      // Past that deadline (the item still there, as TTL deletes lazily): stale, even though its
+      // execution still runs or its owner is no execution at all.
+      await expire();
+      const taken = await h.stack.execute(machine, {}, { waitMs: 20 });
+      expect(taken.status).toBe('SUCCEEDED');
+      expect(entered(taken)).toEqual(expect.arrayContaining(['sleepy.HolderExpiry', 'sleepy.TakeOver']));
+      expect(entered(taken)).not.toContain('sleepy.HolderExecution');
+      expect(await lockItem(sql)).toBeUndefined();
+      await releaseLock(live); // no longer ours to release: a no-op
+    }
+  });
+
+  it('a lost completion event (EventBridge: best-effort delivery): the machine names the runtime’s statement until the holder’s retention expires, then takes over', async () => {
+    await sleepFor(0.05);
+    const held = (await h.invoke(
+      singleton(sql, { stepId: 'sleepy', statementName: 'sfn-redshift/interop/sleepy' }),
+    )) as { Id: string };
+    expect(await h.settled(held.Id)).toBe('FINISHED');
+    // Its event never comes: the lock stays registered with the retention (25 h) as its expiry.
+    const item = await lockItem(sql);
+    expect(s(item, 'StatementId')).toBe(held.Id);
+    expect(s(item, LOCK_ATTRIBUTES.expiresAtTime)).toBe(expiryTimestamp(Number(item?.expiresAt?.N)));
+    const refused = await h.stack.execute(machine, {}, { waitMs: 20 });
+    expect([refused.status, refused.error, refused.cause]).toEqual(['FAILED', 'ConcurrentExecution', held.Id]);
+    await expire();
+    const taken = await h.stack.execute(machine, {}, { waitMs: 20 });
+    expect(taken.status).toBe('SUCCEEDED');
+    expect(entered(taken)).toEqual(
+      expect.arrayContaining(['sleepy.HolderStatement', 'sleepy.HolderExpiry', 'sleepy.TakeOver']),
+    );
+    expect(await lockItem(sql)).toBeUndefined();
+  });
+
+  it('the runtime applies the same rule: an expired holder whose statement it cannot see is stale although its execution runs', async () => {
+    await sleepFor(0.05);
+    const holder = h.runningExecution('holder-of-unseen-statement');
+    await abandon(holder, nowSeconds() + 600);
+    await h.stack.clients.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: h.stack.stateTableName,
+        Key: { pk: { S: lockOf(sql) }, sk: { S: LOCK_SORT_KEY } },
+        UpdateExpression: 'SET #statement = :statement',
+        ExpressionAttributeNames: { '#statement': LOCK_ATTRIBUTES.statementId },
+        ExpressionAttributeValues: { ':statement': { S: '00000000-0000-4000-8000-000000000000' } },
+      }),
+    );
+    const blocked = await h.invokeError(
+      singleton(sql, { executionArn: h.runningExecution('runtime'), stepId: 'sleepy' }),
+    );
+    expect([blocked.name, blocked.message]).toEqual(['ConcurrentExecution', '00000000-0000-4000-8000-000000000000']);
+    await expire();
+    const answer = (await h.invoke(singleton(sql))) as { Id: string };
+    expect(s(await lockItem(sql), 'StatementId')).toBe(answer.Id);
+    expect(await h.settled(answer.Id)).toBe('FINISHED');
+    await h.invoke(await h.eventFor(answer.Id));
     expect(await lockItem(sql)).toBeUndefined();
   });
 

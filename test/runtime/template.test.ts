@@ -169,6 +169,14 @@ const variants: Record<string, RuntimeTemplateOptions> = {
     timeoutSeconds: 120,
     logRetentionDays: 90,
   },
+  customerManagedKey: {
+    target: {
+      cluster: 'analytics',
+      database: 'dev',
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rs-etl-AbCdEf',
+      secretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    },
+  },
 };
 const rendered = Object.fromEntries(
   Object.entries(variants).map(([name, options]) => [name, renderRuntimeTemplate(options)]),
@@ -384,6 +392,7 @@ describe('structure', () => {
         'dynamodb:Query',
         'dynamodb:Scan',
         'dynamodb:UpdateItem',
+        'kms:Decrypt',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'redshift-data:BatchExecuteStatement',
@@ -427,6 +436,38 @@ describe('structure', () => {
     expect(bySid.get('CompletionEvents')?.Resource).toEqual({ 'Fn::GetAtt': ['EventQueue', 'Arn'] });
     expect(bySid.get('Logs')?.Resource).toEqual({ 'Fn::GetAtt': ['RuntimeLogGroup', 'Arn'] });
     expect(props('RuntimeFunction').LoggingConfig).toEqual({ LogGroup: { Ref: 'RuntimeLogGroup' }, LogFormat: 'Text' });
+  });
+
+  it('kms:Decrypt only with SecretKmsKeyArn, on that key only, only through Secrets Manager (Secrets Manager guide, "Secret encryption and decryption": the caller of GetSecretValue needs kms:Decrypt on a customer-managed key)', () => {
+    const parameters = obj(base.Parameters);
+    expect(obj(parameters.SecretKmsKeyArn).Default).toBe('');
+    const pattern = new RegExp(`^(?:${String(obj(parameters.SecretKmsKeyArn).AllowedPattern)})$`);
+    expect(
+      ['', variants.customerManagedKey?.target?.secretKmsKeyArn ?? 'x'].every((value) => pattern.test(value)),
+    ).toBe(true);
+    expect(pattern.test('alias/aws/secretsmanager')).toBe(false);
+    expect(obj(obj(templates.customerManagedKey as Obj).Parameters).SecretKmsKeyArn).toMatchObject({
+      Default: variants.customerManagedKey?.target?.secretKmsKeyArn,
+    });
+    expect(obj(base.Conditions).HasSecretKmsKey).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SecretKmsKeyArn' }, ''] }],
+    });
+    const policy = obj(obj((props('RuntimeRole').Policies as Json[])[0]).PolicyDocument);
+    const conditional = (policy.Statement as Json[]).map(obj).find((statement) => {
+      const branches = statement['Fn::If'] as Json[] | undefined;
+      return branches !== undefined && obj(branches[1]).Sid === 'DatabaseSecretKey';
+    });
+    expect(conditional?.['Fn::If']).toEqual([
+      'HasSecretKmsKey',
+      {
+        Sid: 'DatabaseSecretKey',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { Ref: 'SecretKmsKeyArn' },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } },
+      },
+      { Ref: 'AWS::NoValue' },
+    ]);
   });
 
   it('outputs the definition substitutions of the generated machines', () => {
