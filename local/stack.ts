@@ -65,6 +65,8 @@ export type LocalStackOptions = {
   dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
   /** Data API requests whose answer is lost after the work was done (see StartRedshiftDataApiOptions). */
   loseDataApiAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
+  /** Optional members the Data API leaves out of an operation's answers (see StartRedshiftDataApiOptions). */
+  omitDataApiMembers?: (operation: string) => readonly string[];
   /**
    * EventBridge rules on "Step Functions Execution Status Change" events: the stack emits one for
    * every status an execution takes and delivers it to each matching rule's target (the runtime
@@ -285,6 +287,7 @@ async function startDataApiAndClients(
   if (options.pageSize !== undefined) dataApiOptions.pageSize = options.pageSize;
   if (options.maxActiveStatements !== undefined) dataApiOptions.maxActiveStatements = options.maxActiveStatements;
   if (options.loseDataApiAnswer !== undefined) dataApiOptions.loseAnswer = options.loseDataApiAnswer;
+  if (options.omitDataApiMembers !== undefined) dataApiOptions.omitMembers = options.omitDataApiMembers;
   const dataApi = await startRedshiftDataApi(dataApiOptions);
   started.push({ name: 'redshift-data', stop: () => dataApi.stop() });
   const dataClient = createRedshiftDataClient(dataApi.endpoint);

@@ -75,6 +75,7 @@ type ComparisonOperators = {
   NumericGreaterThan: number;
   TimestampLessThanEqualsPath: string;
   IsPresent: boolean;
+  IsString: boolean;
   IsTimestamp: boolean;
 };
 type Combinators = { And: readonly ChoiceCondition[]; Or: readonly ChoiceCondition[]; Not: ChoiceCondition };

@@ -5,6 +5,7 @@ import type { CompileContext } from './context.ts';
 import { clientToken, retryField } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
 import { invokePermissions, LAMBDA } from './integrations.ts';
+import type { StepStates } from './state-scope.ts';
 import { stepPaths } from './step-paths.ts';
 
 /** Lambda service errors worth retrying (not function errors). */
@@ -117,7 +118,7 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
           Next: name('Settled'),
         },
         // Nothing registered (it never started): nothing is left running; the budget is still spent.
-        { ErrorEquals: ['States.ALL'], ResultPath: `${paths.error}.Cancel`, Next: name('TimedOutEarly') },
+        { ErrorEquals: ['States.ALL'], ResultPath: `${paths.error}.Cancel`, Next: name('EarlyCause') },
       ],
       ...(done !== undefined ? { Next: done } : exit),
     },
@@ -137,12 +138,7 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
     ErrorPath: `${paths.error}.Error`,
     CausePath: `${paths.error}.Lambda.errorMessage`,
   });
-  states.add('TimedOutEarly', {
-    Type: 'Fail',
-    Comment: 'The budget was spent but there was nothing to cancel; Cause is why',
-    Error: STEP_ERRORS.statementTimeout,
-    CausePath: `${paths.error}.Cancel.Cause`,
-  });
+  renderTimedOutEarly(states, `${paths.error}.Cancel.Cause`);
   // A function error's Cause is Lambda's JSON ({errorMessage, errorType, trace}); the contract's Cause
   // for ConcurrentExecution is the holder's statement id, which is the message.
   states.add('Busy', {
@@ -157,6 +153,36 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
     CausePath: `${paths.error}.Lambda.errorMessage`,
   });
   return name('Execute');
+}
+
+/**
+ * The budget was spent but the runtime could not cancel (nothing registered, or the invoke itself
+ * failed): Redshift.StatementTimeout with the caught error's Cause. A caught error may have none,
+ * and a CausePath to an absent field raises States.Runtime ("Fail" state, Step Functions developer
+ * guide), so EarlyCause looks first; Choice rules run in order, so IsString never meets an absent field.
+ */
+function renderTimedOutEarly(states: StepStates, cause: string): void {
+  const name = states.name.bind(states);
+  states.add('EarlyCause', {
+    Type: 'Choice',
+    Choices: [
+      { Not: { Variable: cause, IsPresent: true }, Next: name('TimedOutUntold') },
+      { Variable: cause, IsString: true, Next: name('TimedOutEarly') },
+    ],
+    Default: name('TimedOutUntold'),
+  });
+  states.add('TimedOutEarly', {
+    Type: 'Fail',
+    Comment: 'The budget was spent but there was nothing to cancel; Cause is why',
+    Error: STEP_ERRORS.statementTimeout,
+    CausePath: cause,
+  });
+  states.add('TimedOutUntold', {
+    Type: 'Fail',
+    Comment: 'The budget was spent and the runtime could not be asked to cancel; it told no cause',
+    Error: STEP_ERRORS.statementTimeout,
+    Cause: 'The budget was spent; the runtime could not be asked to cancel the statement',
+  });
 }
 
 /** `results: true`: the first page through the runtime, in Step Functions' casing like poll mode. */

@@ -27,15 +27,18 @@ export type StateRole =
   | 'Describe3'
   | 'Status3'
   | 'NextPolls'
+  | 'FailedText'
+  | 'FailedUntold'
   | 'Failed'
   | 'Aborted'
   // Callback mode
+  | 'EarlyCause'
   | 'TimedOutEarly'
+  | 'TimedOutUntold'
   | 'Settled'
   | 'Busy'
   | 'Concurrent'
   // `results: true`
-  | 'PickResult'
   | 'HasResult'
   | 'FetchResult'
   | 'NoResult'
@@ -60,7 +63,9 @@ export type StateRole =
   | 'Register'
   | 'Release'
   | 'ReleaseOnError'
+  | 'RaiseCause'
   | 'Raise'
+  | 'RaiseUntold'
   // A parallel step
   | 'Parallel'
   | 'Merge';

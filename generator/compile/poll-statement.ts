@@ -1,10 +1,10 @@
 import type { StatementStep } from '../load/model.ts';
-import type { Catcher, ChoiceRule, Transition } from './asl.ts';
+import type { Catcher, ChoiceRule, JsonObject, Transition } from './asl.ts';
 import { next, type CompileContext } from './context.ts';
 import { dataApiRetry, submitParameters } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
 import { DATA_API, dataApiPermissions } from './integrations.ts';
-import { arrayItem, arrayOf, mathAdd } from './intrinsics.ts';
+import { arrayItem, arrayOf, format, mathAdd } from './intrinsics.ts';
 import type { StateRole } from './plan.ts';
 import { renderResults } from './results.ts';
 import { LONG_POLL_PAIRS, LONG_POLL_ROUND, longPollPlan, pollPlan } from './schedule.ts';
@@ -17,6 +17,9 @@ import {
   renderReleaseAndRaise,
 } from './singleton.ts';
 import { stepPaths } from './step-paths.ts';
+
+/** Adds the state that raises a contract error with the Cause at `causePath` (known to be present). */
+type Failure = (role: StateRole, error: string, causePath: string) => string;
 
 /** Where a poll's answer leads: the terminal statuses, and the cancel once the budget is spent. */
 type LoopExits = {
@@ -40,7 +43,7 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
   const catchers: { Catch?: Catcher[] } = releaseOnError ? { Catch: lockHeldCatchers(step, releaseOnError) } : {};
 
   /** A contract error: a Fail state, or for a singleton step an error record released then raised. */
-  const failure = (role: StateRole, error: string, causePath: string): string =>
+  const failure: Failure = (role, error, causePath) =>
     releaseOnError
       ? states.add(role, {
           Type: 'Pass',
@@ -68,7 +71,7 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
 
   const exits: LoopExits = {
     finished,
-    failed: failure('Failed', STEP_ERRORS.statementFailed, `${paths.statement}.Error`),
+    failed: renderFailedExit(states, step, failure),
     aborted: failure('Aborted', STEP_ERRORS.statementAborted, paths.statementId),
     cancel: name('Cancel'),
   };
@@ -99,6 +102,60 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     dataApiPermissions(DATA_API.cancelStatement, step.target),
   );
   return step.singleton ? renderLockAcquisition(ctx, step, submit) : submit;
+}
+
+/**
+ * FAILED → Redshift.StatementFailed with Redshift's error text as Cause. DescribeStatement's `Error`
+ * is optional in the API model (a batch may carry it on the failing sub-statement only), and a
+ * CausePath to an absent field raises States.Runtime, which no Catch sees ("Fail" state, Step
+ * Functions developer guide); the Describe's ResultSelector keeps every `Error` of the answer as a
+ * list, so the Cause is its first element, or says that the Data API gave none.
+ */
+function renderFailedExit(states: StepStates, step: StatementStep, failure: Failure): string {
+  const paths = stepPaths(step.id);
+  const name = states.name.bind(states);
+  const withText = failure('Failed', STEP_ERRORS.statementFailed, `${paths.statement}.Errors[0]`);
+  states.add('FailedUntold', {
+    Type: 'Pass',
+    Comment: 'FAILED without an error text: the Cause says so and names the statement',
+    Parameters: {
+      'Errors.$': `States.Array(${format('Statement {} FAILED; the Data API gave no error text', paths.statementId)})`,
+    },
+    ResultPath: paths.statement,
+    Next: withText,
+  });
+  return states.add('FailedText', {
+    Type: 'Choice',
+    Choices: [{ Variable: `${paths.statement}.Errors[0]`, IsPresent: true, Next: withText }],
+    Default: name('FailedUntold'),
+  });
+}
+
+/**
+ * What a poll keeps of DescribeStatement's answer: what the machine reads, never the SQL text,
+ * parameters or sub-statements (up to 100 KB of SQL each), so that the state stays far below Step
+ * Functions' 256 KiB ("Step Functions service quotas"). Status, ResultRows, ResultSize and
+ * HasResultSet are in every answer (-1 stands for a null size, Data API reference,
+ * DescribeStatement); `Error` only after a failure, so it is taken with a deep scan, which yields a
+ * list (empty when absent) instead of failing the state. A batch that fetches results also keeps
+ * the ids and sizes of its sub-statements that have a result set.
+ */
+function describeSelector(step: StatementStep): JsonObject {
+  const resultSets = '$.SubStatements[?(@.HasResultSet == true)]';
+  return {
+    'Status.$': '$.Status',
+    'ResultRows.$': '$.ResultRows',
+    'ResultSize.$': '$.ResultSize',
+    'HasResultSet.$': '$.HasResultSet',
+    'Errors.$': '$..Error',
+    ...(step.results && step.statement.kind === 'batch'
+      ? {
+          'ResultSetIds.$': `${resultSets}.Id`,
+          'ResultSetRows.$': `${resultSets}.ResultRows`,
+          'ResultSetSizes.$': `${resultSets}.ResultSize`,
+        }
+      : {}),
+  };
 }
 
 function statusRules(step: StatementStep, exits: LoopExits): ChoiceRule[] {
@@ -155,6 +212,7 @@ function renderBackoffLoop(
     DATA_API.describeStatement,
     {
       Parameters: { 'Id.$': paths.statementId },
+      ResultSelector: describeSelector(step),
       ResultPath: paths.statement,
       ...dataApiRetry(step.retry),
       ...catchers,
@@ -260,6 +318,7 @@ function renderLongPollLoop(
           'Id.$': paths.statementId,
           ...(index === 0 ? { 'WaitTimeSeconds.$': `${run}.Wait` } : { WaitTimeSeconds: plan.window }),
         },
+        ResultSelector: describeSelector(step),
         ResultPath: paths.statement,
         ...dataApiRetry(step.retry),
         ...catchers,

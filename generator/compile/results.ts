@@ -18,7 +18,7 @@ export function renderResults(ctx: CompileContext, step: StatementStep, limits: 
   const states = ctx.scope.step(step.id);
   const paths = stepPaths(step.id);
   const name = states.name.bind(states);
-  const ids = `${paths.resultIds}.Ids`;
+  const ids = `${paths.statement}.ResultSetIds`;
   const isBatch = step.statement.kind === 'batch';
 
   states.task(
@@ -43,19 +43,7 @@ export function renderResults(ctx: CompileContext, step: StatementStep, limits: 
     ],
     Default: name('NoResult'),
   });
-  if (!isBatch) return name('HasResult');
-  const subStatements = `${paths.statement}.SubStatements[?(@.HasResultSet == true)]`;
-  return states.add('PickResult', {
-    Type: 'Pass',
-    Comment: 'Sub-statements that returned rows; the last one is fetched',
-    Parameters: {
-      'Ids.$': `${subStatements}.Id`,
-      'Rows.$': `${subStatements}.ResultRows`,
-      'Sizes.$': `${subStatements}.ResultSize`,
-    },
-    ResultPath: paths.resultIds,
-    Next: name('HasResult'),
-  });
+  return name('HasResult');
 }
 
 /** The last item of an array at `path` (which must not be empty). */
@@ -97,14 +85,14 @@ function renderResultCheck(ctx: CompileContext, step: StatementStep, limits: Res
     Default: fetch,
   });
   if (!isBatch) return check;
-  const picked = `${paths.resultIds}`;
+  const described = paths.statement;
   return states.add('LastResult', {
     Type: 'Pass',
     Comment: 'The sub-statement fetched: the last one that returned rows',
     Parameters: {
-      'Id.$': last(`${picked}.Ids`),
-      'ResultRows.$': last(`${picked}.Rows`),
-      'ResultSize.$': last(`${picked}.Sizes`),
+      'Id.$': last(`${described}.ResultSetIds`),
+      'ResultRows.$': last(`${described}.ResultSetRows`),
+      'ResultSize.$': last(`${described}.ResultSetSizes`),
     },
     ResultPath: paths.fetched,
     Next: check,

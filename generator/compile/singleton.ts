@@ -376,14 +376,27 @@ export function renderRelease(ctx: CompileContext, step: StatementStep, then: Tr
   );
 }
 
-/** Release on failure, then raise the original error and cause. Returns the release state. */
+/**
+ * Release on failure, then raise the original error and cause. Returns the release state. A
+ * caught error's Cause may be absent (a Task timeout has none), and a CausePath to an absent or
+ * non-string field raises States.Runtime, which no Catch sees ("Fail" state, Step Functions
+ * developer guide): RaiseCause looks before CausePath is used. Choice rules run in order, so the
+ * IsString rule never meets an absent field.
+ */
 export function renderReleaseAndRaise(ctx: CompileContext, step: StatementStep): string {
   const paths = stepPaths(step.id);
   const states = ctx.scope.step(step.id);
-  const raise = states.add('Raise', {
-    Type: 'Fail',
-    ErrorPath: `${paths.error}.Error`,
-    CausePath: `${paths.error}.Cause`,
+  const name = states.name.bind(states);
+  const cause = `${paths.error}.Cause`;
+  states.add('Raise', { Type: 'Fail', ErrorPath: `${paths.error}.Error`, CausePath: cause });
+  states.add('RaiseUntold', { Type: 'Fail', ErrorPath: `${paths.error}.Error` });
+  const raise = states.add('RaiseCause', {
+    Type: 'Choice',
+    Choices: [
+      { Not: { Variable: cause, IsPresent: true }, Next: name('RaiseUntold') },
+      { Variable: cause, IsString: true, Next: name('Raise') },
+    ],
+    Default: name('RaiseUntold'),
   });
   return states.task(
     'ReleaseOnError',

@@ -8,7 +8,6 @@ export type StepPaths = {
   readonly statementId: string;
   readonly statement: string;
   readonly result: string;
-  readonly resultIds: string;
   /** `results` of a batch: the Id, ResultRows and ResultSize of the sub-statement fetched. */
   readonly fetched: string;
   readonly lock: string;
@@ -25,7 +24,6 @@ export function stepPaths(stepId: string): StepPaths {
     statementId: `${record}.Run.Id`,
     statement: `${record}.Statement`,
     result: `${record}.Result`,
-    resultIds: `${record}.ResultIds`,
     fetched: `${record}.Fetched`,
     lock: `${record}.Lock`,
     holder: `${record}.Holder`,

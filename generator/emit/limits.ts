@@ -148,14 +148,13 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
       : [name('Lock'), name('Acquire')]
     : [];
   const submit = once(...lock, name('Execute'), ...(locked ? [name('Register')] : []));
-  const raise = (role: StateRole) => (locked ? [name(role), name('ReleaseOnError'), name('Raise')] : [name(role)]);
+  const raise = (role: StateRole) =>
+    locked ? [name(role), name('ReleaseOnError'), name('RaiseCause'), name('Raise')] : [name(role)];
   if (outcome.kind === 'timeout')
     return [submit, ...pollSegments(plan, maxPolls(step)), once(name('Cancel'), ...raise('TimedOut'))];
   const polls = pollSegments(plan, outcome.polls);
-  if (outcome.kind === 'failed') return [submit, ...polls, once(...raise('Failed'))];
-  const results = step.results
-    ? [...(step.statement.kind === 'batch' ? [name('PickResult')] : []), name('HasResult'), ...fetch()]
-    : [];
+  if (outcome.kind === 'failed') return [submit, ...polls, once(name('FailedText'), ...raise('Failed'))];
+  const results = step.results ? [name('HasResult'), ...fetch()] : [];
   return [submit, ...polls, once(...(locked ? [name('Release')] : []), ...results, name('Record'))];
 }
 

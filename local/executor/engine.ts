@@ -1,9 +1,15 @@
-// aws-local-stepfunctions (3.0.0, the only version published), with its hash functions fixed.
-// Its MD5/SHA-1/SHA-2 loop over 64- (128-) byte blocks reads block n at byte offset 16n (32n)
-// instead of 64n (128n), so States.Hash of any string longer than one block is wrong: two strings
-// that share their first 55 bytes hash alike. Step Functions computes the real digests (States.Hash,
-// "Intrinsic functions" in the developer guide), and generated machines hash execution ARNs (the
-// Data API ClientToken), so the engine is loaded with the block offset corrected.
+// aws-local-stepfunctions (3.0.0, the only version published), loaded with two fixes so that it
+// behaves as Step Functions does:
+// - Hash: its MD5/SHA-1/SHA-2 loop over 64- (128-) byte blocks reads block n at byte offset 16n
+//   (32n) instead of 64n (128n), so States.Hash of any string longer than one block is wrong: two
+//   strings that share their first 55 bytes hash alike. Step Functions computes the real digests
+//   (States.Hash, "Intrinsic functions" in the developer guide), and generated machines hash
+//   execution ARNs (the Data API ClientToken).
+// - JSONPath: it evaluates every path with jsonpath-plus `wrap: false`, so a filter or wildcard that
+//   matches nothing gives undefined (→ States.Runtime) and one that matches once gives the bare
+//   value. Step Functions evaluates paths with Jayway JsonPath, where an indefinite path (`..`, `*`,
+//   a filter `[?(…)]`, a slice or a union) always yields a list: `$.jar[?(@.a >= 5)] =>
+//   [{"a": 5}, {"a": 7}]` ("Paths" in the developer guide), and `[]` when nothing matches.
 import './../polyfills.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,21 +29,46 @@ const BLOCK_OFFSET_FIXES: readonly (readonly [string, string])[] = [
   ['dataView.getBigUint64(i + t * 8', 'dataView.getBigUint64(i * 8 + t * 8'],
 ];
 /** MD5, SHA-1, SHA-256 (32-bit words); SHA-384, SHA-512 (64-bit words). */
-const EXPECTED_FIXES = 5;
+const EXPECTED_HASH_FIXES = 5;
+
+const INDEFINITE_PATH = String.raw`/\.\.|\*|\[\?|\[[^\]'"]*[:,]/`;
+const JSONPATH_FIXES: readonly (readonly [string, string])[] = [
+  [
+    'path: pathExpression.slice(1), json: context ?? null, wrap: false',
+    `path: pathExpression.slice(1), json: context ?? null, wrap: ${INDEFINITE_PATH}.test(pathExpression)`,
+  ],
+  [
+    'path: pathExpression, json, wrap: false',
+    `path: pathExpression, json, wrap: ${INDEFINITE_PATH}.test(pathExpression)`,
+  ],
+];
+
+/** Applies each fix, checking that the engine still has exactly the places this module expects. */
+function applyFixes(
+  source: string,
+  fixes: readonly (readonly [string, string])[],
+  expected: number,
+  what: string,
+): string {
+  let found = 0;
+  let fixed = source;
+  for (const [wrong, right] of fixes) {
+    found += fixed.split(wrong).length - 1;
+    fixed = fixed.replaceAll(wrong, right);
+  }
+  if (found !== expected)
+    throw new Error(
+      `aws-local-stepfunctions changed: ${found} of ${expected} ${what} found; review local/executor/engine.ts`,
+    );
+  return fixed;
+}
 
 function loadEngine(): Engine {
   const require = createRequire(import.meta.url);
   const path = require.resolve('aws-local-stepfunctions');
-  let source = readFileSync(path, 'utf8');
-  let fixes = 0;
-  for (const [wrong, right] of BLOCK_OFFSET_FIXES) {
-    fixes += source.split(wrong).length - 1;
-    source = source.replaceAll(wrong, right);
-  }
-  if (fixes !== EXPECTED_FIXES)
-    throw new Error(
-      `aws-local-stepfunctions changed: ${fixes} of ${EXPECTED_FIXES} hash block offsets found; review local/executor/engine.ts`,
-    );
+  const original = readFileSync(path, 'utf8');
+  const hashed = applyFixes(original, BLOCK_OFFSET_FIXES, EXPECTED_HASH_FIXES, 'hash block offsets');
+  const source = applyFixes(hashed, JSONPATH_FIXES, JSONPATH_FIXES.length, 'JSONPath evaluations');
   const Module = require('node:module') as ModuleConstructor;
   const loaded = new Module(path);
   loaded.filename = path;

@@ -45,6 +45,13 @@ export type StartRedshiftDataApiOptions = {
    * a network or service fault can do. For testing retries (ClientToken).
    */
   loseAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
+  /**
+   * Members the API model marks optional that AWS may leave out of an answer (DescribeStatement's
+   * `Error` has no `required` trait in the Data API model): those named here for an operation are
+   * removed from the answer and from each of its SubStatements. For testing that machines read them
+   * only where they are known to be present.
+   */
+  omitMembers?: (operation: string) => readonly string[];
   /** For event envelopes and ARNs. Defaults: us-east-1, 123456789012. */
   region?: string;
   accountId?: string;
@@ -116,9 +123,7 @@ export async function startRedshiftDataApi(options: StartRedshiftDataApiOptions)
     cancelBackend: (pid) => cancelBackend(options.databaseUrl, pid),
   });
 
-  const server = createServer(
-    (request, response) => void handle(operations, request, response, options.principals, options.loseAnswer),
-  );
+  const server = createServer((request, response) => void handle(operations, request, response, options));
   const port = await listenOnLoopback(server, options.port);
 
   let stopping: Promise<void> | undefined;
@@ -148,8 +153,7 @@ async function handle(
   operations: Operations,
   request: IncomingMessage,
   response: ServerResponse,
-  principals: StartRedshiftDataApiOptions['principals'],
-  loseAnswer?: StartRedshiftDataApiOptions['loseAnswer'],
+  { principals, loseAnswer, omitMembers }: StartRedshiftDataApiOptions,
 ): Promise<void> {
   try {
     const body = await readBody(request);
@@ -167,7 +171,7 @@ async function handle(
     });
     if (loseAnswer?.(operation as string, input) === true)
       throw internalError(`${String(operation)} was carried out, its answer lost`);
-    send(response, 200, answer);
+    send(response, 200, withoutMembers(answer, omitMembers?.(operation as string) ?? []));
   } catch (error) {
     const apiError =
       error instanceof ApiError ? error : internalError(error instanceof Error ? error.message : String(error));
@@ -178,6 +182,15 @@ async function handle(
       apiError.type,
     );
   }
+}
+
+function withoutMembers(answer: unknown, members: readonly string[]): unknown {
+  if (members.length === 0 || typeof answer !== 'object' || answer === null || Array.isArray(answer)) return answer;
+  const trimmed: Record<string, unknown> = { ...(answer as Record<string, unknown>) };
+  for (const member of members) delete trimmed[member];
+  if (Array.isArray(trimmed.SubStatements))
+    trimmed.SubStatements = trimmed.SubStatements.map((sub: unknown) => withoutMembers(sub, members));
+  return trimmed;
 }
 
 /** The request's abort signal (the client left before the answer) and the local long-poll cap. */

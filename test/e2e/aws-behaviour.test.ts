@@ -8,6 +8,8 @@ import { run, spec, sql } from './helpers.ts';
 let stack: LocalStack;
 /** ExecuteStatement answers to lose (ambiguous failures: the statement was created, the caller gets a 500). */
 const lose = new Set<string>();
+/** While true, DescribeStatement answers leave out their optional `Error` member. */
+let omitErrorText = false;
 
 beforeAll(async () => {
   stack = await startTestStack({
@@ -18,6 +20,7 @@ beforeAll(async () => {
       );
       return tag !== undefined && lose.delete(tag);
     },
+    omitDataApiMembers: (operation) => (omitErrorText && operation === 'DescribeStatement' ? ['Error'] : []),
   });
 });
 afterAll(async () => {
@@ -44,5 +47,47 @@ describe('idempotent submit (ClientToken)', () => {
     expect((await run(stack, pipeline)).status).toBe('SUCCEEDED');
     expect((await run(stack, pipeline)).status).toBe('SUCCEEDED');
     expect(await sql(stack, "select count(*)::int as n from submits where tag = 'per-run'")).toEqual([{ n: 2 }]);
+  });
+});
+
+// Step Functions' payload quota: 256 KiB per state input/output and per connector output ("Step
+// Functions service quotas"); over it States.DataLimitExceeded, which States.ALL does not catch.
+describe('the 256 KiB state limit', () => {
+  it('a 95 KB statement with a 170 KB execution input succeeds: DescribeStatement keeps no SQL text in the state', async () => {
+    const padding = `-- ${'x'.repeat(95_000)}`;
+    const result = await run(stack, spec('big-sql', `  - id: big\n    sql: "select 1 ${padding}"\n`), {
+      input: { payload: 'y'.repeat(170_000) },
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ steps: { big: { Status: 'FINISHED' } } });
+  });
+});
+
+// DescribeStatement's `Error` is optional in the Data API model, and a Fail state whose CausePath
+// points at an absent field raises States.Runtime, which no Catch sees ("Fail" state, Step
+// Functions developer guide): the local Data API leaves it out here, the step still fails by name.
+describe('FAILED without an error text', () => {
+  const failing = (id: string, extra = '') => `  - id: ${id}\n    sqls: ["select 1", "select 1/0"]\n${extra}`;
+
+  it.each([
+    ['plain', ''],
+    ['singleton', '    singleton: true\n'],
+  ])('a %s batch fails Redshift.StatementFailed and says that the Data API gave no text', async (kind, extra) => {
+    omitErrorText = true;
+    try {
+      const result = await run(stack, spec(`untold-${kind}`, failing('untold', extra)));
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('Redshift.StatementFailed');
+      expect(result.cause).toMatch(/^Statement [0-9a-f-]{36} FAILED; the Data API gave no error text$/);
+    } finally {
+      omitErrorText = false;
+    }
+  });
+
+  it("with the text, the Cause is Redshift's error", async () => {
+    const result = await run(stack, spec('told', failing('told')));
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Redshift.StatementFailed');
+    expect(result.cause).toMatch(/division by zero/);
   });
 });

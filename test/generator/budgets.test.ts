@@ -253,7 +253,7 @@ describe('limits', () => {
     });
     const run = await cli(directory, 'generate');
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/^error: huge: the definition is [\d,]+ bytes, 1\d\d% of Step Functions' 1 MiB limit/m);
+    expect(run.err).toMatch(/^error: huge: the definition is [\d,]+ bytes, \d{3}% of Step Functions' 1 MiB limit/m);
   });
 });
 

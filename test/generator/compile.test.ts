@@ -57,6 +57,14 @@ describe('compiler: single statement in poll mode', () => {
         Type: 'Task',
         Resource: 'arn:aws:states:::aws-sdk:redshiftdata:describeStatement',
         Parameters: { 'Id.$': '$.steps.load.Run.Id' },
+        // Only what the machine reads: never the SQL text (256 KiB state limit); Error as a list.
+        ResultSelector: {
+          'Status.$': '$.Status',
+          'ResultRows.$': '$.ResultRows',
+          'ResultSize.$': '$.ResultSize',
+          'HasResultSet.$': '$.HasResultSet',
+          'Errors.$': '$..Error',
+        },
         ResultPath: '$.steps.load.Statement',
         Retry: RETRY,
         Next: 'load.Status',
@@ -65,7 +73,7 @@ describe('compiler: single statement in poll mode', () => {
         Type: 'Choice',
         Choices: [
           { Variable: '$.steps.load.Statement.Status', StringEquals: 'FINISHED', Next: 'load.Record' },
-          { Variable: '$.steps.load.Statement.Status', StringEquals: 'FAILED', Next: 'load.Failed' },
+          { Variable: '$.steps.load.Statement.Status', StringEquals: 'FAILED', Next: 'load.FailedText' },
           { Variable: '$.steps.load.Statement.Status', StringEquals: 'ABORTED', Next: 'load.Aborted' },
           { Variable: '$.steps.load.Run.Remaining', NumericLessThanEquals: 0, Next: 'load.Cancel' },
           {
@@ -121,7 +129,23 @@ describe('compiler: single statement in poll mode', () => {
         Next: 'load.TimedOut',
       },
       'load.TimedOut': { Type: 'Fail', Error: 'Redshift.StatementTimeout', CausePath: '$.steps.load.Run.Id' },
-      'load.Failed': { Type: 'Fail', Error: 'Redshift.StatementFailed', CausePath: '$.steps.load.Statement.Error' },
+      // The Data API's Error is optional: a CausePath to an absent field would raise States.Runtime.
+      'load.FailedText': {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.steps.load.Statement.Errors[0]', IsPresent: true, Next: 'load.Failed' }],
+        Default: 'load.FailedUntold',
+      },
+      'load.FailedUntold': {
+        Type: 'Pass',
+        Comment: 'FAILED without an error text: the Cause says so and names the statement',
+        Parameters: {
+          'Errors.$':
+            "States.Array(States.Format('Statement {} FAILED; the Data API gave no error text', $.steps.load.Run.Id))",
+        },
+        ResultPath: '$.steps.load.Statement',
+        Next: 'load.Failed',
+      },
+      'load.Failed': { Type: 'Fail', Error: 'Redshift.StatementFailed', CausePath: '$.steps.load.Statement.Errors[0]' },
       'load.Aborted': { Type: 'Fail', Error: 'Redshift.StatementAborted', CausePath: '$.steps.load.Run.Id' },
       'load.Record': {
         Type: 'Pass',
@@ -176,31 +200,31 @@ steps:
   it('fetches the last sub-statement that has a result set', () => {
     expect(firstChoice(machine.States['check.Status'])).toMatchObject({
       StringEquals: 'FINISHED',
-      Next: 'check.PickResult',
-    });
-    const subStatements = '$.steps.check.Statement.SubStatements[?(@.HasResultSet == true)]';
-    expect(machine.States['check.PickResult']).toEqual({
-      Type: 'Pass',
-      Comment: 'Sub-statements that returned rows; the last one is fetched',
-      Parameters: {
-        'Ids.$': `${subStatements}.Id`,
-        'Rows.$': `${subStatements}.ResultRows`,
-        'Sizes.$': `${subStatements}.ResultSize`,
-      },
-      ResultPath: '$.steps.check.ResultIds',
       Next: 'check.HasResult',
+    });
+    // The Describe keeps the sub-statements that have a result set, never their SQL text.
+    expect(machine.States['check.Describe']).toMatchObject({
+      ResultSelector: {
+        'ResultSetIds.$': '$.SubStatements[?(@.HasResultSet == true)].Id',
+        'ResultSetRows.$': '$.SubStatements[?(@.HasResultSet == true)].ResultRows',
+        'ResultSetSizes.$': '$.SubStatements[?(@.HasResultSet == true)].ResultSize',
+      },
     });
     expect(machine.States['check.HasResult']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.steps.check.ResultIds.Ids[0]', IsPresent: true, Next: 'check.LastResult' }],
+      Choices: [{ Variable: '$.steps.check.Statement.ResultSetIds[0]', IsPresent: true, Next: 'check.LastResult' }],
       Default: 'check.NoResult',
     });
     const last = (array: string) =>
-      `States.ArrayGetItem($.steps.check.ResultIds.${array}, States.MathAdd(States.ArrayLength($.steps.check.ResultIds.${array}), -1))`;
+      `States.ArrayGetItem($.steps.check.Statement.${array}, States.MathAdd(States.ArrayLength($.steps.check.Statement.${array}), -1))`;
     expect(machine.States['check.LastResult']).toEqual({
       Type: 'Pass',
       Comment: 'The sub-statement fetched: the last one that returned rows',
-      Parameters: { 'Id.$': last('Ids'), 'ResultRows.$': last('Rows'), 'ResultSize.$': last('Sizes') },
+      Parameters: {
+        'Id.$': last('ResultSetIds'),
+        'ResultRows.$': last('ResultSetRows'),
+        'ResultSize.$': last('ResultSetSizes'),
+      },
       ResultPath: '$.steps.check.Fetched',
       Next: 'check.ResultSize',
     });
@@ -440,7 +464,7 @@ describe('compiler: singleton', () => {
     });
     expect(machine.States['mv.Failed']).toEqual({
       Type: 'Pass',
-      Parameters: { Error: 'Redshift.StatementFailed', 'Cause.$': '$.steps.mv.Statement.Error' },
+      Parameters: { Error: 'Redshift.StatementFailed', 'Cause.$': '$.steps.mv.Statement.Errors[0]' },
       ResultPath: '$.steps.mv.Error',
       Next: 'mv.ReleaseOnError',
     });
@@ -458,14 +482,24 @@ describe('compiler: singleton', () => {
       ],
     });
     expect(machine.States['mv.ReleaseOnError']).toMatchObject({
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'mv.Raise' }],
-      Next: 'mv.Raise',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'mv.RaiseCause' }],
+      Next: 'mv.RaiseCause',
+    });
+    // A caught error may have no Cause (a Task timeout): CausePath only where one is present.
+    expect(machine.States['mv.RaiseCause']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Not: { Variable: '$.steps.mv.Error.Cause', IsPresent: true }, Next: 'mv.RaiseUntold' },
+        { Variable: '$.steps.mv.Error.Cause', IsString: true, Next: 'mv.Raise' },
+      ],
+      Default: 'mv.RaiseUntold',
     });
     expect(machine.States['mv.Raise']).toEqual({
       Type: 'Fail',
       ErrorPath: '$.steps.mv.Error.Error',
       CausePath: '$.steps.mv.Error.Cause',
     });
+    expect(machine.States['mv.RaiseUntold']).toEqual({ Type: 'Fail', ErrorPath: '$.steps.mv.Error.Error' });
   });
 });
 
@@ -548,8 +582,21 @@ describe('compiler: callback mode', () => {
           ResultPath: '$.steps.archive.Error',
           Next: 'archive.Settled',
         },
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.steps.archive.Error.Cancel', Next: 'archive.TimedOutEarly' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.steps.archive.Error.Cancel', Next: 'archive.EarlyCause' },
       ],
+    });
+    // A caught error may have no Cause; a CausePath to an absent field raises States.Runtime.
+    expect(machine.States['archive.EarlyCause']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Not: { Variable: '$.steps.archive.Error.Cancel.Cause', IsPresent: true }, Next: 'archive.TimedOutUntold' },
+        { Variable: '$.steps.archive.Error.Cancel.Cause', IsString: true, Next: 'archive.TimedOutEarly' },
+      ],
+      Default: 'archive.TimedOutUntold',
+    });
+    expect(machine.States['archive.TimedOutUntold']).toMatchObject({
+      Type: 'Fail',
+      Error: 'Redshift.StatementTimeout',
     });
     expect(machine.States['archive.Cancel']?.Type === 'Task' && machine.States['archive.Cancel'].Next).toBe(
       machine.States['archive.Execute']?.Type === 'Task' ? machine.States['archive.Execute'].Next : undefined,
@@ -605,7 +652,7 @@ describe('compiler: long polling (poll.longPoll)', () => {
   const status = '$.steps.load.Statement.Status';
   const terminalRules = [
     { Variable: status, StringEquals: 'FINISHED', Next: 'load.Record' },
-    { Variable: status, StringEquals: 'FAILED', Next: 'load.Failed' },
+    { Variable: status, StringEquals: 'FAILED', Next: 'load.FailedText' },
     { Variable: status, StringEquals: 'ABORTED', Next: 'load.Aborted' },
   ];
 
@@ -701,7 +748,7 @@ describe('compiler: long polling (poll.longPoll)', () => {
       Parameters: { WaitTimeSeconds: 20 },
     });
     expect(both.States['b.Status']).toMatchObject({
-      Choices: expect.arrayContaining([expect.objectContaining({ StringEquals: 'FINISHED', Next: 'b.PickResult' })]),
+      Choices: expect.arrayContaining([expect.objectContaining({ StringEquals: 'FINISHED', Next: 'b.HasResult' })]),
     });
     expect(aslProblems(JSON.parse(renderDefinition(both)))).toBe('');
   });
