@@ -23,19 +23,23 @@ type Operation = (body: Record<string, unknown>, registry: ExecutionRegistry) =>
 
 const epochSeconds = (date: Date): number => date.getTime() / 1000;
 
-function describe(record: ExecutionRecord): Record<string, unknown> {
+/**
+ * DescribeExecution's answer. `includedData: METADATA_ONLY` leaves out the execution's input and
+ * output (DescribeExecution, Step Functions API reference: the data that may be encrypted).
+ */
+function describe(record: ExecutionRecord, includedData: unknown): Record<string, unknown> {
+  const withData = includedData !== 'METADATA_ONLY';
   const answer: Record<string, unknown> = {
     executionArn: record.executionArn,
     stateMachineArn: record.stateMachineArn,
     name: record.name,
     status: record.status,
     startDate: epochSeconds(record.startDate),
-    input: record.input,
-    inputDetails: { included: true },
+    ...(withData ? { input: record.input, inputDetails: { included: true } } : {}),
     redriveCount: 0,
   };
   if (record.stopDate) answer.stopDate = epochSeconds(record.stopDate);
-  if (record.output !== undefined) {
+  if (withData && record.output !== undefined) {
     answer.output = record.output;
     answer.outputDetails = { included: true };
   }
@@ -83,7 +87,7 @@ const operations: Record<string, Operation> = {
     return {};
   },
   DescribeExecution(body, registry) {
-    return describe(registry.describeExecution(requireString(body, 'executionArn')));
+    return describe(registry.describeExecution(requireString(body, 'executionArn')), body.includedData);
   },
   StopExecution(body, registry) {
     const executionArn = requireString(body, 'executionArn');
@@ -119,7 +123,26 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, registry: ExecutionRegistry): Promise<void> {
+/**
+ * Which requests Step Functions throttles. AWS throttles each API action per account and region
+ * with a token bucket (Step Functions developer guide, "Step Functions service quotas", quotas
+ * related to API action throttling) and answers `ThrottlingException` "Rate exceeded", HTTP 400; the
+ * SFN API model lists no such error, so SDKs see it as an unmodeled service error.
+ */
+export type SfnThrottle = (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
+
+export type StartSfnApiOptions = {
+  registry?: ExecutionRegistry;
+  /** A request for which this answers true is refused as throttled, before any effect. */
+  throttle?: SfnThrottle;
+};
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  registry: ExecutionRegistry,
+  throttle: SfnThrottle | undefined,
+): Promise<void> {
   const target = req.headers['x-amz-target'];
   const op =
     typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
@@ -140,7 +163,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, registry: Execu
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new SfnApiError('SerializationException', 'request body must be a JSON object');
     }
-    send(res, 200, operation(body as Record<string, unknown>, registry));
+    const input = body as Record<string, unknown>;
+    if (throttle?.(op ?? '', input) === true) {
+      sendError(res, 400, 'ThrottlingException', 'Rate exceeded');
+      return;
+    }
+    send(res, 200, operation(input, registry));
   } catch (error) {
     if (error instanceof SfnApiError) sendError(res, 400, error.name, error.message);
     else sendError(res, 500, 'InternalFailure', error instanceof Error ? error.message : String(error));
@@ -148,10 +176,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, registry: Execu
 }
 
 /** Starts the local SFN API on a free 127.0.0.1 port, answering from `registry` (a new one by default). */
-export async function startSfnApi(options: { registry?: ExecutionRegistry } = {}): Promise<LocalSfnApi> {
+export async function startSfnApi(options: StartSfnApiOptions = {}): Promise<LocalSfnApi> {
   const registry = options.registry ?? new ExecutionRegistry();
   const server = createServer((req, res) => {
-    void handle(req, res, registry);
+    void handle(req, res, registry, options.throttle);
   });
   server.keepAliveTimeout = 5_000;
   const port = await listenOnLoopback(server);

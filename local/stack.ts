@@ -9,7 +9,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { startPostgres, type PostgresServer } from './postgres.ts';
 import { startRedshiftDataApi, type RedshiftDataApi, type RedshiftStatusChangeEvent } from './redshift-data/index.ts';
 import { createStateTable, startDynamo, type LocalDynamo } from './dynamodb.ts';
-import { createSfnClient, startSfnApi, type LocalSfnApi } from './sfn-api.ts';
+import { createSfnClient, startSfnApi, type LocalSfnApi, type SfnThrottle } from './sfn-api.ts';
 import {
   Executor,
   ExecutionRegistry,
@@ -65,6 +65,8 @@ export type LocalStackOptions = {
   dropRedshiftEvent?: (event: RedshiftStatusChangeEvent) => boolean;
   /** Data API requests whose answer is lost after the work was done (see StartRedshiftDataApiOptions). */
   loseDataApiAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
+  /** Step Functions API requests refused as throttled (see SfnThrottle). */
+  throttleSfnApi?: SfnThrottle;
   /** Optional members the Data API leaves out of an operation's answers (see StartRedshiftDataApiOptions). */
   omitDataApiMembers?: (operation: string) => readonly string[];
   /**
@@ -305,7 +307,7 @@ async function startServers(
   const [postgres, dynamo, sfnApi] = await Promise.allSettled([
     startPostgres(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
     startDynamo(),
-    startSfnApi({ registry }),
+    startSfnApi({ registry, ...(options.throttleSfnApi !== undefined ? { throttle: options.throttleSfnApi } : {}) }),
   ]);
   for (const [name, result] of [
     ['postgres', postgres],

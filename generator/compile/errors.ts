@@ -34,8 +34,19 @@ export const TRANSIENT_DYNAMODB_ERRORS = [
   'DynamoDB.InternalServerErrorException',
 ] as const;
 
-/** Throttling, and SfnException: Step Functions' name for an error the SFN model does not list. */
-export const TRANSIENT_SFN_ERRORS = ['Sfn.ThrottlingException', 'Sfn.SfnException'] as const;
+/**
+ * DescribeExecution (the lock's holder check). The SFN API model lists no throttling or server
+ * error: Step Functions answers API throttling with `ThrottlingException` "Rate exceeded" (quotas
+ * related to API action throttling) and server faults with 5xx codes, and an AWS SDK integration
+ * names every error outside the model after the SDK's base exception, `Sfn.SfnException`
+ * (Step Functions developer guide, "AWS SDK service integrations": `<ServiceName>.<ErrorName>`;
+ * `Sfn.ThrottlingException` never occurs). That one name also covers errors that are not transient
+ * (AccessDeniedException: a role without states:DescribeExecution, which the generated policy
+ * grants); no Retrier can tell them apart by name, and failing a step on a throttled read is worse
+ * than a few bounded retries of a read-only call before the same error. Of the model's own errors
+ * only KmsThrottlingException (an execution encrypted with a customer-managed key) is transient.
+ */
+export const TRANSIENT_SFN_ERRORS = ['Sfn.SfnException', 'Sfn.KmsThrottlingException'] as const;
 
 /** A pipeline that cannot become a valid state machine (a compiler invariant, not a spec error). */
 export class CompileError extends Error {

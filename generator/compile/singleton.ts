@@ -228,7 +228,7 @@ function renderHolderExecutionCheck({ step, states, paths, name, holderItem }: L
     'HolderExecution',
     DESCRIBE_EXECUTION,
     {
-      Parameters: { 'ExecutionArn.$': `${holderItem}.${A.owner}.S` },
+      Parameters: { 'ExecutionArn.$': `${holderItem}.${A.owner}.S`, IncludedData: 'METADATA_ONLY' },
       ResultSelector: { 'Status.$': '$.Status' },
       ResultPath: paths.holderStatus,
       ...retryField(TRANSIENT_SFN_ERRORS, step.retry),

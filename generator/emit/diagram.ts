@@ -5,6 +5,7 @@ import { formatDuration } from '../load/durations.ts';
 import type { Pipeline, StatementStep, Step } from '../load/model.ts';
 import { limitLevel, LIMITS, type LimitUsage } from './limits.ts';
 import { formatBytes, percent, thousands } from './numbers.ts';
+import { largestStateSize, type StepStateSize } from './state-size.ts';
 import { textTemplate } from './templates.ts';
 
 export const DIAGRAM_FILE_SUFFIX = '.md';
@@ -269,9 +270,17 @@ function plainText(text: string): string {
   return text.replace(/[<>`|]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '`': '\\`', '|': '\\|' })[char] as string);
 }
 
-type Row = { step: string; sql: string; mode: string; timeout: string; results: string };
+type Row = { step: string; sql: string; mode: string; timeout: string; results: string; state: string };
+type StateSizes = ReadonlyMap<string, StepStateSize>;
 
-function rows(steps: readonly Step[], prefix: string): Row[] {
+/** A statement step's worst-case state (execution input aside) and, when larger, its largest answer. */
+function stateCell(size: StepStateSize | undefined): string {
+  if (size === undefined) return '';
+  const state = `${formatBytes(size.stateBytes)} + input`;
+  return size.answerBytes > size.stateBytes ? `${state}; answer ${formatBytes(size.answerBytes)}` : state;
+}
+
+function rows(steps: readonly Step[], prefix: string, sizes: StateSizes): Row[] {
   return steps.flatMap((step): Row[] => {
     if (step.kind === 'parallel') {
       const own: Row = {
@@ -280,8 +289,12 @@ function rows(steps: readonly Step[], prefix: string): Row[] {
         mode: '',
         timeout: '',
         results: '',
+        state: '',
       };
-      return [own, ...step.branches.flatMap((branch, index) => rows(branch, `${prefix}${step.id} › ${index + 1} › `))];
+      return [
+        own,
+        ...step.branches.flatMap((branch, index) => rows(branch, `${prefix}${step.id} › ${index + 1} › `, sizes)),
+      ];
     }
     return [
       {
@@ -290,6 +303,7 @@ function rows(steps: readonly Step[], prefix: string): Row[] {
         mode: [modeLabel(step), ...(step.singleton ? ['singleton'] : [])].join(', '),
         timeout: formatDuration(step.timeoutSeconds),
         results: step.results ? 'yes' : '',
+        state: stateCell(sizes.get(step.id)),
       },
     ];
   });
@@ -297,6 +311,16 @@ function rows(steps: readonly Step[], prefix: string): Row[] {
 
 function edgeCount(mermaid: string): number {
   return mermaid.split('\n').filter((line) => line.includes(' --> ')).length;
+}
+
+function largestStateCell(limits: LimitUsage) {
+  const largest = largestStateSize(limits.stateSizes);
+  return {
+    state: formatBytes(largest.bytes),
+    stateShare: percent(largest.bytes, LIMITS.stateBytes),
+    stateNote: LIMIT_NOTES[limitLevel(largest.bytes, LIMITS.stateBytes)],
+    stateStep: largest.stepId,
+  };
 }
 
 const LIMIT_NOTES = { ok: '', warn: ' (**near the limit**)', over: ' (**over the limit**)' } as const;
@@ -318,7 +342,7 @@ export function renderMarkdown(pipeline: Pipeline, limits: LimitUsage, links: Ma
     mermaid,
     tooLarge,
     mermaidLimits: { textSize: thousands(MERMAID_LIMITS.textSize), edges: MERMAID_LIMITS.edges },
-    rows: rows(pipeline.steps, ''),
+    rows: rows(pipeline.steps, '', new Map(limits.stateSizes.map((size) => [size.stepId, size]))),
     limits: {
       states: thousands(limits.states),
       bytes: formatBytes(limits.definitionBytes),
@@ -328,6 +352,7 @@ export function renderMarkdown(pipeline: Pipeline, limits: LimitUsage, links: Ma
       eventsShare: percent(limits.worstCase.events, LIMITS.historyEvents),
       eventsNote: LIMIT_NOTES[limitLevel(limits.worstCase.events, LIMITS.historyEvents)],
       transitions: thousands(limits.worstCase.transitions),
+      ...largestStateCell(limits),
     },
   });
   return `${text.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;

@@ -16,12 +16,15 @@ import {
 import { LONG_POLL_PAIRS, longPollPlan, pollSequence } from '../compile/schedule.ts';
 import type { StatementStep } from '../load/model.ts';
 import { successors } from './json.ts';
+import { STATE_LIMIT_BYTES, stepStateSizes, type StepStateSize } from './state-size.ts';
 
 export const LIMITS = {
   /** Step Functions' largest state machine definition. */
   definitionBytes: 1_048_576,
   /** Step Functions' history limit of one Standard execution. */
   historyEvents: 25_000,
+  /** A state's input or output, or a Task's answer (see state-size.ts). */
+  stateBytes: STATE_LIMIT_BYTES,
 } as const;
 
 /** At this share of a limit `generate` warns; at 100 % it refuses unless --allow-over-budget. */
@@ -381,6 +384,8 @@ export type LimitUsage = {
   readonly definitionBytes: number;
   /** The most expensive single execution (retries aside). */
   readonly worstCase: Cost & { readonly ends: 'succeeds' | 'fails' };
+  /** Per statement step: the worst-case state (execution input aside) and largest Task answer. */
+  readonly stateSizes: readonly StepStateSize[];
 };
 
 /**
@@ -419,6 +424,7 @@ export function limitUsage(plan: Pick<PipelinePlan, 'machine' | 'steps'>, defini
     states: countStates(plan.machine),
     definitionBytes: Buffer.byteLength(definition, 'utf8'),
     worstCase: worstCaseCost(plan),
+    stateSizes: stepStateSizes(plan),
   };
 }
 

@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
 import { startTestStack } from '../support/shared-postgres.ts';
-import { run, spec, sql } from './helpers.ts';
+import { compilePipeline } from '../../generator/compile/pipeline.ts';
+import { largestStateSize, STATE_LIMIT_BYTES, stepStateSizes } from '../../generator/emit/state-size.ts';
+import { pipelineFrom, run, spec, sql } from './helpers.ts';
 
 let stack: LocalStack;
 /** ExecuteStatement answers to lose (ambiguous failures: the statement was created, the caller gets a 500). */
@@ -60,6 +62,31 @@ describe('the 256 KiB state limit', () => {
     });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output).toMatchObject({ steps: { big: { Status: 'FINISHED' } } });
+  });
+
+  it('an execution input that leaves just the reported worst case free never takes a state over 256 KiB', async () => {
+    const pipeline = pipelineFrom(
+      spec(
+        'fits',
+        [
+          '  - id: wide',
+          '    sql: "select repeat(\'w\', 7000) as w, 42 as n"',
+          '    results: { maxRows: 5, maxBytes: 8KB }',
+          '  - id: lock',
+          '    sql: select 2',
+          '    singleton: true',
+          '  - id: batch',
+          '    sqls: ["select 3", "select 4 as four"]',
+          '    results: true',
+          '',
+        ].join('\n'),
+      ),
+    );
+    const worst = largestStateSize(stepStateSizes(compilePipeline(pipeline)));
+    const padding = STATE_LIMIT_BYTES - worst.stateBytes - Buffer.byteLength('{"padding":""}');
+    const result = await run(stack, pipeline, { input: { padding: 'p'.repeat(padding) } });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ steps: { wide: { Result: { TotalNumRows: 1 } } } });
   });
 });
 

@@ -10,9 +10,19 @@ import { LOCK_SORT_KEY, lockKey } from '../../runtime/src/lock-key.ts';
 import { closedGate, pipelineFrom, run, spec, sql, statement, statesEntered, UUID } from './helpers.ts';
 
 let stack: LocalStack;
+/** executionArn → how many more DescribeExecution requests naming it Step Functions throttles. */
+const throttledDescribes = new Map<string, number>();
 
 beforeAll(async () => {
-  stack = await startTestStack({ initSql: 'create table singleton_log (run int);' });
+  stack = await startTestStack({
+    initSql: 'create table singleton_log (run int);',
+    throttleSfnApi: (operation, input) => {
+      const left = operation === 'DescribeExecution' ? throttledDescribes.get(String(input.executionArn)) : undefined;
+      if (left === undefined || left <= 0) return false;
+      throttledDescribes.set(String(input.executionArn), left - 1);
+      return true;
+    },
+  });
 });
 
 afterAll(async () => {
@@ -106,6 +116,27 @@ describe('singleton steps', () => {
     expect(await lockItem(text)).toBeUndefined();
   });
 
+  it('a throttled holder check (Step Functions API throttling: ThrottlingException, outside the SFN model, so Sfn.SfnException) is retried, then judged', async () => {
+    const text = 'select 1 as stale_throttled';
+    const owner = 'arn:aws:states:us-east-1:123456789012:execution:gone:throttled';
+    throttledDescribes.set(owner, 2);
+    await putLock(text, { Owner: owner, Nonce: 'throttled-nonce' });
+    const result = await run(stack, singletonSpec('stale-throttled', text));
+    expect(result.status).toBe('SUCCEEDED');
+    // Retried as transient; the third answer judges the holder (gone: stale, taken over).
+    const describes = result.history.filter(
+      (event) => event.type === 'TaskFailed' && event.resource === 'arn:aws:states:::aws-sdk:sfn:describeExecution',
+    );
+    expect(describes.map((event) => [event.error, event.cause])).toEqual([
+      ['Sfn.SfnException', 'Rate exceeded'],
+      ['Sfn.SfnException', 'Rate exceeded'],
+      ['Sfn.ExecutionDoesNotExistException', `Execution Does Not Exist: '${owner}'`],
+    ]);
+    expect(throttledDescribes.get(owner)).toBe(0);
+    expect(statesEntered(result)).toEqual(expect.arrayContaining(['guarded.HolderExecution', 'guarded.TakeOver']));
+    expect(await lockItem(text)).toBeUndefined();
+  });
+
   it('takes over a stale lock whose owner execution is no longer running', async () => {
     const text = 'select 1 as stale_finished';
     const earlier = await run(stack, spec('earlier', '  - id: earlier\n    sql: select 1\n'));
@@ -117,6 +148,21 @@ describe('singleton steps', () => {
       expect.arrayContaining(['guarded.HolderExecution', 'guarded.HolderAlive', 'guarded.TakeOver']),
     );
     expect(await lockItem(text)).toBeUndefined();
+  });
+
+  // DescribeExecution answers the execution's input and output (up to 256 KiB each), and a
+  // connector's output over 256 KiB fails the state with States.DataLimitExceeded, which no Catch
+  // sees ("Step Functions service quotas", "Error handling"): the holder is judged by its metadata
+  // alone (includedData METADATA_ONLY, DescribeExecution API reference).
+  it('judges a holder execution with a 150 KB input and output by its status, never reading them', async () => {
+    const text = 'select 1 as stale_big_holder';
+    const big = 'z'.repeat(150_000);
+    const earlier = await run(stack, spec('earlier-big', '  - id: earlier\n    sql: select 1\n'), { input: { big } });
+    expect(earlier.status).toBe('SUCCEEDED');
+    await putLock(text, { Owner: earlier.executionArn, Nonce: 'big-nonce' });
+    const result = await run(stack, singletonSpec('stale-big', text));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(statesEntered(result)).toEqual(expect.arrayContaining(['guarded.HolderExecution', 'guarded.TakeOver']));
   });
 
   it('takes over a stale lock whose statement is terminal, judged by the statement alone', async () => {

@@ -196,6 +196,7 @@ describe('limits', () => {
       states: 3,
       definitionBytes: 900_000,
       worstCase: { transitions: 1, events: 26_000, ends: 'fails' },
+      stateSizes: [],
     });
     expect(findings.map((finding) => [finding.limit, finding.level])).toEqual([
       ['definition', 'warn'],
@@ -264,13 +265,13 @@ describe('the diagram’s budget line', () => {
     const line = (events: number, definitionBytes: number) =>
       renderMarkdown(
         pipeline,
-        { states: 4, definitionBytes, worstCase: { transitions: 1, events, ends: 'fails' } },
+        { states: 4, definitionBytes, worstCase: { transitions: 1, events, ends: 'fails' }, stateSizes: [] },
         { spec: 's', definition: 'd', policy: 'p' },
       )
         .split('\n')
         .find((text) => text.startsWith('**Budget**'));
     expect(line(100, 1000)).toBe(
-      '**Budget** (Step Functions limits): 4 states; definition 1000 B, 0.1% of 1 MiB; worst case per execution 100 history events, 0.4% of 25,000, and 1 state transitions, with every statement running for its whole timeout.',
+      '**Budget** (Step Functions limits): 4 states; definition 1000 B, 0.1% of 1 MiB; worst case per execution 100 history events, 0.4% of 25,000, and 1 state transitions, with every statement running for its whole timeout; largest state or Task answer 0 B (step ``), 0.0% of 256 KiB, besides the execution input.',
     );
     expect(line(21_000, 1_100_000)).toContain(
       '1074.2 KiB, 105% of 1 MiB (**over the limit**); worst case per execution 21,000 history events, 84% of 25,000 (**near the limit**)',

@@ -9,7 +9,7 @@ describe('sfn-redshift generate', () => {
     const first = await cli(repo, 'generate');
     expect(first.code).toBe(0);
     expect(first.out).toMatch(
-      /^ {2}data-quality +\d+ states +[\d.]+ KiB \([\d.]+% of 1 MiB\) +worst case +[\d,]+ history events \([\d.]+% of 25,000\)$/m,
+      /^ {2}data-quality +\d+ states +[\d.]+ KiB \([\d.]+% of 1 MiB\) +worst case +[\d,]+ history events \([\d.]+% of 25,000\) +state ≤ [\d.]+ KiB \([\d.]+% of 256 KiB\)$/m,
     );
     expect(first.out).toMatch(/^5 pipelines, \d+ states, written to asl\/$/m);
     const files = readdirSync(join(repo, 'asl')).sort();

@@ -230,6 +230,7 @@ describe('random pipelines', () => {
       states: 1,
       definitionBytes: 1,
       worstCase: { transitions: 1, events: 1, ends: 'succeeds' as const },
+      stateSizes: [],
     };
     const markdown = renderMarkdown(pipeline, budget, {
       spec: 'p.yaml',
@@ -240,13 +241,14 @@ describe('random pipelines', () => {
     expect(markdown.split('\n').filter((line) => line.startsWith('|---'))).toHaveLength(1);
   });
 
-  it('always give a table whose rows have exactly five cells', () => {
+  it('always give a table whose rows have exactly six cells', () => {
     fc.assert(
       fc.property(pipelineArb, (pipeline) => {
         const budget = {
           states: 1,
           definitionBytes: 1,
           worstCase: { transitions: 1, events: 1, ends: 'succeeds' as const },
+          stateSizes: [],
         };
         const markdown = renderMarkdown(pipeline, budget, {
           spec: 'p.yaml',
@@ -258,7 +260,7 @@ describe('random pipelines', () => {
         for (const row of rows) {
           // GFM splits cells at every `|` that is not backslash-escaped, code spans included.
           const cells = row.replace(/\\\|/g, '').split('|');
-          expect(cells).toHaveLength(7);
+          expect(cells).toHaveLength(8);
         }
         // The description opens no HTML, code span, fence or table (a line of pipes).
         const description = markdown.slice(markdown.indexOf('# hostile\n') + 10, markdown.indexOf('\nSpec ['));
