@@ -172,6 +172,8 @@ const FAILURE_ROLES: { readonly [R in StateRole]?: string } = {
   TimedOutEarly: STEP_ERRORS.statementTimeout,
   Busy: STEP_ERRORS.concurrentExecution,
   BusyStarting: STEP_ERRORS.concurrentExecution,
+  TooLarge: STEP_ERRORS.resultTooLarge,
+  ResultTooLarge: STEP_ERRORS.resultTooLarge,
 };
 
 /**

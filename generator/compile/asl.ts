@@ -72,6 +72,7 @@ type ComparisonOperators = {
   BooleanEquals: boolean;
   NumericLessThanEquals: number;
   NumericLessThanPath: string;
+  NumericGreaterThan: number;
   TimestampLessThanEqualsPath: string;
   IsPresent: boolean;
   IsString: boolean;

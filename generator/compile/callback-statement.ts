@@ -59,6 +59,7 @@ function latestPayload(step: StatementStep, action: 'timeoutStatement' | 'getSta
   return payload(
     { action, statementId: 'LATEST', 'executionArn.$': '$$.Execution.Id', stepId: step.id },
     action === 'getStatementResult' ? { format: 'stepFunctions' } : {},
+    action === 'getStatementResult' && step.results ? { ...step.results } : {},
   );
 }
 
@@ -211,10 +212,24 @@ function renderCallbackResults(ctx: CompileContext, step: StatementStep, exit: T
       ResultSelector: { 'Result.$': '$.Payload' },
       ResultPath: `${paths.record}.Page`,
       ...retryField(TRANSIENT_LAMBDA_ERRORS, step.retry),
+      Catch: [{ ErrorEquals: [STEP_ERRORS.resultTooLarge], ResultPath: paths.error, Next: name('TooLarge') }],
       Next: record,
     },
     invokePermissions(LAMBDA.invoke, pipeline.runtimeFunctionArn),
   );
+  // The runtime refused a result over the step's limits (ResultRows, ResultSize, then the page's JSON
+  // exactly) before it could exceed the 256 KiB state; the Cause is Lambda's JSON, the message the sizes.
+  states.add('TooLarge', {
+    Type: 'Pass',
+    Parameters: { 'Lambda.$': `States.StringToJson(${paths.error}.Cause)` },
+    ResultPath: paths.error,
+    Next: name('ResultTooLarge'),
+  });
+  states.add('ResultTooLarge', {
+    Type: 'Fail',
+    Error: STEP_ERRORS.resultTooLarge,
+    CausePath: `${paths.error}.Lambda.errorMessage`,
+  });
   // A batch's own HasResultSet does not tell whether a sub-statement returned rows: the runtime
   // picks the last one that did.
   if (step.statement.kind === 'batch') return name('FetchResult');

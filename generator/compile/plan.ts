@@ -42,6 +42,10 @@ export type StateRole =
   | 'HasResult'
   | 'FetchResult'
   | 'NoResult'
+  | 'LastResult'
+  | 'ResultSize'
+  | 'TooLarge'
+  | 'ResultTooLarge'
   // The singleton lock (poll mode)
   | 'Lock'
   | 'Acquire'

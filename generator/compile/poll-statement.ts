@@ -66,7 +66,7 @@ export function renderPollStatement(ctx: CompileContext, step: StatementStep, ex
     ResultPath: paths.record,
     ...exit,
   });
-  const afterResults = step.results ? renderResults(ctx, step, record) : record;
+  const afterResults = step.results ? renderResults(ctx, step, step.results, record) : record;
   const finished = step.singleton ? renderRelease(ctx, step, next(afterResults)) : afterResults;
 
   const exits: LoopExits = {

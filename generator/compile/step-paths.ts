@@ -8,6 +8,8 @@ export type StepPaths = {
   readonly statementId: string;
   readonly statement: string;
   readonly result: string;
+  /** `results` of a batch: the Id, ResultRows and ResultSize of the sub-statement fetched. */
+  readonly fetched: string;
   readonly lock: string;
   readonly holder: string;
   readonly holderStatus: string;
@@ -22,6 +24,7 @@ export function stepPaths(stepId: string): StepPaths {
     statementId: `${record}.Run.Id`,
     statement: `${record}.Statement`,
     result: `${record}.Result`,
+    fetched: `${record}.Fetched`,
     lock: `${record}.Lock`,
     holder: `${record}.Holder`,
     holderStatus: `${record}.HolderStatus`,

@@ -118,14 +118,20 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
   const { step } = plan;
   const name = (role: StateRole) => stateOf(plan, role);
   const { outcome } = scenario;
-  const fetch = (): string =>
-    outcome.kind === 'finished' && outcome.hasResult === false ? name('NoResult') : name('FetchResult');
+  // A result is checked against the step's limits (poll mode: a Choice) before it is fetched.
+  const fetch = (): string[] =>
+    outcome.kind === 'finished' && outcome.hasResult === false
+      ? [name('NoResult')]
+      : [
+          ...(['LastResult', 'ResultSize'] as const).filter((role) => plan.states[role] !== undefined).map(name),
+          name('FetchResult'),
+        ];
   if (step.mode === 'callback') {
     // The runtime settles a timed-out statement: still running → cancelled, Redshift.StatementTimeout.
     if (outcome.kind === 'timeout') return [once(name('Execute'), name('Cancel'), name('Settled'), name('TimedOut'))];
     if (outcome.kind === 'failed') return [{ visits: [{ name: name('Execute'), fails: true }], times: 1 }];
     if (!step.results) return [once(name('Execute'))];
-    const results = step.statement.kind === 'batch' ? [name('FetchResult')] : [name('HasResult'), fetch()];
+    const results = step.statement.kind === 'batch' ? [name('FetchResult')] : [name('HasResult'), ...fetch()];
     return [once(name('Execute'), ...results, name('Record'))];
   }
   const locked = plan.lock?.takenBy === 'machine';
@@ -151,7 +157,7 @@ function statementPath(plan: StatementStepPlan, scenario: StepScenario): Segment
     return [submit, ...pollSegments(plan, maxPolls(step)), once(name('Cancel'), ...raise('TimedOut'))];
   const polls = pollSegments(plan, outcome.polls);
   if (outcome.kind === 'failed') return [submit, ...polls, once(name('FailedText'), ...raise('Failed'))];
-  const results = step.results ? [name('HasResult'), fetch()] : [];
+  const results = step.results ? [name('HasResult'), ...fetch()] : [];
   return [submit, ...polls, once(...(locked ? [name('Release')] : []), ...results, name('Record'))];
 }
 

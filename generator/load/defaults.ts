@@ -16,11 +16,12 @@ export const SPEC_DEFAULTS = {
    * `results` limits. Step Functions holds a whole state in 256 KiB; the Result sits in it beside
    * the execution input and the other steps' records. 64 KiB of JSON is a quarter of that, exact in
    * callback mode (the runtime measures the page). Poll mode can only compare DescribeStatement's
-   * ResultRows and ResultSize (the data's bytes) before fetching; the JSON adds per field at most 22
-   * bytes (`{"BooleanValue":true},`; `{"StringValue":""},` is 19) and per row 3, plus ColumnMetadata
-   * (~200 bytes a column): 64 KiB + 100 rows × 20 columns × 22 + 20 × 200 ≈ 113 KiB; at 50 columns
-   * ≈ 185 KiB. 100 rows keep that overhead bounded for the narrow results checks return (counts, a
-   * few rows); wider or longer results need explicit limits or an UNLOAD.
+   * ResultRows and ResultSize (the data's bytes) before fetching; the JSON adds per value at most 22
+   * bytes (`{"BooleanValue":false},` around a 1-byte `f`; `{"StringValue":""},` 19) and per row 3,
+   * plus ColumnMetadata (~200 bytes a column), and escapes (`"` and `\` double): 64 KiB + 100 rows ×
+   * (20 columns × 22 + 3) + 20 × 200 = 113,836 bytes ≈ 111 KiB for 20 columns, ≈ 182 KiB for 50.
+   * 100 rows keep that overhead bounded for the narrow results checks return (counts, a few rows);
+   * wider or longer results need explicit limits or an UNLOAD.
    */
   results: { maxRows: 100, maxBytes: 64 * 1024 } satisfies ResultLimits,
   stateTable: '${StateTableName}',

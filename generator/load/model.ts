@@ -43,7 +43,7 @@ export type RetryPolicy = { readonly attempts: number; readonly intervalSeconds:
 /**
  * `results`: the most rows (DescribeStatement ResultRows) and bytes the fetched result may have;
  * bytes are the Result's JSON as the step record holds it (callback mode measures it exactly, poll
- * mode compares DescribeStatement's ResultSize, the data's bytes, which the JSON always exceeds).
+ * mode compares DescribeStatement's ResultSize, the data's bytes, to which the JSON adds a wrapper per value and the column metadata).
  */
 export type ResultLimits = { readonly maxRows: number; readonly maxBytes: number };
 

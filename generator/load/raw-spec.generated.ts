@@ -117,7 +117,7 @@ export interface RawPipeline {
        */
       maxRows?: number;
       /**
-       * Most bytes the result may have: its JSON in the step record. Before fetching, DescribeStatement's `ResultSize` (the data's bytes, always below its JSON) is compared with it; callback mode also measures the fetched page's JSON exactly. Whole bytes or `64KB`, `64KiB`, `1MB` (KB = KiB = 1,024 bytes). Default 64KB, at most 255KB (a state holds 256 KiB, the record around the result needs the rest).
+       * Most bytes the result may have: its JSON in the step record. Before fetching, DescribeStatement's `ResultSize` (the data's bytes; the JSON adds a wrapper per value and the column metadata, so in poll mode the JSON can be larger, see the README) is compared with it; callback mode also measures the fetched page's JSON exactly. Whole bytes or `64KB`, `64KiB`, `1MB` (KB = KiB = 1,024 bytes). Default 64KB, at most 255KB (a state holds 256 KiB, the record around the result needs the rest).
        */
       maxBytes?: number | string;
     };
@@ -203,7 +203,7 @@ export interface Step {
          */
         maxRows?: number;
         /**
-         * Most bytes the result may have: its JSON in the step record. Before fetching, DescribeStatement's `ResultSize` (the data's bytes, always below its JSON) is compared with it; callback mode also measures the fetched page's JSON exactly. Whole bytes or `64KB`, `64KiB`, `1MB` (KB = KiB = 1,024 bytes). Default 64KB, at most 255KB (a state holds 256 KiB, the record around the result needs the rest).
+         * Most bytes the result may have: its JSON in the step record. Before fetching, DescribeStatement's `ResultSize` (the data's bytes; the JSON adds a wrapper per value and the column metadata, so in poll mode the JSON can be larger, see the README) is compared with it; callback mode also measures the fetched page's JSON exactly. Whole bytes or `64KB`, `64KiB`, `1MB` (KB = KiB = 1,024 bytes). Default 64KB, at most 255KB (a state holds 256 KiB, the record around the result needs the rest).
          */
         maxBytes?: number | string;
       };

@@ -5,7 +5,7 @@ import { truncateSql } from './log.ts';
 import { lockTargetOf, resolveTarget, stateTableName } from './config.ts';
 import { cancelStatement, describeStatement, getStatementResult, submit } from './data-api.ts';
 import { stepFunctionsCase } from './wire.ts';
-import { PreviousExecutionNotFound } from './errors.ts';
+import { PreviousExecutionNotFound, ResultTooLarge } from './errors.ts';
 import {
   acquireLock,
   DEADLINE_MARGIN_SECONDS,
@@ -15,7 +15,7 @@ import {
   type HeldLock,
 } from './lock.ts';
 import { batchSqlText, lockKey } from './lock-key.ts';
-import { parseStatementName, STATEMENT_NAME_PREFIX, withExecutionSuffix } from './contract.ts';
+import { parseStatementName, type ResultLimits, STATEMENT_NAME_PREFIX, withExecutionSuffix } from './contract.ts';
 import type { ExecuteRequest, StatementRef, StatementRequest } from './request.ts';
 import { completeStatement, settleTimedOutStatement } from './completion.ts';
 import { deleteStatement, findLatest, putStatement, registerLatest } from './state-table.ts';
@@ -207,12 +207,37 @@ export async function statementAction(request: StatementRequest, log: LogFields)
     case 'timeoutStatement':
       return wireObject(await settleTimedOutStatement(stateTableName(), resolved.id));
     case 'getStatementResult': {
+      if (request.limits !== undefined) await refuseLargeResult(resolved.id, request.limits);
       const page = await getStatementResult(resolved.id, request.nextToken);
-      if (request.format !== 'stepFunctions') return withId(page);
-      const { Records, ColumnMetadata, TotalNumRows, NextToken } = page;
-      return stepFunctionsCase(
-        wireObject({ Records, ColumnMetadata, TotalNumRows, ...(NextToken !== undefined ? { NextToken } : {}) }),
-      );
+      const answer = request.format === 'stepFunctions' ? stepFunctionsPage(page) : withId(page);
+      if (request.limits !== undefined) refuseLargePage(answer, page.Records?.length ?? 0, request.limits);
+      return answer;
     }
   }
+}
+
+function stepFunctionsPage(page: Awaited<ReturnType<typeof getStatementResult>>): Wire {
+  const { Records, ColumnMetadata, TotalNumRows, NextToken } = page;
+  return stepFunctionsCase(
+    wireObject({ Records, ColumnMetadata, TotalNumRows, ...(NextToken !== undefined ? { NextToken } : {}) }),
+  );
+}
+
+/**
+ * Before fetching: the result's rows and bytes as DescribeStatement reports them (of the statement
+ * fetched: a batch's sub-statement has its own). -1 means unknown, which no limit refuses.
+ */
+async function refuseLargeResult(id: string, limits: ResultLimits): Promise<void> {
+  const { ResultRows: rows = -1, ResultSize: bytes = -1 } = await describeStatement(id);
+  if (rows > limits.maxRows || bytes > limits.maxBytes)
+    throw new ResultTooLarge({ rows, bytes, source: 'described' }, limits);
+}
+
+/**
+ * After fetching: the answer as the machine receives it (Lambda's Payload, which the step keeps as
+ * its Result), measured exactly in UTF-8 as Step Functions counts its 256 KiB.
+ */
+function refuseLargePage(answer: Wire, rows: number, limits: ResultLimits): void {
+  const bytes = Buffer.byteLength(JSON.stringify(answer), 'utf8');
+  if (bytes > limits.maxBytes) throw new ResultTooLarge({ rows, bytes, source: 'page' }, limits);
 }

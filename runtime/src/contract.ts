@@ -12,6 +12,30 @@ export const STEP_ERRORS = {
   resultTooLarge: 'Redshift.ResultTooLarge',
 } as const;
 
+/** The `results` limits of a step: most rows, and most bytes of the Result's JSON in the step record. */
+export type ResultLimits = { readonly maxRows: number; readonly maxBytes: number };
+
+/** Where the sizes of a Redshift.ResultTooLarge come from: DescribeStatement before fetching, or the fetched page. */
+const SIZE_SOURCES = {
+  described: 'DescribeStatement ResultRows and ResultSize',
+  page: 'the fetched page as JSON',
+} as const;
+
+/**
+ * The Cause of Redshift.ResultTooLarge, the same words in both modes. Poll-mode machines build it
+ * with States.Format, passing `{}` for the sizes (so no quote or brace may appear in the text).
+ */
+export function resultTooLargeCause(
+  sizes: {
+    readonly rows: string | number;
+    readonly bytes: string | number;
+    readonly source: keyof typeof SIZE_SOURCES;
+  },
+  limits: ResultLimits,
+): string {
+  return `the result has rows ${sizes.rows} and bytes ${sizes.bytes} (${SIZE_SOURCES[sizes.source]}), over the results limits maxRows ${limits.maxRows} and maxBytes ${limits.maxBytes}`;
+}
+
 /** Data API statement statuses: still running (lock holders, the reaper) and terminal (completion). */
 export const RUNNING_STATUSES = ['SUBMITTED', 'PICKED', 'STARTED'] as const;
 export const TERMINAL_STATUSES = ['FINISHED', 'FAILED', 'ABORTED'] as const;

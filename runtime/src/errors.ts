@@ -1,4 +1,4 @@
-import { STEP_ERRORS } from './contract.ts';
+import { type ResultLimits, resultTooLargeCause, STEP_ERRORS } from './contract.ts';
 
 /**
  * Errors the runtime raises. Step Functions sees a thrown error's `name` as the Task's Error and
@@ -11,6 +11,7 @@ export const ERROR_NAMES = {
   concurrentExecution: STEP_ERRORS.concurrentExecution,
   statementFailed: STEP_ERRORS.statementFailed,
   statementAborted: STEP_ERRORS.statementAborted,
+  resultTooLarge: STEP_ERRORS.resultTooLarge,
 } as const;
 
 /** Prefix of Data API errors passed on (`RedshiftData.ValidationException`, …), as in poll mode. */
@@ -58,6 +59,13 @@ export class PreviousExecutionNotFound extends RuntimeError {
 export class ConcurrentExecution extends RuntimeError {
   constructor(readonly holder: string) {
     super(ERROR_NAMES.concurrentExecution, holder);
+  }
+}
+
+/** A result over the step's `results` limits: refused before it could reach the state (256 KiB). */
+export class ResultTooLarge extends RuntimeError {
+  constructor(sizes: Parameters<typeof resultTooLargeCause>[0], limits: ResultLimits) {
+    super(ERROR_NAMES.resultTooLarge, resultTooLargeCause(sizes, limits));
   }
 }
 

@@ -32,6 +32,12 @@ export type InvocationEvent = {
   readonly statementId?: string;
   readonly nextToken?: string;
   readonly format?: 'dataApi' | 'stepFunctions';
+  /**
+   * getStatementResult: the most rows (DescribeStatement ResultRows) and bytes (ResultSize before
+   * fetching, then the answer's JSON) the result may have; over either, `Redshift.ResultTooLarge`.
+   */
+  readonly maxRows?: number;
+  readonly maxBytes?: number;
   readonly stepId?: string;
   readonly statementName?: string;
   /** Data API ClientToken (1-64 characters): a repeated submit answers the first one's statement. */
@@ -55,6 +61,8 @@ export const INVOCATION_FIELDS = [
   'statementId',
   'nextToken',
   'format',
+  'maxRows',
+  'maxBytes',
   'stepId',
   'statementName',
   'clientToken',

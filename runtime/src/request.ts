@@ -1,6 +1,6 @@
 // Parses an invocation event (invocation.ts: the fields, shared with the generator) into a typed
 // request; every malformed field is an InvalidRequest naming that field.
-import { STATEMENT_NAME_PREFIX } from './contract.ts';
+import { type ResultLimits, STATEMENT_NAME_PREFIX } from './contract.ts';
 import { InvalidRequest } from './errors.ts';
 import type { TargetOverrides } from './config.ts';
 import {
@@ -48,6 +48,8 @@ export type StatementRequest = {
    * them, so that a callback-mode step record equals a poll-mode one.
    */
   format?: 'dataApi' | 'stepFunctions';
+  /** getStatementResult only: refuse a result over these (Redshift.ResultTooLarge); both or neither. */
+  limits?: ResultLimits;
   /** Given for logging even when the statement is named by id. */
   executionArn?: string;
   stepId?: string;
@@ -253,8 +255,31 @@ function parseStatementAction(event: UncheckedInvocation, action: StatementReque
         throw new InvalidRequest('format', `must be "dataApi" (default) or "stepFunctions", got "${format}"`);
       request.format = format;
     }
+    const limits = parseLimits(event);
+    if (limits !== undefined) request.limits = limits;
   }
   return request;
+}
+
+// Step Functions holds a state in 256 KiB: a larger limit would let a result through that the
+// machine cannot hold (States.DataLimitExceeded, which no Catch handles).
+const STATE_BYTES = 256 * 1024;
+
+function positiveInteger(event: UncheckedInvocation, field: 'maxRows' | 'maxBytes'): number | undefined {
+  const value = event[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > STATE_BYTES)
+    throw new InvalidRequest(field, `must be a whole number from 1 to ${STATE_BYTES}, got ${describeType(value)}`);
+  return value;
+}
+
+function parseLimits(event: UncheckedInvocation): ResultLimits | undefined {
+  const maxRows = positiveInteger(event, 'maxRows');
+  const maxBytes = positiveInteger(event, 'maxBytes');
+  if (maxRows === undefined && maxBytes === undefined) return undefined;
+  if (maxRows === undefined || maxBytes === undefined)
+    throw new InvalidRequest(maxRows === undefined ? 'maxRows' : 'maxBytes', 'give maxRows and maxBytes together');
+  return { maxRows, maxBytes };
 }
 
 export function parseRequest(event: unknown): Request {

@@ -473,12 +473,13 @@ describe('history accounting', () => {
     expect(result.historyEventCount).toBe(result.history.length);
   });
 
-  it('results and singleton add their fixed states: 4N + 7 transitions, 11N + 31 events', async () => {
+  it('results and singleton add their fixed states: 4N + 8 transitions, 11N + 33 events', async () => {
     const polls = 3;
     const result = await gatedRun('account-full', '    results: true\n    singleton: true\n', polls, 9200);
     expect(result.status).toBe('SUCCEEDED');
     expect(statesEntered(result).filter((name) => name === 'gated.Describe')).toHaveLength(polls);
-    expect(result.stateTransitions).toBe(4 * polls + 1 + 2 + 4);
-    expect(result.historyEventCount).toBe(11 * polls + 7 + 7 + 17);
+    // Results: HasResult, ResultSize (the limits' Choice) and FetchResult; the lock: 4 states.
+    expect(result.stateTransitions).toBe(4 * polls + 1 + 3 + 4);
+    expect(result.historyEventCount).toBe(11 * polls + 7 + 9 + 17);
   });
 });

@@ -26,7 +26,17 @@ const statementStep: fc.Arbitrary<RawStep> = fc
       fc.constant({ sql: 'insert into t values (:v)', parameters: { v: '$.input.v' } }),
       fc.constant({ sqls: ['delete from t', "insert into t values ('a''b\\\\c {x}')"] }),
     ),
-    results: fc.boolean(),
+    // `true` or limits (small, so that several fetching steps stay within a state's 256 KiB).
+    results: fc.oneof(
+      fc.boolean(),
+      fc.record(
+        {
+          maxRows: fc.integer({ min: 1, max: 1000 }),
+          maxBytes: fc.oneof(fc.integer({ min: 1, max: 16_384 }), fc.constantFrom('512B', '1KB', '8KiB', '16KB')),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
     singleton: fc.boolean(),
     timeout: fc.option(duration, { nil: undefined }),
     poll: fc.option(

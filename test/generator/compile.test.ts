@@ -212,16 +212,51 @@ steps:
     });
     expect(machine.States['check.HasResult']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.steps.check.Statement.ResultSetIds[0]', IsPresent: true, Next: 'check.FetchResult' }],
+      Choices: [{ Variable: '$.steps.check.Statement.ResultSetIds[0]', IsPresent: true, Next: 'check.LastResult' }],
       Default: 'check.NoResult',
+    });
+    const last = (array: string) =>
+      `States.ArrayGetItem($.steps.check.Statement.${array}, States.MathAdd(States.ArrayLength($.steps.check.Statement.${array}), -1))`;
+    expect(machine.States['check.LastResult']).toEqual({
+      Type: 'Pass',
+      Comment: 'The sub-statement fetched: the last one that returned rows',
+      Parameters: {
+        'Id.$': last('ResultSetIds'),
+        'ResultRows.$': last('ResultSetRows'),
+        'ResultSize.$': last('ResultSetSizes'),
+      },
+      ResultPath: '$.steps.check.Fetched',
+      Next: 'check.ResultSize',
+    });
+    // Its sizes against the default limits (100 rows, 64KB) before it is fetched.
+    expect(machine.States['check.ResultSize']).toEqual({
+      Type: 'Choice',
+      Comment: 'A result over 100 rows or 65536 bytes would not fit the state',
+      Choices: [
+        { Variable: '$.steps.check.Fetched.ResultRows', NumericGreaterThan: 100, Next: 'check.TooLarge' },
+        { Variable: '$.steps.check.Fetched.ResultSize', NumericGreaterThan: 65536, Next: 'check.TooLarge' },
+      ],
+      Default: 'check.FetchResult',
+    });
+    expect(machine.States['check.TooLarge']).toEqual({
+      Type: 'Pass',
+      Parameters: {
+        Error: 'Redshift.ResultTooLarge',
+        'Cause.$':
+          "States.Format('the result has rows {} and bytes {} (DescribeStatement ResultRows and ResultSize), over the results limits maxRows 100 and maxBytes 65536', $.steps.check.Fetched.ResultRows, $.steps.check.Fetched.ResultSize)",
+      },
+      ResultPath: '$.steps.check.Error',
+      Next: 'check.ResultTooLarge',
+    });
+    expect(machine.States['check.ResultTooLarge']).toEqual({
+      Type: 'Fail',
+      Error: 'Redshift.ResultTooLarge',
+      CausePath: '$.steps.check.Error.Cause',
     });
     expect(machine.States['check.FetchResult']).toEqual({
       Type: 'Task',
       Resource: 'arn:aws:states:::aws-sdk:redshiftdata:getStatementResult',
-      Parameters: {
-        'Id.$':
-          'States.ArrayGetItem($.steps.check.Statement.ResultSetIds, States.MathAdd(States.ArrayLength($.steps.check.Statement.ResultSetIds), -1))',
-      },
+      Parameters: { 'Id.$': '$.steps.check.Fetched.Id' },
       ResultPath: '$.steps.check.Result',
       Next: 'check.Record',
     });

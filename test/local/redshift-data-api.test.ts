@@ -320,6 +320,43 @@ describe('GetStatementResult', () => {
   });
 });
 
+describe('ResultRows and ResultSize (Data API Reference, DescribeStatement and SubStatementData)', () => {
+  // "ResultRows: Either the number of rows returned from the SQL statement or the number of rows
+  // affected"; "ResultSize: The size in bytes of the returned results. A -1 indicates the value is
+  // null." The reference names no encoding: the local Data API counts the UTF-8 bytes of the
+  // values as text (NULL adds none), which is what `results` limits compare before fetching.
+  it('a query: its rows, and the UTF-8 bytes of its values', async () => {
+    const described = await run(
+      client,
+      "select repeat('é', 10) as word, null::text as nothing from generate_series(1, 3)",
+    );
+    expect(described).toMatchObject({ Status: 'FINISHED', HasResultSet: true, ResultRows: 3, ResultSize: 60 });
+  });
+
+  it('a batch: each sub-statement reports its own, the batch their sums', async () => {
+    const submitted = await client.send(
+      new BatchExecuteStatementCommand({
+        Sqls: ['select n from generate_series(1, 4) n', 'create temp table sizes_t (n int)', "select repeat('x', 10)"],
+        ClusterIdentifier: 'analytics',
+        Database: 'dev',
+        DbUser: 'etl',
+      }),
+    );
+    const id = String(submitted.Id);
+    const described = await waitFor(client, id);
+    expect(described.SubStatements?.map((sub) => [sub.HasResultSet, sub.ResultRows, sub.ResultSize])).toEqual([
+      [true, 4, 4],
+      [false, -1, 0],
+      [true, 1, 10],
+    ]);
+    expect(described).toMatchObject({ HasResultSet: true, ResultRows: 5, ResultSize: 14 });
+    expect(await client.send(new DescribeStatementCommand({ Id: `${id}:3` }))).toMatchObject({
+      ResultRows: 1,
+      ResultSize: 10,
+    });
+  });
+});
+
 describe('BatchExecuteStatement', () => {
   it('runs the SQL texts in order as sub-statements <id>:n', async () => {
     await admin.query('create table batch_t (id int primary key, day date)');
