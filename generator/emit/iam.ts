@@ -1,7 +1,7 @@
 // The least-privilege policy of a state machine's role, from the permissions the compiler collected
 // from each Task it built (compile/integrations.ts): exactly the actions the machine uses, on the
 // resources they name, grouped into statements by purpose.
-import { AWS_PSEUDO_KEYS } from '../compile/integrations.ts';
+import { AWS_PSEUDO, AWS_PSEUDO_KEYS } from '../compile/integrations.ts';
 import type { Permission, PermissionPurpose, PipelinePlan } from '../compile/plan.ts';
 
 export const IAM_FILE_SUFFIX = '.iam.json';
@@ -109,6 +109,17 @@ export function machinePolicy(plan: Pick<PipelinePlan, 'permissions'>): PolicyDo
         // denied the statement its own machine submitted. AWS's guide ("Authorizing access to the
         // Amazon Redshift Data API") drops the condition for access by other sessions of the role.
         statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: '*' });
+      } else if (group === 'kms') {
+        // Only as Secrets Manager uses it for the secret the Data API reads with the machine's
+        // credentials ("Secret encryption and decryption in AWS Secrets Manager": GetSecretValue's
+        // caller needs kms:Decrypt on a customer-managed key; kms:ViaService limits it to that use).
+        statements.push({
+          Sid: name,
+          Effect: 'Allow',
+          Action: actions,
+          Resource: resources,
+          Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${AWS_PSEUDO.region}.amazonaws.com` } },
+        });
       } else if (group === 'reaper') {
         // The Data API lists only the caller role's statements (ListStatements RoleLevel).
         statements.push({ Sid: name, Effect: 'Allow', Action: actions, Resource: '*' });
@@ -127,9 +138,12 @@ export function renderPolicy(policy: PolicyDocument): string {
 /** `${Name}` keys a policy needs substituted (pseudo parameters first), `${!…}` literals aside. */
 export function policySubstitutionKeys(policy: PolicyDocument): string[] {
   const names = new Set<string>();
-  for (const resource of policy.Statement.flatMap((statement) => [statement.Resource].flat())) {
-    for (const match of resource.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*(?:::[A-Za-z]+)?)\}/g))
-      names.add(match[1] as string);
+  const texts = policy.Statement.flatMap((statement) => [
+    ...[statement.Resource].flat(),
+    ...Object.values(statement.Condition ?? {}).flatMap((values) => Object.values(values)),
+  ]);
+  for (const text of texts) {
+    for (const match of text.matchAll(/\$\{([A-Za-z][A-Za-z0-9_]*(?:::[A-Za-z]+)?)\}/g)) names.add(match[1] as string);
   }
   const pseudo = AWS_PSEUDO_KEYS.filter((key) => names.has(key));
   return [...pseudo, ...[...names].filter((name) => !pseudo.includes(name as (typeof AWS_PSEUDO_KEYS)[number])).sort()];

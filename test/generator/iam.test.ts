@@ -295,7 +295,10 @@ describe('on AWS: a poll from another role session, a customer-managed secret ke
       Effect: 'Allow',
       Action: ['kms:Decrypt'],
       Resource: [key],
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.${AWS::Region}.amazonaws.com' } },
     });
+    // The condition's placeholder is substituted like the resources' (Fn::Sub, CDK Fn.sub).
+    expect(policySubstitutionKeys(policy)).toContain('AWS::Region');
     const none = policyOf(
       `${head('{ cluster: c, database: d, secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:s" }')}  - { id: a, sql: select 1 }\n`,
     );
