@@ -46,7 +46,10 @@ function sqlTexts(step: StatementStep): readonly string[] {
   return step.statement.kind === 'batch' ? step.statement.sqls : [step.statement.sql];
 }
 
-/** What a running step keeps beside its record: the poll counters, the Describe it keeps, the lock, a caught error. */
+/**
+ * What a running step keeps beside its record: the poll counters, what it keeps of DescribeStatement
+ * (a batch with results also the sub-statement it fetches, `Fetched`), the lock, a caught error.
+ */
 function workingBytes(plan: StatementStepPlan): number {
   const { step } = plan;
   const subStatements = step.statement.kind === 'batch' ? step.statement.sqls.length : 1;
@@ -57,7 +60,7 @@ function workingBytes(plan: StatementStepPlan): number {
         2 * String(LONG).length +
         subStatements * (ERROR_TEXT_BYTES + 4) +
         (step.results && step.statement.kind === 'batch'
-          ? subStatements * (jsonBytes(STATEMENT_ID) + 2 * String(LONG).length + 3)
+          ? (subStatements + 1) * (jsonBytes(STATEMENT_ID) + 2 * String(LONG).length + 3) + 64
           : 0)
       : 0;
   const lock = plan.lock?.takenBy === 'machine' ? 1024 + 2048 : 0;
