@@ -1,10 +1,13 @@
 // The worst-case state and Task answer of each step against Step Functions' 256 KiB ("Step
 // Functions service quotas": input or output of a task, state or execution; over it
 // States.DataLimitExceeded, which no Catch sees).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import type { StateMachine } from '../../generator/compile/asl.ts';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
 import {
   largestStateSize,
@@ -13,7 +16,10 @@ import {
   type StepStateSize,
 } from '../../generator/emit/state-size.ts';
 import { cli } from './cli-harness.ts';
+import { pipelineSpecs } from './arbitrary-pipelines.ts';
 import { pipelineFrom } from './helpers.ts';
+
+const aslDirectory = join(import.meta.dirname, '../../examples/asl');
 
 const HEAD = 'version: 1\npipeline: sizes\ntarget: { cluster: c, database: d, dbUser: u }\n';
 const sizesOf = (steps: string) => stepStateSizes(compilePipeline(pipelineFrom(`${HEAD}steps:\n${steps}`)));
@@ -83,5 +89,41 @@ describe('generate and the 256 KiB limit', () => {
     expect(run.err).toMatch(/^warning: sizes: step 'big' may receive a [\d,]+-byte answer/m);
     expect(run.out).toMatch(/state ≤ \d+\.\d KiB \(\d+% of 256 KiB\)/);
     expect(STATE_LIMIT_BYTES).toBe(262_144);
+  });
+});
+
+// Step Functions counts a Task's answer against 256 KiB before ResultSelector, and the state after
+// it: every Data API answer the machines keep passes through a ResultSelector, except
+// GetStatementResult's page, which is the record's `Result` of the contract (bounded by `results`),
+// and the reaper's ListStatements pages (bounded by their page size).
+describe('every Data API Task keeps only what the machine reads', () => {
+  const KEPT_WHOLE = new Set(['getStatementResult', 'listStatements']);
+
+  function unselected(definition: StateMachine): string[] {
+    const found: string[] = [];
+    const visit = (states: StateMachine['States']) => {
+      for (const [name, state] of Object.entries(states)) {
+        if (state.Type === 'Parallel') for (const branch of state.Branches) visit(branch.States);
+        if (state.Type !== 'Task') continue;
+        const api = /^arn:aws:states:::aws-sdk:redshiftdata:(\w+)$/.exec(state.Resource)?.[1];
+        if (api === undefined || KEPT_WHOLE.has(api)) continue;
+        if (state.ResultPath !== null && state.ResultSelector === undefined) found.push(`${name} (${api})`);
+      }
+    };
+    visit(definition.States);
+    return found;
+  }
+
+  it.each(readdirSync(aslDirectory).filter((file) => file.endsWith('.asl.json')))('examples/asl/%s', (file) => {
+    expect(unselected(JSON.parse(readFileSync(join(aslDirectory, file), 'utf8')) as StateMachine)).toEqual([]);
+  });
+
+  it('random pipelines (both modes, long polling, batches, results, singletons)', () => {
+    fc.assert(
+      fc.property(pipelineSpecs, (spec) => {
+        expect(unselected(compilePipeline(pipelineFrom(stringify(spec))).machine)).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
