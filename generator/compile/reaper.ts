@@ -140,7 +140,12 @@ export function reaperMachine(pageSize = 1): StateMachine {
         Type: 'Map',
         ItemsPath: '$.reap.Statuses',
         ItemSelector: { 'Status.$': '$$.Map.Item.Value', 'Suffix.$': '$.reap.Suffix' },
-        MaxConcurrency: RUNNING_STATUSES.length,
+        // One status after the other, in the order a statement goes through them (SUBMITTED →
+        // PICKED → STARTED): a statement that moves on while the reaper lists is met again under
+        // its next status, where lists running side by side could miss it between two of them.
+        // MaxConcurrency 1 runs the iterations in the order of the array ("Map state", Step
+        // Functions developer guide).
+        MaxConcurrency: 1,
         ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatus(pageSize) },
         ResultPath: null,
         Next: 'Reaped',

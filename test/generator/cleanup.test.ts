@@ -1,7 +1,7 @@
 // The spec field `cleanup` (issue 14): validation, its default, and what generate writes for it.
 import { describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { reaperMachine } from '../../generator/compile/reaper.ts';
+import { reaperMachine, reaperPageSize } from '../../generator/compile/reaper.ts';
 import { renderPolicy, machinePolicy } from '../../generator/emit/iam.ts';
 import { loadPipeline } from '../../generator/load/load.ts';
 import { executionSuffix, parseStatementName, STATEMENT_NAME_MAX } from '../../runtime/src/contract.ts';
@@ -61,6 +61,21 @@ describe('cleanup', () => {
     expect(name.length).toBeLessThanOrEqual(STATEMENT_NAME_MAX);
     expect(parseStatementName(name)).toEqual({ pipeline: 'p'.repeat(64), stepId: 's'.repeat(64), execution: suffix });
     expect(executionSuffix('arn:aws:states:us-east-1:123456789012:stateMachine:m')).toBeUndefined();
+  });
+
+  it('the reaper lists the running statuses one after the other, in the order statements go through them', () => {
+    // Lists side by side could miss a statement that moves from one status to the next between them.
+    const eachStatus = reaperMachine().States.EachStatus;
+    expect(eachStatus).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemsPath: '$.reap.Statuses' });
+    expect(reaperMachine().States.Execution).toMatchObject({
+      Parameters: { Statuses: ['SUBMITTED', 'PICKED', 'STARTED'] },
+    });
+  });
+
+  it('the reaper pages ListStatements by the largest statement it may meet', () => {
+    const listed = (pageSize: number) => JSON.stringify(reaperMachine(pageSize)).match(/"MaxResults":(\d+)/g);
+    expect(listed(7)).toEqual(['"MaxResults":7', '"MaxResults":7']);
+    expect([reaperPageSize(100), reaperPageSize(70_000), reaperPageSize(300_000)]).toEqual([100, 2, 1]);
   });
 
   it('the reaper machine is one Lambda-free definition: only ListStatements and CancelStatement', () => {
