@@ -50,9 +50,13 @@ export function isExpired(expiresAt: number | undefined, nowMs: number): boolean
   return expiresAt !== undefined && expiresAt * 1000 <= nowMs;
 }
 
-/** The `expiresAtTime` of an `expiresAt` (epoch seconds), e.g. `2026-12-02T04:00:00.000Z`. */
+/**
+ * The `expiresAtTime` of an `expiresAt` (epoch seconds), e.g. `2026-12-02T04:00:00Z`: whole seconds
+ * in the form Step Functions documents for Choice timestamp comparisons (RFC 3339, uppercase T and Z,
+ * "Choice state" in the developer guide).
+ */
 export function expiryTimestamp(expiresAt: number): string {
-  return new Date(expiresAt * 1000).toISOString();
+  return new Date(Math.floor(expiresAt) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 export function normalizeSql(sql: string): string {
