@@ -22,6 +22,7 @@
 import pg from 'pg';
 import { DescribeStatementCommand, type RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { createRedshiftDataClient, type LocalStack } from '../../local/stack.ts';
+import { LOCAL_RUNTIME_CREDENTIALS } from '../../local/executor/aws.ts';
 import { LONG_POLL_CAP_HEADER } from '../../local/redshift-data/long-poll.ts';
 
 type StateView = { name?: unknown; type?: unknown; input?: unknown };
@@ -151,13 +152,20 @@ export class Simulator {
     private readonly stack: LocalStack,
     private readonly holder: pg.Client,
     private readonly observer: RedshiftDataClient,
+    /** The runtime's role: the Data API shows a role only its own statements (callback steps'). */
+    private readonly runtimeObserver: RedshiftDataClient,
   ) {}
 
   static async start(stack: LocalStack): Promise<Simulator> {
     const holder = new pg.Client({ connectionString: stack.databaseUrl });
     holder.on('error', () => undefined);
     await holder.connect();
-    const simulator = new Simulator(stack, holder, createRedshiftDataClient(stack.endpoints.redshiftData));
+    const simulator = new Simulator(
+      stack,
+      holder,
+      createRedshiftDataClient(stack.endpoints.redshiftData),
+      createRedshiftDataClient(stack.endpoints.redshiftData, LOCAL_RUNTIME_CREDENTIALS),
+    );
     simulator.observe(stack.clients.redshiftData);
     return simulator;
   }
@@ -257,16 +265,23 @@ export class Simulator {
     }
   }
 
-  /** DescribeStatement's Status, through a client the simulator does not hold back. */
+  /**
+   * DescribeStatement's Status, through clients the simulator does not hold back: the machines'
+   * role, else the runtime's (a callback step's statement).
+   */
   async status(statementId: string): Promise<string | undefined> {
-    const { Status } = await this.observer.send(new DescribeStatementCommand({ Id: statementId }));
-    return Status;
+    try {
+      return (await this.observer.send(new DescribeStatementCommand({ Id: statementId }))).Status;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+      return (await this.runtimeObserver.send(new DescribeStatementCommand({ Id: statementId }))).Status;
+    }
   }
 
   async settled(statementId: string, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { Status } = await this.observer.send(new DescribeStatementCommand({ Id: statementId }));
+      const Status = await this.status(statementId);
       if (Status === 'FINISHED' || Status === 'FAILED' || Status === 'ABORTED') return Status;
       if (Date.now() > deadline) throw new Error(`statement ${statementId} still ${Status} after ${timeoutMs} ms`);
       await sleep(1);
@@ -277,6 +292,7 @@ export class Simulator {
     for (const statement of this.byKey.values())
       if (!statement.released) await this.release(statement).catch(() => undefined);
     this.observer.destroy();
+    this.runtimeObserver.destroy();
     await this.holder.end().catch(() => undefined);
   }
 
