@@ -436,6 +436,7 @@ function snapshot(step: MutableProgress): StepProgress {
 }
 
 const REAPER_NAME = 'sfn-redshift-reaper';
+const LOCAL_REAPER_WAIT_MS = 1000;
 
 /** The cleanup rule of runtime.template.yaml for this run's machine: the reaper, and the runtime for callback steps. */
 function cleanupRules(pipeline: Pipeline, runtimeFunctionArn: string | undefined): ExecutionEventRule[] {
@@ -506,6 +507,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   let stackStartMs: number | undefined;
   let reaperStatus: string | undefined;
   const stackOptions: LocalStackOptions = {
+    // The reaper's second sweep waits for requests still in flight; on one machine nothing is in
+    // flight for long, so the local cleanup report need not wait its minute.
+    ruleWaitMs: options.waitMs ?? LOCAL_REAPER_WAIT_MS,
     ...options.stackOptions,
     onExecutionEvent: (event) => {
       if (event.detail.stateMachineArn.endsWith(`:${REAPER_NAME}`) && event.detail.status !== 'RUNNING')

@@ -67,6 +67,13 @@ export type LocalStackOptions = {
   loseDataApiAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
   /** Step Functions API requests refused as throttled (see SfnThrottle). */
   throttleSfnApi?: SfnThrottle;
+  /** Requests the Data API holds before handling them (see StartRedshiftDataApiOptions.holdRequest). */
+  holdDataApiRequest?: (operation: string, input: Readonly<Record<string, unknown>>) => Promise<void> | undefined;
+  /**
+   * Every Wait state of the machines the execution event rules start (the reaper) takes this many
+   * ms instead of its own duration. Default: real time.
+   */
+  ruleWaitMs?: number;
   /** Optional members the Data API leaves out of an operation's answers (see StartRedshiftDataApiOptions). */
   omitDataApiMembers?: (operation: string) => readonly string[];
   /**
@@ -290,6 +297,7 @@ async function startDataApiAndClients(
   if (options.maxActiveStatements !== undefined) dataApiOptions.maxActiveStatements = options.maxActiveStatements;
   if (options.loseDataApiAnswer !== undefined) dataApiOptions.loseAnswer = options.loseDataApiAnswer;
   if (options.omitDataApiMembers !== undefined) dataApiOptions.omitMembers = options.omitDataApiMembers;
+  if (options.holdDataApiRequest !== undefined) dataApiOptions.holdRequest = options.holdDataApiRequest;
   const dataApi = await startRedshiftDataApi(dataApiOptions);
   started.push({ name: 'redshift-data', stop: () => dataApi.stop() });
   const dataClient = createRedshiftDataClient(dataApi.endpoint);
@@ -361,7 +369,7 @@ class ExecutionEventDelivery {
   private readonly deliveries = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly options: Pick<LocalStackOptions, 'onExecutionEvent' | 'executionEventRules'>,
+    private readonly options: Pick<LocalStackOptions, 'onExecutionEvent' | 'executionEventRules' | 'ruleWaitMs'>,
     private readonly executor: Executor,
     private readonly stateTableName: string,
     private readonly runs: RunTracker,
@@ -383,6 +391,7 @@ class ExecutionEventDelivery {
         const run = this.executor.execute(target.stateMachine.definition, event, {
           stateMachineName: target.stateMachine.name,
           substitutions: { StateTableName: this.stateTableName },
+          ...(this.options.ruleWaitMs !== undefined ? { waitMs: this.options.ruleWaitMs } : {}),
         });
         this.runs.track(run);
         deliveries.push(run);

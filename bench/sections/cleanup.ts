@@ -10,7 +10,10 @@ import {
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { performance } from 'node:perf_hooks';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { reaperMachine } from '../../generator/compile/reaper.ts';
+import { reaperMachine, reaperPageSize } from '../../generator/compile/reaper.ts';
+
+/** The bench's statements are short: the reaper pages as generate would write it for them. */
+const SHORT_STATEMENT_BYTES = 4096;
 import { loadPipeline } from '../../generator/load/load.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { summarize, type Summary } from '../lib/stats.ts';
@@ -92,6 +95,8 @@ async function stopAndTime(stack: LocalStack, mode: 'poll' | 'callback', name: s
 export async function runCleanup(options: BenchOptions): Promise<CleanupResults> {
   const stack = await startLocalStack({
     redshiftEventTarget: RUNTIME_ARN,
+    // The reaper's second sweep (its Settle wait of a minute) in 20 ms; the first sweep cancels.
+    ruleWaitMs: 20,
     executionEventRules: [
       {
         stateMachineNamePrefix: PREFIX,
@@ -101,7 +106,12 @@ export async function runCleanup(options: BenchOptions): Promise<CleanupResults>
       {
         stateMachineNamePrefix: PREFIX,
         statuses: ['ABORTED', 'TIMED_OUT', 'FAILED'],
-        target: { stateMachine: { name: 'sfn-redshift-reaper', definition: reaperMachine() } },
+        target: {
+          stateMachine: {
+            name: 'sfn-redshift-reaper',
+            definition: reaperMachine(reaperPageSize(SHORT_STATEMENT_BYTES)),
+          },
+        },
       },
     ],
   });

@@ -32,7 +32,10 @@ export function reaperPageSize(largestEntryBytes: number): number {
 }
 const MAX_PAGE_SIZE = 100;
 
-function listStatements(pageSize: number, extra: JsonObject): State {
+/** State names of one sweep: the second sweep's carry a prefix, since names are unique per machine. */
+type Named = (name: string) => string;
+
+function listStatements(pageSize: number, named: Named, extra: JsonObject): State {
   return {
     Type: 'Task',
     Resource: DATA_API.listStatements.resource,
@@ -45,44 +48,44 @@ function listStatements(pageSize: number, extra: JsonObject): State {
     },
     ResultPath: '$.page',
     Retry: RETRY,
-    Next: 'EachStatement',
+    Next: named('EachStatement'),
   };
 }
 
 /** Per listed statement: cancel it when its name ends with the stopped execution's suffix. */
-const perStatement: StateMachine = {
-  StartAt: 'Named',
+const perStatement = (named: Named): StateMachine => ({
+  StartAt: named('Named'),
   States: {
-    Named: {
+    [named('Named')]: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.Parts[3]', IsPresent: true, Next: 'SameExecution' }],
-      Default: 'NotThisExecution',
+      Choices: [{ Variable: '$.Parts[3]', IsPresent: true, Next: named('SameExecution') }],
+      Default: named('NotThisExecution'),
     },
-    SameExecution: {
+    [named('SameExecution')]: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.Parts[3]', StringEqualsPath: '$.Suffix', Next: 'Cancel' }],
-      Default: 'NotThisExecution',
+      Choices: [{ Variable: '$.Parts[3]', StringEqualsPath: '$.Suffix', Next: named('Cancel') }],
+      Default: named('NotThisExecution'),
     },
-    Cancel: {
+    [named('Cancel')]: {
       Type: 'Task',
       Comment: 'Ended meanwhile (ValidationException) or gone: nothing left running',
       Resource: DATA_API.cancelStatement.resource,
       Parameters: { 'Id.$': '$.Id' },
       ResultPath: null,
       Retry: RETRY,
-      Catch: [{ ErrorEquals: ALREADY_ENDED, ResultPath: null, Next: 'NotThisExecution' }],
+      Catch: [{ ErrorEquals: ALREADY_ENDED, ResultPath: null, Next: named('NotThisExecution') }],
       End: true,
     },
-    NotThisExecution: { Type: 'Succeed' },
+    [named('NotThisExecution')]: { Type: 'Succeed' },
   },
-};
+});
 
 /** Per running status: list (page by page) and cancel what belongs to the execution. */
-const perStatus = (pageSize: number): StateMachine => ({
-  StartAt: 'List',
+const perStatus = (pageSize: number, named: Named): StateMachine => ({
+  StartAt: named('List'),
   States: {
-    List: listStatements(pageSize, {}),
-    EachStatement: {
+    [named('List')]: listStatements(pageSize, named, {}),
+    [named('EachStatement')]: {
       Type: 'Map',
       ItemsPath: '$.page.Statements',
       ItemSelector: {
@@ -91,19 +94,43 @@ const perStatus = (pageSize: number): StateMachine => ({
         'Suffix.$': '$.Suffix',
       },
       MaxConcurrency: 10,
-      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatement },
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatement(named) },
       ResultPath: null,
-      Next: 'MorePages',
+      Next: named('MorePages'),
     },
-    MorePages: {
+    [named('MorePages')]: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.page.NextToken', IsPresent: true, Next: 'ListMore' }],
-      Default: 'Listed',
+      Choices: [{ Variable: '$.page.NextToken', IsPresent: true, Next: named('ListMore') }],
+      Default: named('Listed'),
     },
-    ListMore: listStatements(pageSize, { 'NextToken.$': '$.page.NextToken' }),
-    Listed: { Type: 'Succeed' },
+    [named('ListMore')]: listStatements(pageSize, named, { 'NextToken.$': '$.page.NextToken' }),
+    [named('Listed')]: { Type: 'Succeed' },
   },
 });
+
+/**
+ * How long after the first sweep the reaper sweeps again. Stopping an execution cannot recall a
+ * Data API request a Task already sent, so a statement may appear after the first sweep listed
+ * nothing; a minute is ample for a request in flight to arrive (a judgement: AWS documents no bound).
+ */
+export const SETTLE_SECONDS = 60;
+
+/** Lists and cancels the stopped execution's running statements, status after status. */
+function sweep(pageSize: number, named: Named, next: string): State {
+  return {
+    Type: 'Map',
+    ItemsPath: '$.reap.Statuses',
+    ItemSelector: { 'Status.$': '$$.Map.Item.Value', 'Suffix.$': '$.reap.Suffix' },
+    // One status after the other, in the order a statement goes through them (SUBMITTED → PICKED →
+    // STARTED): a statement that moves on while the reaper lists is met again under its next
+    // status, where lists running side by side could miss it between two of them. MaxConcurrency 1
+    // runs the iterations in the order of the array ("Map state", Step Functions developer guide).
+    MaxConcurrency: 1,
+    ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatus(pageSize, named) },
+    ResultPath: null,
+    Next: next,
+  };
+}
 
 /**
  * The reaper machine's definition (the same for every pipeline and role). `pageSize`: statements
@@ -136,20 +163,14 @@ export function reaperMachine(pageSize = 1): StateMachine {
         ResultPath: '$.reap',
         Next: 'EachStatus',
       },
-      EachStatus: {
-        Type: 'Map',
-        ItemsPath: '$.reap.Statuses',
-        ItemSelector: { 'Status.$': '$$.Map.Item.Value', 'Suffix.$': '$.reap.Suffix' },
-        // One status after the other, in the order a statement goes through them (SUBMITTED →
-        // PICKED → STARTED): a statement that moves on while the reaper lists is met again under
-        // its next status, where lists running side by side could miss it between two of them.
-        // MaxConcurrency 1 runs the iterations in the order of the array ("Map state", Step
-        // Functions developer guide).
-        MaxConcurrency: 1,
-        ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...perStatus(pageSize) },
-        ResultPath: null,
-        Next: 'Reaped',
+      EachStatus: sweep(pageSize, (name) => name, 'Settle'),
+      Settle: {
+        Type: 'Wait',
+        Comment: `A submit the stopped execution sent before it stopped may reach the Data API after the first sweep: sweep again after ${SETTLE_SECONDS} s`,
+        Seconds: SETTLE_SECONDS,
+        Next: 'EachStatusAgain',
       },
+      EachStatusAgain: sweep(pageSize, (name) => `Again${name}`, 'Reaped'),
       Reaped: { Type: 'Succeed' },
       NothingToDo: { Type: 'Succeed' },
     },

@@ -46,6 +46,12 @@ export type StartRedshiftDataApiOptions = {
    */
   loseAnswer?: (operation: string, input: Readonly<Record<string, unknown>>) => boolean;
   /**
+   * A request in flight: when it answers a promise for a request, the Data API handles the request
+   * only once the promise settles, as a slow network can deliver a request late (a statement a
+   * stopped execution submitted appears after the stop). For testing cleanup.
+   */
+  holdRequest?: (operation: string, input: Readonly<Record<string, unknown>>) => Promise<void> | undefined;
+  /**
    * Members the API model marks optional that AWS may leave out of an answer (DescribeStatement's
    * `Error` has no `required` trait in the Data API model): those named here for an operation are
    * removed from the answer and from each of its SubStatements. For testing that machines read them
@@ -153,7 +159,7 @@ async function handle(
   operations: Operations,
   request: IncomingMessage,
   response: ServerResponse,
-  { principals, loseAnswer, omitMembers }: StartRedshiftDataApiOptions,
+  { principals, loseAnswer, omitMembers, holdRequest }: StartRedshiftDataApiOptions,
 ): Promise<void> {
   try {
     const body = await readBody(request);
@@ -165,6 +171,7 @@ async function handle(
       throw new ApiError('UnknownOperationException', `Unknown or unsupported operation: ${String(target)}`);
     }
     const input = parseBody(body);
+    await holdRequest?.(operation as string, input);
     const answer = await handler(input, {
       ...requestContext(request, response),
       caller: callerOf(request.headers, principals),

@@ -25,11 +25,16 @@ const PREFIX = 'cleanup-';
 const STOPPED = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
 const REAPER = 'sfn-redshift-reaper';
 let stack: LocalStack;
+/** Set by a test to hold Data API requests (a request in flight). */
+let held: ((operation: string, input: Readonly<Record<string, unknown>>) => Promise<void> | undefined) | undefined;
 const reaperRuns: ExecutionStatusChangeEvent[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({
     initSql: 'create table sleep_for (seconds float); insert into sleep_for values (60);',
+    // The reaper's Settle wait (60 s) in 20 ms.
+    ruleWaitMs: 20,
+    holdDataApiRequest: (operation, input) => held?.(operation, input),
     redshiftEventTarget: RUNTIME_ARN,
     executionEventRules: [
       { stateMachineNamePrefix: PREFIX, statuses: STOPPED, target: { function: RUNTIME_ARN } },
@@ -108,6 +113,15 @@ async function statusOf(id: string): Promise<string | undefined> {
     }
   }
   return undefined;
+}
+
+/** Sessions running a statement whose text has `marker`, straight from PostgreSQL. */
+async function activeSleepsOf(marker: string): Promise<number> {
+  const rows = await sql<{ n: number }>(
+    stack,
+    `select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%${marker}%' and query not like '%pg_stat_activity%' and datname = current_database()`,
+  );
+  return rows[0]?.n ?? 0;
 }
 
 async function activeSleeps(): Promise<number> {
@@ -233,8 +247,8 @@ describe('a stopped execution leaves nothing running', () => {
     const { executionStatusChangeEvent } = await import('../../local/sfn-events.ts');
     const again = executionStatusChangeEvent(event as NonNullable<typeof event>);
     const reaped = await Promise.all([
-      stack.execute(reaperMachine(100), again, { stateMachineName: REAPER }),
-      stack.execute(reaperMachine(100), again, { stateMachineName: REAPER }),
+      stack.execute(reaperMachine(100), again, { stateMachineName: REAPER, waitMs: 20 }),
+      stack.execute(reaperMachine(100), again, { stateMachineName: REAPER, waitMs: 20 }),
     ]);
     expect(reaped.map((run) => run.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(await handler(again)).toBeNull();
@@ -257,6 +271,60 @@ describe('a stopped execution leaves nothing running', () => {
 });
 
 /** How many statements named with `prefix` are SUBMITTED/PICKED/STARTED, once at least `atLeast`. */
+// Stopping an execution cannot recall a Data API request one of its Tasks already sent: the
+// statement may appear after the reaper's first sweep, so the reaper sweeps again after a while.
+describe('a submit still in flight when the execution stops', () => {
+  it('is cancelled by the second sweep', async () => {
+    const marker = 'in_flight_submit';
+    let releaseSubmit = () => undefined as void;
+    const submitHeld = new Promise<void>((resolve) => {
+      held = (operation, input) => {
+        if (operation === 'ExecuteStatement' && String(input.Sql).includes(marker)) {
+          resolve();
+          return new Promise<void>((release) => {
+            releaseSubmit = release;
+          });
+        }
+        if (operation === 'ListStatements' && input.RoleLevel === true && listsAfterStop !== undefined) {
+          listsAfterStop += 1;
+          // The first sweep lists three statuses; before the second sweep lists, the submit arrives.
+          if (listsAfterStop === 4) return arrived();
+        }
+        return undefined;
+      };
+    });
+    let listsAfterStop: number | undefined;
+    let released = false;
+    const arrived = async () => {
+      released = true;
+      releaseSubmit();
+      for (;;) {
+        if ((await activeSleepsOf(marker)) > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    try {
+      const definition = machine(spec('poll', `  - { id: sleepy, sql: "${SLEEPY} -- ${marker}" }`));
+      const execution = start(definition, `${PREFIX}inflight`, { name: 'in-flight' });
+      await submitHeld;
+      listsAfterStop = 0;
+      await stopAndReap(`arn:aws:states:us-east-1:123456789012:execution:${PREFIX}inflight:in-flight`);
+      expect((await execution).status).toBe('ABORTED');
+      await stack.drainExecutionEvents();
+      // Without a second sweep the submit would arrive after the reaper is done: let it arrive now.
+      if (!released) await arrived();
+      expect(await activeSleepsOf(marker)).toBe(0);
+      expect(listsAfterStop).toBeGreaterThanOrEqual(6);
+    } finally {
+      held = undefined;
+      await sql(
+        stack,
+        `select pg_cancel_backend(pid) from pg_stat_activity where query like '%${marker}%' and pid <> pg_backend_pid()`,
+      );
+    }
+  });
+});
+
 // A ListStatements page carries each statement's SQL text, and a Task's answer over 256 KiB fails
 // the reaper with States.DataLimitExceeded ("Step Functions service quotas"): its page size follows
 // the largest statement of the pipelines it serves.
@@ -279,11 +347,11 @@ describe('the reaper and long SQL', () => {
 
     const pageSize = reaperPageSize(largestListEntryBytes([pipeline]));
     expect(pageSize).toBe(3);
-    const tooLong = await stack.execute(reaperMachine(100), event, { stateMachineName: REAPER });
+    const tooLong = await stack.execute(reaperMachine(100), event, { stateMachineName: REAPER, waitMs: 20 });
     expect(tooLong.status).toBe('FAILED');
     expect(tooLong.error).toBe('States.DataLimitExceeded');
     expect(await statusOf(statement)).toBe('STARTED');
-    const fitting = await stack.execute(reaperMachine(pageSize), event, { stateMachineName: REAPER });
+    const fitting = await stack.execute(reaperMachine(pageSize), event, { stateMachineName: REAPER, waitMs: 20 });
     expect(fitting.status).toBe('SUCCEEDED');
     expect(await statusOf(statement)).toBe('ABORTED');
     expect(await Promise.all(others.map(statusOf))).toEqual(others.map(() => 'STARTED'));
