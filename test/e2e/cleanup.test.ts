@@ -276,7 +276,7 @@ describe('a stopped execution leaves nothing running', () => {
 describe('a submit still in flight when the execution stops', () => {
   it('is cancelled by the second sweep', async () => {
     const marker = 'in_flight_submit';
-    let releaseSubmit = () => undefined as void;
+    let releaseSubmit: () => void = () => undefined;
     const submitHeld = new Promise<void>((resolve) => {
       held = (operation, input) => {
         if (operation === 'ExecuteStatement' && String(input.Sql).includes(marker)) {
