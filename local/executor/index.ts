@@ -199,12 +199,15 @@ export class Executor {
       // timer of the engine outlives the run.
       controller.abort();
     }
+    const listenerError = await consuming;
+    // A state over the payload quota late in the run (only Pass, Choice or Succeed states after it)
+    // is seen once the engine has already finished: the execution still FAILED.
+    if (outcome.status === 'SUCCEEDED' && stopper.request?.terminal) outcome = terminalOutcome(stopper.request);
     registry.finishExecution(ids.executionArn, outcome.status, {
       ...(outcome.output !== undefined ? { output: JSON.stringify(outcome.output) } : {}),
       ...(outcome.error !== undefined ? { error: outcome.error } : {}),
       ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
     });
-    const listenerError = await consuming;
     // Let the abort above unwind the engine (its Task timers are cleared as their races settle).
     await new Promise((resolve) => setImmediate(resolve));
     if (listenerError !== undefined) throw listenerError.error;
@@ -394,7 +397,7 @@ async function consumeEvents(
     // A terminal error stops the engine (abort) but the execution FAILED, as its history says.
     const request = stopper.request;
     const logged: typeof event =
-      event.type === 'ExecutionAborted' && request?.terminal
+      (event.type === 'ExecutionAborted' || event.type === 'ExecutionSucceeded') && request?.terminal
         ? {
             type: 'ExecutionFailed',
             timestamp: event.timestamp,
@@ -422,15 +425,18 @@ async function consumeEvents(
 
 type Outcome = { status: FinalStatus; output?: Json; error?: string; cause?: string };
 
+/** A terminal error (States.DataLimitExceeded) ends the execution FAILED. */
+function terminalOutcome(request: StopRequest): Outcome {
+  return {
+    status: 'FAILED',
+    error: request.error ?? DATA_LIMIT_EXCEEDED,
+    ...(request.cause !== undefined ? { cause: request.cause } : {}),
+  };
+}
+
 /** How a run that threw ended, from the engine's error and the stop request (if any). */
 function failedOutcome(error: unknown, request: StopRequest | undefined): Outcome {
-  if (error instanceof ExecutionAbortedError && request?.terminal) {
-    return {
-      status: 'FAILED',
-      error: request.error ?? DATA_LIMIT_EXCEEDED,
-      ...(request.cause !== undefined ? { cause: request.cause } : {}),
-    };
-  }
+  if (error instanceof ExecutionAbortedError && request?.terminal) return terminalOutcome(request);
   if (error instanceof ExecutionAbortedError) {
     return {
       status: 'ABORTED',

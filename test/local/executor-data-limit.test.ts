@@ -61,4 +61,23 @@ describe('States.DataLimitExceeded (256 KiB of UTF-8)', () => {
     const result = await executor.execute(machine(null), {});
     expect(result.status).toBe('SUCCEEDED');
   });
+
+  it('a Parallel output over the limit with only Pass and Succeed states after it still fails the execution', async () => {
+    const executor = createExecutor();
+    const branch = (name: string) => ({ StartAt: name, States: { [name]: { Type: 'Pass', End: true } } });
+    const result = await executor.execute(
+      {
+        StartAt: 'Grow',
+        States: {
+          Grow: { Type: 'Parallel', Branches: [branch('One'), branch('Two')], Next: 'Then' },
+          Then: { Type: 'Pass', Next: 'Done' },
+          Done: { Type: 'Succeed' },
+        },
+      },
+      { half: text(PAYLOAD_LIMIT_BYTES / 2 + 1000) },
+    );
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('States.DataLimitExceeded');
+    expect(result.history.at(-1)).toMatchObject({ type: 'ExecutionFailed', error: 'States.DataLimitExceeded' });
+  });
 });
