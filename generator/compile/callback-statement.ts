@@ -5,6 +5,7 @@ import type { CompileContext } from './context.ts';
 import { clientToken, retryField } from './data-api.ts';
 import { STEP_ERRORS } from './errors.ts';
 import { invokePermissions, LAMBDA } from './integrations.ts';
+import type { StateRole } from './plan.ts';
 import type { StepStates } from './state-scope.ts';
 import { stepPaths } from './step-paths.ts';
 
@@ -124,35 +125,36 @@ export function renderCallbackStatement(ctx: CompileContext, step: StatementStep
     },
     invokePermissions(LAMBDA.invoke, pipeline.runtimeFunctionArn),
   );
-  // A function error's Cause is Lambda's JSON ({errorMessage, errorType, trace}); the contract's
-  // Cause (Redshift's text, or the statement id) is the message.
-  states.add('Settled', {
-    Type: 'Pass',
-    Parameters: { 'Error.$': `${paths.error}.Error`, 'Lambda.$': `States.StringToJson(${paths.error}.Cause)` },
-    ResultPath: paths.error,
-    Next: name('TimedOut'),
-  });
-  states.add('TimedOut', {
-    Type: 'Fail',
-    Comment: 'Redshift.StatementTimeout, or how the statement ended unheard',
-    ErrorPath: `${paths.error}.Error`,
-    CausePath: `${paths.error}.Lambda.errorMessage`,
-  });
+  // Redshift.StatementTimeout, or how the statement ended unheard (the error the runtime raised).
+  renderFunctionErrorRaise(states, { unwrap: 'Settled', raise: 'TimedOut' });
   renderTimedOutEarly(states, `${paths.error}.Cancel.Cause`);
-  // A function error's Cause is Lambda's JSON ({errorMessage, errorType, trace}); the contract's Cause
-  // for ConcurrentExecution is the holder's statement id, which is the message.
-  states.add('Busy', {
-    Type: 'Pass',
-    Parameters: { 'Lambda.$': `States.StringToJson(${paths.error}.Cause)` },
-    ResultPath: paths.error,
-    Next: name('Concurrent'),
-  });
-  states.add('Concurrent', {
-    Type: 'Fail',
-    Error: STEP_ERRORS.concurrentExecution,
-    CausePath: `${paths.error}.Lambda.errorMessage`,
-  });
+  // The contract's Cause for ConcurrentExecution is the holder's statement id: the message.
+  renderFunctionErrorRaise(states, { unwrap: 'Busy', raise: 'Concurrent', error: STEP_ERRORS.concurrentExecution });
   return name('Execute');
+}
+
+/**
+ * A function error's Cause is Lambda's JSON ({errorMessage, errorType, trace}) and the contract's
+ * Cause is its message: `unwrap` parses it, `raise` fails with `error` (default: the caught error's
+ * own name) and the message. Both paths exist: the runtime's errors always carry the message.
+ */
+function renderFunctionErrorRaise(
+  states: StepStates,
+  roles: { readonly unwrap: StateRole; readonly raise: StateRole; readonly error?: string },
+): string {
+  const error = stepPaths(states.stepId).error;
+  states.add(roles.unwrap, {
+    Type: 'Pass',
+    Parameters: { 'Error.$': `${error}.Error`, 'Lambda.$': `States.StringToJson(${error}.Cause)` },
+    ResultPath: error,
+    Next: states.name(roles.raise),
+  });
+  states.add(roles.raise, {
+    Type: 'Fail',
+    ...(roles.error !== undefined ? { Error: roles.error } : { ErrorPath: `${error}.Error` }),
+    CausePath: `${error}.Lambda.errorMessage`,
+  });
+  return states.name(roles.unwrap);
 }
 
 /**
@@ -219,17 +221,7 @@ function renderCallbackResults(ctx: CompileContext, step: StatementStep, exit: T
   );
   // The runtime refused a result over the step's limits (ResultRows, ResultSize, then the page's JSON
   // exactly) before it could exceed the 256 KiB state; the Cause is Lambda's JSON, the message the sizes.
-  states.add('TooLarge', {
-    Type: 'Pass',
-    Parameters: { 'Lambda.$': `States.StringToJson(${paths.error}.Cause)` },
-    ResultPath: paths.error,
-    Next: name('ResultTooLarge'),
-  });
-  states.add('ResultTooLarge', {
-    Type: 'Fail',
-    Error: STEP_ERRORS.resultTooLarge,
-    CausePath: `${paths.error}.Lambda.errorMessage`,
-  });
+  renderFunctionErrorRaise(states, { unwrap: 'TooLarge', raise: 'ResultTooLarge', error: STEP_ERRORS.resultTooLarge });
   // A batch's own HasResultSet does not tell whether a sub-statement returned rows: the runtime
   // picks the last one that did.
   if (step.statement.kind === 'batch') return name('FetchResult');

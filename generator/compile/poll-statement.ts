@@ -134,10 +134,11 @@ function renderFailedExit(states: StepStates, step: StatementStep, failure: Fail
 /**
  * What a poll keeps of DescribeStatement's answer: what the machine reads, never the SQL text,
  * parameters or sub-statements (up to 100 KB of SQL each), so that the state stays far below Step
- * Functions' 256 KiB ("Step Functions service quotas"). Status, ResultRows, ResultSize and
- * HasResultSet are in every answer (-1 stands for a null size, Data API reference,
- * DescribeStatement); `Error` only after a failure, so it is taken with a deep scan, which yields a
- * list (empty when absent) instead of failing the state. A batch that fetches results also keeps
+ * Functions' 256 KiB ("Step Functions service quotas"). The API model marks every member but Id
+ * optional; the Data API answers Status, ResultRows, ResultSize and HasResultSet at every status
+ * (-1 standing for a null size, DescribeStatement reference), and the machine has read them
+ * unguarded since v1. `Error` comes only after a failure, so it is taken with a deep scan, which
+ * yields a list (empty when absent) instead of failing the state. A batch that fetches results also keeps
  * the ids and sizes of its sub-statements that have a result set.
  */
 function describeSelector(step: StatementStep): JsonObject {

@@ -104,7 +104,9 @@ const perStatus = (pageSize: number, named: Named): StateMachine => ({
       Default: named('Listed'),
     },
     [named('ListMore')]: listStatements(pageSize, named, { 'NextToken.$': '$.page.NextToken' }),
-    [named('Listed')]: { Type: 'Succeed' },
+    // Only the status leaves the iteration: the sweep's Map collects every iteration's output, and
+    // the last page of each status would otherwise add up there.
+    [named('Listed')]: { Type: 'Pass', OutputPath: '$.Status', End: true },
   },
 });
 

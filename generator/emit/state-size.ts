@@ -21,6 +21,8 @@ const STATEMENT_ID = 'x'.repeat(40);
 const ERROR_TEXT_BYTES = 2048;
 /** Members of a DescribeStatement answer besides the SQL, parameters and error (ids, times, target names up to 63 characters, Database, DbUser or SecretArn up to 2 KiB). */
 const DESCRIBE_FIXED_BYTES = 3 * 1024;
+/** A SQL parameter's value (from the execution input: unknown when generating), for list pages. */
+const PARAMETER_VALUE_BYTES = 1024;
 /** A sub-statement's members besides its SQL text and error. */
 const SUB_STATEMENT_FIXED_BYTES = 400;
 
@@ -58,7 +60,8 @@ function workingBytes(plan: StatementStepPlan): number {
     step.mode === 'poll'
       ? jsonBytes({ Status: 'SUBMITTED', ResultRows: 0, ResultSize: 0, HasResultSet: false }) +
         2 * String(LONG).length +
-        subStatements * (ERROR_TEXT_BYTES + 4) +
+        // `$..Error`: a batch's own error and each sub-statement's.
+        (subStatements + (step.statement.kind === 'batch' ? 1 : 0)) * (ERROR_TEXT_BYTES + 4) +
         (step.results && step.statement.kind === 'batch'
           ? (subStatements + 1) * (jsonBytes(STATEMENT_ID) + 2 * String(LONG).length + 3) + 64
           : 0)
@@ -82,9 +85,16 @@ function answerBytes(step: StatementStep): number {
   return Math.max(describe, step.results?.maxBytes ?? 0);
 }
 
-/** A ListStatements entry of the step's statement: its SQL texts and the members around them. */
+/**
+ * A ListStatements entry of the step's statement: its SQL texts, its parameters (names, and values
+ * from the execution input counted at PARAMETER_VALUE_BYTES each) and the members around them.
+ */
 function listEntryBytes(step: StatementStep): number {
-  return DESCRIBE_FIXED_BYTES + sqlTexts(step).reduce((sum, text) => sum + jsonBytes(text), 0);
+  const parameters = step.parameters.reduce(
+    (sum, { name }) => sum + jsonBytes({ name, value: '' }) + PARAMETER_VALUE_BYTES,
+    0,
+  );
+  return DESCRIBE_FIXED_BYTES + parameters + sqlTexts(step).reduce((sum, text) => sum + jsonBytes(text), 0);
 }
 
 /** The largest ListStatements entry among the pipelines' statements (0 when none). */
@@ -98,7 +108,15 @@ function walk(steps: readonly StepPlan[], before: number, into: StepStateSize[])
   for (const plan of steps) {
     if (plan.kind === 'parallel') {
       const added = plan.branches.map((branch) => walk(branch, records, into) - records);
-      records += added.reduce((sum, bytes) => sum + bytes, 0);
+      const allAdded = added.reduce((sum, bytes) => sum + bytes, 0);
+      // The Parallel's output (compile/parallel.ts) is the first branch's whole state beside the
+      // merged records of every branch, so the records before it are there twice until Merge.
+      into.push({
+        stepId: plan.step.id,
+        stateBytes: 2 * jsonBytes({ steps: {} }) + 2 * records + (added[0] ?? 0) + allAdded,
+        answerBytes: 0,
+      });
+      records += allAdded;
       continue;
     }
     const record = recordBytes(plan.step);
@@ -112,7 +130,10 @@ function walk(steps: readonly StepPlan[], before: number, into: StepStateSize[])
   return records;
 }
 
-/** Worst-case state and answer size of every statement step, in spec order (branches flattened). */
+/**
+ * Worst-case state and answer size of every statement step and every parallel step (its output),
+ * in the order they end (a parallel after its branches' steps).
+ */
 export function stepStateSizes(plan: Pick<PipelinePlan, 'steps'>): StepStateSize[] {
   const sizes: StepStateSize[] = [];
   walk(plan.steps, 0, sizes);

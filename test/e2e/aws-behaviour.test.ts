@@ -70,14 +70,19 @@ describe('the 256 KiB state limit', () => {
         'fits',
         [
           '  - id: wide',
-          '    sql: "select repeat(\'w\', 7000) as w, 42 as n"',
-          '    results: { maxRows: 5, maxBytes: 8KB }',
+          '    sql: "select repeat(\'w\', 20000) as w, 42 as n"',
+          '    results: { maxRows: 5, maxBytes: 24KB }',
           '  - id: lock',
           '    sql: select 2',
           '    singleton: true',
           '  - id: batch',
           '    sqls: ["select 3", "select 4 as four"]',
-          '    results: true',
+          '    results: { maxBytes: 1KB }',
+          // A Parallel's output holds the records before it twice (compile/parallel.ts).
+          '  - id: fan',
+          '    parallel:',
+          '      - steps: [{ id: left, sql: select 5 }]',
+          '      - steps: [{ id: right, sql: "select repeat(\'r\', 3000) as r", results: { maxBytes: 4KB } }]',
           '',
         ].join('\n'),
       ),
@@ -86,7 +91,9 @@ describe('the 256 KiB state limit', () => {
     const padding = STATE_LIMIT_BYTES - worst.stateBytes - Buffer.byteLength('{"padding":""}');
     const result = await run(stack, pipeline, { input: { padding: 'p'.repeat(padding) } });
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.output).toMatchObject({ steps: { wide: { Result: { TotalNumRows: 1 } } } });
+    expect(result.output).toMatchObject({
+      steps: { wide: { Result: { TotalNumRows: 1 } }, right: { Result: { TotalNumRows: 1 } } },
+    });
   });
 });
 

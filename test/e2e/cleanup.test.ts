@@ -270,7 +270,6 @@ describe('a stopped execution leaves nothing running', () => {
   }, 600_000);
 });
 
-/** How many statements named with `prefix` are SUBMITTED/PICKED/STARTED, once at least `atLeast`. */
 // Stopping an execution cannot recall a Data API request one of its Tasks already sent: the
 // statement may appear after the reaper's first sweep, so the reaper sweeps again after a while.
 describe('a submit still in flight when the execution stops', () => {
@@ -361,6 +360,7 @@ describe('the reaper and long SQL', () => {
   });
 });
 
+/** How many statements named with `prefix` are SUBMITTED/PICKED/STARTED, once at least `atLeast`. */
 async function runningNamed(prefix: string, atLeast: number): Promise<number> {
   for (;;) {
     let count = 0;

@@ -52,6 +52,8 @@ describe('worst-case state size per step', () => {
       ].join('\n'),
     );
     expect(sizes('y').stateBytes).toBeLessThan(30_000);
+    // The Parallel's output: the first branch's whole state beside every branch's records.
+    expect(sizes('p').stateBytes).toBeGreaterThan(2 * 30 * 1024);
     expect(sizes('after').stateBytes).toBeGreaterThan(30_000 + (sizes('y').stateBytes - 6 * 1024));
   });
 
