@@ -159,6 +159,35 @@ function describeSelector(step: StatementStep): JsonObject {
   };
 }
 
+/** A poll: DescribeStatement of the step's statement (long-polled with `wait`), kept through describeSelector. */
+function renderDescribe(
+  states: StepStates,
+  step: StatementStep,
+  poll: {
+    readonly role: StateRole;
+    readonly next: string;
+    readonly catchers: { Catch?: Catcher[] };
+    readonly comment?: string;
+    readonly wait?: JsonObject;
+  },
+): string {
+  const paths = stepPaths(step.id);
+  return states.task(
+    poll.role,
+    DATA_API.describeStatement,
+    {
+      ...(poll.comment !== undefined ? { Comment: poll.comment } : {}),
+      Parameters: { 'Id.$': paths.statementId, ...poll.wait },
+      ResultSelector: describeSelector(step),
+      ResultPath: paths.statement,
+      ...dataApiRetry(step.retry),
+      ...poll.catchers,
+      Next: poll.next,
+    },
+    dataApiPermissions(DATA_API.describeStatement, step.target),
+  );
+}
+
 function statusRules(step: StatementStep, exits: LoopExits): ChoiceRule[] {
   const status = `${stepPaths(step.id).statement}.Status`;
   return [
@@ -208,19 +237,7 @@ function renderBackoffLoop(
   if (step.singleton) renderRegisterStatement(ctx, step, wait);
 
   states.add('Wait', { Type: 'Wait', SecondsPath: `${run}.Interval`, Next: name('Describe') });
-  states.task(
-    'Describe',
-    DATA_API.describeStatement,
-    {
-      Parameters: { 'Id.$': paths.statementId },
-      ResultSelector: describeSelector(step),
-      ResultPath: paths.statement,
-      ...dataApiRetry(step.retry),
-      ...catchers,
-      Next: name('Status'),
-    },
-    dataApiPermissions(DATA_API.describeStatement, step.target),
-  );
+  renderDescribe(states, step, { role: 'Describe', next: name('Status'), catchers });
   states.add('Status', {
     Type: 'Choice',
     Choices: [
@@ -310,23 +327,13 @@ function renderLongPollLoop(
 
   LONG_POLL_PAIRS.forEach(([describe, status], index) => {
     const following = LONG_POLL_PAIRS[index + 1];
-    states.task(
-      describe,
-      DATA_API.describeStatement,
-      {
-        Comment: `Answers when the statement ends, or after ${index === 0 ? 'its window' : `${plan.window} s`} with the status it has then`,
-        Parameters: {
-          'Id.$': paths.statementId,
-          ...(index === 0 ? { 'WaitTimeSeconds.$': `${run}.Wait` } : { WaitTimeSeconds: plan.window }),
-        },
-        ResultSelector: describeSelector(step),
-        ResultPath: paths.statement,
-        ...dataApiRetry(step.retry),
-        ...catchers,
-        Next: name(status),
-      },
-      dataApiPermissions(DATA_API.describeStatement, step.target),
-    );
+    renderDescribe(states, step, {
+      role: describe,
+      next: name(status),
+      catchers,
+      comment: `Answers when the statement ends, or after ${index === 0 ? 'its window' : `${plan.window} s`} with the status it has then`,
+      wait: index === 0 ? { 'WaitTimeSeconds.$': `${run}.Wait` } : { WaitTimeSeconds: plan.window },
+    });
     states.add(status, {
       Type: 'Choice',
       Choices: [
