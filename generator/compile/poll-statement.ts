@@ -159,6 +159,39 @@ function describeSelector(step: StatementStep): JsonObject {
   };
 }
 
+/**
+ * Execute (→ Register for a singleton step) → `firstPoll`: the submit keeps the statement id and the
+ * loop's starting counters at `Run`. Returns the submit state.
+ */
+function renderSubmit(
+  ctx: CompileContext,
+  step: StatementStep,
+  submit: {
+    readonly counters: JsonObject;
+    readonly firstPoll: string;
+    readonly catchers: { Catch?: Catcher[] };
+    readonly wait?: JsonObject;
+  },
+): string {
+  const states = ctx.scope.step(step.id);
+  const { call, parameters } = submitParameters(step);
+  const state = states.task(
+    'Execute',
+    call,
+    {
+      Parameters: { ...parameters, ...submit.wait },
+      ResultSelector: { 'Id.$': '$.Id', ...submit.counters },
+      ResultPath: stepPaths(step.id).run,
+      ...dataApiRetry(step.retry),
+      ...submit.catchers,
+      Next: step.singleton ? states.name('Register') : submit.firstPoll,
+    },
+    dataApiPermissions(call, step.target),
+  );
+  if (step.singleton) renderRegisterStatement(ctx, step, submit.firstPoll);
+  return state;
+}
+
 /** A poll: DescribeStatement of the step's statement (long-polled with `wait`), kept through describeSelector. */
 function renderDescribe(
   states: StepStates,
@@ -214,27 +247,16 @@ function renderBackoffLoop(
   const run = paths.run;
 
   const wait = name('Wait');
-  const { call, parameters } = submitParameters(step);
-  const submit = states.task(
-    'Execute',
-    call,
-    {
-      Parameters: parameters,
-      ResultSelector: {
-        'Id.$': '$.Id',
-        Interval: firstWait,
-        Remaining: budget - firstWait,
-        NextWait: intervals[secondIndex] as number,
-        Poll: secondIndex,
-      },
-      ResultPath: run,
-      ...dataApiRetry(step.retry),
-      ...catchers,
-      Next: step.singleton ? name('Register') : wait,
+  const submit = renderSubmit(ctx, step, {
+    counters: {
+      Interval: firstWait,
+      Remaining: budget - firstWait,
+      NextWait: intervals[secondIndex] as number,
+      Poll: secondIndex,
     },
-    dataApiPermissions(call, step.target),
-  );
-  if (step.singleton) renderRegisterStatement(ctx, step, wait);
+    firstPoll: wait,
+    catchers,
+  });
 
   states.add('Wait', { Type: 'Wait', SecondsPath: `${run}.Interval`, Next: name('Describe') });
   renderDescribe(states, step, { role: 'Describe', next: name('Status'), catchers });
@@ -309,21 +331,12 @@ function renderLongPollLoop(
   const run = paths.run;
   const [first] = LONG_POLL_PAIRS;
 
-  const { call, parameters } = submitParameters(step);
-  const submit = states.task(
-    'Execute',
-    call,
-    {
-      Parameters: { ...parameters, ...(plan.submitWait === undefined ? {} : { WaitTimeSeconds: plan.submitWait }) },
-      ResultSelector: { 'Id.$': '$.Id', Wait: plan.firstWait, Remaining: plan.remaining },
-      ResultPath: run,
-      ...dataApiRetry(step.retry),
-      ...catchers,
-      Next: step.singleton ? name('Register') : name(first[0]),
-    },
-    dataApiPermissions(call, step.target),
-  );
-  if (step.singleton) renderRegisterStatement(ctx, step, name(first[0]));
+  const submit = renderSubmit(ctx, step, {
+    wait: plan.submitWait === undefined ? {} : { WaitTimeSeconds: plan.submitWait },
+    counters: { Wait: plan.firstWait, Remaining: plan.remaining },
+    firstPoll: name(first[0]),
+    catchers,
+  });
 
   LONG_POLL_PAIRS.forEach(([describe, status], index) => {
     const following = LONG_POLL_PAIRS[index + 1];
