@@ -40,8 +40,8 @@ import {
   type LocalStack,
   type LocalStackOptions,
 } from './stack.ts';
-import { reaperMachine, reaperPageSize } from '../generator/compile/reaper.ts';
-import { largestListEntryBytes } from '../generator/emit/state-size.ts';
+import { reaperMachine } from '../generator/compile/reaper.ts';
+import { reaperPageSizeFor } from '../generator/emit/state-size.ts';
 
 /**
  * Values for the usual `${Name}` placeholders when a run names none: locally a cluster or
@@ -451,7 +451,7 @@ function cleanupRules(pipeline: Pipeline, runtimeFunctionArn: string | undefined
       target: {
         stateMachine: {
           name: REAPER_NAME,
-          definition: reaperMachine(reaperPageSize(largestListEntryBytes([pipeline]))),
+          definition: reaperMachine(reaperPageSizeFor([pipeline])),
         },
       },
     },

@@ -9,9 +9,8 @@ import { FRAGMENT_FILE_SUFFIX, renderFragment } from './fragment.ts';
 import { IAM_FILE_SUFFIX, machinePolicy, policySubstitutionKeys, renderPolicy, type PolicyDocument } from './iam.ts';
 import { renderDefinition } from './json.ts';
 import { limitUsage, type LimitUsage } from './limits.ts';
-import { reaperPageSize } from '../compile/reaper.ts';
 import { RUNTIME_TEMPLATE_FILE, renderRuntimeTemplate } from './runtime-template.ts';
-import { largestListEntryBytes } from './state-size.ts';
+import { reaperPageSizeFor } from './state-size.ts';
 import { renderTypedModule, TYPED_MODULE_FILE } from './typed-module.ts';
 
 /** One file `generate` writes, relative to the output directory. */
@@ -105,7 +104,7 @@ export function allOutputFiles(outputs: readonly PipelineOutputs[], layout: Outp
     files.push({
       path: RUNTIME_TEMPLATE_FILE,
       content: renderRuntimeTemplate({
-        reaperPageSize: reaperPageSize(largestListEntryBytes(outputs.map((result) => result.pipeline))),
+        reaperPageSize: reaperPageSizeFor(outputs.map((result) => result.pipeline)),
       }),
     });
   return files;

@@ -5,6 +5,7 @@
 // the steps before it and the step's own working data) and the largest answer one of its Tasks
 // receives (DescribeStatement carries the SQL text). The execution input comes on top of the state
 // and is the user's to keep small. Sizes are worst cases of JSON text, not measurements.
+import { reaperPageSize } from '../compile/reaper.ts';
 import type { PipelinePlan, StatementStepPlan, StepPlan } from '../compile/plan.ts';
 import type { Pipeline, StatementStep } from '../load/model.ts';
 import { statementSteps } from '../load/steps.ts';
@@ -97,8 +98,13 @@ function listEntryBytes(step: StatementStep): number {
   return DESCRIBE_FIXED_BYTES + parameters + sqlTexts(step).reduce((sum, text) => sum + jsonBytes(text), 0);
 }
 
+/** The reaper's ListStatements page size for the statements of these pipelines. */
+export function reaperPageSizeFor(pipelines: readonly Pipeline[]): number {
+  return reaperPageSize(largestListEntryBytes(pipelines));
+}
+
 /** The largest ListStatements entry among the pipelines' statements (0 when none). */
-export function largestListEntryBytes(pipelines: readonly Pipeline[]): number {
+function largestListEntryBytes(pipelines: readonly Pipeline[]): number {
   return Math.max(0, ...pipelines.flatMap((pipeline) => statementSteps(pipeline.steps)).map(listEntryBytes));
 }
 

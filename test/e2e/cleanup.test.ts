@@ -13,8 +13,8 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePipeline } from '../../generator/compile/pipeline.ts';
-import { reaperMachine, reaperPageSize } from '../../generator/compile/reaper.ts';
-import { largestListEntryBytes } from '../../generator/emit/state-size.ts';
+import { reaperMachine } from '../../generator/compile/reaper.ts';
+import { reaperPageSizeFor } from '../../generator/emit/state-size.ts';
 import type { ExecutionStatusChangeEvent, LocalStack } from '../../local/stack.ts';
 import { startTestStack } from '../support/shared-postgres.ts';
 import { handler, setLogSink } from '../../runtime/src/index.ts';
@@ -344,7 +344,7 @@ describe('the reaper and long SQL', () => {
     const stopped = stack.registry.getExecution(arnOf('long-0'));
     const event = executionStatusChangeEvent(stopped as NonNullable<typeof stopped>);
 
-    const pageSize = reaperPageSize(largestListEntryBytes([pipeline]));
+    const pageSize = reaperPageSizeFor([pipeline]);
     expect(pageSize).toBe(3);
     const tooLong = await stack.execute(reaperMachine(100), event, { stateMachineName: REAPER, waitMs: 20 });
     expect(tooLong.status).toBe('FAILED');
